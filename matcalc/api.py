@@ -1,0 +1,232 @@
+"""The public API (SPEC §4): ``derive`` → ``Derivation``."""
+
+from __future__ import annotations
+
+import sys
+from fractions import Fraction
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import ast as A
+from .canon import canon
+from .derivation import Outcome, Step, derive_gradient
+from .errors import DerivationError, MatcalcError
+from .evaluate import Point, evaluate
+from .parse import parse_declarations, parse_program
+from .rules import Context, rewrite_everywhere
+from .shapes import TypeEnv, infer
+from .printers import text as text_printer
+
+# Trees are at most parse.MAX_DEPTH deep, and derivations a few times that;
+# the recursive passes need more than Python's default 1000 frames.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+
+TRANSPOSE_RULES = ("transpose-product", "transpose-sum", "transpose-hadamard")
+
+
+@dataclass
+class Problem:
+    source: str
+    expr: A.Expr
+    env: TypeEnv
+    declarations: dict
+    function_name: str
+    symbols: tuple = ()            # the user's symbols, before any names are added
+
+
+def _problem(expression: str, where: str | None) -> Problem:
+    if not isinstance(expression, str):
+        raise MatcalcError("the expression must be a string")
+    declarations = parse_declarations(where or "")
+    program = parse_program(expression, declarations)
+    expr = program.result
+    # A program is a sequence of definitions; the function is the last one.
+    for name, definition in reversed(program.bindings):
+        expr = A.substitute(expr, {A.Symbol(name): definition})
+    (typed,), _, env = infer([expr], expression, declarations)
+    return Problem(expression, typed, env, declarations, program.result_name or "l",
+                   tuple(env.symbols))
+
+
+def _check_wrt(problem: Problem, wrt: str) -> str:
+    from .parse import ascii_name
+    if not isinstance(wrt, str) or not wrt.strip():
+        raise MatcalcError("say which symbol to differentiate with respect to (--wrt)")
+    name = ascii_name(wrt.strip())
+    if name not in problem.symbols:
+        known = ", ".join(sorted(problem.env.symbols)) or "none"
+        raise MatcalcError(f"'{wrt}' does not appear in the expression; its symbols are: {known}")
+    return name
+
+
+def derive(expression: str, wrt: str, where: str | None = None, layout: str = "mixed") -> "Derivation":
+    """The gradient of a scalar function with every step (SPEC §2, §3)."""
+    if layout not in ("mixed", "numerator"):
+        raise MatcalcError(f"layout must be 'mixed' or 'numerator', not '{layout}'")
+    problem = _problem(expression, where)
+    name = _check_wrt(problem, wrt)
+    env = problem.env
+    if not env.is_scalar(problem.expr):
+        raise DerivationError(
+            f"derive needs a scalar function, but {text_printer.to_text(problem.expr)} "
+            f"{_describe(env, problem.expr)}; use jacobian for vector or matrix functions")
+    outcome = derive_gradient(problem.expr, name, env, problem.function_name)
+    info = env.symbols[name]
+    if info.symmetric or info.positive_definite:
+        _symmetrize(outcome, name)
+    if layout == "numerator" and not env.is_scalar(A.Symbol(name)):
+        _to_numerator_layout(outcome, name)
+    return Derivation(problem, name, outcome, layout)
+
+
+def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = "mixed"):
+    raise DerivationError("jacobian is not available yet (see the open issue); use derive for scalar functions")
+
+
+def hessian(expression: str, wrt: str, where: str | None = None, layout: str = "mixed"):
+    raise DerivationError("hessian is not available yet (see the open issue); use derive for the gradient")
+
+
+def _describe(env, expr) -> str:
+    from .shapes import describe
+    return describe(env.shape(expr))
+
+
+def _pushed(expr, env):
+    return rewrite_everywhere(TRANSPOSE_RULES, canon(expr, env), Context(env))[0]
+
+
+def _symmetrize(outcome: Outcome, name: str) -> None:
+    env = outcome.env
+    half = A.Number(Fraction(1, 2))
+    def sym(g):
+        return canon(A.Product((half, A.Add((g, _pushed(A.Transpose(g), env))))), env)
+    outcome.gradient, outcome.expanded = sym(outcome.gradient), sym(outcome.expanded)
+    last = outcome.steps[-1]
+    outcome.steps.append(Step("symmetric-gradient", last.lhs, outcome.gradient, last.after,
+                              ["symmetric-gradient"], f"{name} is symmetric"))
+
+
+def _to_numerator_layout(outcome: Outcome, name: str) -> None:
+    env = outcome.env
+    outcome.gradient = _pushed(A.Transpose(outcome.gradient), env)
+    outcome.expanded = _pushed(A.Transpose(outcome.expanded), env)
+    last = outcome.steps[-1]
+    outcome.steps.append(Step("numerator-layout", last.lhs + "  (numerator layout)", outcome.gradient,
+                              last.after, ["numerator-layout"]))
+
+
+class Derivation:
+    """An answer with its derivation; renders as text, LaTeX, JSON, Markdown."""
+
+    def __init__(self, problem: Problem, wrt: str, outcome: Outcome, layout: str):
+        self.problem = problem
+        self.wrt = wrt
+        self.outcome = outcome
+        self.layout = layout
+
+    # ---- the answer
+    @property
+    def result(self) -> A.Expr:
+        """The answer with every named value written out."""
+        return self.outcome.expanded
+
+    @property
+    def named_result(self) -> A.Expr:
+        """The answer in terms of the named intermediate values."""
+        return self.outcome.gradient
+
+    @property
+    def names(self) -> list:
+        return self.outcome.names
+
+    @property
+    def steps(self) -> list[Step]:
+        return self.outcome.steps
+
+    @property
+    def env(self) -> TypeEnv:
+        return self.outcome.env
+
+    # ---- rendering
+    def text(self, steps: bool = True) -> str:
+        from .printers.report import text_report
+        return text_report(self, steps)
+
+    def latex(self, steps: bool = False) -> str:
+        from .printers.report import latex_report
+        return latex_report(self, steps)
+
+    def markdown(self, steps: bool = True) -> str:
+        from .printers.report import markdown_report
+        return markdown_report(self, steps)
+
+    def json(self, steps: bool = True) -> dict:
+        from .printers.report import json_report
+        return json_report(self, steps)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return f"<Derivation ∂/∂{self.wrt} = {text_printer.to_text(self.result)}>"
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex(steps=False) + "$$"
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    # ---- numbers
+    def evaluate(self, values: dict) -> np.ndarray:
+        point, shapes = self._point(values)
+        answer = evaluate(self.result, point)
+        if self.layout == "numerator":
+            return answer
+        given = shapes.get(self.wrt)
+        if given is not None and len(given) < 2:
+            return answer.reshape(given)
+        return answer
+
+    def _point(self, values: dict):
+        arrays, shapes, sizes = {}, {}, {}
+        for name in self.problem.symbols:
+            info = self.problem.env.symbols[name]
+            if name not in values:
+                raise MatcalcError(f"evaluate needs a value for {name}")
+            array = np.asarray(values[name], dtype=float)
+            shapes[name] = array.shape
+            if array.ndim == 0:
+                array = array.reshape(1, 1)
+            elif array.ndim == 1:
+                array = array.reshape(-1, 1)
+            arrays[name] = array
+            for dim, size in zip((info.rows, info.cols), array.shape):
+                if len(dim.names) == 1 and dim.coef == 1:
+                    if sizes.setdefault(dim.names[0], size) != size:
+                        raise MatcalcError(f"{name} has a size that does not match the other values "
+                                           f"(dimension {dim.names[0]} is {sizes[dim.names[0]]})")
+        return Point(arrays, sizes), shapes
+
+    def check(self, seed: int = 0) -> float:
+        """Max relative error of ``evaluate`` against central finite differences
+        of the original function, on random data with distinct sizes."""
+        from .numeric import finite_difference_gradient, random_values
+        env = self.problem.env
+        for attempt in range(10):
+            values = random_values(self.problem.expr, env, seed + attempt)
+            point, _ = self._point(values)
+            base = evaluate(self.problem.expr, point)
+            if np.all(np.isfinite(base)):
+                break
+        else:
+            raise DerivationError("could not find data on which the function is defined")
+        numeric = finite_difference_gradient(self.problem.expr, self.wrt, point, env)
+        answer = evaluate(self.result, point)
+        if self.layout == "numerator":
+            answer = answer.T
+        if answer.shape != numeric.shape:
+            answer = np.broadcast_to(answer, numeric.shape) if answer.size == 1 else answer
+        scale = max(np.max(np.abs(numeric)), 1e-6)
+        return float(np.max(np.abs(answer - numeric)) / scale)

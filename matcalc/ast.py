@@ -1,0 +1,276 @@
+"""Expression trees: small immutable nodes with structural equality.
+
+Grammar names are AST names (the grammar's ``hadamard`` builds ``Hadamard``).
+Sugar is gone by the time a tree exists: ``A - B`` is ``Add(A, Product(-1, B))``,
+``A'`` is ``Transpose(A)``, ``sigmoid`` is ``Func("sigma", ..)``, ``E / s`` is
+``Product(E, Power(s, -1))``.  Printers, evaluation, shapes and rewriting are
+functions over these trees, kept in their own modules.
+
+A node's ``span`` (where it came from in the source text) is excluded from
+equality and hashing, so two equal expressions are equal wherever they stand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from fractions import Fraction
+from typing import Any, ClassVar, Iterator
+
+
+def node(cls):
+    """A frozen dataclass whose (structural) hash is computed once."""
+    cls = dataclass(frozen=True)(cls)
+    structural_hash = cls.__hash__
+
+    def __hash__(self):
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = structural_hash(self)
+            object.__setattr__(self, "_hash", value)
+            return value
+
+    cls.__hash__ = __hash__
+    cls._child_fields = tuple(f.name for f in fields(cls) if f.name in ("arg", "args", "base", "exponent"))
+    return cls
+
+
+@dataclass(frozen=True)
+class Expr:
+    span: tuple[int, int] | None = field(default=None, compare=False, hash=False,
+                                         repr=False, kw_only=True)
+    _child_fields: ClassVar[tuple[str, ...]] = ()
+
+
+# ---------------------------------------------------------------- leaves
+@node
+class Symbol(Expr):
+    name: str
+
+
+@node
+class PatternVar(Expr):
+    """``?A`` in a rule: matches any expression (``?f`` in ``?f(..)`` a function)."""
+    name: str
+
+
+@node
+class Number(Expr):
+    value: Fraction
+
+
+@node
+class Ones(Expr):
+    """The all-ones vector (or matrix) ``1``; its dimensions come from shape inference."""
+    rows: Any = None
+    cols: Any = None
+
+
+@node
+class Identity(Expr):
+    size: Any = None
+
+
+@node
+class Zero(Expr):
+    """The zero matrix of a given shape: what a gradient is when l does not depend on X."""
+    rows: Any = None
+    cols: Any = None
+
+
+@node
+class DimValue(Expr):
+    """A dimension used as a number (``mean(A) = sum(A) / (m n)``)."""
+    dim: Any
+
+
+# ---------------------------------------------------------------- n-ary
+@node
+class Add(Expr):
+    args: tuple
+
+
+@node
+class Product(Expr):
+    """Matrix product; scalar factors multiply everything (they commute)."""
+    args: tuple
+
+
+@node
+class Hadamard(Expr):
+    args: tuple
+
+
+@node
+class Kron(Expr):
+    args: tuple
+
+
+# ---------------------------------------------------------------- unary
+@node
+class Transpose(Expr):
+    arg: Expr
+
+
+@node
+class Inverse(Expr):
+    arg: Expr
+
+
+@node
+class Power(Expr):
+    """Scalar power (any numeric exponent) or integer power of a square matrix.
+
+    ``from_division`` marks the ``s^-1`` that ``E / s`` desugars to, so that
+    dividing by a matrix is reported rather than read as an inverse.
+    """
+    base: Expr
+    exponent: Expr
+    from_division: bool = field(default=False, compare=False, repr=False)
+
+
+@node
+class ElemPow(Expr):
+    """Elementwise power ``A .^ p``; the exponent is a scalar expression."""
+    base: Expr
+    exponent: Expr
+
+
+@node
+class Func(Expr):
+    """An elementwise function applied to every entry: exp, log, sigma, ..."""
+    name: str
+    arg: Expr
+
+
+@node
+class Softmax(Expr):
+    arg: Expr
+
+
+@node
+class LogSoftmax(Expr):
+    arg: Expr
+
+
+@node
+class Trace(Expr):
+    arg: Expr
+
+
+@node
+class Det(Expr):
+    arg: Expr
+
+
+@node
+class LogDet(Expr):
+    arg: Expr
+
+
+@node
+class Sum(Expr):
+    """Sum of all entries."""
+    arg: Expr
+
+
+@node
+class Mean(Expr):
+    arg: Expr
+
+
+@node
+class Diag(Expr):
+    """vector → diagonal matrix, or square matrix → vector of its diagonal (by shape)."""
+    arg: Expr
+
+
+@node
+class Vec(Expr):
+    """Column-major stacking of the columns."""
+    arg: Expr
+
+
+@node
+class Norm(Expr):
+    """Euclidean norm of a vector, Frobenius norm of a matrix."""
+    arg: Expr
+    subscript: str = field(default="", compare=False)
+
+
+@node
+class Differential(Expr):
+    """``d(A)``: the differential of A."""
+    arg: Expr
+
+
+# ---------------------------------------------------------------- helpers
+ELEMENTWISE_FUNCTIONS = ("exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "abs",
+                         "sigma", "relu", "softplus", "step", "sign")
+
+ZERO = Number(Fraction(0))
+ONE = Number(Fraction(1))
+MINUS_ONE = Number(Fraction(-1))
+
+
+def number(value) -> Number:
+    return Number(Fraction(value))
+
+
+def children(expr: Expr) -> tuple:
+    """The sub-expressions of a node, in field order."""
+    out = []
+    for name in expr._child_fields:
+        value = getattr(expr, name)
+        if isinstance(value, tuple):
+            out.extend(value)
+        else:
+            out.append(value)
+    return tuple(out)
+
+
+def with_children(expr: Expr, new_children) -> Expr:
+    """The same node with its sub-expressions replaced (same count and order)."""
+    new_children = tuple(new_children)
+    old_children = children(expr)
+    if len(new_children) == len(old_children) and all(
+            a is b for a, b in zip(new_children, old_children)):
+        return expr
+    if hasattr(expr, "args"):
+        return type(expr)(new_children, span=expr.span)
+    values = dict(zip(expr._child_fields, new_children))
+    kwargs = {f.name: values.get(f.name, getattr(expr, f.name))
+              for f in fields(expr) if f.name != "span"}
+    return type(expr)(**kwargs, span=expr.span)
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """Every node, parents before children."""
+    stack = [expr]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def contains(expr: Expr, target: Expr) -> bool:
+    return any(sub == target for sub in walk(expr))
+
+
+def substitute(expr: Expr, mapping: dict) -> Expr:
+    """Replace every sub-expression that is a key of ``mapping``."""
+    if expr in mapping:
+        return mapping[expr]
+    kids = children(expr)
+    if not kids:
+        return expr
+    return with_children(expr, [substitute(k, mapping) for k in kids])
+
+
+def size(expr: Expr) -> int:
+    return sum(1 for _ in walk(expr))
+
+
+def depth(expr: Expr) -> int:
+    kids = children(expr)
+    return 1 + max((depth(k) for k in kids), default=0)

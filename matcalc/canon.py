@@ -1,0 +1,249 @@
+"""Silent bookkeeping that every rewrite is followed by.
+
+Nothing here is an identity a reader would want to see cited: flattening
+nested sums and products, folding numbers, dropping ``0``, ``1`` and ``I``,
+``(A^T)^T = A``, and moving scalar factors to the front of a product (they
+commute).  Everything that *is* mathematics a reader should see is a rule in
+``rules/`` applied by the engine as a recorded step.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from . import ast as A
+from .shapes import TypeEnv
+
+
+def canon(expr: A.Expr, env: TypeEnv) -> A.Expr:
+    cache = env.__dict__.setdefault("_canon_cache", {})
+    done = cache.get(expr)
+    if done is None:
+        kids = A.children(expr)
+        if kids:
+            expr = A.with_children(expr, [canon(k, env) for k in kids])
+        done = _SIMPLIFIERS.get(type(expr), _same)(expr, env)
+        cache[expr] = done
+        cache[done] = done
+    return done
+
+
+def _same(expr, env):
+    return expr
+
+
+def zero_like(expr: A.Expr, env: TypeEnv) -> A.Expr:
+    rows, cols = env.shape(expr)
+    if rows.is_one and cols.is_one:
+        return A.ZERO
+    return A.Zero(rows, cols)
+
+
+def is_zero(expr: A.Expr) -> bool:
+    return isinstance(expr, A.Zero) or (isinstance(expr, A.Number) and expr.value == 0)
+
+
+def split_coefficient(expr: A.Expr) -> tuple[Fraction, A.Expr | None]:
+    """``-2 A B`` → (-2, ``A B``); a bare number → (value, None)."""
+    if isinstance(expr, A.Number):
+        return expr.value, None
+    if isinstance(expr, A.Product) and isinstance(expr.args[0], A.Number):
+        rest = expr.args[1:]
+        return expr.args[0].value, rest[0] if len(rest) == 1 else A.Product(rest)
+    return Fraction(1), expr
+
+
+def scaled(coefficient: Fraction, expr: A.Expr | None) -> A.Expr:
+    if expr is None:
+        return A.Number(coefficient)
+    if coefficient == 1:
+        return expr
+    if coefficient == 0:
+        return A.ZERO
+    rest = expr.args if isinstance(expr, A.Product) else (expr,)
+    return A.Product((A.Number(coefficient),) + tuple(rest))
+
+
+# ---------------------------------------------------------------- per node type
+def _add(expr: A.Add, env):
+    terms: list[A.Expr] = []
+    for arg in expr.args:
+        terms.extend(arg.args if isinstance(arg, A.Add) else (arg,))
+    # Like terms: c1 T + c2 T = (c1 + c2) T, keeping the order of first appearance.
+    collected: dict = {}
+    for term in terms:
+        if is_zero(term):
+            continue
+        coefficient, rest = split_coefficient(term)
+        collected[rest] = collected.get(rest, 0) + coefficient
+    kept = [scaled(c, rest) for rest, c in collected.items() if c != 0]
+    kept = [k for k in kept if not is_zero(k)]
+    # Positive terms first (s - y, not -y + s); otherwise the order is kept.
+    kept.sort(key=lambda term: split_coefficient(term)[0] < 0)
+    if not kept:
+        return zero_like(expr, env)
+    if len(kept) == 1:
+        return kept[0]
+    return A.Add(tuple(kept))
+
+
+def _product(expr: A.Product, env):
+    coefficient = Fraction(1)
+    scalars: list[A.Expr] = []
+    chain: list[A.Expr] = []
+    for arg in expr.args:
+        if is_zero(arg):
+            return zero_like(expr, env)
+        if isinstance(arg, A.Number):
+            coefficient *= arg.value
+            continue
+        if isinstance(arg, A.Product):
+            inner_coefficient, inner = split_coefficient(arg)
+            coefficient *= inner_coefficient
+            if inner is None:
+                continue
+            if env.is_scalar(inner):
+                # A scalar sub-product stays one factor: flattening x^T y into a
+                # chain could put a 1×1 in the middle of a matrix product.
+                if isinstance(inner, A.Product) and all(env.is_scalar(a) for a in inner.args):
+                    scalars.extend(inner.args)
+                else:
+                    scalars.append(inner)
+                continue
+            for factor in (inner.args if isinstance(inner, A.Product) else (inner,)):
+                (scalars if env.is_scalar(factor) else chain).append(factor)
+            continue
+        (scalars if env.is_scalar(arg) else chain).append(arg)
+    if coefficient == 0:
+        return zero_like(expr, env)
+    if len(chain) > 1 or scalars:
+        chain = [f for f in chain if not isinstance(f, A.Identity)] or chain[:1]
+    if len(chain) > 1:
+        chain = [f for f in chain if not isinstance(f, A.Identity)] or chain[:1]
+    if not chain and len(scalars) == 1 and isinstance(scalars[0], A.Product):
+        # c (y^T x) is just c y^T x: with no matrix chain around it nothing can break.
+        chain, scalars = list(scalars[0].args), []
+    factors = scalars + chain
+    if not factors:
+        return A.Number(coefficient)
+    if coefficient != 1:
+        factors.insert(0, A.Number(coefficient))
+    if len(factors) == 1:
+        return factors[0]
+    return A.Product(tuple(factors))
+
+
+def _hadamard(expr: A.Hadamard, env):
+    coefficient = Fraction(1)
+    scalars: list[A.Expr] = []
+    factors: list[A.Expr] = []
+    for arg in expr.args:
+        for part in (arg.args if isinstance(arg, A.Hadamard) else (arg,)):
+            if is_zero(part):
+                return zero_like(expr, env)
+            c, rest = split_coefficient(part)
+            coefficient *= c
+            if rest is None:
+                continue
+            if env.is_scalar(rest) and not env.is_scalar(expr):
+                scalars.append(rest)
+            else:
+                factors.append(rest)
+    factors = [f for f in factors if not isinstance(f, A.Ones)] or factors[:1]
+    if not factors:
+        inner = A.Ones(*env.shape(expr))
+    elif len(factors) == 1:
+        inner = factors[0]
+    else:
+        inner = A.Hadamard(tuple(factors))
+    if coefficient == 1 and not scalars:
+        return inner
+    return _product(A.Product((A.Number(coefficient), *scalars, inner)), env)
+
+
+def _kron(expr: A.Kron, env):
+    coefficient = Fraction(1)
+    factors = []
+    for arg in expr.args:
+        for part in (arg.args if isinstance(arg, A.Kron) else (arg,)):
+            if is_zero(part):
+                return zero_like(expr, env)
+            c, rest = split_coefficient(part)
+            coefficient *= c
+            if rest is not None and env.is_scalar(rest):
+                factors.append(A.Product((rest,)))      # keeps its place; see below
+            elif rest is not None:
+                factors.append(rest)
+    scalars = [f.args[0] for f in factors if isinstance(f, A.Product) and len(f.args) == 1]
+    factors = [f for f in factors if not (isinstance(f, A.Product) and len(f.args) == 1)]
+    inner = factors[0] if len(factors) == 1 else A.Kron(tuple(factors)) if factors else A.ONE
+    if coefficient == 1 and not scalars:
+        return inner
+    return _product(A.Product((A.Number(coefficient), *scalars, inner)), env)
+
+
+def _transpose(expr: A.Transpose, env):
+    arg = expr.arg
+    if isinstance(arg, A.Transpose):
+        return arg.arg
+    if env.is_scalar(arg) or isinstance(arg, (A.Identity,)) or env.symmetric(arg):
+        return arg
+    if isinstance(arg, (A.Ones, A.Zero)):
+        return type(arg)(arg.cols, arg.rows)
+    coefficient, rest = split_coefficient(arg)
+    if coefficient != 1 and rest is not None:
+        return _product(A.Product((A.Number(coefficient), canon(A.Transpose(rest), env))), env)
+    return expr
+
+
+def _inverse(expr: A.Inverse, env):
+    arg = expr.arg
+    if isinstance(arg, A.Inverse):
+        return arg.arg
+    if isinstance(arg, A.Identity):
+        return arg
+    if isinstance(arg, A.Transpose):
+        # (A^T)^{-1} is printed A^{-T}: keep the transpose outside.
+        return A.Transpose(A.Inverse(arg.arg))
+    if env.is_scalar(arg):
+        return _power(A.Power(arg, A.MINUS_ONE), env)
+    return expr
+
+
+def _power(expr: A.Power, env):
+    base, exponent = expr.base, expr.exponent
+    if not isinstance(exponent, A.Number):
+        return expr
+    if exponent.value == 1:
+        return base
+    if exponent.value == 0:
+        return A.ONE if env.is_scalar(base) else A.Identity(env.shape(base)[0])
+    if isinstance(base, A.Number):
+        value = _rational_power(base.value, exponent.value)
+        if value is not None:
+            return A.Number(value)
+    if isinstance(base, A.Power) and isinstance(base.exponent, A.Number) and env.is_scalar(base):
+        return _power(A.Power(base.base, A.Number(base.exponent.value * exponent.value)), env)
+    return expr
+
+
+def _rational_power(base: Fraction, exponent: Fraction) -> Fraction | None:
+    if exponent.denominator != 1:
+        return None
+    if base == 0 and exponent < 0:
+        return None
+    return base ** int(exponent)
+
+
+def _elem_pow(expr: A.ElemPow, env):
+    if isinstance(expr.exponent, A.Number) and expr.exponent.value == 1:
+        return expr.base
+    if env.is_scalar(expr.base):
+        return _power(A.Power(expr.base, expr.exponent), env) if isinstance(expr.exponent, A.Number) else expr
+    return expr
+
+
+_SIMPLIFIERS = {
+    A.Add: _add, A.Product: _product, A.Hadamard: _hadamard, A.Kron: _kron,
+    A.Transpose: _transpose, A.Inverse: _inverse, A.Power: _power, A.ElemPow: _elem_pow,
+}

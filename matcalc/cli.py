@@ -1,0 +1,84 @@
+"""``matcalc derive|jacobian|hessian EXPR --wrt X`` (SPEC §5)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import api
+from .errors import MatcalcError
+
+EXAMPLES = """examples:
+  matcalc derive "-y^T log(softmax(W2 sigma(W1 x)))" --wrt W1 --where "y: probability vector"
+  matcalc derive "x^T A x" --wrt x --check
+  matcalc derive "||X A^T - B||_F^2" --wrt X --format latex
+  matcalc derive "logdet(X)" --wrt X --where "X: positive definite" --no-steps
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f"matcalc: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="matcalc", description="Matrix calculus with every step.",
+                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, summary in (("derive", "gradient of a scalar function"),
+                          ("jacobian", "Jacobian of a vector or matrix function"),
+                          ("hessian", "Hessian of a scalar function")):
+        command = commands.add_parser(name, help=summary, description=summary, epilog=EXAMPLES,
+                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+        command.add_argument("expression", help='the function, e.g. "x^T A x"')
+        command.add_argument("--wrt", required=True, help="the symbol to differentiate with respect to")
+        command.add_argument("--where", default="", help='declarations, e.g. "y: probability vector; S: symmetric"')
+        command.add_argument("--format", choices=("text", "latex", "json", "markdown"), default="text")
+        command.add_argument("--no-steps", action="store_true", help="print only the answer")
+        command.add_argument("--check", action="store_true",
+                             help="compare the answer with finite differences on random data")
+        command.add_argument("--layout", choices=("mixed", "numerator"), default="mixed")
+    return parser
+
+
+def _render(derivation, options) -> str:
+    steps = not options.no_steps
+    if options.format == "latex":
+        return derivation.latex(steps=steps)
+    if options.format == "markdown":
+        return derivation.markdown(steps=steps)
+    if options.format == "json":
+        data = derivation.json(steps=steps)
+        if options.check:
+            data["check"] = {"max_relative_error": derivation.check()}
+        return json.dumps(data, ensure_ascii=False, indent=2)
+    return derivation.text(steps=steps)
+
+
+def main(argv=None) -> int:
+    options = _parser().parse_args(argv)
+    function = getattr(api, options.command)
+    try:
+        derivation = function(options.expression, wrt=options.wrt, where=options.where,
+                              layout=options.layout)
+        print(_render(derivation, options))
+        if options.check and options.format != "json":
+            error = derivation.check()
+            verdict = "ok" if error < 1e-5 else "MISMATCH"
+            print(f"\ncheck: max relative error {error:.1e} vs finite differences ({verdict})")
+            if error >= 1e-5:
+                return 1
+    except MatcalcError as error:
+        print(f"matcalc: error: {error.render()}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print("matcalc: error: the expression is too deeply nested", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

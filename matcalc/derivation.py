@@ -1,0 +1,272 @@
+"""The strategy of a gradient derivation, phase by phase (SPEC §3):
+
+definitions → names for intermediate values → dl → d(name) for each name →
+chain → scalar-trace → trace rules until tr(C^T dX) → identify → simplify.
+
+Each phase is a few lines that pick rules from the catalog; the rewriting
+itself is done by ``rules``/``differential``/``identify``.  Steps are values;
+nothing here prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import ast as A
+from .canon import canon, scaled, split_coefficient
+from .differential import sweeps
+from .errors import DerivationError
+from .identify import Identifier, expand, terms_of
+from .rules import Context, rewrite_everywhere
+from .shapes import TypeEnv
+
+# Steps that are bookkeeping of the method rather than identities.
+ENGINE_STEPS = {
+    "definition": "the function as given",
+    "names": "name the intermediate values",
+    "chain": "substitute the differentials of the named values (chain rule)",
+    "identify": "dl = tr(C^T dX) means ∂l/∂X = C",
+    "symmetric-gradient": "for symmetric X only (G + G^T)/2 is a gradient in the space of symmetric matrices",
+    "numerator-layout": "numerator layout: the transpose of the gradient",
+    "linearity": "sum, mean, vec and diag are linear",
+    "collect": "collect like terms",
+}
+SIMPLIFY_DL = ("probability-sum", "probability-sum-transposed", "ones-hadamard")
+SIMPLIFY_ANSWER = ("transpose-product", "transpose-sum", "transpose-hadamard",
+                   "probability-sum", "probability-sum-transposed", "factor-left", "factor-right")
+MAX_ROUNDS = 60
+
+
+@dataclass
+class Step:
+    rule: str                  # the main rule (a catalog name or an ENGINE_STEPS name)
+    lhs: str                   # what the line is about: "l", "dl", "da2", "∂l/∂W1"
+    after: A.Expr
+    before: A.Expr | None = None
+    rules: list = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Outcome:
+    gradient: A.Expr               # in terms of the named values
+    expanded: A.Expr               # names substituted back
+    steps: list
+    names: list                    # [(name, definition)]
+    env: TypeEnv
+
+
+def _variables_in(expr) -> set:
+    return {n.name for n in A.walk(expr) if isinstance(n, A.Symbol)}
+
+
+class _Namer:
+    """Names the compound arguments of nonlinear functions (a1 = W1 x) and
+    nested function values (h1 = σ(a1)), innermost first."""
+
+    def __init__(self, env: TypeEnv, depends):
+        self.env = env
+        self.depends = depends
+        self.names: list = []
+        self.layer = 0
+
+    def fresh(self, stem: str, index: int | None) -> str:
+        candidate = f"{stem}{index if index is not None else ''}"
+        taken = set(self.env.symbols) | {n for n, _ in self.names}
+        while candidate in taken:
+            index = (index or 1) + 1
+            candidate = f"{stem}{index}"
+        return candidate
+
+    def bind(self, stem, index, definition) -> A.Symbol:
+        for name, existing in self.names:
+            if existing == definition:
+                return A.Symbol(name)
+        name = self.fresh(stem, index)
+        self.env.add_symbol(name, self.env.shape(definition))
+        self.names.append((name, definition))
+        return A.Symbol(name)
+
+    def visit(self, node, top=False):
+        kids = A.children(node)
+        if not kids:
+            return node
+        node = A.with_children(node, [self.visit(k) for k in kids])
+        if not self.depends(node):
+            return node
+        if isinstance(node, (A.Func, A.Softmax, A.LogSoftmax)) and not isinstance(node.arg, A.Symbol) \
+                and self.depends(node.arg):
+            self.layer += 1
+            node = A.with_children(node, [self.bind("a", self.layer, node.arg)])
+        if isinstance(node, A.Norm) and not isinstance(node.arg, A.Symbol):
+            node = A.with_children(node, [self.bind("r", None, node.arg)])
+        if not top and isinstance(node, A.Func):
+            return self.bind("h", self.layer or None, node)
+        if not top and isinstance(node, A.Softmax):
+            return self.bind("s", None, node)
+        return node
+
+
+def derive_gradient(expr: A.Expr, wrt: str, env: TypeEnv, function_name: str = "l") -> Outcome:
+    steps: list[Step] = []
+    X = A.Symbol(wrt)
+    d_name = "d" + function_name
+
+    def add(rule, lhs, after, rules=None, note=""):
+        steps.append(Step(rule, lhs, after, steps[-1].after if steps else None,
+                          list(rules or [rule]), note))
+
+    # 1. definitions that make the derivative shorter (log(softmax) = logsoftmax).
+    expr = canon(expr, env)
+    steps.append(Step("definition", function_name, expr, rules=["definition"]))
+    defined, used = rewrite_everywhere(("log-softmax",), expr, Context(env))
+    if used:
+        add(used[0], function_name, defined, used)
+    expr = defined
+
+    # 2. names for intermediate values.
+    depends_on_x = lambda e: wrt in _variables_in(e) or any(
+        n in _variables_in(e) for n, _ in namer.names)
+    namer = _Namer(env, depends_on_x)
+    named = namer.visit(expr, top=True)
+    names = namer.names
+    variables = {wrt} | {n for n, _ in names}
+    context = Context(env, lambda e: not (_variables_in(e) & variables))
+    if names:
+        add("names", function_name, named, ["names"],
+            note="names: " + "   ".join(f"{n} = {{{i}}}" for i, (n, _) in enumerate(names)))
+
+    # 3. the differential of l, then of each named value.
+    dl = _differentiate(A.Differential(named), variables, context, d_name, add, names)
+    dl = _tidy(dl, context, d_name, add)
+    dl = _fold_softmax(dl, names, env, steps)
+    dl = _collect(dl, context, d_name, add)
+    differentials = {}
+    for name, definition in reversed(names):
+        if name in variables:
+            differentials[name] = _differentiate(A.Differential(definition), variables, context,
+                                                 "d" + name, add, names)
+
+    # 4. chain: substitute the named differentials back, outermost first.
+    if differentials:
+        for name in differentials:
+            dl = canon(A.substitute(dl, {A.Differential(A.Symbol(name)): differentials[name]}), env)
+        add("chain", d_name, dl, ["chain"])
+    dl = _tidy(dl, context, d_name, add)
+    if not A.contains(dl, A.Differential(X)):
+        gradient = canon(A.Zero(*env.shape(X)), env) if not env.is_scalar(X) else A.ZERO
+        add("identify", f"∂{function_name}/∂{wrt}", gradient, ["identify"],
+            note=f"{function_name} does not depend on {wrt}")
+        return _finish(gradient, steps, names, env)
+
+    # 5. identification.
+    if env.is_scalar(X):
+        gradient = canon(A.substitute(dl, {A.Differential(X): A.ONE}), env)
+    else:
+        gradient = _identify_matrix(dl, X, context, d_name, add)
+    gradient = _simplify(gradient, context)
+    add("identify", f"∂{function_name}/∂{wrt}", gradient, ["identify"])
+    return _finish(gradient, steps, names, env)
+
+
+def _differentiate(start, variables, context, lhs, add, names):
+    current = start
+    folded = {definition: A.Symbol(name) for name, definition in names}
+    for sweep in sweeps(start, variables, context):
+        current = canon(A.substitute(sweep.result, folded), context.env)
+        add(sweep.rules[0], lhs, current, sweep.rules)
+    return current
+
+
+def _fold_softmax(dl, names, env, steps):
+    """softmax(a2) that a rule brought in gets the name s, as in the books."""
+    for node in list(A.walk(dl)):
+        if isinstance(node, A.Softmax) and isinstance(node.arg, A.Symbol):
+            name = "s" if "s" not in env.symbols else f"s_{node.arg.name}"
+            env.add_symbol(name, env.shape(node))
+            names.append((name, node))
+            dl = canon(A.substitute(dl, {node: A.Symbol(name)}), env)
+            if steps:
+                steps[-1].after = dl
+                steps[-1].note = f"with {name} = softmax({node.arg.name})"
+    return dl
+
+
+def _transpose_out(expr, env):
+    """s^T - y^T = (s - y)^T, inside products; returns (expr, changed)."""
+    changed = False
+
+    def visit(node):
+        nonlocal changed
+        kids = A.children(node)
+        if kids:
+            node = A.with_children(node, [visit(k) for k in kids])
+        if isinstance(node, A.Add):
+            inner = []
+            for term in node.args:
+                coefficient, rest = split_coefficient(term)
+                if not isinstance(rest, A.Transpose):
+                    return node
+                inner.append(scaled(coefficient, rest.arg))
+            changed = True
+            return canon(A.Transpose(A.Add(tuple(inner))), env)
+        return node
+
+    result = visit(expr)
+    return canon(result, env), changed
+
+
+def _collect(dl, context, lhs, add):
+    """Σ c_i^T dv = (Σ c_i)^T dv: one coefficient per differential."""
+    collected, used = rewrite_everywhere(("factor-right", "factor-left"), dl, context)
+    collected, transposed = _transpose_out(collected, context.env)
+    if transposed:
+        used.append("transpose-sum")
+    if used:
+        add(used[0], lhs, collected, used)
+    return collected
+
+
+def _tidy(dl, context, lhs, add):
+    expanded, used = expand(dl, context)
+    if expanded != dl:
+        add(used[0] if used else "distribute-left", lhs, expanded, used)
+    simplified, used = rewrite_everywhere(SIMPLIFY_DL, expanded, context)
+    if used:
+        add(used[0], lhs, simplified, used)
+    return simplified
+
+
+def _identify_matrix(dl, X, context, lhs, add):
+    identifier = Identifier(X, context)
+    env = context.env
+    pairs = identifier.as_traces(dl)
+    add("scalar-trace", lhs, _render_traces(pairs, env), ["scalar-trace"])
+    for _ in range(MAX_ROUNDS):
+        if all(identifier.done(trace) for _, trace in pairs):
+            break
+        used: list[str] = []
+        pairs = [(c, t) if identifier.done(t) else identifier.step(c, t, used) for c, t in pairs]
+        pairs = [(c, canon(t, env)) for c, t in pairs]
+        add(used[0], lhs, _render_traces(pairs, env), list(dict.fromkeys(used)))
+    else:
+        raise DerivationError("could not bring dl into the form tr(C^T dX)")
+    parts = [identifier.gradient_part(c, t) for c, t in pairs]
+    return canon(A.Add(tuple(parts)) if len(parts) > 1 else parts[0], env)
+
+
+def _render_traces(pairs, env):
+    terms = [canon(A.Product((c, t)), env) for c, t in pairs]
+    return terms[0] if len(terms) == 1 else A.Add(tuple(terms))
+
+
+def _simplify(expr, context):
+    simplified, _ = rewrite_everywhere(SIMPLIFY_ANSWER, expr, context)
+    return simplified
+
+
+def _finish(gradient, steps, names, env) -> Outcome:
+    expanded = gradient
+    for name, definition in reversed(names):
+        expanded = canon(A.substitute(expanded, {A.Symbol(name): definition}), env)
+    return Outcome(gradient, expanded, steps, names, env)

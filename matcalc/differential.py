@@ -1,0 +1,158 @@
+"""Taking the differential: rewrite every ``d(..)`` with the catalog's d-rules
+until only differentials of variables remain.
+
+Each sweep rewrites the outermost ``d`` of every term once, so a derivation
+shows one layer of the expression per line, the way it is done by hand.
+Which rule applies is decided by the operation under ``d``; the rule itself
+(what the differential *is*) comes from ``rules/differentials.rules``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import ast as A
+from .canon import canon
+from .errors import DerivationError
+from .rules import Context, rewrite, rewrite_with
+
+RULE_FOR = {
+    A.Add: "d-sum", A.Transpose: "d-transpose", A.Inverse: "d-inverse",
+    A.Trace: "d-trace", A.Det: "d-det", A.LogDet: "d-logdet", A.Hadamard: "d-hadamard",
+    A.Kron: "d-kron", A.Vec: "d-vec", A.Diag: "d-diag", A.Sum: "d-sum-entries",
+    A.Mean: "d-mean", A.Func: "d-elementwise", A.Softmax: "d-softmax",
+    A.LogSoftmax: "d-logsoftmax",
+}
+MAX_SWEEPS = 200
+
+
+@dataclass
+class Sweep:
+    result: A.Expr
+    rules: list
+
+
+def is_terminal(expr: A.Differential, variables) -> bool:
+    return isinstance(expr.arg, A.Symbol) and expr.arg.name in variables
+
+
+def sweeps(expr: A.Expr, variables: set, context: Context):
+    """Yield one ``Sweep`` per layer until only d(variable) remain."""
+    for _ in range(MAX_SWEEPS):
+        used: list[str] = []
+        result = _sweep(expr, variables, context, used)
+        if not used:
+            return
+        expr = canon(result, context.env)
+        yield Sweep(expr, list(dict.fromkeys(used)))
+    raise DerivationError("the differential did not terminate")
+
+
+def _sweep(expr, variables, context, used):
+    if isinstance(expr, A.Differential):
+        if is_terminal(expr, variables):
+            return expr
+        return _one_rule(expr, variables, context, used)
+    kids = A.children(expr)
+    if not kids:
+        return expr
+    return A.with_children(expr, [_sweep(k, variables, context, used) for k in kids])
+
+
+def _constant(context):
+    return context.is_constant
+
+
+def _one_rule(expr: A.Differential, variables, context: Context, used) -> A.Expr:
+    inner = expr.arg
+    env = context.env
+    if context.is_constant(inner):
+        used.append("d-const")
+        return rewrite("d-const", expr, context)
+    if isinstance(inner, A.Product):
+        return _product_rule(expr, context, used)
+    if isinstance(inner, A.Power):
+        return _power_rule(expr, variables, context, used)
+    if isinstance(inner, A.ElemPow):
+        if not context.is_constant(inner.exponent):
+            raise _not_differentiable(inner, "an exponent that depends on the variable", context)
+        used.append("d-power")
+        return rewrite("d-power", expr, context)
+    if isinstance(inner, A.Norm):
+        name = "d-norm" if env.is_vector(inner.arg) else "d-frobenius"
+        used.append(name)
+        return rewrite(name, expr, context)
+    if isinstance(inner, A.Func) and inner.name in ("step", "sign"):
+        raise _not_differentiable(inner, f"{inner.name}, which is not differentiable", context)
+    name = RULE_FOR.get(type(inner))
+    if name is None:
+        raise DerivationError(f"no differential rule for {type(inner).__name__}")
+    result = rewrite(name, expr, context)
+    if result is None:
+        raise DerivationError(f"rule {name} does not apply to {type(inner).__name__}")
+    used.append(name)
+    return result
+
+
+def _product_rule(expr, context: Context, used) -> A.Expr:
+    """d(P R) with the cut after the longest constant prefix (d(P) = 0), else
+    before the longest constant suffix, else after the first factor."""
+    factors = expr.arg.args
+    constant = [context.is_constant(f) for f in factors]
+    cut = 1
+    if constant[0]:
+        cut = next(i for i, c in enumerate(constant) if not c)
+    elif constant[-1]:
+        cut = len(factors) - next(i for i, c in enumerate(reversed(constant)) if not c)
+    left = _group(factors[:cut])
+    right = _group(factors[cut:])
+    used.append("d-product")
+    result = rewrite_with("d-product", {"?A": left, "?B": right}, expr, context)
+    if constant[0] or constant[-1]:
+        used.append("d-const")
+        result = _zero_constants(result, context)
+    return result
+
+
+def _group(factors):
+    return factors[0] if len(factors) == 1 else A.Product(tuple(factors))
+
+
+def _zero_constants(expr, context):
+    """d(C) = 0 for the constant piece the product rule split off."""
+    def visit(node):
+        if isinstance(node, A.Differential):
+            if context.is_constant(node.arg):
+                return rewrite("d-const", node, context)
+            return node
+        kids = A.children(node)
+        return A.with_children(node, [visit(k) for k in kids]) if kids else node
+    return canon(visit(expr), context.env)
+
+
+def _power_rule(expr, variables, context: Context, used) -> A.Expr:
+    power = expr.arg
+    env = context.env
+    if norm_squared := _norm_squared(power, env):
+        used.append(norm_squared)
+        return rewrite(norm_squared, expr, context)
+    if env.is_scalar(power.base):
+        used.append("d-power")
+        as_entrywise = A.Differential(A.ElemPow(power.base, power.exponent))
+        return rewrite_with("d-power", {"?A": power.base, "?p": power.exponent}, as_entrywise, context)
+    exponent = power.exponent.value
+    if exponent.denominator != 1 or exponent < 2:
+        raise _not_differentiable(power, "a matrix power other than 2, 3, ...", context)
+    used.append("d-matrix-power")
+    return A.Differential(A.Product((power.base,) * int(exponent)))
+
+
+def _norm_squared(power: A.Power, env) -> str | None:
+    if isinstance(power.base, A.Norm) and power.exponent == A.number(2):
+        return "d-norm-squared" if env.is_vector(power.base.arg) else "d-frobenius-squared"
+    return None
+
+
+def _not_differentiable(node, what, context) -> DerivationError:
+    from .printers.text import to_text
+    return DerivationError(f"cannot differentiate {to_text(node)}: it involves {what}")

@@ -1,0 +1,206 @@
+"""Identification: bring ``dl`` (linear in dX) to ``tr(C^T dX)`` and read off C.
+
+The strategy is explicit and small: make every term a trace (scalar-trace,
+trace-sum, trace-scalar), then per term move dX out of transposes
+(trace-transpose, transpose-*), out of Hadamard products (cyclic, then
+hadamard-swap), out of diag/sum/mean, and finally to the end of the product
+(cyclic).  Every rewrite is done by a catalog rule; this module only chooses
+which rule and where.
+"""
+
+from __future__ import annotations
+
+from . import ast as A
+from .canon import canon, split_coefficient, scaled
+from .errors import DerivationError
+from .rules import Context, rewrite, rewrite_everywhere, rewrite_with
+
+TRANSPOSE_RULES = ("transpose-product", "transpose-sum", "transpose-hadamard")
+MAX_ROUNDS = 60
+
+
+def terms_of(expr: A.Expr) -> list:
+    return list(expr.args) if isinstance(expr, A.Add) else [expr]
+
+
+def _sum(terms):
+    terms = [t for t in terms]
+    return terms[0] if len(terms) == 1 else A.Add(tuple(terms))
+
+
+def expand(expr: A.Expr, context: Context):
+    """Distribute products over the sums that carry the differential, so
+    each term of dl is linear in dX on its own.  Returns (expr, rules)."""
+    used: list[str] = []
+
+    def carries_d(node):
+        return any(isinstance(n, A.Differential) for n in A.walk(node))
+
+    def visit(node):
+        kids = A.children(node)
+        if kids:
+            node = canon(A.with_children(node, [visit(k) for k in kids]), context.env)
+        if isinstance(node, (A.Product, A.Hadamard)):
+            for index, factor in enumerate(node.args):
+                if isinstance(factor, A.Add) and carries_d(factor):
+                    used.append("distribute-left" if index else "distribute-right")
+                    pieces = [A.with_children(node, node.args[:index] + (term,) + node.args[index + 1:])
+                              for term in factor.args]
+                    return visit(canon(A.Add(tuple(pieces)), context.env))
+        if isinstance(node, A.Trace) and isinstance(node.arg, A.Add) and carries_d(node.arg):
+            used.append("trace-sum")
+            return visit(canon(A.Add(tuple(A.Trace(t) for t in node.arg.args)), context.env))
+        if isinstance(node, A.Transpose) and isinstance(node.arg, (A.Add, A.Product, A.Hadamard)) \
+                and carries_d(node.arg):
+            pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, node, context, limit=1)
+            used.extend(rules)
+            return visit(pushed)
+        if isinstance(node, (A.Sum, A.Mean, A.Vec, A.Diag)) and isinstance(node.arg, A.Add) \
+                and carries_d(node.arg):
+            used.append("linearity")
+            return visit(canon(A.Add(tuple(type(node)(t) for t in node.arg.args)), context.env))
+        return node
+
+    return visit(expr), list(dict.fromkeys(used))
+
+
+class Identifier:
+    """Rewrites the terms of dl, one layer per round, recording the rules."""
+
+    def __init__(self, wrt: A.Symbol, context: Context):
+        self.dX = A.Differential(wrt)
+        self.context = context
+        self.env = context.env
+
+    def contains_dX(self, expr) -> bool:
+        return A.contains(expr, self.dX)
+
+    # A term is (coefficient, trace) with the coefficient free of dX.
+    def as_traces(self, dl: A.Expr):
+        """dl = Σ c_i tr(P_i): the scalar-trace step."""
+        pairs = []
+        for term in terms_of(dl):
+            coefficient, rest = self.split_scalar(term)
+            pairs.append((coefficient, rest if isinstance(rest, A.Trace) else A.Trace(rest)))
+        return pairs
+
+    def split_scalar(self, term):
+        """A scalar product c · F with F the one factor carrying dX."""
+        if isinstance(term, A.Product):
+            carrying = [f for f in term.args if self.contains_dX(f)]
+            if len(carrying) == 1 and self.env.is_scalar(carrying[0]):
+                others = tuple(f for f in term.args if f is not carrying[0])
+                return (others[0] if len(others) == 1 else A.Product(others)), carrying[0]
+            number, rest = split_coefficient(term)
+            if number != 1:
+                return A.Number(number), rest
+        return A.ONE, term
+
+    def done(self, trace: A.Trace) -> bool:
+        inner = trace.arg
+        return inner == self.dX or (isinstance(inner, A.Product) and inner.args[-1] == self.dX
+                                    and sum(self.contains_dX(f) for f in inner.args) == 1)
+
+    def step(self, coefficient, trace: A.Trace, used: list):
+        """One rewrite of tr(P) toward tr(M dX).  Returns the new (c, tr)."""
+        inner = trace.arg
+        context = self.context
+        factors = list(inner.args) if isinstance(inner, A.Product) else [inner]
+        carrier_index = next(i for i, f in enumerate(factors) if self.contains_dX(f))
+        carrier = factors[carrier_index]
+        others = factors[:carrier_index] + factors[carrier_index + 1:]
+
+        if self.env.is_scalar(carrier) and others:
+            used.append("trace-scalar")
+            rest = _product(others)
+            rewritten = rewrite_with("trace-scalar", {"?c": carrier, "?A": rest},
+                                     trace, context)
+            new_coefficient, new_rest = self.split_scalar(rewritten)
+            return canon(A.Product((coefficient, new_coefficient)), self.env), self.retrace(new_rest, used)
+        if isinstance(carrier, A.Trace) and not others:
+            return coefficient, carrier
+        if isinstance(carrier, A.Transpose):
+            if carrier.arg == self.dX or isinstance(carrier.arg, A.Symbol):
+                used.append("trace-transpose")
+                flipped = rewrite_with("trace-transpose", {"?A": inner}, trace, context)
+                pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, flipped, context)
+                used.extend(rules)
+                return coefficient, pushed
+            pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, trace, context)
+            if pushed == trace:
+                raise DerivationError("could not move the transpose off the differential")
+            used.extend(rules)
+            return coefficient, pushed
+        if carrier_index != len(factors) - 1:
+            used.append("cyclic")
+            moved = rewrite_with("cyclic", {"?A": _product(factors[:carrier_index + 1]),
+                                            "?B": _product(factors[carrier_index + 1:])},
+                                 trace, context)
+            return coefficient, moved
+        if carrier == self.dX:
+            raise AssertionError("identification finished but not recognised")
+        before = others
+        if isinstance(carrier, A.Hadamard):
+            parts = list(carrier.args)
+            k = next(i for i, p in enumerate(parts) if self.contains_dX(p))
+            rest = parts[:k] + parts[k + 1:]
+            rest_expr = rest[0] if len(rest) == 1 else A.Hadamard(tuple(rest))
+            # tr(A^T (B ⊙ C)) with A^T the factors before the Hadamard product
+            # (the identity when there are none).
+            left = self.pushed(_transposed(_product(before), self.env)) if before \
+                else A.Identity(self.env.shape(carrier)[0])
+            used.append("hadamard-swap")
+            swapped = rewrite_with("hadamard-swap", {"?A": left, "?B": rest_expr, "?C": parts[k]},
+                                   trace, context)
+            return coefficient, swapped
+        if isinstance(carrier, A.Diag):
+            if self.env.is_vector(carrier):        # diag of a matrix: u^T diag(G) = tr(diag(u) G)
+                used.append("diag-trace")
+                row = _product(before)
+                u = _transposed(row, self.env)
+                result = rewrite_with("diag-trace", {"?u": u, "?A": carrier.arg}, inner, context)
+                return coefficient, result
+            used.append("trace-diag")
+            result = rewrite_with("trace-diag", {"?A": _product(before) if before else A.Identity(self.env.shape(carrier)[0]),
+                                                 "?v": carrier.arg}, trace, context)
+            return coefficient, self.retrace(result, used)
+        if isinstance(carrier, (A.Sum, A.Mean)):
+            name = "sum-entries" if isinstance(carrier, A.Sum) else "mean-entries"
+            used.append(name)
+            replaced = rewrite(name, carrier, context)
+            return coefficient, canon(A.Trace(_product(before + [replaced])), self.env)
+        if isinstance(carrier, A.Product):
+            return coefficient, canon(A.Trace(_product(before + list(carrier.args))), self.env)
+        raise DerivationError(
+            f"cannot bring a term with {type(carrier).__name__.lower()}(...) around the differential "
+            "into the form tr(C^T dX)")
+
+    def pushed(self, expr):
+        """Transposes moved onto the leaves: (y^T W)^T = W^T y."""
+        return rewrite_everywhere(TRANSPOSE_RULES, expr, self.context)[0]
+
+    def retrace(self, expr, used):
+        if isinstance(expr, A.Trace):
+            return expr
+        used.append("scalar-trace")
+        return A.Trace(expr)
+
+    def gradient_part(self, coefficient, trace: A.Trace) -> A.Expr:
+        """tr(M dX) = tr(C^T dX) with C = M^T (M = I when tr(dX) stands alone)."""
+        inner = trace.arg
+        if isinstance(inner, A.Product):
+            m = self.pushed(_transposed(_product(inner.args[:-1]), self.env))
+        else:
+            m = A.Identity(self.env.shape(self.dX)[0])
+        return canon(A.Product((coefficient, m)), self.env)
+
+
+def _product(factors):
+    factors = list(factors)
+    if not factors:
+        return A.ONE
+    return factors[0] if len(factors) == 1 else A.Product(tuple(factors))
+
+
+def _transposed(expr, env):
+    return canon(A.Transpose(expr), env)

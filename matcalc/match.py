@@ -1,0 +1,82 @@
+"""Pattern matching of rule sides against expressions.
+
+A pattern variable ``?A`` matches any sub-expression (subject to the rule's
+where-clause); ``?f(..)`` matches any elementwise function.  A pattern
+product/sum/Hadamard with k operands matches a node with n ≥ k operands by
+splitting the operands into k contiguous groups, every split tried in turn,
+so ``tr(?A ?B)`` offers each cyclic cut of a product.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Callable, Iterator
+
+from . import ast as A
+
+NARY = (A.Add, A.Product, A.Hadamard, A.Kron)
+
+
+def _group(cls, parts):
+    return parts[0] if len(parts) == 1 else cls(tuple(parts))
+
+
+def _splits(n: int, k: int):
+    """Ways to cut n operands into k non-empty contiguous groups."""
+    for cuts in combinations(range(1, n), k - 1):
+        bounds = (0,) + cuts + (n,)
+        yield [(bounds[i], bounds[i + 1]) for i in range(k)]
+
+
+def matches(pattern: A.Expr, expr: A.Expr, bindings: dict,
+            accept: Callable[[str, A.Expr], bool]) -> Iterator[dict]:
+    """Every extension of ``bindings`` under which ``pattern`` equals ``expr``."""
+    if isinstance(pattern, A.PatternVar):
+        bound = bindings.get(pattern.name)
+        if bound is None:
+            if accept(pattern.name, expr):
+                yield {**bindings, pattern.name: expr}
+        elif bound == expr:
+            yield bindings
+        return
+    if isinstance(pattern, A.Func) and pattern.name.startswith("?"):
+        if isinstance(expr, A.Func):
+            bound = bindings.get(pattern.name)
+            if bound is None or bound == expr.name:
+                yield from matches(pattern.arg, expr.arg, {**bindings, pattern.name: expr.name}, accept)
+        return
+    if isinstance(pattern, (A.Ones, A.Identity, A.Zero)):
+        if type(pattern) is type(expr):
+            yield bindings
+        return
+    if type(pattern) is not type(expr):
+        return
+    if isinstance(pattern, NARY):
+        yield from _match_operands(pattern, expr, bindings, accept)
+        return
+    if isinstance(pattern, (A.Number, A.Symbol)):
+        if pattern == expr:
+            yield bindings
+        return
+    if isinstance(pattern, A.Func) and pattern.name != expr.name:
+        return
+    yield from _match_sequence(A.children(pattern), A.children(expr), bindings, accept)
+
+
+def _match_operands(pattern, expr, bindings, accept):
+    wanted, given = pattern.args, expr.args
+    if len(wanted) > len(given):
+        return
+    for split in _splits(len(given), len(wanted)):
+        groups = [_group(type(expr), given[a:b]) for a, b in split]
+        yield from _match_sequence(wanted, groups, bindings, accept)
+
+
+def _match_sequence(patterns, exprs, bindings, accept):
+    if len(patterns) != len(exprs):
+        return
+    if not patterns:
+        yield bindings
+        return
+    for extended in matches(patterns[0], exprs[0], bindings, accept):
+        yield from _match_sequence(patterns[1:], exprs[1:], extended, accept)

@@ -1,0 +1,180 @@
+"""LaTeX printer: ``\\operatorname{tr}``, ``\\odot``, ``\\otimes``, ``^\\top``, ``\\sigma``."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import singledispatch
+
+from .. import ast as A
+from .text import ATOM, NEGATION, POSTFIX, PRODUCT, SUM, coefficient_and_rest, split_name
+
+GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
+         "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi",
+         "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma",
+         "Phi", "Psi", "Omega"}
+OPERATORS = {"tr": r"\operatorname{tr}", "det": r"\det", "logdet": r"\log\det",
+             "softmax": r"\operatorname{softmax}", "logsoftmax": r"\operatorname{logsoftmax}",
+             "sum": r"\operatorname{sum}", "mean": r"\operatorname{mean}",
+             "diag": r"\operatorname{diag}", "vec": r"\operatorname{vec}",
+             "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
+             "tanh": r"\tanh", "sigma": r"\sigma", "relu": r"\operatorname{relu}",
+             "softplus": r"\operatorname{softplus}", "step": r"\operatorname{step}",
+             "sign": r"\operatorname{sign}"}
+
+
+def symbol_latex(name: str) -> str:
+    if name == "eps":
+        name = "epsilon"
+    stem, rest = split_name(name)
+    stem = "\\" + stem if stem in GREEK else stem
+    if not rest:
+        return stem
+    index = rest.lstrip("_")
+    return f"{stem}_{{{index}}}" if len(stem) == 1 or stem.startswith("\\") else f"\\mathit{{{stem}}}_{{{index}}}"
+
+
+def number_latex(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    return rf"\frac{{{value.numerator}}}{{{value.denominator}}}"
+
+
+def to_latex(expr: A.Expr) -> str:
+    return _latex(expr)[0]
+
+
+def _wrap(expr, minimum):
+    text, strength = _latex(expr)
+    return rf"\left({text}\right)" if strength < minimum else text
+
+
+def _paren(text):
+    return rf"\left({text}\right)"
+
+
+@singledispatch
+def _latex(expr):
+    raise TypeError(f"cannot print {type(expr).__name__}")
+
+
+_latex.register(A.Symbol)(lambda e: (symbol_latex(e.name), ATOM))
+_latex.register(A.PatternVar)(lambda e: (symbol_latex(e.name.lstrip("?")), ATOM))
+_latex.register(A.Ones)(lambda e: (r"\mathbf{1}^\top" if e.rows is not None and e.rows.is_one
+                                   and not e.cols.is_one else r"\mathbf{1}", ATOM))
+_latex.register(A.Identity)(lambda e: ("I", ATOM))
+_latex.register(A.Zero)(lambda e: ("0", ATOM))
+_latex.register(A.DimValue)(lambda e: (str(e.dim).replace("·", " "), PRODUCT))
+
+
+@_latex.register
+def _(expr: A.Number):
+    if expr.value < 0:
+        return "-" + number_latex(-expr.value), NEGATION
+    return number_latex(expr.value), ATOM
+
+
+@_latex.register
+def _(expr: A.Add):
+    parts = []
+    for index, term in enumerate(expr.args):
+        coefficient, rest = coefficient_and_rest(term)
+        if index and coefficient < 0:
+            positive = A.Number(-coefficient) if rest is None else (
+                rest if coefficient == -1 else A.Product((A.Number(-coefficient),) + (
+                    rest.args if isinstance(rest, A.Product) else (rest,))))
+            parts.append(" - " + _wrap(positive, NEGATION + 1))
+        else:
+            parts.append((" + " if index else "") + _wrap(term, NEGATION if not index else NEGATION + 1))
+    return "".join(parts), SUM
+
+
+def _is_reciprocal(factor):
+    return isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number) \
+        and factor.exponent.value == -1
+
+
+@_latex.register
+def _(expr: A.Product):
+    coefficient, rest = coefficient_and_rest(expr)
+    if coefficient < 0:
+        positive = rest if coefficient == -1 else A.Product(
+            (A.Number(-coefficient),) + (rest.args if isinstance(rest, A.Product) else (rest,)))
+        return "-" + _wrap(positive, PRODUCT), NEGATION
+    numerators = [f for f in expr.args if not _is_reciprocal(f)]
+    denominators = [f.base for f in expr.args if _is_reciprocal(f)]
+    parts = []
+    for factor in numerators:
+        if isinstance(factor, (A.Product, A.Hadamard, A.Kron)):
+            parts.append(_paren(_latex(factor)[0]))
+        else:
+            parts.append(_wrap(factor, PRODUCT))
+    top = " ".join(parts) if parts else "1"
+    if denominators:
+        bottom = " ".join(_wrap(d, PRODUCT) for d in denominators)
+        return rf"\frac{{{top}}}{{{bottom}}}", PRODUCT
+    return top, PRODUCT
+
+
+def _infix(expr, operator):
+    parts = []
+    for index, arg in enumerate(expr.args):
+        text, strength = _latex(arg)
+        if strength < PRODUCT or (strength == PRODUCT and (type(arg) is not type(expr) or index)):
+            text = _paren(text)
+        parts.append(text)
+    return f" {operator} ".join(parts), PRODUCT
+
+
+_latex.register(A.Hadamard)(lambda e: _infix(e, r"\odot"))
+_latex.register(A.Kron)(lambda e: _infix(e, r"\otimes"))
+
+
+@_latex.register
+def _(expr: A.Transpose):
+    if isinstance(expr.arg, A.Inverse):
+        return _wrap(expr.arg.arg, ATOM) + r"^{-\top}", POSTFIX
+    return _wrap(expr.arg, ATOM) + r"^\top", POSTFIX
+
+
+_latex.register(A.Inverse)(lambda e: (_wrap(e.arg, ATOM) + "^{-1}", POSTFIX))
+
+
+def _exponent(exponent):
+    if isinstance(exponent, A.Number):
+        value = exponent.value
+        return str(value) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    return to_latex(exponent)
+
+
+@_latex.register
+def _(expr: A.Power):
+    return _wrap(expr.base, ATOM) + "^{" + _exponent(expr.exponent) + "}", POSTFIX
+
+
+@_latex.register
+def _(expr: A.ElemPow):
+    return _wrap(expr.base, ATOM) + r"^{\circ " + _exponent(expr.exponent) + "}", POSTFIX
+
+
+def _call(name, arg):
+    return rf"{OPERATORS.get(name, name)}\left({to_latex(arg)}\right)", ATOM
+
+
+_latex.register(A.Func)(lambda e: _call(e.name, e.arg))
+for _cls, _name in {A.Softmax: "softmax", A.LogSoftmax: "logsoftmax", A.Trace: "tr",
+                    A.Det: "det", A.LogDet: "logdet", A.Sum: "sum", A.Mean: "mean",
+                    A.Diag: "diag", A.Vec: "vec"}.items():
+    _latex.register(_cls)(lambda e, _name=_name: _call(_name, e.arg))
+
+
+@_latex.register
+def _(expr: A.Norm):
+    suffix = "_F" if expr.subscript in ("F", "fro") else ""
+    return rf"\left\lVert {to_latex(expr.arg)} \right\rVert{suffix}", ATOM
+
+
+@_latex.register
+def _(expr: A.Differential):
+    if isinstance(expr.arg, A.Symbol):
+        return r"\mathrm{d}" + symbol_latex(expr.arg.name), ATOM
+    return rf"\mathrm{{d}}\left({to_latex(expr.arg)}\right)", ATOM

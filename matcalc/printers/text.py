@@ -1,0 +1,252 @@
+"""Plain-text (Unicode) printer.  Its output parses back to the same tree:
+``parse(to_text(e)) == e`` for every canonical expression without ``d``."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import singledispatch
+
+from .. import ast as A
+
+# Binding strength, loosest first; a child printed inside a parent that binds
+# tighter than the child gets parentheses.
+SUM, NEGATION, PRODUCT, POSTFIX, ATOM = range(5)
+
+GREEK_LETTERS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eps": "ε",
+    "zeta": "ζ", "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ",
+    "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ",
+    "upsilon": "υ", "phi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω",
+    "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π",
+    "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+}
+FUNCTION_NAMES = {"sigma": "σ"}
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """``Phi2`` → (``Phi``, ``2``), ``h_1`` → (``h``, ``1``): a Greek stem and its index."""
+    for stem in sorted(GREEK_LETTERS, key=len, reverse=True):
+        if name.startswith(stem) and (len(name) == len(stem) or not name[len(stem)].isalpha()):
+            return stem, name[len(stem):]
+    return name, ""
+
+
+def symbol_text(name: str) -> str:
+    stem, rest = split_name(name)
+    return GREEK_LETTERS.get(stem, stem) + rest
+
+
+def number_text(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{value.numerator}/{value.denominator}"
+
+
+def to_text(expr: A.Expr) -> str:
+    return _text(expr)[0]
+
+
+def _wrap(expr: A.Expr, minimum: int) -> str:
+    text, strength = _text(expr)
+    return f"({text})" if strength < minimum else text
+
+
+def coefficient_and_rest(expr: A.Expr) -> tuple[Fraction, A.Expr | None]:
+    """``-2 A B`` → (-2, ``A B``): the numeric factor of a product."""
+    if isinstance(expr, A.Number):
+        return expr.value, None
+    if isinstance(expr, A.Product) and isinstance(expr.args[0], A.Number):
+        rest = expr.args[1:]
+        return expr.args[0].value, rest[0] if len(rest) == 1 else A.Product(rest)
+    return Fraction(1), expr
+
+
+@singledispatch
+def _text(expr) -> tuple[str, int]:
+    raise TypeError(f"cannot print {type(expr).__name__}")
+
+
+@_text.register
+def _(expr: A.Symbol):
+    return symbol_text(expr.name), ATOM
+
+
+@_text.register
+def _(expr: A.PatternVar):
+    return expr.name, ATOM
+
+
+@_text.register
+def _(expr: A.Number):
+    if expr.value < 0:
+        return "-" + number_text(-expr.value), NEGATION
+    return number_text(expr.value), (ATOM if expr.value.denominator == 1 else PRODUCT)
+
+
+@_text.register
+def _(expr: A.Ones):
+    is_row = expr.rows is not None and expr.rows.is_one and not expr.cols.is_one
+    return ("1^T", POSTFIX) if is_row else ("1", ATOM)
+
+
+@_text.register
+def _(expr: A.Identity):
+    return "I", ATOM
+
+
+@_text.register
+def _(expr: A.Zero):
+    return "0", ATOM
+
+
+@_text.register
+def _(expr: A.DimValue):
+    text = str(expr.dim)
+    return text, ATOM if " " not in text else PRODUCT
+
+
+@_text.register
+def _(expr: A.Add):
+    parts = []
+    for index, term in enumerate(expr.args):
+        coefficient, rest = coefficient_and_rest(term)
+        if index and coefficient < 0:
+            positive = _positive(-coefficient, rest)
+            parts.append(" - " + _wrap(positive, NEGATION + 1))
+        else:
+            parts.append((" + " if index else "") + _wrap(term, NEGATION if index == 0 else NEGATION + 1))
+    return "".join(parts), SUM
+
+
+def _positive(coefficient: Fraction, rest):
+    if rest is None:
+        return A.Number(coefficient)
+    if coefficient == 1:
+        return rest
+    return A.Product((A.Number(coefficient),) + (rest.args if isinstance(rest, A.Product) else (rest,)))
+
+
+@_text.register
+def _(expr: A.Product):
+    coefficient, rest = coefficient_and_rest(expr)
+    if coefficient < 0:
+        return "-" + _wrap(_positive(-coefficient, rest), PRODUCT), NEGATION
+    factors = list(expr.args)
+    numerators = [f for f in factors if not _is_reciprocal(f)]
+    denominators = [f.base for f in factors if _is_reciprocal(f)]
+    parts = []
+    for index, factor in enumerate(numerators):
+        if index and isinstance(factor, A.Number):
+            parts.append(f"({_text(factor)[0]})")
+        elif isinstance(factor, (A.Product, A.Hadamard, A.Kron)):
+            parts.append(f"({_text(factor)[0]})")
+        else:
+            parts.append(_wrap(factor, PRODUCT))
+    text = " ".join(parts) if parts else "1"
+    if denominators:
+        if len(denominators) == 1:
+            below = _wrap(denominators[0], POSTFIX)
+        else:
+            below = "(" + " ".join(_wrap(d, PRODUCT) for d in denominators) + ")"
+        text = f"{text} / {below}"
+    return text, PRODUCT
+
+
+def _is_reciprocal(factor) -> bool:
+    return (isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number)
+            and factor.exponent.value == -1)
+
+
+def _infix(expr, operator):
+    parts = []
+    for index, arg in enumerate(expr.args):
+        if operator == "⊙" and index and _is_reciprocal_entries(arg):
+            parts.append(" ./ " + _operand(arg.base, expr, index))
+            continue
+        parts.append((f" {operator} " if index else "") + _operand(arg, expr, index))
+    return "".join(parts), PRODUCT
+
+
+def _is_reciprocal_entries(arg) -> bool:
+    return (isinstance(arg, A.ElemPow) and isinstance(arg.exponent, A.Number)
+            and arg.exponent.value == -1)
+
+
+def _operand(arg, parent, index) -> str:
+    text, strength = _text(arg)
+    if strength < PRODUCT or (strength == PRODUCT and (type(arg) is not type(parent) or index)):
+        return f"({text})"
+    return text
+
+
+@_text.register
+def _(expr: A.Hadamard):
+    return _infix(expr, "⊙")
+
+
+@_text.register
+def _(expr: A.Kron):
+    return _infix(expr, "⊗")
+
+
+@_text.register
+def _(expr: A.Transpose):
+    if isinstance(expr.arg, A.Inverse):
+        return _wrap(expr.arg.arg, ATOM) + "^{-T}", POSTFIX
+    return _wrap(expr.arg, ATOM) + "^T", POSTFIX
+
+
+@_text.register
+def _(expr: A.Inverse):
+    return _wrap(expr.arg, ATOM) + "^{-1}", POSTFIX
+
+
+def exponent_text(exponent: A.Expr) -> str:
+    value = exponent.value
+    if value.denominator == 1 and value >= 0:
+        return str(value)
+    return "{" + ("-" if value < 0 else "") + number_text(abs(value)) + "}"
+
+
+@_text.register
+def _(expr: A.Power):
+    return _wrap(expr.base, ATOM) + "^" + exponent_text(expr.exponent), POSTFIX
+
+
+@_text.register
+def _(expr: A.ElemPow):
+    exponent = expr.exponent
+    if isinstance(exponent, A.Number) and exponent.value.denominator == 1:
+        shown = str(exponent.value)
+    else:
+        shown = f"({to_text(exponent)})"
+    return _wrap(expr.base, ATOM) + " .^ " + shown, POSTFIX
+
+
+def _call(name, arg):
+    return f"{name}({to_text(arg)})", ATOM
+
+
+@_text.register
+def _(expr: A.Func):
+    return _call(FUNCTION_NAMES.get(expr.name, expr.name), expr.arg)
+
+
+CALL_NAMES = {A.Softmax: "softmax", A.LogSoftmax: "logsoftmax", A.Trace: "tr", A.Det: "det",
+              A.LogDet: "logdet", A.Sum: "sum", A.Mean: "mean", A.Diag: "diag", A.Vec: "vec"}
+
+for _cls, _name in CALL_NAMES.items():
+    _text.register(_cls)(lambda expr, _name=_name: _call(_name, expr.arg))
+
+
+@_text.register
+def _(expr: A.Norm):
+    suffix = "_F" if expr.subscript in ("F", "fro") else ""
+    return f"||{to_text(expr.arg)}||{suffix}", ATOM
+
+
+@_text.register
+def _(expr: A.Differential):
+    if isinstance(expr.arg, A.Symbol):
+        return "d" + symbol_text(expr.arg.name), ATOM
+    return f"d({to_text(expr.arg)})", ATOM

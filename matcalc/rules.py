@@ -1,0 +1,279 @@
+"""The rule catalog: identities written in the expression language (``rules/``).
+
+The engine cites rules by name and rewrites with them: it matches a rule's
+left side against an expression, checks the where-clause, and builds the
+right side from the bindings.  The same catalog feeds the numeric test of
+every rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Iterator
+
+from . import ast as A
+from . import elementwise
+from .canon import canon, is_zero, zero_like
+from .errors import MatcalcError
+from .match import matches
+from .parse import parse_declarations, parse_pattern
+from .resources import data_dir
+from .shapes import Dim, TypeEnv, infer
+
+_LINE = re.compile(r"^(?P<name>[a-z][a-z0-9-]*):\s*(?P<body>.*?)\s*(?:#\s*(?P<why>.*))?$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    lhs: A.Expr
+    rhs: A.Expr
+    explanation: str
+    conditions: dict          # "?X" → set of words: scalar, square, symmetric, probability, constant, vector
+    env: TypeEnv              # shapes of the rule's own variables
+    source: str
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def _parse_rule(line: str, origin: str) -> Rule:
+    found = _LINE.match(line)
+    if not found:
+        raise MatcalcError(f"{origin}: expected 'name: lhs = rhs  # explanation'")
+    body = found.group("body")
+    body, _, where = body.partition(" where ")
+    lhs_text, _, rhs_text = body.partition(" = ")
+    conditions: dict[str, set] = {}
+    declarations = {}
+    for clause in filter(None, (c.strip() for c in where.split(";"))):
+        names, _, spec = clause.partition(":")
+        words = spec.split()
+        for name in (n.strip() for n in names.split(",")):
+            conditions.setdefault(name, set()).update(
+                {"constant"} & set(words), _kind_words(words))
+        rest = " ".join(w for w in words if w != "constant")
+        if rest:
+            plain = ", ".join(n.strip().lstrip("?") for n in names.split(","))
+            for plain_name, declaration in parse_declarations(f"{plain}: {rest}").items():
+                declarations["?" + plain_name] = declaration
+    lhs, rhs = parse_pattern(lhs_text), parse_pattern(rhs_text)
+    (lhs, rhs), _, env = infer([lhs, rhs], body, declarations)
+    return Rule(found.group("name"), lhs, rhs, (found.group("why") or "").strip(),
+                conditions, env, line.split("#")[0].strip())
+
+
+def _kind_words(words) -> set:
+    text = " ".join(words)
+    kinds = set()
+    for word in ("scalar", "square", "symmetric", "vector"):
+        if word in words:
+            kinds.add(word)
+    if "probability" in text:
+        kinds.add("probability")
+    if "positive definite" in text:
+        kinds.add("square")
+    return kinds
+
+
+@lru_cache(maxsize=None)
+def catalog() -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for path in sorted(data_dir("rules").glob("*.rules")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            rule = _parse_rule(line, f"{path.name}:{number}")
+            if rule.name in rules:
+                raise MatcalcError(f"{path.name}:{number}: rule {rule.name} defined twice")
+            rules[rule.name] = rule
+    return rules
+
+
+def rule(name: str) -> Rule:
+    return catalog()[name]
+
+
+# ---------------------------------------------------------------- applying rules
+@dataclass
+class Context:
+    """What a rule needs to know about the problem it is applied in."""
+    env: TypeEnv
+    is_constant: Callable[[A.Expr], bool] = lambda expr: False
+
+    def accepts(self, rule: Rule, name: str, expr: A.Expr) -> bool:
+        env = self.env
+        for condition in rule.conditions.get(name, ()):
+            if condition == "scalar" and not env.is_scalar(expr):
+                return False
+            if condition == "vector" and not env.is_vector(expr):
+                return False
+            if condition == "square" and not env.is_square(expr):
+                return False
+            if condition == "symmetric" and not env.symmetric(expr):
+                return False
+            if condition == "probability" and not env.probability(expr):
+                return False
+            if condition == "constant" and not self.is_constant(expr):
+                return False
+        # Shapes must fit the rule: a vector variable never binds a matrix.
+        kind = rule.env.symbols[name].kind if name in rule.env.symbols else None
+        if kind == "vector" and not (env.is_vector(expr) or env.is_scalar(expr)):
+            return False
+        return True
+
+
+def bindings_of(rule: Rule, expr: A.Expr, context: Context) -> Iterator[dict]:
+    accept = lambda name, sub: context.accepts(rule, name, sub)
+    return matches(rule.lhs, expr, {}, accept)
+
+
+def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A.Expr:
+    dims = _dimension_map(rule, bindings, context.env)
+
+    def build(node):
+        if isinstance(node, A.PatternVar):
+            return bindings[node.name]
+        if isinstance(node, A.Func) and node.name.startswith("?"):
+            arg = build(node.arg)
+            function = bindings[node.name.rstrip("'")]
+            if node.name.endswith("'"):
+                return elementwise.derivative(function, arg, context.env.shape(arg))
+            return A.Func(function, arg)
+        if isinstance(node, A.Func) and node.name == "numel":
+            rows, cols = context.env.shape(build(node.arg))
+            return A.DimValue(rows * cols)
+        if isinstance(node, (A.Ones, A.Zero)):
+            return type(node)(_mapped(node.rows, dims), _mapped(node.cols, dims))
+        if isinstance(node, A.Identity):
+            return A.Identity(_mapped(node.size, dims))
+        kids = A.children(node)
+        return A.with_children(node, [build(k) for k in kids]) if kids else node
+
+    return build(side)
+
+
+def _dimension_map(rule: Rule, bindings: dict, env: TypeEnv) -> dict:
+    mapping: dict[str, Dim] = {}
+    for name, value in bindings.items():
+        info = rule.env.symbols.get(name)
+        if info is None or not isinstance(value, A.Expr):
+            continue
+        for rule_dim, actual in zip((info.rows, info.cols), env.shape(value)):
+            if rule_dim.coef == 1 and len(rule_dim.names) == 1:
+                mapping.setdefault(rule_dim.names[0], actual)
+    return mapping
+
+
+def _shapes_fit(rule: Rule, bindings: dict, env: TypeEnv) -> bool:
+    """The rule's shared dimensions must be equal in the bindings too (in
+    ``?A ?C + ?B ?C = (?A + ?B) ?C``, ?A and ?B have one shape)."""
+    seen: dict[str, Dim] = {}
+    for name, value in bindings.items():
+        info = rule.env.symbols.get(name)
+        if info is None or not isinstance(value, A.Expr):
+            continue
+        for rule_dim, actual in zip((info.rows, info.cols), env.shape(value)):
+            if rule_dim.coef == 1 and len(rule_dim.names) == 1:
+                if seen.setdefault(rule_dim.names[0], actual) != actual:
+                    return False
+    return True
+
+
+def _mapped(dim: Dim, mapping: dict) -> Dim:
+    result = Dim(dim.coef)
+    for name in dim.names:
+        result = result * mapping[name]
+    return result
+
+
+def rewrite(rule_name: str, expr: A.Expr, context: Context,
+            prefer: Callable[[dict], bool] = lambda b: True) -> A.Expr | None:
+    """The right side of the rule for the first match of its left side at the
+    root of ``expr`` that ``prefer`` accepts, in canonical form; None if none."""
+    chosen = rule(rule_name)
+    for bindings in bindings_of(chosen, expr, context):
+        if prefer(bindings) and _shapes_fit(chosen, bindings, context.env):
+            result = canon(instantiate(chosen, chosen.rhs, bindings, context), context.env)
+            if is_zero(result):
+                return zero_like(expr, context.env)
+            return result
+    return None
+
+
+def rewrite_with(rule_name: str, bindings: dict, subject: A.Expr, context: Context) -> A.Expr:
+    """The rule's right side for bindings the engine chose itself (``cyclic``
+    with the cut that puts dX last).  The left side must equal ``subject``,
+    which keeps every such step honest."""
+    chosen = rule(rule_name)
+    env = context.env
+    lhs = canon(instantiate(chosen, chosen.lhs, bindings, context), env)
+    if comparison_form(lhs, env) != comparison_form(subject, env):
+        raise AssertionError(f"rule {rule_name} does not apply to this expression")
+    return canon(instantiate(chosen, chosen.rhs, bindings, context), env)
+
+
+def comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
+    """A form in which equal expressions that differ only in where transposes
+    stand or in the order of Hadamard factors (which commute) coincide."""
+    expr = canon(expr, env)
+    kids = A.children(expr)
+    if not kids:
+        return expr
+    if isinstance(expr, A.Transpose) and isinstance(expr.arg, (A.Product, A.Add, A.Hadamard)):
+        inner = expr.arg
+        parts = [A.Transpose(a) for a in inner.args]
+        if isinstance(inner, A.Product):
+            parts.reverse()
+        return comparison_form(type(inner)(tuple(parts)), env)
+    kids = [comparison_form(k, env) for k in kids]
+    if isinstance(expr, A.Hadamard):
+        kids.sort(key=repr)
+    return canon(A.with_children(expr, kids), env)
+
+
+def rewrite_everywhere(rule_names, expr: A.Expr, context: Context, limit: int = 50):
+    """Apply the rules wherever they match (inside products, to any run of
+    adjacent factors) until none does.  Returns (expression, rules used)."""
+    used: list[str] = []
+    for _ in range(limit):
+        changed = _rewrite_once(rule_names, expr, context, used)
+        if changed == expr:
+            break
+        expr = canon(changed, context.env)
+    return expr, used
+
+
+def _rewrite_once(rule_names, expr, context, used):
+    kids = A.children(expr)
+    if kids:
+        expr = A.with_children(expr, [_rewrite_once(rule_names, k, context, used) for k in kids])
+    for name in rule_names:
+        result = rewrite(name, expr, context)
+        if result is not None and result != expr:
+            used.append(name)
+            return result
+        if isinstance(expr, A.Product) and isinstance(rule(name).lhs, A.Product):
+            window = _rewrite_window(name, expr, context)
+            if window is not None:
+                used.append(name)
+                return window
+    return expr
+
+
+def _rewrite_window(name, expr: A.Product, context):
+    """Rewrite a run of adjacent factors ``args[i:j]`` of a product."""
+    factors = expr.args
+    width = len(rule(name).lhs.args)
+    for size in range(width, len(factors)):
+        for start in range(0, len(factors) - size + 1):
+            window = A.Product(factors[start:start + size])
+            try:
+                result = rewrite(name, window, context)
+            except KeyError:
+                result = None
+            if result is not None:
+                return A.Product(factors[:start] + (result,) + factors[start + size:])
+    return None

@@ -1,0 +1,673 @@
+"""Kinds, symbolic dimensions and shape inference (SPEC §1 "Kinds and shapes").
+
+Inference walks the parsed tree once, giving every symbol a shape whose
+dimensions are unification variables, and unifying them as operators demand
+(``W1 x`` forces cols(W1) = len(x)).  A vector or matrix dimension never
+unifies with the structural 1 of a column vector or scalar: only the literal
+``1`` has dimensions that may become 1 or a length ("poly" dimensions), which
+is how ``b 1^T``, ``x - mu 1`` and ``1^T y`` find the all-ones vector.
+
+After inference every dimension is a ``Dim`` (a number, a name such as ``n``,
+or a product such as ``mn`` for ``vec`` and ``⊗``) and ``TypeEnv.shape``
+computes the shape of any typed expression.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from . import ast as A
+from .errors import ShapeError
+
+GREEK_SCALARS = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "eps", "zeta", "eta", "theta", "iota",
+    "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau",
+    "upsilon", "phi", "chi", "psi", "omega",
+}
+
+
+def default_kind(name: str) -> str:
+    """Upper-case initial → matrix; lower-case Greek → scalar; other lower-case → vector."""
+    if name[:1].isupper():
+        return "matrix"
+    letters = re.match(r"[a-z]+", name)
+    if letters and letters.group(0) in GREEK_SCALARS:
+        return "scalar"
+    return "vector"
+
+
+# ------------------------------------------------------------------ resolved dimensions
+@dataclass(frozen=True, order=True)
+class Dim:
+    """A resolved dimension: ``coef`` times the product of named dimensions."""
+    coef: int = 1
+    names: tuple[str, ...] = ()
+
+    def __mul__(self, other: "Dim") -> "Dim":
+        return Dim(self.coef * other.coef, tuple(sorted(self.names + other.names)))
+
+    @property
+    def is_one(self) -> bool:
+        return self.coef == 1 and not self.names
+
+    def __str__(self) -> str:
+        if not self.names:
+            return str(self.coef)
+        joiner = "" if all(len(n) == 1 for n in self.names) else "·"
+        text = joiner.join(self.names)
+        return text if self.coef == 1 else f"{self.coef}{joiner}{text}"
+
+    def value(self, sizes: dict[str, int]) -> int:
+        result = self.coef
+        for name in self.names:
+            result *= sizes[name]
+        return result
+
+
+ONE = Dim()
+Shape = tuple  # (rows: Dim, cols: Dim)
+
+
+def describe(shape: Shape) -> str:
+    """'is p×n' / 'has length n' / 'is a scalar' — for error messages."""
+    rows, cols = shape
+    if rows.is_one and cols.is_one:
+        return "is a scalar"
+    if cols.is_one:
+        return f"has length {rows}"
+    if rows.is_one:
+        return f"is a row vector of length {cols}"
+    return f"is {rows}×{cols}"
+
+
+def shape_text(shape: Shape) -> str:
+    rows, cols = shape
+    if rows.is_one and cols.is_one:
+        return "scalar"
+    if cols.is_one:
+        return str(rows)
+    return f"{rows}×{cols}"
+
+
+# ------------------------------------------------------------------ typing environment
+@dataclass
+class SymbolType:
+    kind: str                        # scalar | vector | matrix
+    rows: Dim
+    cols: Dim
+    symmetric: bool = False
+    positive_definite: bool = False
+    probability: bool = False
+
+
+@dataclass
+class TypeEnv:
+    """Shapes and assumptions of the symbols of one problem."""
+    symbols: dict[str, SymbolType] = field(default_factory=dict)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def shape(self, expr: A.Expr) -> Shape:
+        cached = self._cache.get(expr)
+        if cached is None:
+            cached = self._cache[expr] = _shape_of(expr, self)
+        return cached
+
+    def is_scalar(self, expr) -> bool:
+        rows, cols = self.shape(expr)
+        return rows.is_one and cols.is_one
+
+    def is_vector(self, expr) -> bool:
+        rows, cols = self.shape(expr)
+        return cols.is_one and not rows.is_one
+
+    def is_row(self, expr) -> bool:
+        rows, cols = self.shape(expr)
+        return rows.is_one and not cols.is_one
+
+    def is_square(self, expr) -> bool:
+        rows, cols = self.shape(expr)
+        return rows == cols
+
+    def is_matrix(self, expr) -> bool:
+        rows, cols = self.shape(expr)
+        return not rows.is_one and not cols.is_one
+
+    def symmetric(self, expr) -> bool:
+        return isinstance(expr, A.Symbol) and expr.name in self.symbols and self.symbols[expr.name].symmetric
+
+    def probability(self, expr) -> bool:
+        return isinstance(expr, A.Symbol) and expr.name in self.symbols and self.symbols[expr.name].probability
+
+    def add_symbol(self, name: str, shape: Shape, kind: str | None = None, **flags) -> None:
+        rows, cols = shape
+        if kind is None:
+            kind = "scalar" if rows.is_one and cols.is_one else "vector" if cols.is_one else "matrix"
+        self.symbols[name] = SymbolType(kind, rows, cols, **flags)
+
+    def dim_names(self) -> list[str]:
+        names = []
+        for symbol in self.symbols.values():
+            for dim in (symbol.rows, symbol.cols):
+                for name in dim.names:
+                    if name not in names:
+                        names.append(name)
+        return names
+
+
+def _shape_of(expr, env: TypeEnv) -> Shape:
+    """The shape of a typed expression (assumed well formed)."""
+    t = type(expr)
+    if t is A.Symbol:
+        info = env.symbols[expr.name]
+        return info.rows, info.cols
+    if t in (A.Number, A.DimValue):
+        return ONE, ONE
+    if t in (A.Ones, A.Zero):
+        return expr.rows, expr.cols
+    if t is A.Identity:
+        return expr.size, expr.size
+    if t in (A.Add, A.Hadamard):
+        for arg in expr.args:
+            if not (type(arg) is A.Number and arg.value == 0):
+                return env.shape(arg)
+        return ONE, ONE
+    if t is A.Product:
+        shapes = [env.shape(a) for a in expr.args]
+        chain = [s for s in shapes if not (s[0].is_one and s[1].is_one)]
+        if not chain:
+            return ONE, ONE
+        return chain[0][0], chain[-1][1]
+    if t is A.Kron:
+        rows, cols = ONE, ONE
+        for arg in expr.args:
+            r, c = env.shape(arg)
+            rows, cols = rows * r, cols * c
+        return rows, cols
+    if t is A.Transpose:
+        rows, cols = env.shape(expr.arg)
+        return cols, rows
+    if t in (A.Inverse, A.Func, A.Softmax, A.LogSoftmax, A.Differential):
+        return env.shape(expr.arg)
+    if t in (A.Power, A.ElemPow):
+        return env.shape(expr.base)
+    if t in (A.Trace, A.Det, A.LogDet, A.Sum, A.Mean, A.Norm):
+        return ONE, ONE
+    if t is A.Diag:
+        rows, cols = env.shape(expr.arg)
+        return (rows, rows) if cols.is_one else (rows, ONE)
+    if t is A.Vec:
+        rows, cols = env.shape(expr.arg)
+        return rows * cols, ONE
+    if t is A.PatternVar:
+        info = env.symbols.get(expr.name)
+        if info is None:
+            raise KeyError(expr.name)
+        return info.rows, info.cols
+    raise TypeError(f"no shape for {t.__name__}")
+
+
+# ------------------------------------------------------------------ inference
+class _Var:
+    """A dimension being inferred (union-find)."""
+    __slots__ = ("parent", "bound", "poly", "hint", "id")
+    _ids = 0
+
+    def __init__(self, poly=False, hint=None):
+        self.parent = self
+        self.bound = None          # an int or a _Prod once known
+        self.poly = poly           # may still turn out to be 1 (the literal "1")
+        self.hint = hint           # a user's name for it ("p" from "W1: p x n")
+        _Var._ids += 1
+        self.id = _Var._ids
+
+    def root(self) -> "_Var":
+        node = self
+        while node.parent is not node:
+            node.parent = node.parent.parent
+            node = node.parent
+        return node
+
+
+@dataclass(frozen=True)
+class _Prod:
+    terms: tuple
+
+
+def _normal(term) -> tuple[int, tuple]:
+    """A dimension term as (coefficient, sorted free variable roots)."""
+    if isinstance(term, int):
+        return term, ()
+    if isinstance(term, _Prod):
+        coef, roots = 1, ()
+        for t in term.terms:
+            c, r = _normal(t)
+            coef, roots = coef * c, roots + r
+        return coef, tuple(sorted(roots, key=lambda v: v.id))
+    root = term.root()
+    if root.bound is not None:
+        return _normal(root.bound)
+    return 1, (root,)
+
+
+class _Unifier:
+    def __init__(self):
+        self.trail = []   # (var, field, old value) to undo a failed attempt
+
+    def _set(self, var, name, value):
+        self.trail.append((var, name, getattr(var, name)))
+        setattr(var, name, value)
+
+    def undo(self, mark: int) -> None:
+        while len(self.trail) > mark:
+            var, name, old = self.trail.pop()
+            setattr(var, name, old)
+
+    def unify(self, a, b) -> bool:
+        ca, ra = _normal(a)
+        cb, rb = _normal(b)
+        if (ca, ra) == (cb, rb):
+            return True
+        if len(rb) == 1 and cb == 1:
+            return self._bind(rb[0], (ca, ra))
+        if len(ra) == 1 and ca == 1:
+            return self._bind(ra[0], (cb, rb))
+        if ca == cb and len(ra) == len(rb) and ra:
+            mark = len(self.trail)
+            for x, y in zip(ra, rb):
+                if not self.unify(x, y):
+                    self.undo(mark)
+                    return False
+            return True
+        return False
+
+    def _bind(self, var: _Var, target) -> bool:
+        coef, roots = target
+        if var in roots:
+            return False
+        if len(roots) == 1 and coef == 1:
+            other = roots[0]
+            if var.hint and other.hint and var.hint != other.hint:
+                return False     # two differently named dimensions ("p" and "n")
+            self._set(var, "parent", other)
+            if not var.poly and other.poly:
+                self._set(other, "poly", False)
+            if var.hint and not other.hint:
+                self._set(other, "hint", var.hint)
+            return True
+        if not roots and coef == 1 and not var.poly:
+            return False         # a vector or matrix dimension is never 1
+        value = coef if not roots else _Prod((coef,) + roots)
+        self._set(var, "bound", value)
+        return True
+
+
+_SCALAR = (1, 1)
+
+
+class _Infer:
+    """One pass over a parsed tree: returns the tree with ``1``, ``I`` and
+    ``ones`` given their dimensions, and the symbols' shapes."""
+
+    def __init__(self, source: str, declarations: dict):
+        self.source = source
+        self.declarations = declarations
+        self.unifier = _Unifier()
+        self.symbols: dict[str, tuple] = {}       # name → (rows, cols) terms
+        self.named_dims: dict[str, _Var] = {}
+        self.order: list[str] = []                # symbols in order of appearance
+        self.defined: set[str] = set()
+
+    # ---- helpers
+    def text(self, node) -> str:
+        if node.span and self.source:
+            return self.source[node.span[0]:node.span[1]].strip()
+        from .printers.text import to_text
+        return to_text(node)
+
+    def error(self, message, node) -> ShapeError:
+        return ShapeError(message, source=self.source, span=node.span)
+
+    def shown(self, shape) -> Shape:
+        return tuple(self._display_dim(t) for t in shape)
+
+    def _display_dim(self, term) -> Dim:
+        coef, roots = _normal(term)
+        names = []
+        for root in roots:
+            names.append(root.hint or self._provisional_name(root))
+        return Dim(coef, tuple(sorted(names)))
+
+    def _provisional_name(self, root: _Var) -> str:
+        names = getattr(self, "_provisional", None)
+        if names is None:
+            names = self._provisional = {}
+        if root.id not in names:
+            names[root.id] = _letter(len(names), set(self.symbols) | {v.hint for v in self.named_dims.values()})
+        return names[root.id]
+
+    def is_scalar(self, shape) -> bool:
+        return _normal(shape[0]) == (1, ()) and _normal(shape[1]) == (1, ())
+
+    def try_unify_all(self, *pairs) -> bool:
+        mark = len(self.unifier.trail)
+        for a, b in pairs:
+            if not self.unifier.unify(a, b):
+                self.unifier.undo(mark)
+                return False
+        return True
+
+    def dim(self, value) -> object:
+        if value is None:
+            return _Var()
+        if isinstance(value, int):
+            return value
+        if value not in self.named_dims:
+            self.named_dims[value] = _Var(hint=value)
+        return self.named_dims[value]
+
+    # ---- the walk
+    def infer(self, node):
+        method = getattr(self, "infer_" + type(node).__name__)
+        return method(node)
+
+    def infer_Symbol(self, node):
+        name = node.name
+        if name not in self.symbols:
+            declaration = self.declarations.get(name)
+            kind = declaration.kind if declaration else default_kind(name.lstrip("?"))
+            if kind == "scalar":
+                shape = _SCALAR
+            elif kind == "vector":
+                shape = (self.dim(declaration.rows if declaration else None), 1)
+            else:
+                rows = self.dim(declaration.rows if declaration else None)
+                square = declaration and (declaration.symmetric or declaration.cols is None
+                                          and declaration.rows is not None)
+                cols = rows if square else self.dim(declaration.cols if declaration else None)
+                shape = (rows, cols)
+            self.symbols[name] = shape
+            self.order.append(name)
+        return node, self.symbols[name]
+
+    infer_PatternVar = infer_Symbol
+
+    def infer_Number(self, node):
+        if node.value == 1:
+            # The literal 1: the number, or the all-ones vector where shapes need one.
+            rows, cols = _Var(poly=True), _Var(poly=True)
+            return A.Ones(rows, cols, span=node.span), (rows, cols)
+        return node, _SCALAR
+
+    def infer_Ones(self, node):
+        if node.rows is not None:
+            return node, (node.rows, node.cols)
+        rows = _Var()
+        return A.Ones(rows, 1, span=node.span), (rows, 1)
+
+    def infer_Identity(self, node):
+        size = _Var()
+        return A.Identity(size, span=node.span), (size, size)
+
+    def infer_Zero(self, node):
+        return node, (node.rows, node.cols)
+
+    def infer_DimValue(self, node):
+        return node, _SCALAR
+
+    def infer_Add(self, node):
+        args, shapes = self._all(node.args)
+        shape = shapes[0]
+        for arg, other in zip(args[1:], shapes[1:]):
+            if not self.try_unify_all((shape[0], other[0]), (shape[1], other[1])):
+                left = node.args[0]
+                right = node.args[args.index(arg)]
+                raise self.error(
+                    f"{self.text(node)}: shapes differ in a sum: {self.text(left)} "
+                    f"{describe(self.shown(shape))} but {self.text(right)} {describe(self.shown(other))}",
+                    node)
+        return A.Add(args, span=node.span), shape
+
+    def infer_Product(self, node):
+        args, shapes = self._all(node.args)
+        shape = shapes[0]
+        for index in range(1, len(args)):
+            shape = self._product_shape(node, index, shape, shapes[index])
+        return A.Product(args, span=node.span), shape
+
+    def _product_shape(self, node, index, left, right):
+        if self.is_scalar(left):
+            return right
+        if self.is_scalar(right):
+            return left
+        if self.try_unify_all((left[1], right[0])):
+            return left[0], right[1]
+        # A literal 1 that cannot take part in a matrix product is the number 1.
+        for shape, other in ((left, right), (right, left)):
+            if self.try_unify_all((shape[0], 1), (shape[1], 1)):
+                return other
+        left_node = node.args[0] if index == 1 else A.Product(node.args[:index], span=_join(node.args[:index]))
+        lt, rt = self.text(left_node), self.text(node.args[index])
+        ls, rs = self.shown(left), self.shown(right)
+        detail = f"{lt} {describe(ls)} but {rt} {describe(rs)}"
+        raise self.error(f"{lt} {rt}: {detail} (the columns of {lt} must match the rows of {rt})", node)
+
+    def infer_Hadamard(self, node):
+        args, shapes = self._all(node.args)
+        shape = shapes[0]
+        for i in range(1, len(args)):
+            if not self.try_unify_all((shape[0], shapes[i][0]), (shape[1], shapes[i][1])):
+                raise self.error(
+                    f"{self.text(node)}: an elementwise product needs equal shapes, but "
+                    f"{self.text(node.args[0])} {describe(self.shown(shape))} and "
+                    f"{self.text(node.args[i])} {describe(self.shown(shapes[i]))}", node)
+        return A.Hadamard(args, span=node.span), shape
+
+    def infer_Kron(self, node):
+        args, shapes = self._all(node.args)
+        rows = _Prod(tuple(s[0] for s in shapes))
+        cols = _Prod(tuple(s[1] for s in shapes))
+        return A.Kron(args, span=node.span), (rows, cols)
+
+    def infer_Transpose(self, node):
+        arg, (rows, cols) = self.infer(node.arg)
+        return A.Transpose(arg, span=node.span), (cols, rows)
+
+    def _square(self, node, arg_node, shape, what):
+        if not self.try_unify_all((shape[0], shape[1])):
+            raise self.error(f"{self.text(node)}: {what} needs a square matrix, but "
+                             f"{self.text(arg_node)} {describe(self.shown(shape))}", node)
+
+    def infer_Inverse(self, node):
+        arg, shape = self.infer(node.arg)
+        self._square(node, node.arg, shape, "the inverse")
+        return A.Inverse(arg, span=node.span), shape
+
+    def infer_Power(self, node):
+        base, shape = self.infer(node.base)
+        exponent = node.exponent.value
+        if self.is_scalar(shape):
+            return A.Power(base, node.exponent, from_division=node.from_division, span=node.span), shape
+        if node.from_division:
+            if self.try_unify_all((shape[0], 1), (shape[1], 1)):
+                return A.Power(base, node.exponent, from_division=True, span=node.span), _SCALAR
+            raise self.error(f"{self.text(node.base)} {describe(self.shown(shape))}: '/' divides by a "
+                             "scalar; use ./ for elementwise division or inv(..) for the inverse", node)
+        if exponent.denominator != 1:
+            raise self.error(f"{self.text(node)}: a matrix power needs a whole-number exponent, "
+                             f"and {self.text(node.base)} {describe(self.shown(shape))}", node)
+        if not self.try_unify_all((shape[0], shape[1])):
+            raise self.error(f"{self.text(node)}: a matrix power needs a square matrix, but "
+                             f"{self.text(node.base)} {describe(self.shown(shape))} "
+                             f"(for the elementwise power write {self.text(node.base)} .^ {exponent})", node)
+        return A.Power(base, node.exponent, span=node.span), shape
+
+    def infer_ElemPow(self, node):
+        base, shape = self.infer(node.base)
+        exponent, eshape = self.infer(node.exponent)
+        if not self.try_unify_all((eshape[0], 1), (eshape[1], 1)):
+            raise self.error(f"{self.text(node)}: the exponent of .^ must be a scalar, but "
+                             f"{self.text(node.exponent)} {describe(self.shown(eshape))}", node)
+        return A.ElemPow(base, exponent, span=node.span), shape
+
+    def infer_Func(self, node):
+        arg, shape = self.infer(node.arg)
+        if node.name == "numel":
+            shape = _SCALAR
+        return A.Func(node.name, arg, span=node.span), shape
+
+    def _vector_function(self, node, cls):
+        arg, shape = self.infer(node.arg)
+        if not self.try_unify_all((shape[1], 1)):
+            name = "softmax" if cls is A.Softmax else "logsoftmax"
+            raise self.error(f"{self.text(node)}: {name} applies to a vector, but "
+                             f"{self.text(node.arg)} {describe(self.shown(shape))}", node)
+        return cls(arg, span=node.span), shape
+
+    def infer_Softmax(self, node):
+        return self._vector_function(node, A.Softmax)
+
+    def infer_LogSoftmax(self, node):
+        return self._vector_function(node, A.LogSoftmax)
+
+    def _scalar_of_square(self, node, what):
+        arg, shape = self.infer(node.arg)
+        self._square(node, node.arg, shape, what)
+        return type(node)(arg, span=node.span), _SCALAR
+
+    def infer_Trace(self, node):
+        return self._scalar_of_square(node, "the trace")
+
+    def infer_Det(self, node):
+        return self._scalar_of_square(node, "the determinant")
+
+    def infer_LogDet(self, node):
+        return self._scalar_of_square(node, "the log-determinant")
+
+    def infer_Sum(self, node):
+        arg, _ = self.infer(node.arg)
+        return A.Sum(arg, span=node.span), _SCALAR
+
+    def infer_Mean(self, node):
+        arg, _ = self.infer(node.arg)
+        return A.Mean(arg, span=node.span), _SCALAR
+
+    def infer_Norm(self, node):
+        arg, shape = self.infer(node.arg)
+        is_matrix = _normal(shape[0]) != (1, ()) and _normal(shape[1]) != (1, ())
+        if node.subscript == "2" and is_matrix:
+            raise self.error(f"{self.text(node)}: the 2-norm of a matrix is its spectral norm, which "
+                             f"matcalc does not differentiate; {self.text(node.arg)} "
+                             f"{describe(self.shown(shape))} (use ||..||_F)", node)
+        return A.Norm(arg, node.subscript, span=node.span), _SCALAR
+
+    def infer_Diag(self, node):
+        arg, (rows, cols) = self.infer(node.arg)
+        if _normal(cols) == (1, ()):
+            return A.Diag(arg, span=node.span), (rows, rows)
+        self._square(node, node.arg, (rows, cols), "diag of a matrix")
+        return A.Diag(arg, span=node.span), (rows, 1)
+
+    def infer_Vec(self, node):
+        arg, (rows, cols) = self.infer(node.arg)
+        return A.Vec(arg, span=node.span), (_Prod((rows, cols)), 1)
+
+    def infer_Differential(self, node):
+        arg, shape = self.infer(node.arg)
+        return A.Differential(arg, span=node.span), shape
+
+    def _all(self, nodes):
+        pairs = [self.infer(n) for n in nodes]
+        return tuple(p[0] for p in pairs), [p[1] for p in pairs]
+
+    # ---- resolution
+    def resolve(self, trees, assumptions) -> tuple[list, TypeEnv]:
+        names = self._assign_names()
+        dim = lambda term: _resolve_dim(term, names)
+        env = TypeEnv()
+        for symbol in self.symbols:
+            rows, cols = self.symbols[symbol]
+            declaration = self.declarations.get(symbol)
+            flags = {}
+            if declaration is not None:
+                flags = dict(symmetric=declaration.symmetric,
+                             positive_definite=declaration.positive_definite,
+                             probability=declaration.probability)
+            env.add_symbol(symbol, (dim(rows), dim(cols)), **flags)
+        resolved = [_resolve_tree(tree, dim) for tree in trees]
+        return resolved, env
+
+    def _assign_names(self) -> dict[int, str]:
+        """Letters for unnamed dimensions: vectors' lengths first, from the
+        innermost (right-most) symbol outwards, so ``W1 x`` reads W1: m×n, x: n."""
+        taken = set(self.symbols) | {v.hint for v in self.named_dims.values()}
+        names: dict[int, str] = {}
+        ordered = list(reversed(self.order))
+        ordered.sort(key=lambda s: 0 if _normal(self.symbols[s][1]) == (1, ()) else 1)
+        for symbol in ordered:
+            for term in self.symbols[symbol]:
+                for root in _normal(term)[1]:
+                    if not root.hint and root.id not in names:
+                        names[root.id] = _letter(len(names), taken)
+        return names
+
+
+_LETTERS = "n m p q k r s t u v w l j i a b c d e f g h o x y z".split()
+
+
+def _letter(index: int, taken: set) -> str:
+    available = [c for c in _LETTERS if c not in taken]
+    if index < len(available):
+        return available[index]
+    return f"d{index}"
+
+
+def _resolve_dim(term, names) -> Dim:
+    coef, roots = _normal(term)
+    labels = []
+    for root in roots:
+        if root.poly:
+            continue          # a "1" whose size nothing fixed is the number 1
+        labels.append(root.hint or names.get(root.id) or f"d{root.id}")
+    return Dim(coef, tuple(sorted(labels)))
+
+
+def _resolve_tree(tree, dim):
+    def visit(node):
+        if isinstance(node, A.Ones):
+            rows, cols = dim(node.rows), dim(node.cols)
+            if rows.is_one and cols.is_one:
+                return A.Number(Fraction(1), span=node.span)
+            return A.Ones(rows, cols, span=node.span)
+        if isinstance(node, A.Identity):
+            return A.Identity(dim(node.size), span=node.span)
+        kids = A.children(node)
+        if not kids:
+            return node
+        return A.with_children(node, [visit(k) for k in kids])
+    return visit(tree)
+
+
+def _join(nodes):
+    spans = [n.span for n in nodes if n.span]
+    if not spans:
+        return None
+    return (min(s[0] for s in spans), max(s[1] for s in spans))
+
+
+def infer(trees, source: str = "", declarations=None, predefined: dict | None = None):
+    """Type a list of trees together (a program's statements, or a rule's two
+    sides).  ``predefined`` maps a bound name to the tree it stands for, so its
+    shape is that tree's.  Returns (typed trees, TypeEnv)."""
+    inference = _Infer(source, declarations or {})
+    typed = []
+    for name, tree in (predefined or {}).items():
+        t, shape = inference.infer(tree)
+        typed.append(t)
+        inference.symbols[name] = shape
+        inference.order.append(name)
+    for tree in trees:
+        typed.append(inference.infer(tree)[0])
+    resolved, env = inference.resolve(typed, declarations)
+    return resolved[len(predefined or {}):], resolved[:len(predefined or {})], env
