@@ -97,6 +97,8 @@ def _product(expr: A.Product, env):
         if isinstance(arg, A.Number):
             coefficient *= arg.value
             continue
+        if isinstance(arg, A.Identity) and arg.size is not None and arg.size.is_one:
+            continue
         if isinstance(arg, A.Product):
             inner_coefficient, inner = split_coefficient(arg)
             coefficient *= inner_coefficient
@@ -116,13 +118,15 @@ def _product(expr: A.Product, env):
         (scalars if env.is_scalar(arg) else chain).append(arg)
     if coefficient == 0:
         return zero_like(expr, env)
-    if len(chain) > 1 or scalars:
-        chain = [f for f in chain if not isinstance(f, A.Identity)] or chain[:1]
     if len(chain) > 1:
         chain = [f for f in chain if not isinstance(f, A.Identity)] or chain[:1]
-    if not chain and len(scalars) == 1 and isinstance(scalars[0], A.Product):
-        # c (y^T x) is just c y^T x: with no matrix chain around it nothing can break.
-        chain, scalars = list(scalars[0].args), []
+        chain = _merge_ones(chain)
+    scalars = _combine_powers(scalars, env)
+    compound = [s for s in scalars if isinstance(s, A.Product)]
+    if not chain and len(compound) == 1:
+        # β (y^T x) is just β y^T x: with no matrix chain around it nothing can break.
+        chain = list(compound[0].args)
+        scalars = [s for s in scalars if s is not compound[0]]
     factors = scalars + chain
     if not factors:
         return A.Number(coefficient)
@@ -133,7 +137,36 @@ def _product(expr: A.Product, env):
     return A.Product(tuple(factors))
 
 
+def _combine_powers(scalars, env):
+    """a a^{-1} = 1, a^2 a = a^3: scalar factors with one base share an exponent."""
+    exponents: dict = {}
+    for factor in scalars:
+        base, exponent = factor, Fraction(1)
+        if isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number):
+            base, exponent = factor.base, factor.exponent.value
+        exponents[base] = exponents.get(base, 0) + exponent
+    if len(exponents) == len(scalars):
+        return scalars
+    return [_power(A.Power(base, A.Number(e)), env) if e != 1 else base
+            for base, e in exponents.items() if e != 0]
+
+
+def _merge_ones(chain):
+    """1 1^T is the all-ones matrix: adjacent ones vectors merge."""
+    merged = [chain[0]]
+    for factor in chain[1:]:
+        last = merged[-1]
+        if isinstance(last, A.Ones) and isinstance(factor, A.Ones) and last.cols.is_one \
+                and factor.rows.is_one:
+            merged[-1] = A.Ones(last.rows, factor.cols)
+        else:
+            merged.append(factor)
+    return merged
+
+
 def _hadamard(expr: A.Hadamard, env):
+    if env.is_scalar(expr):
+        return _product(A.Product(expr.args), env)
     coefficient = Fraction(1)
     scalars: list[A.Expr] = []
     factors: list[A.Expr] = []

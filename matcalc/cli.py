@@ -77,6 +77,10 @@ def main(argv=None) -> int:
     except RecursionError:
         print("matcalc: error: the expression is too deeply nested", file=sys.stderr)
         return 2
+    except Exception as error:  # a bug in matcalc, not in the input: no traceback either
+        print(f"matcalc: internal error ({type(error).__name__}: {error}); please report it "
+              "with the command line", file=sys.stderr)
+        return 3
     return 0
 
 

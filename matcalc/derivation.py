@@ -100,10 +100,12 @@ class _Namer:
             node = A.with_children(node, [self.bind("a", self.layer, node.arg)])
         if isinstance(node, A.Norm) and not isinstance(node.arg, A.Symbol):
             node = A.with_children(node, [self.bind("r", None, node.arg)])
-        if not top and isinstance(node, A.Func):
-            return self.bind("h", self.layer or None, node)
-        if not top and isinstance(node, A.Softmax):
-            return self.bind("s", None, node)
+        # The value of a layer (h1 = σ(a1)) is named when its argument was.
+        layer_output = isinstance(node, (A.Func, A.Softmax)) and any(
+            node.arg == A.Symbol(name) for name, _ in self.names)
+        if not top and layer_output:
+            return self.bind("h" if isinstance(node, A.Func) else "s",
+                             self.layer if isinstance(node, A.Func) else None, node)
         return node
 
 
@@ -241,7 +243,9 @@ def _identify_matrix(dl, X, context, lhs, add):
     identifier = Identifier(X, context)
     env = context.env
     pairs = identifier.as_traces(dl)
-    add("scalar-trace", lhs, _render_traces(pairs, env), ["scalar-trace"])
+    as_traces = _render_traces(pairs, env)
+    if as_traces != dl:
+        add("scalar-trace", lhs, as_traces, ["scalar-trace"])
     for _ in range(MAX_ROUNDS):
         if all(identifier.done(trace) for _, trace in pairs):
             break

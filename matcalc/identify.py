@@ -109,6 +109,13 @@ class Identifier:
         carrier_index = next(i for i, f in enumerate(factors) if self.contains_dX(f))
         carrier = factors[carrier_index]
         others = factors[:carrier_index] + factors[carrier_index + 1:]
+        constant_scalars = [f for f in others if self.env.is_scalar(f)]
+        if constant_scalars:
+            used.append("trace-scalar")
+            rest = [f for f in factors if not (f in constant_scalars)]
+            pulled = _product(constant_scalars)
+            rewritten = rewrite_with("trace-scalar", {"?c": pulled, "?A": _product(rest)}, trace, context)
+            return canon(A.Product((coefficient, pulled)), self.env), A.Trace(_product(rest))
 
         if self.env.is_scalar(carrier) and others:
             used.append("trace-scalar")
@@ -121,11 +128,11 @@ class Identifier:
             return coefficient, carrier
         if isinstance(carrier, A.Transpose):
             if carrier.arg == self.dX or isinstance(carrier.arg, A.Symbol):
-                used.append("trace-transpose")
-                flipped = rewrite_with("trace-transpose", {"?A": inner}, trace, context)
-                pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, flipped, context)
-                used.extend(rules)
-                return coefficient, pushed
+                # tr(P) = tr(P^T) with the transpose pushed onto the factors at
+                # once: canon would drop the transpose of a scalar P unexpanded.
+                used.extend(["trace-transpose", "transpose-product"])
+                flipped = [canon(A.Transpose(f), self.env) for f in reversed(factors)]
+                return coefficient, A.Trace(_product(flipped))
             pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, trace, context)
             if pushed == trace:
                 raise DerivationError("could not move the transpose off the differential")

@@ -58,7 +58,7 @@ def random_values(expr: A.Expr, env: TypeEnv, seed: int) -> dict:
 
 
 def finite_difference_gradient(expr: A.Expr, wrt: str, point: Point, env: TypeEnv,
-                               step: float = 1e-6) -> np.ndarray:
+                               step: float = 1e-5) -> np.ndarray:
     """∂l/∂X entry by entry; for a symmetric X, along E_ij + E_ji (halved)."""
     base = point.values[wrt]
     info = env.symbols[wrt]

@@ -231,6 +231,9 @@ def comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
     kids = [comparison_form(k, env) for k in kids]
     if isinstance(expr, A.Hadamard):
         kids.sort(key=repr)
+    if isinstance(expr, A.Product):      # scalar factors commute with everything
+        scalars = sorted((k for k in kids if env.is_scalar(k)), key=repr)
+        kids = scalars + [k for k in kids if not env.is_scalar(k)]
     return canon(A.with_children(expr, kids), env)
 
 

@@ -135,7 +135,13 @@ class TypeEnv:
         return not rows.is_one and not cols.is_one
 
     def symmetric(self, expr) -> bool:
-        return isinstance(expr, A.Symbol) and expr.name in self.symbols and self.symbols[expr.name].symmetric
+        """Known symmetric: a declared symmetric symbol, its inverse, I."""
+        if isinstance(expr, (A.Inverse, A.Power)):
+            expr = expr.arg if isinstance(expr, A.Inverse) else expr.base
+        if isinstance(expr, A.Identity):
+            return True
+        return isinstance(expr, A.Symbol) and expr.name in self.symbols and (
+            self.symbols[expr.name].symmetric or self.symbols[expr.name].positive_definite)
 
     def probability(self, expr) -> bool:
         return isinstance(expr, A.Symbol) and expr.name in self.symbols and self.symbols[expr.name].probability

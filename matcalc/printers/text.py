@@ -85,8 +85,11 @@ def _(expr: A.Number):
 
 @_text.register
 def _(expr: A.Ones):
-    is_row = expr.rows is not None and expr.rows.is_one and not expr.cols.is_one
-    return ("1^T", POSTFIX) if is_row else ("1", ATOM)
+    if expr.rows is None or expr.cols.is_one:
+        return "1", ATOM
+    if expr.rows.is_one:
+        return "1^T", POSTFIX
+    return "1 1^T", PRODUCT          # the all-ones matrix, an outer product
 
 
 @_text.register
@@ -101,8 +104,9 @@ def _(expr: A.Zero):
 
 @_text.register
 def _(expr: A.DimValue):
-    text = str(expr.dim)
-    return text, ATOM if " " not in text else PRODUCT
+    dim = expr.dim
+    parts = ([str(dim.coef)] if dim.coef != 1 or not dim.names else []) + list(dim.names)
+    return " ".join(parts), ATOM if len(parts) == 1 else PRODUCT
 
 
 @_text.register
