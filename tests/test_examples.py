@@ -1,0 +1,78 @@
+"""Every examples/*.sh runs, checks itself, and agrees with its `# expect:` line."""
+
+import re
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import matcalc
+from matcalc import ast as A
+from matcalc.cli import main
+from matcalc.evaluate import evaluate
+from matcalc.numeric import finite_difference_gradient, random_values
+from matcalc.parse import parse_declarations, parse_expression, parse_program
+from matcalc.shapes import infer
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.sh"))
+
+
+def read_example(path):
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    comments = [line for line in lines if line.startswith("#")]
+    commands = [line for line in lines if not line.startswith("#")]
+    assert lines[: len(comments)] == comments, "comments come first"
+    assert len(commands) == 1, "exactly one command line"
+    expect = [c.split(":", 1)[1].strip() for c in comments if c.startswith("# expect:")]
+    assert len(expect) == 1, "one '# expect:' line"
+    return commands[0], expect[0]
+
+
+def options(argv):
+    """expression, wrt and where from `derive EXPR --wrt X [--where W] --check`."""
+    named = dict(zip(argv[2::2], argv[3::2]))
+    return argv[1], named["--wrt"], named.get("--where")
+
+
+def typed_together(source, expect, where):
+    """The function and the expected answer typed jointly, so the `1`s and `I`s
+    of the expected answer get their sizes from the function's symbols."""
+    declarations = parse_declarations(where or "")
+    program = parse_program(source, declarations)
+    expr = program.result
+    for name, definition in reversed(program.bindings):
+        expr = A.substitute(expr, {A.Symbol(name): definition})
+    (_, expected), _, env = infer([expr, parse_expression(expect, declarations)], expect, declarations)
+    return expected, env
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example(path, capsys):
+    command, expect = read_example(path)
+    assert command.startswith("matcalc derive ")
+    argv = shlex.split(command)[1:]
+    assert argv[0] == "derive" and "--check" in argv
+
+    status = main(argv)
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "∂" in out
+    error = re.search(r"check: max relative error (\S+)", out)
+    assert error and float(error.group(1)) <= 1e-6, out
+
+    expr, wrt, where = options(argv)
+    d = matcalc.derive(expr, wrt=wrt, where=where)
+    values = random_values(d.problem.expr, d.problem.env, seed=1)
+    point, _ = d._point(values)
+    numeric = finite_difference_gradient(d.problem.expr, d.wrt, point, d.problem.env)
+    scale = max(np.max(np.abs(numeric)), 1e-6)
+
+    answer = np.asarray(d.evaluate(values)).reshape(numeric.shape)
+    assert np.max(np.abs(answer - numeric)) / scale <= 1e-6
+
+    expected, env = typed_together(expr, expect, where)
+    for name in d.problem.symbols:
+        assert env.symbols[name] == d.problem.env.symbols[name], name
+    value = np.broadcast_to(evaluate(expected, point), numeric.shape)
+    assert np.max(np.abs(value - numeric)) / scale <= 1e-6, f"# expect: {expect} is not the gradient"
