@@ -81,10 +81,12 @@ def derive(expression: str, wrt: str, where: str | None = None, layout: str = "m
 
 
 def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = "mixed"):
+    _check_wrt(_problem(expression, where), wrt)     # report bad input first
     raise DerivationError("jacobian is not available yet (see the open issue); use derive for scalar functions")
 
 
 def hessian(expression: str, wrt: str, where: str | None = None, layout: str = "mixed"):
+    _check_wrt(_problem(expression, where), wrt)
     raise DerivationError("hessian is not available yet (see the open issue); use derive for the gradient")
 
 

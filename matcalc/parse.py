@@ -403,9 +403,13 @@ def _interpret_spec(tokens, span) -> Declaration:
         if entry[0] == "dim":
             dims.append(entry[1])
         elif entry[0] == "times":
-            if not dims:
+            if not dims or i + 1 == len(words) or words[i + 1][0] == "times":
                 raise ParseError("a size reads 'rows x cols'", span=_tok_span(entry[1]))
         i += 1
+
+    base_kinds = {"scalar", "vector", "matrix"} & set(kinds)
+    if len(base_kinds) > 1 or ("scalar" in kinds and len(set(kinds)) > 1):
+        raise ParseError(f"conflicting kinds: {' and '.join(sorted(set(kinds)))}", span=span)
 
     if len(dims) > 2:
         raise ParseError("a size has at most two dimensions, 'rows x cols'", span=span)
