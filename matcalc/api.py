@@ -14,15 +14,14 @@ from .derivation import Outcome, Step, derive_gradient
 from .errors import DerivationError, MatcalcError
 from .evaluate import Point, evaluate
 from .parse import parse_declarations, parse_program
-from .rules import Context, rewrite_everywhere
+from .identify import push_transposes
+from .rules import Context
 from .shapes import TypeEnv, infer
 from .printers import text as text_printer
 
 # Trees are at most parse.MAX_DEPTH deep, and derivations a few times that;
 # the recursive passes need more than Python's default 1000 frames.
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
-
-TRANSPOSE_RULES = ("transpose-product", "transpose-sum", "transpose-hadamard")
 
 
 @dataclass
@@ -96,7 +95,7 @@ def _describe(env, expr) -> str:
 
 
 def _pushed(expr, env):
-    return rewrite_everywhere(TRANSPOSE_RULES, canon(expr, env), Context(env))[0]
+    return push_transposes(expr, Context(env))
 
 
 def _symmetrize(outcome: Outcome, name: str) -> None:

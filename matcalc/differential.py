@@ -59,10 +59,6 @@ def _sweep(expr, variables, context, used):
     return A.with_children(expr, [_sweep(k, variables, context, used) for k in kids])
 
 
-def _constant(context):
-    return context.is_constant
-
-
 def _one_rule(expr: A.Differential, variables, context: Context, used) -> A.Expr:
     inner = expr.arg
     env = context.env

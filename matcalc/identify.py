@@ -16,16 +16,10 @@ from .errors import DerivationError
 from .rules import Context, rewrite, rewrite_everywhere, rewrite_with
 
 TRANSPOSE_RULES = ("transpose-product", "transpose-sum", "transpose-hadamard")
-MAX_ROUNDS = 60
 
 
 def terms_of(expr: A.Expr) -> list:
     return list(expr.args) if isinstance(expr, A.Add) else [expr]
-
-
-def _sum(terms):
-    terms = [t for t in terms]
-    return terms[0] if len(terms) == 1 else A.Add(tuple(terms))
 
 
 def expand(expr: A.Expr, context: Context):
@@ -115,7 +109,8 @@ class Identifier:
             rest = [f for f in factors if not (f in constant_scalars)]
             pulled = _product(constant_scalars)
             rewritten = rewrite_with("trace-scalar", {"?c": pulled, "?A": _product(rest)}, trace, context)
-            return canon(A.Product((coefficient, pulled)), self.env), A.Trace(_product(rest))
+            new_coefficient, new_trace = self.split_scalar(rewritten)
+            return canon(A.Product((coefficient, new_coefficient)), self.env), new_trace
 
         if self.env.is_scalar(carrier) and others:
             used.append("trace-scalar")
@@ -146,7 +141,7 @@ class Identifier:
             return coefficient, moved
         if carrier == self.dX:
             raise AssertionError("identification finished but not recognised")
-        before = others
+        before = others          # the carrier is last: everything else stands before it
         if isinstance(carrier, A.Hadamard):
             parts = list(carrier.args)
             k = next(i for i, p in enumerate(parts) if self.contains_dX(p))
@@ -183,8 +178,7 @@ class Identifier:
             "into the form tr(C^T dX)")
 
     def pushed(self, expr):
-        """Transposes moved onto the leaves: (y^T W)^T = W^T y."""
-        return rewrite_everywhere(TRANSPOSE_RULES, expr, self.context)[0]
+        return push_transposes(expr, self.context)
 
     def retrace(self, expr, used):
         if isinstance(expr, A.Trace):
@@ -200,6 +194,11 @@ class Identifier:
         else:
             m = A.Identity(self.env.shape(self.dX)[0])
         return canon(A.Product((coefficient, m)), self.env)
+
+
+def push_transposes(expr, context: Context) -> A.Expr:
+    """Transposes moved onto the leaves: (y^T W)^T = W^T y."""
+    return rewrite_everywhere(TRANSPOSE_RULES, canon(expr, context.env), context)[0]
 
 
 def _product(factors):

@@ -52,7 +52,7 @@ def random_values(expr: A.Expr, env: TypeEnv, seed: int) -> dict:
             elif info.symmetric:
                 value = (value + value.T) / 2
             if _square_arguments(expr) and not info.positive_definite:
-                value = np.eye(rows) * rows * (1.0 if not info.symmetric else 1.0) + 0.3 * value
+                value = np.eye(rows) * rows + 0.3 * value
         values[name] = value
     return values
 

@@ -6,7 +6,8 @@ from fractions import Fraction
 from functools import singledispatch
 
 from .. import ast as A
-from .text import ATOM, NEGATION, POSTFIX, PRODUCT, SUM, coefficient_and_rest, split_name
+from ..canon import scaled, split_coefficient
+from .text import ATOM, NEGATION, POSTFIX, PRODUCT, SUM, split_name
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
          "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi",
@@ -77,12 +78,9 @@ def _(expr: A.Number):
 def _(expr: A.Add):
     parts = []
     for index, term in enumerate(expr.args):
-        coefficient, rest = coefficient_and_rest(term)
+        coefficient, rest = split_coefficient(term)
         if index and coefficient < 0:
-            positive = A.Number(-coefficient) if rest is None else (
-                rest if coefficient == -1 else A.Product((A.Number(-coefficient),) + (
-                    rest.args if isinstance(rest, A.Product) else (rest,))))
-            parts.append(" - " + _wrap(positive, NEGATION + 1))
+            parts.append(" - " + _wrap(scaled(-coefficient, rest), NEGATION + 1))
         else:
             parts.append((" + " if index else "") + _wrap(term, NEGATION if not index else NEGATION + 1))
     return "".join(parts), SUM
@@ -95,11 +93,9 @@ def _is_reciprocal(factor):
 
 @_latex.register
 def _(expr: A.Product):
-    coefficient, rest = coefficient_and_rest(expr)
+    coefficient, rest = split_coefficient(expr)
     if coefficient < 0:
-        positive = rest if coefficient == -1 else A.Product(
-            (A.Number(-coefficient),) + (rest.args if isinstance(rest, A.Product) else (rest,)))
-        return "-" + _wrap(positive, PRODUCT), NEGATION
+        return "-" + _wrap(scaled(-coefficient, rest), PRODUCT), NEGATION
     numerators = [f for f in expr.args if not _is_reciprocal(f)]
     denominators = [f.base for f in expr.args if _is_reciprocal(f)]
     parts = []

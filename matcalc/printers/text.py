@@ -7,6 +7,7 @@ from fractions import Fraction
 from functools import singledispatch
 
 from .. import ast as A
+from ..canon import scaled, split_coefficient
 
 # Binding strength, loosest first; a child printed inside a parent that binds
 # tighter than the child gets parentheses.
@@ -49,16 +50,6 @@ def to_text(expr: A.Expr) -> str:
 def _wrap(expr: A.Expr, minimum: int) -> str:
     text, strength = _text(expr)
     return f"({text})" if strength < minimum else text
-
-
-def coefficient_and_rest(expr: A.Expr) -> tuple[Fraction, A.Expr | None]:
-    """``-2 A B`` → (-2, ``A B``): the numeric factor of a product."""
-    if isinstance(expr, A.Number):
-        return expr.value, None
-    if isinstance(expr, A.Product) and isinstance(expr.args[0], A.Number):
-        rest = expr.args[1:]
-        return expr.args[0].value, rest[0] if len(rest) == 1 else A.Product(rest)
-    return Fraction(1), expr
 
 
 @singledispatch
@@ -113,28 +104,20 @@ def _(expr: A.DimValue):
 def _(expr: A.Add):
     parts = []
     for index, term in enumerate(expr.args):
-        coefficient, rest = coefficient_and_rest(term)
+        coefficient, rest = split_coefficient(term)
         if index and coefficient < 0:
-            positive = _positive(-coefficient, rest)
+            positive = scaled(-coefficient, rest)
             parts.append(" - " + _wrap(positive, NEGATION + 1))
         else:
             parts.append((" + " if index else "") + _wrap(term, NEGATION if index == 0 else NEGATION + 1))
     return "".join(parts), SUM
 
 
-def _positive(coefficient: Fraction, rest):
-    if rest is None:
-        return A.Number(coefficient)
-    if coefficient == 1:
-        return rest
-    return A.Product((A.Number(coefficient),) + (rest.args if isinstance(rest, A.Product) else (rest,)))
-
-
 @_text.register
 def _(expr: A.Product):
-    coefficient, rest = coefficient_and_rest(expr)
+    coefficient, rest = split_coefficient(expr)
     if coefficient < 0:
-        return "-" + _wrap(_positive(-coefficient, rest), PRODUCT), NEGATION
+        return "-" + _wrap(scaled(-coefficient, rest), PRODUCT), NEGATION
     factors = list(expr.args)
     numerators = [f for f in factors if not _is_reciprocal(f)]
     denominators = [f.base for f in factors if _is_reciprocal(f)]
