@@ -10,7 +10,7 @@ import numpy as np
 
 from . import ast as A
 from .canon import canon
-from .derivation import Outcome, Step, derive_gradient
+from .derivation import Outcome, Step, derive_gradient, derive_jacobian
 from .errors import DerivationError, MatcalcError
 from .evaluate import Point, evaluate
 from .parse import parse_declarations, parse_program
@@ -32,6 +32,7 @@ class Problem:
     declarations: dict
     function_name: str
     symbols: tuple = ()            # the user's symbols, before any names are added
+    named: bool = False            # the function was given a name (a program's last statement)
 
 
 def _problem(expression: str, where: str | None) -> Problem:
@@ -45,7 +46,7 @@ def _problem(expression: str, where: str | None) -> Problem:
         expr = A.substitute(expr, {A.Symbol(name): definition})
     (typed,), _, env = infer([expr], expression, declarations)
     return Problem(expression, typed, env, declarations, program.result_name or "l",
-                   tuple(env.symbols))
+                   tuple(env.symbols), bool(program.result_name))
 
 
 def _check_wrt(problem: Problem, wrt: str) -> str:
@@ -61,15 +62,9 @@ def _check_wrt(problem: Problem, wrt: str) -> str:
 
 def derive(expression: str, wrt: str, where: str | None = None, layout: str = "mixed") -> "Derivation":
     """The gradient of a scalar function with every step (SPEC §2, §3)."""
-    if layout not in ("mixed", "numerator"):
-        raise MatcalcError(f"layout must be 'mixed' or 'numerator', not '{layout}'")
-    problem = _problem(expression, where)
-    name = _check_wrt(problem, wrt)
+    problem, name = _request(expression, wrt, where, layout)
     env = problem.env
-    if not env.is_scalar(problem.expr):
-        raise DerivationError(
-            f"derive needs a scalar function, but {text_printer.to_text(problem.expr)} "
-            f"{_describe(env, problem.expr)}; use jacobian for vector or matrix functions")
+    _require_scalar(problem, "derive")
     outcome = derive_gradient(problem.expr, name, env, problem.function_name)
     info = env.symbols[name]
     if info.symmetric or info.positive_definite:
@@ -79,14 +74,53 @@ def derive(expression: str, wrt: str, where: str | None = None, layout: str = "m
     return Derivation(problem, name, outcome, layout)
 
 
-def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = "mixed"):
-    _check_wrt(_problem(expression, where), wrt)     # report bad input first
-    raise DerivationError("jacobian is not available yet (see the open issue); use derive for scalar functions")
+def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = "numerator") -> "Derivation":
+    """∂vec(F)/∂vec(X)^T (numerator layout: rows follow F, columns follow X; SPEC §2).
+
+    ``layout`` is accepted for symmetry with ``derive``; a Jacobian is always
+    in numerator layout."""
+    problem, name = _request(expression, wrt, where, layout)
+    if problem.function_name == "l" and not problem.named:
+        problem.function_name = "F" if problem.env.is_matrix(problem.expr) else "f"
+    outcome = derive_jacobian(problem.expr, name, problem.env, problem.function_name)
+    return Derivation(problem, name, outcome, "numerator", kind="jacobian")
 
 
-def hessian(expression: str, wrt: str, where: str | None = None, layout: str = "mixed"):
-    _check_wrt(_problem(expression, where), wrt)
-    raise DerivationError("hessian is not available yet (see the open issue); use derive for the gradient")
+def hessian(expression: str, wrt: str, where: str | None = None, layout: str = "numerator") -> "Derivation":
+    """The Jacobian of the gradient: n×n for a vector, mn×mn in vec order for a matrix."""
+    problem, name = _request(expression, wrt, where, layout)
+    env = problem.env
+    _require_scalar(problem, "hessian")
+    gradient = derive_gradient(problem.expr, name, env, problem.function_name)
+    g = "g" if "g" not in env.symbols else "g_" + name
+    steps = gradient.steps
+    first = len(steps)
+    outcome = derive_jacobian(gradient.gradient, name, env, g, steps=steps, names=gradient.names)
+    steps[first].rule, steps[first].rules = "gradient", ["gradient"]
+    steps[first].note = f"{g} = ∂{problem.function_name}/∂{name}"
+    steps[-1].lhs = _hessian_label(problem.function_name, name, env)
+    return Derivation(problem, name, outcome, "numerator", kind="hessian")
+
+
+def _hessian_label(f: str, x: str, env) -> str:
+    if env.is_scalar(A.Symbol(x)) or env.is_vector(A.Symbol(x)):
+        return f"∂²{f}/∂{x}∂{x}^T"
+    return f"∂²{f}/∂vec({x})∂vec({x})^T"
+
+
+def _request(expression, wrt, where, layout) -> tuple[Problem, str]:
+    """The parsed, typed problem and the wrt symbol, or a MatcalcError."""
+    if layout not in ("mixed", "numerator"):
+        raise MatcalcError(f"layout must be 'mixed' or 'numerator', not '{layout}'")
+    problem = _problem(expression, where)
+    return problem, _check_wrt(problem, wrt)
+
+
+def _require_scalar(problem, command):
+    if not problem.env.is_scalar(problem.expr):
+        raise DerivationError(
+            f"{command} needs a scalar function, but {text_printer.to_text(problem.expr)} "
+            f"{_describe(problem.env, problem.expr)}; use jacobian for vector or matrix functions")
 
 
 def _describe(env, expr) -> str:
@@ -121,11 +155,18 @@ def _to_numerator_layout(outcome: Outcome, name: str) -> None:
 class Derivation:
     """An answer with its derivation; renders as text, LaTeX, JSON, Markdown."""
 
-    def __init__(self, problem: Problem, wrt: str, outcome: Outcome, layout: str):
+    def __init__(self, problem: Problem, wrt: str, outcome: Outcome, layout: str,
+                 kind: str = "gradient"):
         self.problem = problem
         self.wrt = wrt
         self.outcome = outcome
         self.layout = layout
+        self.kind = kind              # gradient | jacobian | hessian
+
+    @property
+    def label(self) -> str:
+        """What the answer is: ∂l/∂W1, ∂vec(F)/∂vec(X)^T, ∂²l/∂x∂x^T."""
+        return self.outcome.steps[-1].lhs.replace("  (numerator layout)", "")
 
     # ---- the answer
     @property
@@ -183,7 +224,7 @@ class Derivation:
     def evaluate(self, values: dict) -> np.ndarray:
         point, shapes = self._point(values)
         answer = evaluate(self.result, point)
-        if self.layout == "numerator":
+        if self.layout == "numerator" or self.kind != "gradient":
             return answer
         given = shapes.get(self.wrt)
         if given is not None and len(given) < 2:
@@ -213,7 +254,8 @@ class Derivation:
     def check(self, seed: int = 0) -> float:
         """Max relative error of ``evaluate`` against central finite differences
         of the original function, on random data with distinct sizes."""
-        from .numeric import finite_difference_gradient, random_values
+        from .numeric import (finite_difference_gradient, finite_difference_hessian,
+                              finite_difference_jacobian, random_values)
         env = self.problem.env
         for attempt in range(10):
             values = random_values(self.problem.expr, env, seed + attempt)
@@ -223,9 +265,14 @@ class Derivation:
                 break
         else:
             raise DerivationError("could not find data on which the function is defined")
-        numeric = finite_difference_gradient(self.problem.expr, self.wrt, point, env)
+        if self.kind == "jacobian":
+            numeric = finite_difference_jacobian(self.problem.expr, self.wrt, point)
+        elif self.kind == "hessian":
+            numeric = finite_difference_hessian(self.problem.expr, self.wrt, point)
+        else:
+            numeric = finite_difference_gradient(self.problem.expr, self.wrt, point, env)
         answer = evaluate(self.result, point)
-        if self.layout == "numerator":
+        if self.layout == "numerator" and self.kind == "gradient":
             answer = answer.T
         if answer.shape != numeric.shape:
             answer = np.broadcast_to(answer, numeric.shape) if answer.size == 1 else answer

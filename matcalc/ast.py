@@ -79,6 +79,13 @@ class Zero(Expr):
 
 
 @node
+class Commutation(Expr):
+    """The commutation matrix K_{m,n}: K vec(A) = vec(A^T) for an m×n matrix A."""
+    rows: Any = None
+    cols: Any = None
+
+
+@node
 class DimValue(Expr):
     """A dimension used as a number (``mean(A) = sum(A) / (m n)``)."""
     dim: Any
@@ -189,6 +196,14 @@ class Diag(Expr):
 class Vec(Expr):
     """Column-major stacking of the columns."""
     arg: Expr
+
+
+@node
+class Unvec(Expr):
+    """The inverse of vec: the rows×cols matrix whose columns stacked are ``arg``."""
+    arg: Expr
+    rows: Any = None
+    cols: Any = None
 
 
 @node

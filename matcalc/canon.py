@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from . import ast as A
-from .shapes import TypeEnv
+from .shapes import Dim, TypeEnv
 
 
 def canon(expr: A.Expr, env: TypeEnv) -> A.Expr:
@@ -64,6 +64,53 @@ def scaled(coefficient: Fraction, expr: A.Expr | None) -> A.Expr:
     return A.Product((A.Number(coefficient),) + tuple(rest))
 
 
+def product_atoms(expr: A.Product, env: TypeEnv):
+    """A product as (scalar factors, matrix chain), every 1×1 run of the chain
+    (the y^T x of x y^T x) split off as a scalar: scalars commute, so products
+    that group their scalars differently compare equal."""
+    scalars, chain = [], []
+    for factor in expr.args:
+        if isinstance(factor, A.Product):
+            inner_scalars, inner_chain = product_atoms(factor, env)
+            scalars += inner_scalars
+            if env.is_scalar(factor) and inner_chain:
+                scalars.append(inner_chain[0] if len(inner_chain) == 1 else A.Product(tuple(inner_chain)))
+            else:
+                chain += inner_chain
+        elif env.is_scalar(factor):
+            scalars.append(factor)
+        else:
+            chain.append(factor)
+    runs, rest, start = [], [], 0
+    while start < len(chain):
+        end = start
+        if env.shape(chain[start])[0].is_one:
+            while end < len(chain) and not env.shape(chain[end])[1].is_one:
+                end += 1
+        whole = start == 0 and end == len(chain) - 1
+        if end < len(chain) and env.shape(chain[start])[0].is_one and end > start and not whole:
+            runs.append(A.Product(tuple(chain[start:end + 1])))
+            start = end + 1
+        else:
+            rest.append(chain[start])
+            start += 1
+    scalars += runs
+    if scalars and rest and env.shape(rest[0])[0].is_one and env.shape(rest[-1])[1].is_one:
+        # What is left is one more 1×1 factor: (y^T dx) 1^T x = (y^T dx)(1^T x).
+        scalars.append(rest[0] if len(rest) == 1 else A.Product(tuple(rest)))
+        rest = []
+    return scalars, rest
+
+
+def _like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
+    """Terms equal up to where their scalar factors stand share a key:
+    x x^T x and (x^T x) x are like terms."""
+    if not isinstance(term, A.Product):
+        return term
+    scalars, chain = product_atoms(term, env)
+    return A.Product(tuple(sorted(scalars, key=repr)) + tuple(chain))
+
+
 # ---------------------------------------------------------------- per node type
 def _add(expr: A.Add, env):
     terms: list[A.Expr] = []
@@ -71,12 +118,15 @@ def _add(expr: A.Add, env):
         terms.extend(arg.args if isinstance(arg, A.Add) else (arg,))
     # Like terms: c1 T + c2 T = (c1 + c2) T, keeping the order of first appearance.
     collected: dict = {}
+    shown: dict = {}
     for term in terms:
         if is_zero(term):
             continue
         coefficient, rest = split_coefficient(term)
-        collected[rest] = collected.get(rest, 0) + coefficient
-    kept = [scaled(c, rest) for rest, c in collected.items() if c != 0]
+        key = _like_key(rest, env) if rest is not None else None
+        shown.setdefault(key, rest)
+        collected[key] = collected.get(key, 0) + coefficient
+    kept = [scaled(c, shown[key]) for key, c in collected.items() if c != 0]
     kept = [k for k in kept if not is_zero(k)]
     # Positive terms first (s - y, not -y + s); otherwise the order is kept.
     kept.sort(key=lambda term: split_coefficient(term)[0] < 0)
@@ -164,6 +214,32 @@ def _merge_ones(chain):
     return merged
 
 
+def _ones(expr, env):
+    if expr.rows is not None and expr.rows.is_one and expr.cols.is_one:
+        return A.ONE if isinstance(expr, A.Ones) else A.ZERO      # 1×1: the number
+    return expr
+
+
+def _diag(expr: A.Diag, env):
+    if isinstance(expr.arg, A.Identity):
+        return A.Ones(expr.arg.size, Dim())          # the diagonal of I is all ones
+    if isinstance(expr.arg, A.Ones) and not expr.arg.cols.is_one:
+        return A.Ones(expr.arg.rows, Dim())          # so is the diagonal of 1 1^T
+    return expr
+
+
+def _repeated_as_powers(factors, env):
+    """x ⊙ x ⊙ x = x .^ 3 (only for a factor repeated three times or more:
+    h ⊙ h stays as written)."""
+    counts: dict = {}
+    for factor in factors:
+        counts[factor] = counts.get(factor, 0) + 1
+    if all(count < 3 for count in counts.values()):
+        return factors
+    return [_elem_pow(A.ElemPow(f, A.number(c)), env) if c >= 3 else f
+            for f, c in counts.items() for _ in range(1 if c >= 3 else c)]
+
+
 def _hadamard(expr: A.Hadamard, env):
     if env.is_scalar(expr):
         return _product(A.Product(expr.args), env)
@@ -183,6 +259,7 @@ def _hadamard(expr: A.Hadamard, env):
             else:
                 factors.append(rest)
     factors = [f for f in factors if not isinstance(f, A.Ones)] or factors[:1]
+    factors = _repeated_as_powers(factors, env)
     if not factors:
         inner = A.Ones(*env.shape(expr))
     elif len(factors) == 1:
@@ -223,6 +300,8 @@ def _transpose(expr: A.Transpose, env):
         return arg
     if isinstance(arg, (A.Ones, A.Zero)):
         return type(arg)(arg.cols, arg.rows)
+    if isinstance(arg, A.Commutation):
+        return A.Commutation(arg.cols, arg.rows)     # K_{m,n}^T = K_{n,m}
     coefficient, rest = split_coefficient(arg)
     if coefficient != 1 and rest is not None:
         return _product(A.Product((A.Number(coefficient), canon(A.Transpose(rest), env))), env)
@@ -276,7 +355,34 @@ def _elem_pow(expr: A.ElemPow, env):
     return expr
 
 
+def _vec(expr: A.Vec, env):
+    rows, cols = env.shape(expr.arg)
+    if cols.is_one:
+        return expr.arg                              # a vector is its own vec
+    if rows.is_one:
+        return _transpose(A.Transpose(expr.arg), env)
+    return expr
+
+
+def _unvec(expr: A.Unvec, env):
+    if isinstance(expr.arg, A.Vec) and env.shape(expr.arg.arg) == (expr.rows, expr.cols):
+        return expr.arg.arg
+    if expr.cols.is_one:
+        return expr.arg
+    if expr.rows.is_one:
+        return _transpose(A.Transpose(expr.arg), env)
+    return expr
+
+
+def _commutation(expr: A.Commutation, env):
+    if expr.rows.is_one or expr.cols.is_one:
+        return A.Identity(expr.rows * expr.cols)     # transposing a vector keeps vec
+    return expr
+
+
 _SIMPLIFIERS = {
+    A.Vec: _vec, A.Unvec: _unvec, A.Commutation: _commutation, A.Diag: _diag,
+    A.Ones: _ones, A.Zero: _ones,
     A.Add: _add, A.Product: _product, A.Hadamard: _hadamard, A.Kron: _kron,
     A.Transpose: _transpose, A.Inverse: _inverse, A.Power: _power, A.ElemPow: _elem_pow,
 }

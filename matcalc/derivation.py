@@ -17,6 +17,7 @@ from .canon import canon, scaled, split_coefficient
 from .differential import sweeps
 from .errors import DerivationError
 from .identify import Identifier, expand, terms_of
+from .vectorize import Vectorizer
 from .rules import Context, rewrite_everywhere
 from .shapes import TypeEnv
 
@@ -26,13 +27,15 @@ ENGINE_STEPS = {
     "names": "name the intermediate values",
     "chain": "substitute the differentials of the named values (chain rule)",
     "identify": "dl = tr(C^T dX) means ∂l/∂X = C",
+    "identify-jacobian": "vec(dF) = J vec(dX) means ∂vec(F)/∂vec(X)^T = J",
+    "gradient": "the gradient, derived above",
     "symmetric-gradient": "for symmetric X only (G + G^T)/2 is a gradient in the space of symmetric matrices",
     "numerator-layout": "numerator layout: the transpose of the gradient",
     "linearity": "sum, mean, vec and diag are linear",
     "collect": "collect like terms",
 }
 SIMPLIFY_DL = ("probability-sum", "probability-sum-transposed", "ones-hadamard")
-SIMPLIFY_ANSWER = ("transpose-product", "transpose-sum", "transpose-hadamard",
+SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard",
                    "probability-sum", "probability-sum-transposed", "factor-left", "factor-right")
 MAX_ROUNDS = 60
 
@@ -110,8 +113,63 @@ class _Namer:
 
 
 def derive_gradient(expr: A.Expr, wrt: str, env: TypeEnv, function_name: str = "l") -> Outcome:
-    steps: list[Step] = []
+    """∂l/∂X for a scalar l: dl brought to tr(C^T dX)."""
     X = A.Symbol(wrt)
+    work = _differential_phase(expr, wrt, env, function_name)
+    dl, context, add = work.dl, work.context, work.add
+    if not A.contains(dl, A.Differential(X)):
+        gradient = canon(A.Zero(*env.shape(X)), env) if not env.is_scalar(X) else A.ZERO
+        add("identify", f"∂{function_name}/∂{wrt}", gradient, ["identify"],
+            note=f"{function_name} does not depend on {wrt}")
+        return _finish(gradient, work.steps, work.names, env)
+    if env.is_scalar(X):
+        gradient = canon(A.substitute(dl, {A.Differential(X): A.ONE}), env)
+    else:
+        gradient = _identify_matrix(dl, X, context, work.d_name, add)
+    gradient = _simplify(gradient, context)
+    add("identify", f"∂{function_name}/∂{wrt}", gradient, ["identify"])
+    return _finish(gradient, work.steps, work.names, env)
+
+
+def derive_jacobian(expr: A.Expr, wrt: str, env: TypeEnv, function_name: str = "F",
+                    steps: list | None = None, names=()) -> Outcome:
+    """∂vec(F)/∂vec(X)^T: dF brought to vec(dF) = J vec(dX) (numerator layout)."""
+    X = A.Symbol(wrt)
+    work = _differential_phase(expr, wrt, env, function_name, steps, names)
+    dF, context, add = work.dl, work.context, work.add
+    rows, cols = env.shape(expr)
+    x_rows, x_cols = env.shape(X)
+    vec_of = lambda name, columns: name if columns.is_one else f"vec({name})"
+    lhs = f"∂{vec_of(function_name, cols)}/∂{vec_of(wrt, x_cols)}^T"
+    if not A.contains(dF, A.Differential(X)):
+        jacobian = canon(A.Zero(rows * cols, x_rows * x_cols), env)
+        add("identify-jacobian", lhs, jacobian, ["identify-jacobian"],
+            note=f"{function_name} does not depend on {wrt}")
+        return _finish(jacobian, work.steps, work.names, env)
+    used: list[str] = []
+    jacobian = Vectorizer(X, context).jacobian(dF, used)
+    jacobian = _simplify(jacobian, context)
+    vectorized = canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env)
+    if vectorized != dF:
+        add(used[0], f"vec({work.d_name})" if not cols.is_one else work.d_name, vectorized, used)
+    add("identify-jacobian", lhs, jacobian, ["identify-jacobian"])
+    return _finish(jacobian, work.steps, work.names, env)
+
+
+@dataclass
+class _Work:
+    dl: A.Expr
+    context: Context
+    steps: list
+    names: list
+    d_name: str
+    add: object
+
+
+def _differential_phase(expr, wrt, env, function_name, steps=None, names=()) -> _Work:
+    """definitions → names → dl → d(name) for each name → chain.  ``names``
+    are values named before (a Hessian's gradient keeps its a1, s)."""
+    steps = [] if steps is None else steps
     d_name = "d" + function_name
 
     def add(rule, lhs, after, rules=None, note=""):
@@ -130,11 +188,12 @@ def derive_gradient(expr: A.Expr, wrt: str, env: TypeEnv, function_name: str = "
     depends_on_x = lambda e: wrt in _variables_in(e) or any(
         n in _variables_in(e) for n, _ in namer.names)
     namer = _Namer(env, depends_on_x)
+    namer.names = list(names)
     named = namer.visit(expr, top=True)
     names = namer.names
     variables = {wrt} | {n for n, _ in names}
     context = Context(env, lambda e: not (_variables_in(e) & variables))
-    if names:
+    if named != expr:
         add("names", function_name, named, ["names"],
             note="names: " + "   ".join(f"{n} = {{{i}}}" for i, (n, _) in enumerate(names)))
 
@@ -144,10 +203,12 @@ def derive_gradient(expr: A.Expr, wrt: str, env: TypeEnv, function_name: str = "
     dl = _fold_softmax(dl, names, env, steps)
     dl = _collect(dl, context, d_name, add)
     differentials = {}
+    needed = [dl]
     for name, definition in reversed(names):
-        if name in variables:
+        if any(A.contains(e, A.Differential(A.Symbol(name))) for e in needed):
             differentials[name] = _differentiate(A.Differential(definition), variables, context,
                                                  "d" + name, add, names)
+            needed.append(differentials[name])
 
     # 4. chain: substitute the named differentials back, outermost first.
     if differentials:
@@ -155,20 +216,7 @@ def derive_gradient(expr: A.Expr, wrt: str, env: TypeEnv, function_name: str = "
             dl = canon(A.substitute(dl, {A.Differential(A.Symbol(name)): differentials[name]}), env)
         add("chain", d_name, dl, ["chain"])
     dl = _tidy(dl, context, d_name, add)
-    if not A.contains(dl, A.Differential(X)):
-        gradient = canon(A.Zero(*env.shape(X)), env) if not env.is_scalar(X) else A.ZERO
-        add("identify", f"∂{function_name}/∂{wrt}", gradient, ["identify"],
-            note=f"{function_name} does not depend on {wrt}")
-        return _finish(gradient, steps, names, env)
-
-    # 5. identification.
-    if env.is_scalar(X):
-        gradient = canon(A.substitute(dl, {A.Differential(X): A.ONE}), env)
-    else:
-        gradient = _identify_matrix(dl, X, context, d_name, add)
-    gradient = _simplify(gradient, context)
-    add("identify", f"∂{function_name}/∂{wrt}", gradient, ["identify"])
-    return _finish(gradient, steps, names, env)
+    return _Work(dl, context, steps, names, d_name, add)
 
 
 def _differentiate(start, variables, context, lhs, add, names):

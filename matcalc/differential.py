@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import ast as A
 from .canon import canon
-from .errors import DerivationError
+from .errors import DerivationError, LimitError
 from .rules import Context, rewrite, rewrite_with
 
 RULE_FOR = {
@@ -24,6 +24,7 @@ RULE_FOR = {
     A.LogSoftmax: "d-logsoftmax",
 }
 MAX_SWEEPS = 200
+MAX_DIFFERENTIAL_NODES = 200_000
 
 
 @dataclass
@@ -65,6 +66,8 @@ def _one_rule(expr: A.Differential, variables, context: Context, used) -> A.Expr
     if context.is_constant(inner):
         used.append("d-const")
         return rewrite("d-const", expr, context)
+    if isinstance(inner, (A.Product, A.Hadamard, A.Kron)):
+        _check_growth(inner, context)
     if isinstance(inner, A.Product):
         return _product_rule(expr, context, used)
     if isinstance(inner, A.Power):
@@ -81,6 +84,8 @@ def _one_rule(expr: A.Differential, variables, context: Context, used) -> A.Expr
     if isinstance(inner, A.Func) and inner.name in ("step", "sign"):
         raise _not_differentiable(inner, f"{inner.name}, which is not differentiable", context)
     name = RULE_FOR.get(type(inner))
+    if name == "d-diag" and env.is_vector(inner.arg):
+        name = "d-diag-vector"
     if name is None:
         raise DerivationError(f"no differential rule for {type(inner).__name__}")
     result = rewrite(name, expr, context)
@@ -88,6 +93,17 @@ def _one_rule(expr: A.Differential, variables, context: Context, used) -> A.Expr
         raise DerivationError(f"rule {name} does not apply to {type(inner).__name__}")
     used.append(name)
     return result
+
+
+def _check_growth(factors: A.Expr, context: Context) -> None:
+    """The product rule turns k varying factors into k terms of the whole
+    product each: refuse before building an answer no one could read."""
+    varying = sum(1 for f in factors.args if not context.is_constant(f))
+    if varying > 1 and varying * A.size(factors) > MAX_DIFFERENTIAL_NODES:
+        raise LimitError(
+            f"the differential of this product of {len(factors.args)} factors ({varying} of them "
+            f"varying) would have {varying} terms of {A.size(factors):,} parts each; "
+            f"matcalc stops at {MAX_DIFFERENTIAL_NODES:,} parts")
 
 
 def _product_rule(expr, context: Context, used) -> A.Expr:

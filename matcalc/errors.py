@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+# Columns of a long source line shown around the caret.
+WINDOW = 100
+
 
 class MatcalcError(Exception):
     """Anything wrong with the user's input or request.
@@ -24,23 +29,11 @@ class MatcalcError(Exception):
 
     def render(self) -> str:
         """The message, and under it the offending line with a caret."""
+        message = _printable(self.message)
         if self.source is None or self.span is None:
-            return self.message
-        start, end = self.span
-        line_start = self.source.rfind("\n", 0, start) + 1
-        line_end = self.source.find("\n", start)
-        if line_end < 0:
-            line_end = len(self.source)
-        line = self.source[line_start:line_end]
-        column = start - line_start
-        width = max(1, min(end, line_end) - start)
-        # Keep very long inputs readable: show a window around the caret.
-        if len(line) > 100:
-            left = max(0, column - 50)
-            line = ("…" if left else "") + line[left:left + 100]
-            column = column - left + (1 if left else 0)
-            width = min(width, 100)
-        return f"{self.message}\n  {line}\n  {' ' * column}{'^' * width}"
+            return message
+        line, underline = _caret_lines(self.source, *self.span)
+        return f"{message}\n  {line}\n  {underline}"
 
     def __str__(self) -> str:
         return self.render()
@@ -60,3 +53,56 @@ class DerivationError(MatcalcError):
 
 class LimitError(MatcalcError):
     """The input exceeds a documented resource limit."""
+
+
+# ------------------------------------------------------------------ rendering
+def _caret_lines(source: str, start: int, end: int) -> tuple[str, str]:
+    """The source line holding ``start`` (cut to a window around it on long
+    lines) and a line of carets under ``start:end`` (clipped to that line)."""
+    start = min(max(start, 0), len(source))
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", start)
+    if line_end < 0:
+        line_end = len(source)
+    line = source[line_start:line_end].rstrip("\r")
+    column = start - line_start
+    width = max(1, min(end, line_start + len(line)) - start)
+    prefix = suffix = ""
+    if len(line) > WINDOW:
+        # The caret may sit one past the end (at the end of input): keep it in view.
+        left = max(0, min(column - WINDOW // 2, len(line) + 1 - WINDOW))
+        right = left + WINDOW
+        prefix, suffix = ("…" if left else ""), ("…" if right < len(line) else "")
+        width = max(1, min(column + width, right) - column)
+        line, column = line[left:right], column - left
+    shown = prefix + _printable(line, aligned=True) + suffix
+    pad = _columns(prefix + _printable(line[:column], aligned=True))
+    carets = max(1, _columns(_printable(line[column:column + width], aligned=True)))
+    return shown, " " * pad + "^" * carets
+
+
+def _printable(text: str, aligned: bool = False) -> str:
+    """``text`` safe to print on a terminal: a raw escape or carriage return
+    from the input must not move the cursor or rewrite the screen.  In a
+    source line (``aligned``) each character stays one column wide, so the
+    caret still lines up; in a message it is spelled out (``\\x1b``)."""
+    out = []
+    for ch in text:
+        if ch.isprintable() or (ch == "\n" and not aligned):
+            out.append(ch)
+        elif aligned:
+            out.append(" " if ch.isspace() else "\ufffd")
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
+def _columns(text: str) -> int:
+    """Terminal columns of ``text``: wide (CJK) characters take two, combining
+    marks none, everything else (after ``_printable``) one."""
+    total = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        total += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return total

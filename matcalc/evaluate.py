@@ -201,6 +201,20 @@ _eval.register(A.Vec)(lambda expr, point: _eval(expr.arg, point).reshape(-1, 1, 
 
 
 @_eval.register
+def _(expr: A.Unvec, point):
+    shape = (_dim(expr.rows, point), _dim(expr.cols, point))
+    return _eval(expr.arg, point).reshape(shape, order="F")
+
+
+@_eval.register
+def _(expr: A.Commutation, point):
+    rows, cols = _dim(expr.rows, point), _dim(expr.cols, point)
+    # Row i of K picks the entry of vec(A) that lands at position i of vec(A^T).
+    source = np.arange(rows * cols).reshape((rows, cols), order="F")
+    return np.eye(rows * cols)[source.T.reshape(-1, order="F")]
+
+
+@_eval.register
 def _(expr: A.Differential, point):
     if isinstance(expr.arg, (A.Symbol, A.PatternVar)):
         tangent = point.tangents.get(expr.arg.name)

@@ -14,8 +14,9 @@ from . import ast as A
 from .canon import canon, split_coefficient, scaled
 from .errors import DerivationError
 from .rules import Context, rewrite, rewrite_everywhere, rewrite_with
+from .vectorize import Vectorizer
 
-TRANSPOSE_RULES = ("transpose-product", "transpose-sum", "transpose-hadamard")
+TRANSPOSE_RULES = ("transpose-product", "transpose-sum", "transpose-hadamard", "transpose-kron")
 
 
 def terms_of(expr: A.Expr) -> list:
@@ -65,6 +66,8 @@ class Identifier:
         self.dX = A.Differential(wrt)
         self.context = context
         self.env = context.env
+        # The end of a term brought to the vec form g^T vec(dX) (see through_vec).
+        self.vec_dX = canon(A.Vec(self.dX), self.env)
 
     def contains_dX(self, expr) -> bool:
         return A.contains(expr, self.dX)
@@ -92,8 +95,19 @@ class Identifier:
 
     def done(self, trace: A.Trace) -> bool:
         inner = trace.arg
-        return inner == self.dX or (isinstance(inner, A.Product) and inner.args[-1] == self.dX
-                                    and sum(self.contains_dX(f) for f in inner.args) == 1)
+        return inner in (self.dX, self.vec_dX) or (
+            isinstance(inner, A.Product) and inner.args[-1] in (self.dX, self.vec_dX)
+            and sum(self.contains_dX(f) for f in inner.args) == 1)
+
+    def inside_vec_or_kron(self, expr) -> bool:
+        return any(isinstance(node, (A.Vec, A.Kron)) and self.contains_dX(node)
+                   for node in A.walk(expr))
+
+    def through_vec(self, coefficient, trace: A.Trace, used: list):
+        """tr(P) = g^T vec(dX) by the vec rules, when dX sits inside vec or ⊗
+        where no trace rule reaches it (SPEC §3: vec/Kronecker where needed)."""
+        row = Vectorizer(self.dX.arg, self.context).jacobian(trace, used)
+        return coefficient, A.Trace(canon(A.Product((row, self.vec_dX)), self.env))
 
     def step(self, coefficient, trace: A.Trace, used: list):
         """One rewrite of tr(P) toward tr(M dX).  Returns the new (c, tr)."""
@@ -104,6 +118,14 @@ class Identifier:
         carrier = factors[carrier_index]
         others = factors[:carrier_index] + factors[carrier_index + 1:]
         constant_scalars = [f for f in others if self.env.is_scalar(f)]
+        if isinstance(inner, A.Kron) and all(self.env.is_square(f) for f in inner.args):
+            used.append("trace-kron")
+            first, rest = inner.args[0], inner.args[1:]
+            rewritten = rewrite_with("trace-kron", {"?A": first, "?B": _kron(rest)}, trace, context)
+            new_coefficient, new_trace = self.split_scalar(rewritten)
+            return canon(A.Product((coefficient, new_coefficient)), self.env), self.retrace(new_trace, used)
+        if self.inside_vec_or_kron(inner):
+            return self.through_vec(coefficient, trace, used)
         if constant_scalars:
             used.append("trace-scalar")
             rest = [f for f in factors if not (f in constant_scalars)]
@@ -192,7 +214,12 @@ class Identifier:
         if isinstance(inner, A.Product):
             m = self.pushed(_transposed(_product(inner.args[:-1]), self.env))
         else:
-            m = A.Identity(self.env.shape(self.dX)[0])
+            m = A.Identity(self.env.shape(inner)[0])
+        ends_in_vec = inner == self.vec_dX or (isinstance(inner, A.Product)
+                                               and inner.args[-1] == self.vec_dX)
+        if ends_in_vec and self.vec_dX != self.dX:
+            # g^T vec(dX) = tr(unvec(g)^T dX)
+            m = A.Unvec(m, *self.env.shape(self.dX))
         return canon(A.Product((coefficient, m)), self.env)
 
 
@@ -206,6 +233,10 @@ def _product(factors):
     if not factors:
         return A.ONE
     return factors[0] if len(factors) == 1 else A.Product(tuple(factors))
+
+
+def _kron(factors):
+    return factors[0] if len(factors) == 1 else A.Kron(tuple(factors))
 
 
 def _transposed(expr, env):

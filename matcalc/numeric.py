@@ -79,3 +79,48 @@ def finite_difference_gradient(expr: A.Expr, wrt: str, point: Point, env: TypeEn
             slope /= 2
         gradient[index] = slope
     return gradient
+
+
+def _moved(point: Point, wrt: str, direction: np.ndarray) -> Point:
+    return Point(dict(point.values, **{wrt: point.values[wrt] + direction}), point.sizes)
+
+
+def _unit(shape, index: int) -> np.ndarray:
+    """The index-th unit matrix in vec (column-major) order."""
+    unit = np.zeros(shape)
+    unit[np.unravel_index(index, shape, order="F")] = 1.0
+    return unit
+
+
+def finite_difference_jacobian(expr: A.Expr, wrt: str, point: Point, step: float = 1e-5) -> np.ndarray:
+    """∂vec(F)/∂vec(X)^T column by column (column k: X moved along its k-th vec entry)."""
+    shape = point.values[wrt].shape
+    columns = []
+    for index in range(int(np.prod(shape))):
+        unit = step * _unit(shape, index)
+        plus = evaluate(expr, _moved(point, wrt, unit))
+        minus = evaluate(expr, _moved(point, wrt, -unit))
+        columns.append(((plus - minus) / (2 * step)).reshape(-1, order="F"))
+    return np.stack(columns, axis=1)
+
+
+def finite_difference_hessian(expr: A.Expr, wrt: str, point: Point, step: float = 2e-3) -> np.ndarray:
+    """∂²l/∂vec(X)∂vec(X)^T from second differences of l itself (not of a gradient),
+    so that a wrong gradient cannot make a wrong Hessian look right.  Richardson
+    extrapolation over steps h and 2h cancels the h² error, which lets h be
+    large enough for rounding not to matter."""
+    shape = point.values[wrt].shape
+    count = int(np.prod(shape))
+    value = lambda direction: float(evaluate(expr, _moved(point, wrt, direction)).reshape(-1)[0])
+
+    def second_differences(h):
+        units = [h * _unit(shape, index) for index in range(count)]
+        hessian = np.zeros((count, count))
+        for i in range(count):
+            for j in range(i, count):
+                hessian[i, j] = hessian[j, i] = (
+                    value(units[i] + units[j]) - value(units[i] - units[j])
+                    - value(units[j] - units[i]) + value(-units[i] - units[j])) / (4 * h * h)
+        return hessian
+
+    return (4 * second_differences(step) - second_differences(2 * step)) / 3

@@ -23,8 +23,11 @@ from .resources import data_file
 
 # Limits that keep every later (recursive) pass safe; see README "Limits".
 MAX_INPUT_CHARS = 100_000
-MAX_DEPTH = 200
-MAX_NODES = 5_000
+MAX_DEPTH = 200              # nesting levels; a flat chain a + b + ... is one level
+MAX_NODES = 5_000            # nodes of the tree, after a program's names are written out
+MAX_NUMBER_DIGITS = 100      # a literal's digits: 10^(10^9) would take minutes to build
+MAX_NUMBER_EXPONENT = 100    # |e| in 1e100
+MAX_SIZE = 1_000_000         # a declared dimension, "A: 3 x 4"
 
 GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
@@ -129,6 +132,121 @@ def _tok_span(token: Token) -> tuple[int, int]:
     return (token.start_pos, token.end_pos)
 
 
+def _too_deep(span) -> LimitError:
+    return LimitError(f"the expression nests more than {MAX_DEPTH} levels deep", span=span)
+
+
+def _too_big(span) -> LimitError:
+    return LimitError(f"the expression has more than {MAX_NODES:,} parts (symbols, numbers "
+                      "and operations, with a program's names written out)", span=span)
+
+
+def _number_value(token: Token) -> Fraction:
+    """The exact value of a NUMBER token, refused before it is built if it is
+    absurdly long or large (Fraction("1e999999999") would not finish)."""
+    text = str(token)
+    mantissa, _, exponent = text.lower().partition("e")
+    digits = len(mantissa.replace(".", ""))
+    exponent_digits = exponent.lstrip("+-")
+    if digits > MAX_NUMBER_DIGITS or len(exponent_digits) > len(str(MAX_NUMBER_EXPONENT)) \
+            or (exponent_digits and int(exponent_digits) > MAX_NUMBER_EXPONENT):
+        raise LimitError(f"the number '{_shorten(text)}' is too long or too large (at most "
+                         f"{MAX_NUMBER_DIGITS} digits and an exponent up to e{MAX_NUMBER_EXPONENT})",
+                         span=_tok_span(token))
+    return Fraction(text)
+
+
+def _shorten(text: str, keep: int = 20) -> str:
+    return text if len(text) <= 2 * keep else f"{text[:keep]}…{text[-keep:]}"
+
+
+# Which n-ary node each product-level operator builds (None: juxtaposition).
+_PRODUCT_KINDS = {None: A.Product, "STAR": A.Product, "SLASH": A.Product,
+                  "HADAMARD": A.Hadamard, "ELDIV": A.Hadamard, "KRON": A.Kron}
+
+
+class _ProductChain:
+    """Folds ``f1 op f2 op f3 ...`` left to right into n-ary nodes: operands
+    are collected while the operator keeps building the same kind of node
+    (``*``, ``/`` and juxtaposition all build a Product), and the run is closed
+    into one node when the kind changes (``A B ⊙ C`` is ``(A B) ⊙ C``)."""
+
+    def __init__(self, builder: "_Build", start: int, first: A.Expr):
+        self.builder = builder
+        self.start = start
+        self.kind = None
+        self.operands = [first]
+
+    def append(self, operator: Token | None, operand: A.Expr) -> None:
+        operator_type = operator.type if operator else None
+        kind = _PRODUCT_KINDS[operator_type]
+        if self.kind is not None and kind is not self.kind:
+            self.operands = [self._close()]
+        self.kind = kind
+        if operator_type == "SLASH":
+            self._divide(operand)
+        elif operator_type == "ELDIV":
+            reciprocal = A.ElemPow(operand, A.MINUS_ONE, span=operand.span)
+            self.operands.append(self.builder._made(reciprocal, operand))
+        else:
+            self.operands.append(operand)
+
+    def _divide(self, divisor: A.Expr) -> None:
+        if len(self.operands) == 1 and isinstance(self.operands[0], A.Number) \
+                and isinstance(divisor, A.Number):
+            # A fraction of two literals is a number: "1/2 x^T x".
+            span = (self.start, _end(divisor, self.start))
+            if divisor.value == 0:
+                raise ParseError("division by zero", span=span)
+            self.operands[0] = A.Number(self.operands[0].value / divisor.value, span=span)
+            return
+        reciprocal = A.Power(divisor, A.MINUS_ONE, from_division=True, span=divisor.span)
+        self.operands.append(self.builder._made(reciprocal, divisor))
+
+    def _close(self) -> A.Expr:
+        if len(self.operands) == 1:
+            return self.operands[0]
+        span = (self.start, _end(self.operands[-1], self.start))
+        return self.builder._made(self.kind(tuple(self.operands), span=span), *self.operands)
+
+    def finish(self) -> A.Expr:
+        return self._close()
+
+
+def _end(node: A.Expr, default: int) -> int:
+    return node.span[1] if node.span else default
+
+
+def _check_written_out(statements) -> None:
+    """The function is the last statement with the earlier names written out
+    (substituted), and ``a2 = a1 a1; a3 = a2 a2; ...`` doubles at every line.
+    Measure that tree without building it, and refuse it if it is too big or
+    too deep for the later passes."""
+    measured: dict[str, tuple[int, int]] = {}    # name → (nodes, depth) written out
+    for statement in statements:
+        name, expr = statement if isinstance(statement, tuple) else (None, statement)
+        nodes, depth = _written_out_size(expr, measured)
+        if name is not None:
+            measured[name] = (nodes, depth)
+    if depth > MAX_DEPTH:
+        raise _too_deep(expr.span)
+    if nodes > MAX_NODES:
+        raise _too_big(expr.span)
+
+
+def _written_out_size(expr: A.Expr, measured: dict) -> tuple[int, int]:
+    """(nodes, depth) of ``expr`` with the names in ``measured`` written out.
+    Recursive: a statement is at most MAX_DEPTH deep, checked as it was built."""
+    if isinstance(expr, A.Symbol) and expr.name in measured:
+        return measured[expr.name]
+    nodes, depth = 1, 0
+    for kid in A.children(expr):
+        kid_nodes, kid_depth = _written_out_size(kid, measured)
+        nodes, depth = nodes + kid_nodes, max(depth, kid_depth)
+    # Capped, so that a doubling program keeps small numbers.
+    return min(nodes, MAX_NODES + 1), min(depth + 1, MAX_DEPTH + 1)
+
+
 @v_args(meta=True)
 class _Build(Transformer_NonRecursive):
     """Parse tree → AST, desugaring on the way (see ``matcalc.ast``)."""
@@ -137,17 +255,21 @@ class _Build(Transformer_NonRecursive):
         super().__init__()
         self.pattern_mode = pattern_mode
         self.product_names = product_names   # names that multiply, not call: "W(x + b)"
-        self.depth: dict[int, int] = {}
+        # id(node) → (depth, node); holding the node keeps its id from being
+        # reused by a later object, which would inherit a wrong depth.
+        self.depths: dict[int, tuple[int, A.Expr]] = {}
         self.nodes = 0
 
     def _made(self, node: A.Expr, *kids) -> A.Expr:
-        d = 1 + max((self.depth.get(id(k), 1) for k in kids), default=0)
+        """Every node is registered here, so depth and size are checked as the
+        tree grows, before a later pass could recurse too deep."""
+        d = 1 + max((self.depths.get(id(k), (1,))[0] for k in kids), default=0)
         self.nodes += 1
         if d > MAX_DEPTH:
-            raise LimitError(f"the expression nests more than {MAX_DEPTH} levels deep", span=node.span)
-        if self.nodes > 4 * MAX_NODES:
-            raise LimitError(f"the expression has more than {MAX_NODES} parts", span=node.span)
-        self.depth[id(node)] = d
+            raise _too_deep(node.span)
+        if self.nodes > MAX_NODES:
+            raise _too_big(node.span)
+        self.depths[id(node)] = (d, node)
         return node
 
     # ---- programs and declarations
@@ -159,6 +281,7 @@ class _Build(Transformer_NonRecursive):
                 raise ParseError("only the last statement may be a bare expression; "
                                  "write the others as 'name = expression'", span=statement.span)
             bindings.append(statement)
+        _check_written_out(statements)
         last = statements[-1]
         if isinstance(last, tuple):
             return Program(tuple(bindings), last[1], last[0])
@@ -192,10 +315,10 @@ class _Build(Transformer_NonRecursive):
         return self._made(A.Symbol(name, span=span))
 
     def number(self, meta, items):
-        return self._made(A.Number(Fraction(str(items[0])), span=_tok_span(items[0])))
+        return self._made(A.Number(_number_value(items[0]), span=_tok_span(items[0])))
 
     def negative_number(self, meta, items):
-        return self._made(A.Number(-Fraction(str(items[1])), span=_span(meta)))
+        return self._made(A.Number(-_number_value(items[1]), span=_span(meta)))
 
     def pattern_var(self, meta, items):
         token = items[0]
@@ -205,52 +328,34 @@ class _Build(Transformer_NonRecursive):
         return self._made(A.PatternVar(str(token), span=_tok_span(token)))
 
     # ---- sums
-    def add(self, meta, items):
-        left, _, right = items
-        return self._made(A.Add((left, right), span=_span(meta)), left, right)
-
-    def subtract(self, meta, items):
-        left, _, right = items
-        return self._made(A.Add((left, self._negative(right)), span=_span(meta)), left, right)
+    def terms(self, meta, items):
+        """``a + b - c``: one n-ary Add, however long the chain."""
+        operands = [items[0]]
+        for sign, term in zip(items[1::2], items[2::2]):
+            operands.append(term if sign.type == "PLUS" else self._negative(term))
+        return self._made(A.Add(tuple(operands), span=_span(meta)), *operands)
 
     def negate(self, meta, items):
-        return self._made(self._negative(items[1], _span(meta)), items[1])
+        return self._negative(items[1], _span(meta))
 
     def _negative(self, expr, span=None):
         if isinstance(expr, A.Number):
             return A.Number(-expr.value, span=span or expr.span)
-        return A.Product((A.MINUS_ONE, expr), span=span or expr.span)
+        return self._made(A.Product((A.MINUS_ONE, expr), span=span or expr.span), expr)
 
     # ---- products
-    def juxtapose(self, meta, items):
-        left, right = items
-        return self._made(A.Product((left, right), span=_span(meta)), left, right)
-
-    def multiply(self, meta, items):
-        left, _, right = items
-        return self._made(A.Product((left, right), span=_span(meta)), left, right)
-
-    def hadamard(self, meta, items):
-        left, _, right = items
-        return self._made(A.Hadamard((left, right), span=_span(meta)), left, right)
-
-    def elementwise_divide(self, meta, items):
-        left, _, right = items
-        reciprocal = A.ElemPow(right, A.MINUS_ONE, span=right.span)
-        return self._made(A.Hadamard((left, reciprocal), span=_span(meta)), left, right)
-
-    def kron(self, meta, items):
-        left, _, right = items
-        return self._made(A.Kron((left, right), span=_span(meta)), left, right)
-
-    def divide(self, meta, items):
-        left, _, right = items
-        if isinstance(left, A.Number) and isinstance(right, A.Number):
-            if right.value == 0:
-                raise ParseError("division by zero", span=_span(meta))
-            return self._made(A.Number(left.value / right.value, span=_span(meta)))
-        reciprocal = A.Power(right, A.MINUS_ONE, from_division=True, span=right.span)
-        return self._made(A.Product((left, reciprocal), span=_span(meta)), left, right)
+    def factors(self, meta, items):
+        """``A B ⊙ C / s``: runs of one kind of product become one n-ary node,
+        left to right, so ``a^T A1 ... A200 b`` is one Product, not 200 levels."""
+        chain = _ProductChain(self, meta.start_pos, items[0])
+        operator = None
+        for item in items[1:]:
+            if isinstance(item, Token):
+                operator = item
+                continue
+            chain.append(operator, item)
+            operator = None
+        return chain.finish()
 
     # ---- postfix
     def transpose(self, meta, items):
@@ -275,13 +380,14 @@ class _Build(Transformer_NonRecursive):
     def exponent(self, meta, items):
         value = items[0]
         if len(items) == 3:
-            if Fraction(str(items[2])) == 0:
+            denominator = _number_value(items[2])
+            if denominator == 0:
                 raise ParseError("division by zero in an exponent", span=_span(meta))
-            value = value / Fraction(str(items[2]))
+            value = value / denominator
         return value
 
     def signed_number(self, meta, items):
-        value = Fraction(str(items[-1]))
+        value = _number_value(items[-1])
         return -value if len(items) == 2 else value
 
     def elementwise_power(self, meta, items):
@@ -301,10 +407,16 @@ class _Build(Transformer_NonRecursive):
             # "?f(X)" in a rule: any elementwise function; "?f'(X)" its derivative.
             arg = self._one(raw, args, span)
             return self._made(A.Func(raw, arg, span=span), arg)
-        if name == "numel" and self.pattern_mode:
-            # Rules only: the number of entries of a matrix, a scalar.
+        if name in ("numel", "identity") and self.pattern_mode:
+            # Rules only: the number of entries of a matrix, a scalar; the
+            # identity with as many rows as the argument.
             arg = self._one(name, args, span)
             return self._made(A.Func(name, arg, span=span), arg)
+        if name == "commutation" and self.pattern_mode and len(args) == 2:
+            # Rules only: commutation(?X, ?Y) is K_{rows X, rows Y}; the pair
+            # travels as a Kron so that shapes see both.
+            pair = A.Kron(tuple(args), span=span)
+            return self._made(A.Func(name, pair, span=span), *args)
         if name in A.ELEMENTWISE_FUNCTIONS or name in ELEMENTWISE_ALIASES:
             canonical = ELEMENTWISE_ALIASES.get(name, name)
             arg = self._one(name, args, span)
@@ -355,6 +467,17 @@ _KIND_WORDS = {
 _KINDS_HELP = "scalar, vector, matrix, symmetric, positive definite, probability vector"
 
 
+def _size_value(text: str, token: Token) -> int:
+    """A declared dimension: a positive whole number up to MAX_SIZE."""
+    if not re.fullmatch(r"\d+", text) or not text.strip("0"):
+        raise ParseError(f"a size must be a positive whole number, not '{_shorten(text)}'",
+                         span=_tok_span(token))
+    if len(text.lstrip("0")) > len(str(MAX_SIZE)) or int(text) > MAX_SIZE:
+        raise LimitError(f"the size {_shorten(text)} is over the limit of {MAX_SIZE:,}",
+                         span=_tok_span(token))
+    return int(text)
+
+
 def _interpret_spec(tokens, span) -> Declaration:
     """``positive definite``, ``3 x 4``, ``symmetric n x n``, ``p×n`` → Declaration."""
     words = []
@@ -364,13 +487,10 @@ def _interpret_spec(tokens, span) -> Declaration:
         m = re.fullmatch(r"x(\d+)", text)
         if token.type == "NAME" and m and words and words[-1][0] == "dim":
             words.append(("times", token))
-            words.append(("dim", int(m.group(1)), token))
+            words.append(("dim", _size_value(m.group(1), token), token))
             continue
         if token.type == "NUMBER":
-            if not re.fullmatch(r"\d+", text) or int(text) < 1:
-                raise ParseError(f"a size must be a positive whole number, not '{text}'",
-                                 span=_tok_span(token))
-            words.append(("dim", int(text), token))
+            words.append(("dim", _size_value(text, token), token))
         elif token.type == "TIMES" or text in ("x", "by"):
             words.append(("times", token))
         else:

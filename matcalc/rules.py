@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 from . import ast as A
 from . import elementwise
-from .canon import canon, is_zero, zero_like
+from .canon import canon, is_zero, product_atoms, zero_like
 from .errors import MatcalcError
 from .match import matches
 from .parse import parse_declarations, parse_pattern
@@ -145,6 +145,11 @@ def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A
         if isinstance(node, A.Func) and node.name == "numel":
             rows, cols = context.env.shape(build(node.arg))
             return A.DimValue(rows * cols)
+        if isinstance(node, A.Func) and node.name == "identity":
+            return A.Identity(context.env.shape(build(node.arg))[0])
+        if isinstance(node, A.Func) and node.name == "commutation":
+            first, second = (build(part) for part in node.arg.args)
+            return A.Commutation(context.env.shape(first)[0], context.env.shape(second)[0])
         if isinstance(node, (A.Ones, A.Zero)):
             return type(node)(_mapped(node.rows, dims), _mapped(node.cols, dims))
         if isinstance(node, A.Identity):
@@ -228,12 +233,13 @@ def comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
         if isinstance(inner, A.Product):
             parts.reverse()
         return comparison_form(type(inner)(tuple(parts)), env)
+    if isinstance(expr, A.Product):
+        scalars, chain = product_atoms(expr, env)
+        scalars = sorted((comparison_form(s, env) for s in scalars), key=repr)
+        return A.Product(tuple(scalars + [comparison_form(c, env) for c in chain]))
     kids = [comparison_form(k, env) for k in kids]
     if isinstance(expr, A.Hadamard):
         kids.sort(key=repr)
-    if isinstance(expr, A.Product):      # scalar factors commute with everything
-        scalars = sorted((k for k in kids if env.is_scalar(k)), key=repr)
-        kids = scalars + [k for k in kids if not env.is_scalar(k)]
     return canon(A.with_children(expr, kids), env)
 
 

@@ -174,6 +174,11 @@ def _shape_of(expr, env: TypeEnv) -> Shape:
         return expr.rows, expr.cols
     if t is A.Identity:
         return expr.size, expr.size
+    if t is A.Commutation:
+        size = expr.rows * expr.cols
+        return size, size
+    if t is A.Unvec:
+        return expr.rows, expr.cols
     if t in (A.Add, A.Hadamard):
         for arg in expr.args:
             if not (type(arg) is A.Number and arg.value == 0):
@@ -521,6 +526,12 @@ class _Infer:
         arg, shape = self.infer(node.arg)
         if node.name == "numel":
             shape = _SCALAR
+        elif node.name == "identity":
+            shape = (shape[0], shape[0])
+        elif node.name == "commutation":
+            # commutation(?X, ?Y) is K_{r,s} for r = rows(?X), s = rows(?Y); the
+            # parser packs the pair as a Kron, whose rows are r s.
+            shape = (shape[0], shape[0])
         return A.Func(node.name, arg, span=node.span), shape
 
     def _vector_function(self, node, cls):

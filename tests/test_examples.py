@@ -11,7 +11,8 @@ import matcalc
 from matcalc import ast as A
 from matcalc.cli import main
 from matcalc.evaluate import evaluate
-from matcalc.numeric import finite_difference_gradient, random_values
+from matcalc.numeric import (finite_difference_gradient, finite_difference_hessian,
+                             finite_difference_jacobian, random_values)
 from matcalc.parse import parse_declarations, parse_expression, parse_program
 from matcalc.shapes import infer
 
@@ -30,29 +31,48 @@ def read_example(path):
 
 
 def options(argv):
-    """expression, wrt and where from `derive EXPR --wrt X [--where W] --check`."""
+    """expression, wrt and where from `derive|jacobian|hessian EXPR --wrt X [--where W] --check`."""
     named = dict(zip(argv[2::2], argv[3::2]))
     return argv[1], named["--wrt"], named.get("--where")
 
 
-def typed_together(source, expect, where):
+def typed_together(source, expect, where, command, wrt):
     """The function and the expected answer typed jointly, so the `1`s and `I`s
-    of the expected answer get their sizes from the function's symbols."""
+    of the expected answer get their sizes from the function's symbols and
+    from the shape the answer must have."""
     declarations = parse_declarations(where or "")
     program = parse_program(source, declarations)
     expr = program.result
     for name, definition in reversed(program.bindings):
         expr = A.substitute(expr, {A.Symbol(name): definition})
-    (_, expected), _, env = infer([expr, parse_expression(expect, declarations)], expect, declarations)
-    return expected, env
+    X = A.Symbol(wrt)
+    shape_of_answer = {
+        "derive": X,
+        "jacobian": A.Product((A.Vec(expr), A.Transpose(A.Vec(X)))),
+        "hessian": A.Product((A.Vec(X), A.Transpose(A.Vec(X)))),
+    }[command]
+    expected = parse_expression(expect, declarations)
+    # expected + 0 · (something of the answer's shape): typing unifies the two.
+    witness = A.Add((expected, A.Product((A.ZERO, shape_of_answer))))
+    (_, typed), _, env = infer([expr, witness], expect, declarations)
+    return typed.args[0], env
+
+
+def reference(command, d, point):
+    """The answer by finite differences, independently of the derivation."""
+    if command == "jacobian":
+        return finite_difference_jacobian(d.problem.expr, d.wrt, point)
+    if command == "hessian":
+        return finite_difference_hessian(d.problem.expr, d.wrt, point)
+    return finite_difference_gradient(d.problem.expr, d.wrt, point, d.problem.env)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example(path, capsys):
     command, expect = read_example(path)
-    assert command.startswith("matcalc derive ")
     argv = shlex.split(command)[1:]
-    assert argv[0] == "derive" and "--check" in argv
+    assert command.startswith("matcalc ") and argv[0] in ("derive", "jacobian", "hessian")
+    assert "--check" in argv
 
     status = main(argv)
     out = capsys.readouterr().out
@@ -62,16 +82,16 @@ def test_example(path, capsys):
     assert error and float(error.group(1)) <= 1e-6, out
 
     expr, wrt, where = options(argv)
-    d = matcalc.derive(expr, wrt=wrt, where=where)
+    d = getattr(matcalc, argv[0])(expr, wrt=wrt, where=where)
     values = random_values(d.problem.expr, d.problem.env, seed=1)
     point, _ = d._point(values)
-    numeric = finite_difference_gradient(d.problem.expr, d.wrt, point, d.problem.env)
+    numeric = reference(argv[0], d, point)
     scale = max(np.max(np.abs(numeric)), 1e-6)
 
     answer = np.asarray(d.evaluate(values)).reshape(numeric.shape)
     assert np.max(np.abs(answer - numeric)) / scale <= 1e-6
 
-    expected, env = typed_together(expr, expect, where)
+    expected, env = typed_together(expr, expect, where, argv[0], wrt)
     for name in d.problem.symbols:
         assert env.symbols[name] == d.problem.env.symbols[name], name
     value = np.broadcast_to(evaluate(expected, point), numeric.shape)

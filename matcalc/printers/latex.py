@@ -64,7 +64,14 @@ _latex.register(A.Ones)(lambda e: (r"\mathbf{1}^\top" if e.rows is not None and 
                                    and not e.cols.is_one else r"\mathbf{1}", ATOM))
 _latex.register(A.Identity)(lambda e: ("I", ATOM))
 _latex.register(A.Zero)(lambda e: ("0", ATOM))
-_latex.register(A.DimValue)(lambda e: (str(e.dim).replace("·", " "), PRODUCT))
+_latex.register(A.Commutation)(lambda e: (f"K_{{{_dim(e.rows)},{_dim(e.cols)}}}", ATOM))
+_latex.register(A.Unvec)(lambda e: (rf"\operatorname{{vec}}^{{-1}}_{{{_dim(e.rows)}\times {_dim(e.cols)}}}"
+                                    rf"\left({to_latex(e.arg)}\right)", ATOM))
+
+
+def _dim(dim) -> str:
+    return str(dim).replace("·", " ")
+_latex.register(A.DimValue)(lambda e: (_dim(e.dim), PRODUCT))
 
 
 @_latex.register

@@ -35,6 +35,8 @@ def _lhs_text(label: str) -> str:
 
 
 def answer_label(derivation) -> str:
+    if derivation.kind != "gradient":
+        return derivation.label
     f = derivation.problem.function_name
     return f"∂{symbol_text(f)}/∂{symbol_text(derivation.wrt)}"
 

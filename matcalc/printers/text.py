@@ -94,6 +94,16 @@ def _(expr: A.Zero):
 
 
 @_text.register
+def _(expr: A.Commutation):
+    return f"K_{{{expr.rows},{expr.cols}}}", ATOM
+
+
+@_text.register
+def _(expr: A.Unvec):
+    return f"unvec_{{{expr.rows}×{expr.cols}}}({to_text(expr.arg)})", ATOM
+
+
+@_text.register
 def _(expr: A.DimValue):
     dim = expr.dim
     parts = ([str(dim.coef)] if dim.coef != 1 or not dim.names else []) + list(dim.names)

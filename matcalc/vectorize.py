@@ -1,0 +1,174 @@
+"""The vec/Kronecker route: for E linear in dX, find J with vec(E) = J vec(dX).
+
+This is how a Jacobian ∂vec(F)/∂vec(X)^T is read off (SPEC §2), and how a
+gradient is found when dX sits inside vec(..) or ⊗, where the trace rules
+have nothing to hold on to.  One layer of E is peeled per call, always by a
+rule of ``rules/vec.rules`` applied with ``rewrite_with``; this module only
+chooses the rule and the cut.
+"""
+
+from __future__ import annotations
+
+from . import ast as A
+from .canon import canon, split_coefficient
+from .errors import DerivationError
+from .rules import Context, rewrite_with
+
+
+class Vectorizer:
+    def __init__(self, wrt: A.Symbol, context: Context):
+        self.dX = A.Differential(wrt)
+        self.context = context
+        self.env = context.env
+
+    def carries(self, expr) -> bool:
+        return A.contains(expr, self.dX)
+
+    def jacobian(self, expr: A.Expr, used: list) -> A.Expr:
+        """J with vec(expr) = J vec(dX); the rules used are appended to ``used``."""
+        J = self._peel(canon(expr, self.env), used)
+        return canon(J, self.env)
+
+    def _peel(self, expr, used):
+        env = self.env
+        if expr == self.dX:
+            rows, cols = env.shape(expr)
+            return A.Identity(rows * cols)
+        if isinstance(expr, A.Add):
+            parts = [self._peel(term, used) for term in expr.args if self.carries(term)]
+            return A.Add(tuple(parts)) if len(parts) > 1 else parts[0]
+        handler = getattr(self, "_" + type(expr).__name__.lower(), None)
+        if handler is None or not self.carries(expr):
+            raise DerivationError(f"cannot write vec of {type(expr).__name__.lower()}(...) as a "
+                                  "matrix times vec(dX): it is not linear in the differential")
+        return handler(expr, used)
+
+    def _then(self, rule_name, bindings, subject, inner, used):
+        """Apply ``rule_name`` to vec(subject), giving M vec(inner); return M J_inner."""
+        used.append(rule_name)
+        rewritten = rewrite_with(rule_name, bindings, A.Vec(subject), self.context)
+        head = _without_last(rewritten, canon(A.Vec(inner), self.env), self.env)
+        return _times(head, self._peel(inner, used))
+
+    def _product(self, expr: A.Product, used):
+        env = self.env
+        number, rest = split_coefficient(expr)
+        factors = list(rest.args) if isinstance(rest, A.Product) else [rest]
+        scalars = [f for f in factors if env.is_scalar(f) and not self.carries(f)]
+        chain = [f for f in factors if f not in scalars]
+        coefficient = _product_of([A.Number(number)] + scalars)
+        index = next(i for i, f in enumerate(chain) if self.carries(f))
+        carrier = chain[index]
+        left, right = chain[:index], chain[index + 1:]
+        if env.is_scalar(carrier) and (left or right):
+            # E = M c with the scalar c carrying dX: vec(M c) = vec(M) c.
+            matrix = _product_of(left + right)
+            used.append("vec-scalar")
+            inner = self._peel(carrier, used)
+            return _times(coefficient, _times(canon(A.Vec(matrix), env), inner))
+        if not left and not right:
+            return _times(coefficient, self._peel(carrier, used))
+        rows, cols = env.shape(carrier)
+        bindings = {"?A": _product_of(left) if left else A.Identity(rows),
+                    "?X": carrier,
+                    "?B": _product_of(right) if right else A.Identity(cols)}
+        subject = _product_of(left + [carrier] + right)
+        return _times(coefficient, self._then("vec-kron", bindings, subject, carrier, used))
+
+    def _transpose(self, expr: A.Transpose, used):
+        if self.env.is_vector(expr.arg) or self.env.is_row(expr.arg):
+            return self._peel(expr.arg, used)       # vec(v^T) = vec(v) = v
+        return self._then("vec-transpose", {"?A": expr.arg}, expr, expr.arg, used)
+
+    def _hadamard(self, expr: A.Hadamard, used):
+        parts = list(expr.args)
+        index = next(i for i, p in enumerate(parts) if self.carries(p))
+        carrier = parts.pop(index)
+        others = parts[0] if len(parts) == 1 else A.Hadamard(tuple(parts))
+        return self._then("vec-hadamard", {"?A": others, "?B": carrier}, expr, carrier, used)
+
+    def _kron(self, expr: A.Kron, used):
+        env = self.env
+        parts = list(expr.args)
+        index = next(i for i, p in enumerate(parts) if self.carries(p))
+        # Split into two factors, the one carrying dX whole: L ⊗ (C ⊗ R) or (L ⊗ C) ⊗ R.
+        if index < len(parts) - 1:
+            first = _kron_of(parts[:index + 1])
+            second = _kron_of(parts[index + 1:])
+            carrier, carrier_is_first = first, True
+        else:
+            first, second = _kron_of(parts[:index]), parts[index]
+            carrier, carrier_is_first = second, False
+        used.append("vec-kron-product")
+        rewritten = rewrite_with("vec-kron-product", {"?A": first, "?B": second},
+                                 A.Vec(A.Kron((first, second))), self.context)
+        permutation = _without_last(rewritten, canon(A.Kron((A.Vec(first), A.Vec(second))), env), env)
+        if carrier_is_first:
+            vectors = rewrite_with("kron-vectors-left", {"?a": A.Vec(first), "?b": A.Vec(second)},
+                                   canon(A.Kron((A.Vec(first), A.Vec(second))), env), self.context)
+            used.append("kron-vectors-left")
+        else:
+            vectors = rewrite_with("kron-vectors-right", {"?a": A.Vec(first), "?b": A.Vec(second)},
+                                   canon(A.Kron((A.Vec(first), A.Vec(second))), env), self.context)
+            used.append("kron-vectors-right")
+        selector = _without_last(vectors, canon(A.Vec(carrier), env), env)
+        return _times(permutation, _times(selector, self._peel(carrier, used)))
+
+    def _vec(self, expr: A.Vec, used):
+        return self._peel(expr.arg, used)
+
+    def _trace(self, expr: A.Trace, used):
+        if self.env.is_scalar(expr.arg):
+            return self._peel(expr.arg, used)
+        used.append("vec-trace")
+        rewritten = rewrite_with("vec-trace", {"?A": expr.arg}, expr, self.context)
+        return _times(_without_last(rewritten, canon(A.Vec(expr.arg), self.env), self.env),
+                      self._peel(expr.arg, used))
+
+    def _sum(self, expr: A.Sum, used):
+        used.append("vec-sum")
+        rewritten = rewrite_with("vec-sum", {"?A": expr.arg}, expr, self.context)
+        return _times(_without_last(rewritten, canon(A.Vec(expr.arg), self.env), self.env),
+                      self._peel(expr.arg, used))
+
+    def _mean(self, expr: A.Mean, used):
+        used.append("mean-entries")
+        rows, cols = self.env.shape(expr.arg)
+        count = A.Power(A.DimValue(rows * cols), A.MINUS_ONE)
+        return _times(count, self._sum(A.Sum(expr.arg), used))
+
+    def _diag(self, expr: A.Diag, used):
+        if self.env.is_vector(expr):       # the diagonal of a matrix, as a vector
+            name, bindings = "diag-matrix-as-hadamard", {"?A": expr.arg}
+        else:
+            name, bindings = "diag-as-hadamard", {"?v": expr.arg}
+        used.append(name)
+        return self._peel(rewrite_with(name, bindings, expr, self.context), used)
+
+
+def _without_last(product: A.Expr, last: A.Expr, env) -> A.Expr:
+    """M for a rule's right side M vec(..) (M may be a scalar or absent)."""
+    if product == last:
+        return A.ONE
+    tail = last.args if isinstance(last, A.Product) else (last,)
+    if isinstance(product, A.Product) and product.args[-len(tail):] == tail:
+        rest = product.args[:-len(tail)]
+        return canon(rest[0] if len(rest) == 1 else A.Product(rest), env)
+    raise AssertionError(f"expected a product ending in {last}")
+
+
+def _times(left, right):
+    if left == A.ONE:
+        return right
+    return A.Product((left, right))
+
+
+def _product_of(factors):
+    factors = [f for f in factors if f != A.ONE]
+    if not factors:
+        return A.ONE
+    return factors[0] if len(factors) == 1 else A.Product(tuple(factors))
+
+
+def _kron_of(parts):
+    return parts[0] if len(parts) == 1 else A.Kron(tuple(parts))
