@@ -32,6 +32,7 @@ def node(cls):
 
     cls.__hash__ = __hash__
     cls._child_fields = tuple(f.name for f in fields(cls) if f.name in ("arg", "args", "base", "exponent"))
+    cls._fields = tuple(f.name for f in fields(cls) if f.name != "span")
     return cls
 
 
@@ -234,14 +235,12 @@ def number(value) -> Number:
 
 def children(expr: Expr) -> tuple:
     """The sub-expressions of a node, in field order."""
-    out = []
-    for name in expr._child_fields:
-        value = getattr(expr, name)
-        if isinstance(value, tuple):
-            out.extend(value)
-        else:
-            out.append(value)
-    return tuple(out)
+    names = expr._child_fields
+    if not names:
+        return ()
+    if names == ("args",):
+        return expr.args
+    return tuple(getattr(expr, name) for name in names)
 
 
 def with_children(expr: Expr, new_children) -> Expr:
@@ -251,11 +250,10 @@ def with_children(expr: Expr, new_children) -> Expr:
     if len(new_children) == len(old_children) and all(
             a is b for a, b in zip(new_children, old_children)):
         return expr
-    if hasattr(expr, "args"):
+    if expr._child_fields == ("args",):
         return type(expr)(new_children, span=expr.span)
     values = dict(zip(expr._child_fields, new_children))
-    kwargs = {f.name: values.get(f.name, getattr(expr, f.name))
-              for f in fields(expr) if f.name != "span"}
+    kwargs = {name: values[name] if name in values else getattr(expr, name) for name in expr._fields}
     return type(expr)(**kwargs, span=expr.span)
 
 

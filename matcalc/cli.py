@@ -58,8 +58,34 @@ def _render(derivation, options) -> str:
     return derivation.text(steps=steps)
 
 
+# The options that take a value: the word after one of them is that value.
+_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout")
+
+
+def _expression_words_last(argv: list[str]) -> list[str]:
+    """argparse reads "-tr(A)" as the unknown option -t, yet an expression
+    may well start with a minus.  Every matcalc option is long (--wrt), so a
+    word with one leading '-' that is not an option's value is an expression:
+    move it behind "--", where argparse takes words as positional."""
+    if "--" in argv:
+        return argv
+    moved = [word for i, word in enumerate(argv) if _is_minus_expression(argv, i)]
+    if not moved:
+        return argv
+    kept = [word for i, word in enumerate(argv) if not _is_minus_expression(argv, i)]
+    return kept + ["--"] + moved
+
+
+def _is_minus_expression(argv: list[str], i: int) -> bool:
+    word = argv[i]
+    is_value = i > 0 and argv[i - 1] in _VALUE_OPTIONS
+    return (word.startswith("-") and not word.startswith("--") and word not in ("-", "-h")
+            and not is_value)
+
+
 def main(argv=None) -> int:
-    options = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    options = _parser().parse_args(_expression_words_last(argv))
     function = getattr(api, options.command)
     try:
         derivation = function(options.expression, wrt=options.wrt, where=options.where,

@@ -17,6 +17,7 @@ from .canon import canon, scaled, split_coefficient
 from .differential import sweeps
 from .errors import DerivationError
 from .identify import Identifier, expand, terms_of
+from .scalars import simplify_coefficients
 from .vectorize import Vectorizer
 from .rules import Context, rewrite_everywhere
 from .shapes import TypeEnv
@@ -126,6 +127,7 @@ def derive_gradient(expr: A.Expr, wrt: str, env: TypeEnv, function_name: str = "
         gradient = canon(A.substitute(dl, {A.Differential(X): A.ONE}), env)
     else:
         gradient = _identify_matrix(dl, X, context, work.d_name, add)
+    gradient = simplify_coefficients(gradient, env, work.names)
     gradient = _simplify(gradient, context)
     add("identify", f"∂{function_name}/∂{wrt}", gradient, ["identify"])
     return _finish(gradient, work.steps, work.names, env)

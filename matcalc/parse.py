@@ -132,13 +132,15 @@ def _tok_span(token: Token) -> tuple[int, int]:
     return (token.start_pos, token.end_pos)
 
 
-def _too_deep(span) -> LimitError:
-    return LimitError(f"the expression nests more than {MAX_DEPTH} levels deep", span=span)
+def _too_deep(span, written_out: bool = False) -> LimitError:
+    what = "the program, with its names written out," if written_out else "the expression"
+    return LimitError(f"{what} nests more than {MAX_DEPTH} levels deep", span=span)
 
 
-def _too_big(span) -> LimitError:
-    return LimitError(f"the expression has more than {MAX_NODES:,} parts (symbols, numbers "
-                      "and operations, with a program's names written out)", span=span)
+def _too_big(span, written_out: bool = False) -> LimitError:
+    what = "the program, with its names written out," if written_out else "the expression"
+    return LimitError(f"{what} has more than {MAX_NODES:,} parts (symbols, numbers and "
+                      "operations)", span=span)
 
 
 def _number_value(token: Token) -> Fraction:
@@ -229,9 +231,9 @@ def _check_written_out(statements) -> None:
         if name is not None:
             measured[name] = (nodes, depth)
     if depth > MAX_DEPTH:
-        raise _too_deep(expr.span)
+        raise _too_deep(expr.span, written_out=True)
     if nodes > MAX_NODES:
-        raise _too_big(expr.span)
+        raise _too_big(expr.span, written_out=True)
 
 
 def _written_out_size(expr: A.Expr, measured: dict) -> tuple[int, int]:
@@ -603,6 +605,8 @@ def _syntax_error(error: UnexpectedInput, text: str) -> ParseError:
 
 
 def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
+    if not isinstance(text, str):
+        raise ParseError(f"expected a string, not {type(text).__name__}")
     if len(text) > MAX_INPUT_CHARS:
         raise LimitError(f"the input has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}")
     if not text.strip():
@@ -618,7 +622,7 @@ def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
         inner = error.orig_exc
         if isinstance(inner, MatcalcError):
             raise inner.with_source(text) from None
-        raise
+        raise inner from error      # a bug in matcalc: report what really went wrong
 
 
 def parse_program(text: str, declared_names=()) -> Program:
@@ -640,8 +644,10 @@ def parse_pattern(text: str) -> A.Expr:
 
 def parse_declarations(text: str) -> dict[str, Declaration]:
     """``"alpha, c: scalar; S: symmetric; A: 3 x 4"`` → {name: Declaration}."""
-    if not text or not text.strip():
+    if text is None or (isinstance(text, str) and not text.strip()):
         return {}
+    if not isinstance(text, str):
+        raise ParseError(f"the declarations (where) must be a string, not {type(text).__name__}")
     result: dict[str, Declaration] = {}
     for names, declaration in _run(text, "declarations"):
         for name in names:

@@ -9,7 +9,7 @@ every rule.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterator
 
@@ -102,6 +102,9 @@ class Context:
     """What a rule needs to know about the problem it is applied in."""
     env: TypeEnv
     is_constant: Callable[[A.Expr], bool] = lambda expr: False
+    # Rewrites already done in this context: trees are immutable, so a
+    # result, once found, holds for every later request.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def accepts(self, rule: Rule, name: str, expr: A.Expr) -> bool:
         env = self.env
@@ -195,17 +198,37 @@ def _mapped(dim: Dim, mapping: dict) -> Dim:
 
 
 def rewrite(rule_name: str, expr: A.Expr, context: Context,
-            prefer: Callable[[dict], bool] = lambda b: True) -> A.Expr | None:
+            prefer: Callable[[dict], bool] | None = None) -> A.Expr | None:
     """The right side of the rule for the first match of its left side at the
     root of ``expr`` that ``prefer`` accepts, in canonical form; None if none."""
+    prefer = prefer or _ANY
     chosen = rule(rule_name)
+    if not _may_match(chosen.lhs, expr):
+        return None
+    key = (rule_name, expr)
+    if prefer is _ANY and key in context.memo:
+        return context.memo[key]
+    result = None
     for bindings in bindings_of(chosen, expr, context):
         if prefer(bindings) and _shapes_fit(chosen, bindings, context.env):
             result = canon(instantiate(chosen, chosen.rhs, bindings, context), context.env)
             if is_zero(result):
-                return zero_like(expr, context.env)
-            return result
-    return None
+                result = zero_like(expr, context.env)
+            break
+    if prefer is _ANY:
+        context.memo[key] = result
+    return result
+
+
+def _ANY(bindings) -> bool:
+    return True
+
+
+def _may_match(pattern: A.Expr, expr: A.Expr) -> bool:
+    """A cheap test before matching: the roots must be of one type."""
+    if isinstance(pattern, A.PatternVar):
+        return True
+    return type(pattern) is type(expr)
 
 
 def rewrite_with(rule_name: str, bindings: dict, subject: A.Expr, context: Context) -> A.Expr:
@@ -223,6 +246,14 @@ def rewrite_with(rule_name: str, bindings: dict, subject: A.Expr, context: Conte
 def comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
     """A form in which equal expressions that differ only in where transposes
     stand or in the order of Hadamard factors (which commute) coincide."""
+    cache = env.__dict__.setdefault("_comparison_cache", {})
+    known = cache.get(expr)
+    if known is None:
+        known = cache[expr] = _comparison_form(expr, env)
+    return known
+
+
+def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
     expr = canon(expr, env)
     kids = A.children(expr)
     if not kids:
@@ -246,16 +277,34 @@ def comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
 def rewrite_everywhere(rule_names, expr: A.Expr, context: Context, limit: int = 50):
     """Apply the rules wherever they match (inside products, to any run of
     adjacent factors) until none does.  Returns (expression, rules used)."""
+    key = ("everywhere", tuple(rule_names), expr, limit)
+    if key in context.memo:
+        result, used = context.memo[key]
+        return result, list(used)
     used: list[str] = []
     for _ in range(limit):
         changed = _rewrite_once(rule_names, expr, context, used)
         if changed == expr:
             break
         expr = canon(changed, context.env)
+    context.memo[key] = (expr, tuple(used))
     return expr, used
 
 
 def _rewrite_once(rule_names, expr, context, used):
+    key = ("once", tuple(rule_names), expr)
+    known = context.memo.get(key)
+    if known is not None:
+        result, added = known
+        used.extend(added)
+        return result
+    mark = len(used)
+    result = _rewrite_once_uncached(rule_names, expr, context, used)
+    context.memo[key] = (result, tuple(used[mark:]))
+    return result
+
+
+def _rewrite_once_uncached(rule_names, expr, context, used):
     kids = A.children(expr)
     if kids:
         expr = A.with_children(expr, [_rewrite_once(rule_names, k, context, used) for k in kids])
