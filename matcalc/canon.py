@@ -305,6 +305,12 @@ def _transpose(expr: A.Transpose, env):
     coefficient, rest = split_coefficient(arg)
     if coefficient != 1 and rest is not None:
         return _product(A.Product((A.Number(coefficient), canon(A.Transpose(rest), env))), env)
+    if isinstance(arg, A.Product):
+        matrices = [f for f in arg.args if not env.is_scalar(f)]
+        if len(matrices) == 1:
+            # (c M)^T = c M^T: scalar factors do not care.
+            return _product(A.Product(tuple(canon(A.Transpose(f), env) if f is matrices[0] else f
+                                            for f in arg.args)), env)
     return expr
 
 
@@ -383,6 +389,7 @@ def _commutation(expr: A.Commutation, env):
 _SIMPLIFIERS = {
     A.Vec: _vec, A.Unvec: _unvec, A.Commutation: _commutation, A.Diag: _diag,
     A.Ones: _ones, A.Zero: _ones,
+    A.DimValue: lambda e, env: A.Number(Fraction(e.dim.coef)) if not e.dim.names else e,
     A.Add: _add, A.Product: _product, A.Hadamard: _hadamard, A.Kron: _kron,
     A.Transpose: _transpose, A.Inverse: _inverse, A.Power: _power, A.ElemPow: _elem_pow,
 }

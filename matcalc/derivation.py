@@ -302,7 +302,8 @@ def _identify_matrix(dl, X, context, lhs, add):
         used: list[str] = []
         pairs = [(c, t) if identifier.done(t) else identifier.step(c, t, used) for c, t in pairs]
         pairs = [(c, canon(t, env)) for c, t in pairs]
-        add(used[0], lhs, _render_traces(pairs, env), list(dict.fromkeys(used)))
+        if used:        # regrouping a product or unwrapping tr(tr(..)) is no rule
+            add(used[0], lhs, _render_traces(pairs, env), list(dict.fromkeys(used)))
     else:
         raise DerivationError("could not bring dl into the form tr(C^T dX)")
     parts = [identifier.gradient_part(c, t) for c, t in pairs]

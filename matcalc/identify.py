@@ -211,10 +211,12 @@ class Identifier:
     def gradient_part(self, coefficient, trace: A.Trace) -> A.Expr:
         """tr(M dX) = tr(C^T dX) with C = M^T (M = I when tr(dX) stands alone)."""
         inner = trace.arg
+        m = A.Identity(self.env.shape(inner)[0])
         if isinstance(inner, A.Product):
-            m = self.pushed(_transposed(_product(inner.args[:-1]), self.env))
-        else:
-            m = A.Identity(self.env.shape(inner)[0])
+            prefix = _product(inner.args[:-1])
+            # tr(c dX) with a scalar c: C = c I.
+            m = A.Product((prefix, m)) if self.env.is_scalar(prefix) \
+                else self.pushed(_transposed(prefix, self.env))
         ends_in_vec = inner == self.vec_dX or (isinstance(inner, A.Product)
                                                and inner.args[-1] == self.vec_dX)
         if ends_in_vec and self.vec_dX != self.dX:

@@ -29,6 +29,14 @@ TEXTBOOK = [
     (MLP, "W1", "y: probability vector",
      "((W2^T (softmax(W2 σ(W1 x)) - y)) ⊙ σ(W1 x) ⊙ (1 - σ(W1 x))) x^T"),
     (MLP, "W2", "", "(softmax(W2 σ(W1 x)) 1^T y - y) σ(W1 x)^T"),
+    ("-y log(sigma(w^T x)) - (1 - y) log(1 - sigma(w^T x))", "w", "y: scalar", "(σ(w^T x) - y) x"),
+    ("sum(tanh(W x))", "W", "", "(1 - tanh(W x) .^ 2) x^T"),
+    ("sum(x ⊙ x ⊙ x)", "x", "", "3 x .^ 2"),
+    ("x^T x / (y^T x)", "x", "", "2 x / (y^T x) - (x^T x) y / (y^T x)^2"),
+    ("x^T x x^T x", "x", "", "4 x x^T x"),
+    ("-tr(I - W) 2", "W", "", "2 I"),
+    ("mean(trace(M - I))", "M", "", "I"),
+    ("tr(diag(A x))", "x", "", "A^T 1"),
 ]
 
 MORE = [
@@ -41,6 +49,11 @@ MORE = [
     ("||x||", "x", ""), ("tr(A X)^2", "X", ""), ("y^T (a ⊙ (W x))", "W", ""),
     ("-1/2 (x - mu)^T P (x - mu)", "mu", "mu: vector; P: symmetric"),
     ("x^T A^{-1} x", "A", ""), ("sqrt(x) ^T a", "x", ""),
+    # once wrong or crashing (kept as regressions)
+    ("exp(||G .* G||_F) ./ (tr(exp(gamma) K) + tr(Q))", "K", "gamma: scalar; K: symmetric; Q: positive definite"),
+    ("sum(diag(x y^T x))", "x", ""), ("a^T x x^T b x^T c", "x", ""), ("sum(diag(vec(X)))", "X", ""),
+    ("(D^{-T} ∘ H (H' (lambda * v)))^T 1", "lambda", "H: symmetric; v: vector"),
+    ("((y / softplus(theta) - y (1/3))^T 1) / (1/2)", "theta", ""),
     ("a1 = W1 x; h1 = sigma(a1); l = ||W2 h1 - y||^2", "W1", ""),
 ]
 

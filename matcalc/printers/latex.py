@@ -7,7 +7,7 @@ from functools import singledispatch
 
 from .. import ast as A
 from ..canon import scaled, split_coefficient
-from .text import ATOM, NEGATION, POSTFIX, PRODUCT, SUM, split_name
+from .text import ATOM, NEGATION, POSTFIX, PRODUCT, SUM, fraction_parts, split_name
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
          "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi",
@@ -93,18 +93,12 @@ def _(expr: A.Add):
     return "".join(parts), SUM
 
 
-def _is_reciprocal(factor):
-    return isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number) \
-        and factor.exponent.value == -1
-
-
 @_latex.register
 def _(expr: A.Product):
     coefficient, rest = split_coefficient(expr)
     if coefficient < 0:
         return "-" + _wrap(scaled(-coefficient, rest), PRODUCT), NEGATION
-    numerators = [f for f in expr.args if not _is_reciprocal(f)]
-    denominators = [f.base for f in expr.args if _is_reciprocal(f)]
+    numerators, denominators = fraction_parts(expr.args)
     parts = []
     for factor in numerators:
         if isinstance(factor, (A.Product, A.Hadamard, A.Kron)):

@@ -128,9 +128,7 @@ def _(expr: A.Product):
     coefficient, rest = split_coefficient(expr)
     if coefficient < 0:
         return "-" + _wrap(scaled(-coefficient, rest), PRODUCT), NEGATION
-    factors = list(expr.args)
-    numerators = [f for f in factors if not _is_reciprocal(f)]
-    denominators = [f.base for f in factors if _is_reciprocal(f)]
+    numerators, denominators = fraction_parts(expr.args)
     parts = []
     for index, factor in enumerate(numerators):
         if index and isinstance(factor, A.Number):
@@ -149,9 +147,26 @@ def _(expr: A.Product):
     return text, PRODUCT
 
 
-def _is_reciprocal(factor) -> bool:
+def fraction_parts(factors) -> tuple[list, list]:
+    """Numerator and denominator factors: s^{-2} goes below as s^2, and the
+    reciprocals inside a scalar group (c s^{-1}) join the denominator."""
+    numerators, denominators = [], []
+    for factor in factors:
+        if _negative_power(factor):
+            exponent = -factor.exponent.value
+            denominators.append(factor.base if exponent == 1 else A.Power(factor.base, A.Number(exponent)))
+        elif isinstance(factor, A.Product) and any(_negative_power(f) for f in factor.args):
+            inner, below = fraction_parts(factor.args)
+            numerators.extend(inner if len(inner) <= 1 else [A.Product(tuple(inner))])
+            denominators.extend(below)
+        else:
+            numerators.append(factor)
+    return numerators, denominators
+
+
+def _negative_power(factor) -> bool:
     return (isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number)
-            and factor.exponent.value == -1)
+            and factor.exponent.value < 0)
 
 
 def _infix(expr, operator):
