@@ -171,6 +171,7 @@ def _product(expr: A.Product, env):
     if len(chain) > 1:
         chain = [f for f in chain if not isinstance(f, A.Identity)] or chain[:1]
         chain = _merge_ones(chain)
+        chain = _merge_powers(chain, env)
     scalars = _combine_powers(scalars, env)
     compound = [s for s in scalars if isinstance(s, A.Product)]
     if not chain and len(compound) == 1:
@@ -201,6 +202,34 @@ def _combine_powers(scalars, env):
             for base, e in exponents.items() if e != 0]
 
 
+def _merge_powers(chain, env):
+    """S S S = S^3 and S^{-1} S^{-1} = S^{-2}: runs of one square factor."""
+    merged = []
+    for factor in chain:
+        base, exponent = _as_power(factor)
+        if merged and exponent is not None and _as_power(merged[-1])[0] == base \
+                and base is not None:
+            total = _as_power(merged[-1])[1] + exponent
+            merged[-1] = _power(A.Power(base, A.Number(total)), env)
+        else:
+            merged.append(factor)
+    return merged
+
+
+def _as_power(factor):
+    """(base, integer exponent) of a square factor that can merge, else (None, None)."""
+    if isinstance(factor, A.Inverse):
+        return factor.arg, -1
+    if isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number) \
+            and factor.exponent.value.denominator == 1:
+        if isinstance(factor.base, A.Inverse):
+            return factor.base.arg, -int(factor.exponent.value)
+        return factor.base, int(factor.exponent.value)
+    if isinstance(factor, (A.Symbol, A.Transpose)):
+        return factor, 1
+    return None, None
+
+
 def _merge_ones(chain):
     """1 1^T is the all-ones matrix: adjacent ones vectors merge."""
     merged = [chain[0]]
@@ -225,6 +254,8 @@ def _diag(expr: A.Diag, env):
         return A.Ones(expr.arg.size, Dim())          # the diagonal of I is all ones
     if isinstance(expr.arg, A.Ones) and not expr.arg.cols.is_one:
         return A.Ones(expr.arg.rows, Dim())          # so is the diagonal of 1 1^T
+    if isinstance(expr.arg, A.Ones) and expr.arg.rows is not None:
+        return A.Identity(expr.arg.rows)             # diag(1) = I
     return expr
 
 
@@ -286,6 +317,11 @@ def _kron(expr: A.Kron, env):
                 factors.append(rest)
     scalars = [f.args[0] for f in factors if isinstance(f, A.Product) and len(f.args) == 1]
     factors = [f for f in factors if not (isinstance(f, A.Product) and len(f.args) == 1)]
+    if len(factors) > 1 and all(isinstance(f, A.Identity) for f in factors):
+        size = factors[0].size
+        for factor in factors[1:]:
+            size = size * factor.size
+        factors = [A.Identity(size)]                 # I ⊗ I = I
     inner = factors[0] if len(factors) == 1 else A.Kron(tuple(factors)) if factors else A.ONE
     if coefficient == 1 and not scalars:
         return inner
@@ -342,6 +378,10 @@ def _power(expr: A.Power, env):
             return A.Number(value)
     if isinstance(base, A.Power) and isinstance(base.exponent, A.Number) and env.is_scalar(base):
         return _power(A.Power(base.base, A.Number(base.exponent.value * exponent.value)), env)
+    if exponent.value < 0 and not env.is_scalar(base):
+        # X^{-k} = (X^{-1})^k: a matrix never stands below a fraction line
+        inverse = _inverse(A.Inverse(base), env)
+        return inverse if exponent.value == -1 else A.Power(inverse, A.Number(-exponent.value))
     return expr
 
 

@@ -73,10 +73,9 @@ def _one_rule(expr: A.Differential, variables, context: Context, used) -> A.Expr
     if isinstance(inner, A.Power):
         return _power_rule(expr, variables, context, used)
     if isinstance(inner, A.ElemPow):
-        if not context.is_constant(inner.exponent):
-            raise _not_differentiable(inner, "an exponent that depends on the variable", context)
-        used.append("d-power")
-        return rewrite("d-power", expr, context)
+        name = "d-power" if context.is_constant(inner.exponent) else "d-power-variable"
+        used.append(name)
+        return rewrite(name, expr, context)
     if isinstance(inner, A.Norm):
         name = "d-norm" if env.is_vector(inner.arg) else "d-frobenius"
         used.append(name)
@@ -154,9 +153,11 @@ def _power_rule(expr, variables, context: Context, used) -> A.Expr:
         return rewrite_with("d-power", {"?A": power.base, "?p": power.exponent}, as_entrywise, context)
     exponent = power.exponent.value
     if exponent.denominator != 1 or exponent < 2:
-        raise _not_differentiable(power, "a matrix power other than 2, 3, ...", context)
-    used.append("d-matrix-power")
-    return A.Differential(A.Product((power.base,) * int(exponent)))
+        raise _not_differentiable(power, "a fractional matrix power", context)
+    # X^k = X X^{k-1} (canon writes X^{-k} as (X^{-1})^k), then the product rule.
+    used.extend(["d-matrix-power", "d-product"])
+    rest = power.base if exponent == 2 else A.Power(power.base, A.number(exponent - 1))
+    return rewrite_with("d-product", {"?A": power.base, "?B": rest}, expr, context)
 
 
 def _norm_squared(power: A.Power, env) -> str | None:

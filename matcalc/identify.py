@@ -144,7 +144,8 @@ class Identifier:
         if isinstance(carrier, A.Trace) and not others:
             return coefficient, carrier
         if isinstance(carrier, A.Transpose):
-            if carrier.arg == self.dX or isinstance(carrier.arg, A.Symbol):
+            unpushable = not isinstance(carrier.arg, (A.Product, A.Add, A.Hadamard, A.Kron))
+            if unpushable:
                 # tr(P) = tr(P^T) with the transpose pushed onto the factors at
                 # once: canon would drop the transpose of a scalar P unexpanded.
                 used.extend(["trace-transpose", "transpose-product"])
@@ -152,7 +153,7 @@ class Identifier:
                 return coefficient, A.Trace(_product(flipped))
             pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, trace, context)
             if pushed == trace:
-                raise DerivationError("could not move the transpose off the differential")
+                raise AssertionError("a transpose of a product, sum or ⊙ always pushes")
             used.extend(rules)
             return coefficient, pushed
         if carrier_index != len(factors) - 1:

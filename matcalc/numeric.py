@@ -18,6 +18,8 @@ def _needs_positive(expr: A.Expr) -> bool:
         if isinstance(node, (A.Power, A.ElemPow)) and isinstance(node.exponent, A.Number) \
                 and node.exponent.value.denominator != 1:
             return True
+        if isinstance(node, A.ElemPow) and not isinstance(node.exponent, A.Number):
+            return True                  # A .^ p with a variable p is exp(p log A)
     return False
 
 

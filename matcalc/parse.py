@@ -230,10 +230,11 @@ def _check_written_out(statements) -> None:
         nodes, depth = _written_out_size(expr, measured)
         if name is not None:
             measured[name] = (nodes, depth)
+    is_program = len(statements) > 1
     if depth > MAX_DEPTH:
-        raise _too_deep(expr.span, written_out=True)
+        raise _too_deep(expr.span, written_out=is_program)
     if nodes > MAX_NODES:
-        raise _too_big(expr.span, written_out=True)
+        raise _too_big(expr.span, written_out=is_program)
 
 
 def _written_out_size(expr: A.Expr, measured: dict) -> tuple[int, int]:
@@ -341,7 +342,8 @@ class _Build(Transformer_NonRecursive):
         return self._negative(items[1], _span(meta))
 
     def _negative(self, expr, span=None):
-        if isinstance(expr, A.Number):
+        if isinstance(expr, A.Number) and expr.value != 1:
+            # (a literal 1 may still turn out to be the ones vector: z - 1)
             return A.Number(-expr.value, span=span or expr.span)
         return self._made(A.Product((A.MINUS_ONE, expr), span=span or expr.span), expr)
 
@@ -608,7 +610,8 @@ def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
     if not isinstance(text, str):
         raise ParseError(f"expected a string, not {type(text).__name__}")
     if len(text) > MAX_INPUT_CHARS:
-        raise LimitError(f"the input has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}")
+        raise LimitError(f"the input has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}",
+                         source=text, span=(MAX_INPUT_CHARS, len(text)))   # the part over it
     if not text.strip():
         raise ParseError("the input is empty", source=text)
     try:

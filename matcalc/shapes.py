@@ -136,7 +136,7 @@ class TypeEnv:
 
     def symmetric(self, expr) -> bool:
         """Known symmetric: a declared symmetric symbol, its inverse, I."""
-        if isinstance(expr, (A.Inverse, A.Power)):
+        while isinstance(expr, (A.Inverse, A.Power)):
             expr = expr.arg if isinstance(expr, A.Inverse) else expr.base
         if isinstance(expr, A.Identity):
             return True

@@ -147,14 +147,27 @@ class Vectorizer:
 
 
 def _without_last(product: A.Expr, last: A.Expr, env) -> A.Expr:
-    """M for a rule's right side M vec(..) (M may be a scalar or absent)."""
+    """M for a rule's right side M vec(..) (M may be a scalar or absent).
+    Scalars commute, so canon may have moved those of vec(..) to the front."""
     if product == last:
         return A.ONE
-    tail = last.args if isinstance(last, A.Product) else (last,)
-    if isinstance(product, A.Product) and product.args[-len(tail):] == tail:
-        rest = product.args[:-len(tail)]
-        return canon(rest[0] if len(rest) == 1 else A.Product(rest), env)
-    raise AssertionError(f"expected a product ending in {last}")
+    have_scalars, have_chain = _scalars_and_chain(product, env)
+    want_scalars, want_chain = _scalars_and_chain(last, env)
+    head_scalars = list(have_scalars)
+    for scalar in want_scalars:
+        if scalar not in head_scalars:
+            raise AssertionError(f"expected a product ending in {last}")
+        head_scalars.remove(scalar)
+    if want_chain and have_chain[-len(want_chain):] != want_chain:
+        raise AssertionError(f"expected a product ending in {last}")
+    head = head_scalars + have_chain[:len(have_chain) - len(want_chain)]
+    return canon(_product_of(head), env)
+
+
+def _scalars_and_chain(expr, env):
+    factors = list(expr.args) if isinstance(expr, A.Product) else [expr]
+    scalars = [f for f in factors if env.is_scalar(f)]
+    return scalars, [f for f in factors if not env.is_scalar(f)]
 
 
 def _times(left, right):

@@ -37,6 +37,8 @@ TEXTBOOK = [
     ("-tr(I - W) 2", "W", "", "2 I"),
     ("mean(trace(M - I))", "M", "", "I"),
     ("tr(diag(A x))", "x", "", "A^T 1"),
+    ("tr(S^-2)", "S", "S: positive definite", "-2 S^{-3}"),
+    ("a^T X^{-1} X^{-1} b", "X", "", "-X^{-T} a b^T (X^{-2})^T - (X^{-2})^T a b^T X^{-T}"),
 ]
 
 MORE = [
@@ -54,6 +56,11 @@ MORE = [
     ("sum(diag(x y^T x))", "x", ""), ("a^T x x^T b x^T c", "x", ""), ("sum(diag(vec(X)))", "X", ""),
     ("(D^{-T} ∘ H (H' (lambda * v)))^T 1", "lambda", "H: symmetric; v: vector"),
     ("((y / softplus(theta) - y (1/3))^T 1) / (1/2)", "theta", ""),
+    ("tr(X^-3 A)", "X", ""), ("(tr(W_2 ./ sigmoid(W)) .^ 2 + 1) .^ k", "k", "W_2: p x p; k: scalar"),
+    ("sum(x .^ alpha)", "x", ""), ("sum(x .^ alpha)", "alpha", ""),
+    ("diag(r mu^T Sigma^T)^T 1", "Sigma", "r: vector; mu: probability vector"),
+    ("||cos(z) - (z - 1)||^2", "z", ""),
+    ("mean(2.5 * (w ⊗ mu) mean(exp(x)))", "mu", "mu: vector; x: probability vector"),
     ("a1 = W1 x; h1 = sigma(a1); l = ||W2 h1 - y||^2", "W1", ""),
 ]
 

@@ -145,6 +145,8 @@ def _exponent(exponent):
 
 @_latex.register
 def _(expr: A.Power):
+    if isinstance(expr.base, A.Inverse) and isinstance(expr.exponent, A.Number):
+        return _wrap(expr.base.arg, ATOM) + "^{" + _exponent(A.Number(-expr.exponent.value)) + "}", POSTFIX
     return _wrap(expr.base, ATOM) + "^{" + _exponent(expr.exponent) + "}", POSTFIX
 
 

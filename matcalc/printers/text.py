@@ -222,6 +222,9 @@ def exponent_text(exponent: A.Expr) -> str:
 
 @_text.register
 def _(expr: A.Power):
+    if isinstance(expr.base, A.Inverse) and isinstance(expr.exponent, A.Number):
+        # (X^{-1})^k is written X^{-k}
+        return _wrap(expr.base.arg, ATOM) + "^" + exponent_text(A.Number(-expr.exponent.value)), POSTFIX
     return _wrap(expr.base, ATOM) + "^" + exponent_text(expr.exponent), POSTFIX
 
 
