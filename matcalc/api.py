@@ -276,5 +276,8 @@ class Derivation:
             answer = answer.T
         if answer.shape != numeric.shape:
             answer = np.broadcast_to(answer, numeric.shape) if answer.size == 1 else answer
-        scale = max(np.max(np.abs(numeric)), 1e-6)
+        # Finite differences carry an absolute error of about 1e-10 (1 + |l|):
+        # a gradient that vanishes is compared on that scale, not its own.
+        floor = 1e-4 * (1 + float(np.max(np.abs(base))))
+        scale = max(np.max(np.abs(numeric)), np.max(np.abs(answer)), floor)
         return float(np.max(np.abs(answer - numeric)) / scale)

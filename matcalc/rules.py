@@ -265,9 +265,11 @@ def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
             parts.reverse()
         return comparison_form(type(inner)(tuple(parts)), env)
     if isinstance(expr, A.Product):
-        scalars, chain = product_atoms(expr, env)
-        scalars = sorted((comparison_form(s, env) for s in scalars), key=repr)
-        return A.Product(tuple(scalars + [comparison_form(c, env) for c in chain]))
+        # Compare the factors first: a transpose pushed inside may become a
+        # product whose scalar runs must join this product's.
+        compared = A.Product(tuple(comparison_form(k, env) for k in kids))
+        scalars, chain = product_atoms(compared, env)
+        return A.Product(tuple(sorted(scalars, key=repr) + chain))
     kids = [comparison_form(k, env) for k in kids]
     if isinstance(expr, A.Hadamard):
         kids.sort(key=repr)
