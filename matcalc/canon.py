@@ -172,12 +172,16 @@ def _product(expr: A.Product, env):
         chain = [f for f in chain if not isinstance(f, A.Identity)] or chain[:1]
         chain = _merge_ones(chain)
         chain = _merge_powers(chain, env)
+        chain, hoisted = _valid_chain(chain, env)
+        scalars.extend(hoisted)
     scalars = _combine_powers(scalars, env)
     compound = [s for s in scalars if isinstance(s, A.Product)]
     if not chain and len(compound) == 1:
         # β (y^T x) is just β y^T x: with no matrix chain around it nothing can break.
-        chain = list(compound[0].args)
-        scalars = [s for s in scalars if s is not compound[0]]
+        inner = compound[0].args
+        chain = [a for a in inner if not env.is_scalar(a)]
+        scalars = _combine_powers([s for s in scalars if s is not compound[0]]
+                                  + [a for a in inner if env.is_scalar(a)], env)
     factors = scalars + chain
     if not factors:
         return A.Number(coefficient)
@@ -202,22 +206,63 @@ def _combine_powers(scalars, env):
             for base, e in exponents.items() if e != 0]
 
 
+def _valid_chain(chain, env):
+    """s^T q v is (s^T q) v: where neighbours do not fit as matrices, the 1×1
+    run before (or after) the seam is a scalar and stands in front."""
+    hoisted = []
+    index = 0
+    while index < len(chain) - 1:
+        if env.shape(chain[index])[1] == env.shape(chain[index + 1])[0]:
+            index += 1
+            continue
+        run = _scalar_run_ending(chain, index, env) or _scalar_run_starting(chain, index + 1, env)
+        if run is None:
+            break                                   # not a scalar seam: leave it to the shapes
+        start, end = run
+        hoisted.append(A.Product(tuple(chain[start:end + 1])))
+        chain = chain[:start] + chain[end + 1:]
+        index = max(start - 1, 0)
+    return chain, hoisted
+
+
+def _scalar_run_ending(chain, end, env):
+    if not env.shape(chain[end])[1].is_one:
+        return None
+    for start in range(end, -1, -1):
+        if env.shape(chain[start])[0].is_one:
+            return (start, end) if start < end else None
+    return None
+
+
+def _scalar_run_starting(chain, start, env):
+    if not env.shape(chain[start])[0].is_one:
+        return None
+    for end in range(start, len(chain)):
+        if env.shape(chain[end])[1].is_one:
+            return (start, end) if start < end else None
+    return None
+
+
 def _merge_powers(chain, env):
     """S S S = S^3 and S^{-1} S^{-1} = S^{-2}: runs of one square factor."""
-    merged = []
+    merged, identity = [], None
     for factor in chain:
         base, exponent = _as_power(factor)
         if merged and exponent is not None and _as_power(merged[-1])[0] == base \
                 and base is not None:
             total = _as_power(merged[-1])[1] + exponent
-            merged[-1] = _power(A.Power(base, A.Number(total)), env)
+            if total == 0:
+                merged.pop()                             # X^{-1} X = I
+                identity = A.Identity(env.shape(base)[0])
+            else:
+                merged[-1] = _power(A.Power(base, A.Number(total)), env)
         else:
             merged.append(factor)
-    return merged
+    return merged or [identity]
 
 
 def _as_power(factor):
-    """(base, integer exponent) of a square factor that can merge, else (None, None)."""
+    """(base, integer exponent) of a chain factor, to merge with an equal neighbour."""
     if isinstance(factor, A.Inverse):
         return factor.arg, -1
     if isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number) \
@@ -225,9 +270,9 @@ def _as_power(factor):
         if isinstance(factor.base, A.Inverse):
             return factor.base.arg, -int(factor.exponent.value)
         return factor.base, int(factor.exponent.value)
-    if isinstance(factor, (A.Symbol, A.Transpose)):
-        return factor, 1
-    return None, None
+    if isinstance(factor, (A.Ones, A.Identity, A.Zero)):
+        return None, None
+    return factor, 1
 
 
 def _merge_ones(chain):
@@ -252,6 +297,8 @@ def _ones(expr, env):
 def _diag(expr: A.Diag, env):
     if isinstance(expr.arg, A.Identity):
         return A.Ones(expr.arg.size, Dim())          # the diagonal of I is all ones
+    if isinstance(expr.arg, A.Diag) and env.is_vector(expr.arg.arg):
+        return expr.arg.arg                          # diag(diag(v)) = v
     if isinstance(expr.arg, A.Ones) and not expr.arg.cols.is_one:
         return A.Ones(expr.arg.rows, Dim())          # so is the diagonal of 1 1^T
     if isinstance(expr.arg, A.Ones) and expr.arg.rows is not None:
@@ -378,6 +425,11 @@ def _power(expr: A.Power, env):
             return A.Number(value)
     if isinstance(base, A.Power) and isinstance(base.exponent, A.Number) and env.is_scalar(base):
         return _power(A.Power(base.base, A.Number(base.exponent.value * exponent.value)), env)
+    if not env.is_scalar(base) and exponent.value.denominator == 1:
+        number, rest = split_coefficient(base)
+        if number != 1 and rest is not None:           # (c M)^k = c^k M^k
+            return _product(A.Product((A.Number(number ** int(exponent.value)),
+                                       _power(A.Power(rest, exponent), env))), env)
     if exponent.value < 0 and not env.is_scalar(base):
         # X^{-k} = (X^{-1})^k: a matrix never stands below a fraction line
         inverse = _inverse(A.Inverse(base), env)

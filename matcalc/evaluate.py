@@ -117,7 +117,7 @@ def _(expr: A.Product, point):
         return np.array([[scale]])
     result = chain[0]
     for value in chain[1:]:
-        result = result @ value
+        result = _times(result, value)      # a 1×1 partial product is a scalar (s^T q v)
     return scale * result
 
 

@@ -185,6 +185,8 @@ class _ProductChain:
         if self.kind is not None and kind is not self.kind:
             self.operands = [self._close()]
         self.kind = kind
+        if operator_type in ("SLASH", "ELDIV"):
+            _refuse_zero_divisor(operand, operand.span)
         if operator_type == "SLASH":
             self._divide(operand)
         elif operator_type == "ELDIV":
@@ -198,8 +200,6 @@ class _ProductChain:
                 and isinstance(divisor, A.Number):
             # A fraction of two literals is a number: "1/2 x^T x".
             span = (self.start, _end(divisor, self.start))
-            if divisor.value == 0:
-                raise ParseError("division by zero", span=span)
             self.operands[0] = A.Number(self.operands[0].value / divisor.value, span=span)
             return
         reciprocal = A.Power(divisor, A.MINUS_ONE, from_division=True, span=divisor.span)
@@ -217,6 +217,13 @@ class _ProductChain:
 
 def _end(node: A.Expr, default: int) -> int:
     return node.span[1] if node.span else default
+
+
+def _refuse_zero_divisor(divisor: A.Expr, span, exponent=Fraction(-1)) -> None:
+    """A literal 0 divided by, inverted or raised to a negative power is
+    refused here: later passes would carry 0^-1 along and fail obscurely."""
+    if isinstance(divisor, A.Number) and divisor.value == 0 and exponent < 0:
+        raise ParseError("division by zero", span=span)
 
 
 def _check_written_out(statements) -> None:
@@ -366,10 +373,12 @@ class _Build(Transformer_NonRecursive):
         return self._made(A.Transpose(items[0], span=_span(meta)), items[0])
 
     def inverse_transpose(self, meta, items):
+        _refuse_zero_divisor(items[0], _span(meta))
         inverse = A.Inverse(items[0], span=_span(meta))
         return self._made(A.Transpose(inverse, span=_span(meta)), items[0])
 
     def inverse(self, meta, items):
+        _refuse_zero_divisor(items[0], _span(meta))
         return self._made(A.Inverse(items[0], span=_span(meta)), items[0])
 
     def square(self, meta, items):
@@ -377,6 +386,7 @@ class _Build(Transformer_NonRecursive):
 
     def power(self, meta, items):
         base, _, exponent = items
+        _refuse_zero_divisor(base, _span(meta), exponent)
         if exponent == -1:
             return self._made(A.Inverse(base, span=_span(meta)), base)
         return self._made(A.Power(base, A.Number(exponent), span=_span(meta)), base)
@@ -396,6 +406,8 @@ class _Build(Transformer_NonRecursive):
 
     def elementwise_power(self, meta, items):
         base, _, exponent = items
+        if isinstance(exponent, A.Number):
+            _refuse_zero_divisor(base, _span(meta), exponent.value)
         return self._made(A.ElemPow(base, exponent, span=_span(meta)), base, exponent)
 
     # ---- calls and norms
@@ -427,6 +439,8 @@ class _Build(Transformer_NonRecursive):
             return self._made(A.Func(canonical, arg, span=span), arg)
         if name in UNARY_CALLS:
             arg = self._one(name, args, span)
+            if UNARY_CALLS[name] is A.Inverse:
+                _refuse_zero_divisor(arg, span)
             return self._made(UNARY_CALLS[name](arg, span=span), arg)
         if name == "kron":
             if len(args) != 2:

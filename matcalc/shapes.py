@@ -406,9 +406,10 @@ class _Infer:
 
     def infer_Number(self, node):
         if node.value == 1:
-            # The literal 1: the number, or the all-ones vector where shapes need one.
-            rows, cols = _Var(poly=True), _Var(poly=True)
-            return A.Ones(rows, cols, span=node.span), (rows, cols)
+            # The literal 1: the number, or the all-ones (column) vector where
+            # shapes need one; never a matrix (1^T is its row).
+            rows = _Var(poly=True)
+            return A.Ones(rows, 1, span=node.span), (rows, 1)
         return node, _SCALAR
 
     def infer_Ones(self, node):

@@ -59,7 +59,12 @@ MORE = [
     ("tr(X^-3 A)", "X", ""), ("(tr(W_2 ./ sigmoid(W)) .^ 2 + 1) .^ k", "k", "W_2: p x p; k: scalar"),
     ("sum(x .^ alpha)", "x", ""), ("sum(x .^ alpha)", "alpha", ""),
     ("diag(r mu^T Sigma^T)^T 1", "Sigma", "r: vector; mu: probability vector"),
-    ("||cos(z) - (z - 1)||^2", "z", ""), ("sum(logsoftmax(tan(sigma(u))))", "u", ""),
+    ("||cos(z) - (z - 1)||^2", "z", ""), ("det(inv(A))", "A", ""), ("logdet(A^{-1})", "A", ""),
+    ("tr((A + B)^2)", "A", ""), ("tr((2 A)^2)", "A", ""), ("tr(diag(u)^2)", "u", ""),
+    ("((eta ⊙ c) (w^T w)) eta", "eta", "c: scalar"), ("mean(s^T q v)", "q", ""),
+    ("mean(1^T x A)", "x", ""), ("sum(x^T y z)", "z", ""), ("mean(X .* (r^T r exp(X)))", "X", ""),
+    ("||A (1^T x)||_F^2", "x", "A: m x n; x: vector p x 1"), ("(1^T x)^{1/2}", "x", ""),
+    ("mean(((u ⊙ r)^T 1) * (x_t + Y x))", "r", ""), ("sum(logsoftmax(tan(sigma(u))))", "u", ""),
     ("mean(2.5 * (w ⊗ mu) mean(exp(x)))", "mu", "mu: vector; x: probability vector"),
     ("a1 = W1 x; h1 = sigma(a1); l = ||W2 h1 - y||^2", "W1", ""),
 ]
