@@ -426,10 +426,13 @@ def _power(expr: A.Power, env):
     if isinstance(base, A.Power) and isinstance(base.exponent, A.Number) and env.is_scalar(base):
         return _power(A.Power(base.base, A.Number(base.exponent.value * exponent.value)), env)
     if not env.is_scalar(base) and exponent.value.denominator == 1:
-        number, rest = split_coefficient(base)
-        if number != 1 and rest is not None:           # (c M)^k = c^k M^k
-            return _product(A.Product((A.Number(number ** int(exponent.value)),
-                                       _power(A.Power(rest, exponent), env))), env)
+        if isinstance(base, A.Product) and any(env.is_scalar(f) for f in base.args):
+            # (c M)^k = c^k M^k
+            scalars = [f for f in base.args if env.is_scalar(f)]
+            matrices = [f for f in base.args if not env.is_scalar(f)]
+            rest = matrices[0] if len(matrices) == 1 else A.Product(tuple(matrices))
+            return _product(A.Product(tuple(_power(A.Power(c, exponent), env) for c in scalars)
+                                      + (_power(A.Power(rest, exponent), env),)), env)
     if exponent.value < 0 and not env.is_scalar(base):
         # X^{-k} = (X^{-1})^k: a matrix never stands below a fraction line
         inverse = _inverse(A.Inverse(base), env)

@@ -254,7 +254,7 @@ def comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
 
 
 def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
-    expr = canon(expr, env)
+    expr = _repeated(canon(expr, env), env)
     kids = A.children(expr)
     if not kids:
         return expr
@@ -267,13 +267,23 @@ def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
     if isinstance(expr, A.Product):
         # Compare the factors first: a transpose pushed inside may become a
         # product whose scalar runs must join this product's.
-        compared = A.Product(tuple(comparison_form(k, env) for k in kids))
+        compared = _repeated(canon(A.Product(tuple(comparison_form(k, env) for k in kids)), env), env)
+        if not isinstance(compared, A.Product):
+            return compared
         scalars, chain = product_atoms(compared, env)
         return A.Product(tuple(sorted(scalars, key=repr) + chain))
     kids = [comparison_form(k, env) for k in kids]
     if isinstance(expr, A.Hadamard):
         kids.sort(key=repr)
     return A.with_children(expr, kids)      # the kids are compared already; canon would reorder them
+
+
+def _repeated(expr: A.Expr, env: TypeEnv) -> A.Expr:
+    """(x^T x)^2 compares as (x^T x)(x^T x), which is how x^T x x^T x reads."""
+    if isinstance(expr, A.Power) and isinstance(expr.base, A.Product) and env.is_scalar(expr) \
+            and expr.exponent in tuple(A.number(k) for k in range(2, 9)):
+        return A.Product((expr.base,) * int(expr.exponent.value))
+    return expr
 
 
 def rewrite_everywhere(rule_names, expr: A.Expr, context: Context, limit: int = 50):

@@ -140,6 +140,8 @@ class TypeEnv:
             expr = expr.arg if isinstance(expr, A.Inverse) else expr.base
         if isinstance(expr, A.Identity):
             return True
+        if isinstance(expr, (A.Hadamard, A.Add)):          # entrywise sums and products
+            return all(self.symmetric(a) for a in expr.args)
         return isinstance(expr, A.Symbol) and expr.name in self.symbols and (
             self.symbols[expr.name].symmetric or self.symbols[expr.name].positive_definite)
 
@@ -407,7 +409,7 @@ class _Infer:
     def infer_Number(self, node):
         if node.value == 1:
             # The literal 1: the number, or the all-ones (column) vector where
-            # shapes need one; never a matrix (1^T is its row).
+            # shapes need one; never a matrix, never a row (that is 1^T).
             rows = _Var(poly=True)
             return A.Ones(rows, 1, span=node.span), (rows, 1)
         return node, _SCALAR

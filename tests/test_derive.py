@@ -63,7 +63,7 @@ MORE = [
     ("tr((A + B)^2)", "A", ""), ("tr((2 A)^2)", "A", ""), ("tr(diag(u)^2)", "u", ""),
     ("((eta ⊙ c) (w^T w)) eta", "eta", "c: scalar"), ("mean(s^T q v)", "q", ""),
     ("mean(1^T x A)", "x", ""), ("sum(x^T y z)", "z", ""), ("mean(X .* (r^T r exp(X)))", "X", ""),
-    ("||A (1^T x)||_F^2", "x", "A: m x n; x: vector p x 1"), ("(1^T x)^{1/2}", "x", ""),
+    ("||(1^T x) A||_F^2", "x", "A: m x n; x: vector p x 1"), ("(1^T x)^{1/2}", "x", ""),
     ("mean(((u ⊙ r)^T 1) * (x_t + Y x))", "r", ""), ("sum(logsoftmax(tan(sigma(u))))", "u", ""),
     ("mean(2.5 * (w ⊗ mu) mean(exp(x)))", "mu", "mu: vector; x: probability vector"),
     ("a1 = W1 x; h1 = sigma(a1); l = ||W2 h1 - y||^2", "W1", ""),
@@ -144,3 +144,10 @@ def test_cli_derive_with_check(run_cli):
 def test_check_of_a_vanishing_gradient_is_not_a_false_alarm():
     # sum(softmax(.)) is 1 everywhere: finite differences give ~1e-11, not 0.
     assert matcalc.derive("sum(softmax(abs(u)))", wrt="u").check() < 1e-6
+
+
+
+def test_a_literal_1_is_never_read_as_a_matrix_of_ones():
+    # Once read as A ((1 1^T)^T x): a different function, and check() agreed with it.
+    d = matcalc.derive("||A (1^T x)||_F^2", wrt="x", where="A: m x n; x: vector p x 1")
+    assert to_text(d.result) == "2 tr((1^T x) A^T A) 1"
