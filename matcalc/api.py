@@ -45,6 +45,9 @@ def _problem(expression: str, where: str | None) -> Problem:
     for name, definition in reversed(program.bindings):
         expr = A.substitute(expr, {A.Symbol(name): definition})
     (typed,), _, env = infer([expr], expression, declarations)
+    if any(isinstance(n, A.Power) and canon(n.base, env) == A.ZERO and isinstance(n.exponent, A.Number)
+           and n.exponent.value < 0 for n in A.walk(typed)):
+        raise DerivationError("the expression divides by zero")
     return Problem(expression, typed, env, declarations, program.result_name or "l",
                    tuple(env.symbols), bool(program.result_name))
 

@@ -423,7 +423,9 @@ def _power(expr: A.Power, env):
         value = _rational_power(base.value, exponent.value)
         if value is not None:
             return A.Number(value)
-    if isinstance(base, A.Power) and isinstance(base.exponent, A.Number) and env.is_scalar(base):
+    if isinstance(base, A.Power) and isinstance(base.exponent, A.Number) and (
+            env.is_scalar(base) or (base.exponent.value.denominator == 1
+                                    and exponent.value.denominator == 1)):   # (A^2)^2 = A^4
         return _power(A.Power(base.base, A.Number(base.exponent.value * exponent.value)), env)
     if not env.is_scalar(base) and exponent.value.denominator == 1:
         if isinstance(base, A.Product) and any(env.is_scalar(f) for f in base.args):

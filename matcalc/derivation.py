@@ -142,7 +142,7 @@ def derive_jacobian(expr: A.Expr, wrt: str, env: TypeEnv, function_name: str = "
     rows, cols = env.shape(expr)
     x_rows, x_cols = env.shape(X)
     vec_of = lambda name, columns: name if columns.is_one else f"vec({name})"
-    lhs = f"∂{vec_of(function_name, cols)}/∂{vec_of(wrt, x_cols)}^T"
+    lhs = f"∂{vec_of(function_name, cols)}/∂{vec_of(wrt, x_cols)}" + ("" if x_rows.is_one else "^T")
     if not A.contains(dF, A.Differential(X)):
         jacobian = canon(A.Zero(rows * cols, x_rows * x_cols), env)
         add("identify-jacobian", lhs, jacobian, ["identify-jacobian"],
@@ -153,6 +153,7 @@ def derive_jacobian(expr: A.Expr, wrt: str, env: TypeEnv, function_name: str = "
     jacobian = _simplify(jacobian, context)
     vectorized = canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env)
     if vectorized != dF:
+        used = used or ["vec-kron"]
         add(used[0], f"vec({work.d_name})" if not cols.is_one else work.d_name, vectorized, used)
     add("identify-jacobian", lhs, jacobian, ["identify-jacobian"])
     return _finish(jacobian, work.steps, work.names, env)
@@ -205,12 +206,12 @@ def _differential_phase(expr, wrt, env, function_name, steps=None, names=()) -> 
     dl = _fold_softmax(dl, names, env, steps)
     dl = _collect(dl, context, d_name, add)
     differentials = {}
-    needed = [dl]
+    needed = _differentiated_names(dl)
     for name, definition in reversed(names):
-        if any(A.contains(e, A.Differential(A.Symbol(name))) for e in needed):
+        if name in needed:
             differentials[name] = _differentiate(A.Differential(definition), variables, context,
                                                  "d" + name, add, names)
-            needed.append(differentials[name])
+            needed |= _differentiated_names(differentials[name])
 
     # 4. chain: substitute the named differentials back, outermost first.
     if differentials:
@@ -219,6 +220,11 @@ def _differential_phase(expr, wrt, env, function_name, steps=None, names=()) -> 
         add("chain", d_name, dl, ["chain"])
     dl = _tidy(dl, context, d_name, add)
     return _Work(dl, context, steps, names, d_name, add)
+
+
+def _differentiated_names(expr) -> set:
+    return {node.arg.name for node in A.walk(expr)
+            if isinstance(node, A.Differential) and isinstance(node.arg, A.Symbol)}
 
 
 def _differentiate(start, variables, context, lhs, add, names):
@@ -321,7 +327,10 @@ def _simplify(expr, context):
 
 
 def _finish(gradient, steps, names, env) -> Outcome:
-    expanded = gradient
-    for name, definition in reversed(names):
-        expanded = canon(A.substitute(expanded, {A.Symbol(name): definition}), env)
+    # Definitions refer to earlier names only: write them out in order, then
+    # substitute all at once (one pass, however deep the network).
+    written_out: dict = {}
+    for name, definition in names:
+        written_out[A.Symbol(name)] = A.substitute(definition, written_out)
+    expanded = canon(A.substitute(gradient, written_out), env)
     return Outcome(gradient, expanded, steps, names, env)

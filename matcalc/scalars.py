@@ -35,7 +35,9 @@ def simplify_coefficients(expr: A.Expr, env: TypeEnv, names: list) -> A.Expr:
     for chain, coefficients in groups.items():
         total = sum((sympy.Mul(*[translator(c) for c in factors]) for factors in coefficients),
                     sympy.Integer(0))
-        candidates = [translator.back(form) for form in _forms(total)]
+        candidates = [translator.back(form) for form in _forms(total) if not form.has(sympy.zoo)]
+        if not candidates:
+            return expr
         coefficient = min(candidates, key=lambda c: (A.size(canon(c, env)), repr(c)))
         rebuilt.append(canon(A.Product((coefficient,) + chain), env) if chain else coefficient)
     result = canon(A.Add(tuple(rebuilt)) if len(rebuilt) > 1 else rebuilt[0], env)
@@ -58,6 +60,11 @@ def _has_division(coefficients) -> bool:
 
 
 def _forms(total):
+    """The sum as it is, cancelled and factored; polynomial algebra only on
+    small exponents (beta^{1e100} or x^{1/1000} would never finish)."""
+    exponents = [p.exp for p in total.atoms(sympy.Pow) if p.exp.is_Rational]
+    if any(abs(e.p) > 12 or e.q > 12 for e in exponents) or total.has(sympy.zoo, sympy.nan):
+        return [total]
     cancelled = sympy.cancel(total)
     return [total, cancelled, sympy.factor(cancelled)]
 

@@ -187,11 +187,16 @@ def _shape_of(expr, env: TypeEnv) -> Shape:
                 return env.shape(arg)
         return ONE, ONE
     if t is A.Product:
-        shapes = [env.shape(a) for a in expr.args]
-        chain = [s for s in shapes if not (s[0].is_one and s[1].is_one)]
-        if not chain:
-            return ONE, ONE
-        return chain[0][0], chain[-1][1]
+        rows = cols = ONE
+        for arg in expr.args:
+            r, c = env.shape(arg)
+            if r.is_one and c.is_one:
+                continue
+            if rows.is_one and cols.is_one:
+                rows, cols = r, c        # after a 1×1 partial product the chain restarts
+            else:
+                cols = c
+        return rows, cols
     if t is A.Kron:
         rows, cols = ONE, ONE
         for arg in expr.args:
@@ -432,16 +437,40 @@ class _Infer:
 
     def infer_Add(self, node):
         args, shapes = self._all(node.args)
+        args = list(args)
         shape = shapes[0]
-        for arg, other in zip(args[1:], shapes[1:]):
-            if not self.try_unify_all((shape[0], other[0]), (shape[1], other[1])):
-                left = node.args[0]
-                right = node.args[args.index(arg)]
-                raise self.error(
+        for index in range(1, len(args)):
+            other = shapes[index]
+            if self.try_unify_all((shape[0], other[0]), (shape[1], other[1])):
+                continue
+            # v^T + 1: next to a row, the literal 1 is the row of ones.
+            if (row := self._row_of_ones(args[index], other)) and \
+                    self.try_unify_all((shape[0], row[1][0]), (shape[1], row[1][1])):
+                args[index] = row[0]
+                continue
+            if (row := self._row_of_ones(args[0], shape)) and \
+                    self.try_unify_all((row[1][0], other[0]), (row[1][1], other[1])):
+                args[0], shape = row
+                continue
+            left = node.args[0]
+            right = node.args[index]
+            raise self.error(
                     f"{self.text(node)}: shapes differ in a sum: {self.text(left)} "
                     f"{describe(self.shown(shape))} but {self.text(right)} {describe(self.shown(other))}",
                     node)
-        return A.Add(args, span=node.span), shape
+        return A.Add(tuple(args), span=node.span), shape
+
+    @staticmethod
+    def _row_of_ones(arg, shape):
+        """(1^T, its shape) for a literal 1 (or c 1) that was typed as a column."""
+        if isinstance(arg, A.Product) and all(isinstance(a, A.Number) for a in arg.args[:-1]):
+            inner = _Infer._row_of_ones(arg.args[-1], shape)
+            if inner is None:
+                return None
+            return A.Product(arg.args[:-1] + (inner[0],), span=arg.span), inner[1]
+        if not (isinstance(arg, A.Ones) and arg.cols == 1):
+            return None
+        return A.Transpose(arg, span=arg.span), (shape[1], shape[0])
 
     def infer_Product(self, node):
         args, shapes = self._all(node.args)

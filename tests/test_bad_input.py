@@ -251,6 +251,24 @@ def test_bad_option(run_cli, argv, needles):
     _assert_clean_error(status, out, err, needles)
 
 
+# An expression may start with a minus; argparse used to read "-tr(A)" as the
+# unknown option -t and report a missing expression.
+@pytest.mark.parametrize("argv, answer", [
+    pytest.param(("derive", "-tr(A)", "--wrt", "A", "--no-steps"), "-I", id="before-options"),
+    pytest.param(("derive", "--wrt", "A", "-tr(A)", "--no-steps"), "-I", id="after-an-option"),
+    pytest.param(("derive", "-alpha", "--wrt", "alpha", "--no-steps"), "-1", id="bare-name"),
+])
+def test_expression_starting_with_a_minus_is_not_an_option(run_cli, argv, answer):
+    status, out, err, _ = _run(run_cli, argv)
+    assert status == 0 and err == "", err
+    assert out.rstrip().endswith(f"= {answer}"), out
+
+
+def test_a_negative_wrt_is_still_an_option_value(run_cli):
+    status, out, err, _ = _run(run_cli, derive("x^T x", "-x"))
+    _assert_clean_error(status, out, err, ["--wrt"])
+
+
 # --------------------------------------------------------------- resource limits
 def _nested_parens(depth):
     return "(" * depth + "x^T x" + ")" * depth
