@@ -258,7 +258,7 @@ def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
     kids = A.children(expr)
     if not kids:
         return expr
-    if isinstance(expr, A.Transpose) and isinstance(expr.arg, (A.Product, A.Add, A.Hadamard)):
+    if isinstance(expr, A.Transpose) and isinstance(expr.arg, (A.Product, A.Add, A.Hadamard, A.Kron)):
         inner = expr.arg
         parts = [A.Transpose(a) for a in inner.args]
         if isinstance(inner, A.Product):

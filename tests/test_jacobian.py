@@ -68,6 +68,7 @@ THROUGH_VEC = [
     ("sum(diag(vec(X)))", "X", None),
     ("a^T (x ⊗ y)", "x", None),
     ("sum(exp(vec(W)))", "W", None),
+    ("(v^T (relu(C) (q ⊗ q)))^2", "C", None),     # once an internal error (soak)
 ]
 
 
