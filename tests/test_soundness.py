@@ -37,10 +37,7 @@ from matcalc.printers.text import to_text
 
 # Generator features known to go wrong today (see benchmarks/soak.py), with
 # the reason and the features a case needs to show the failure reliably.
-KNOWN_BROKEN = {
-    "kron": ("shape inference cannot cancel a common factor: (x ⊗ y)^T (s ⊗ y) is m·n against s·n",
-             ("kron",)),
-}
+KNOWN_BROKEN: dict = {}      # every generator feature is in the main tests now
 SOUND_FEATURES = S.FEATURES - set(KNOWN_BROKEN)
 
 # Minimal inputs of known bugs: (expression, wrt, where, what goes wrong).
