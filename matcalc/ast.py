@@ -233,6 +233,18 @@ def number(value) -> Number:
     return Number(Fraction(value))
 
 
+def joined(cls, parts) -> Expr:
+    """One part as itself, several as one n-ary ``cls`` node (Product, Kron, ...)."""
+    parts = tuple(parts)
+    return parts[0] if len(parts) == 1 else cls(parts)
+
+
+def product_of(factors) -> Expr:
+    """The product of ``factors``; the number 1 when there are none."""
+    factors = tuple(factors)
+    return joined(Product, factors) if factors else ONE
+
+
 def children(expr: Expr) -> tuple:
     """The sub-expressions of a node, in field order."""
     names = expr._child_fields

@@ -74,7 +74,7 @@ def product_atoms(expr: A.Product, env: TypeEnv):
             inner_scalars, inner_chain = product_atoms(factor, env)
             scalars += inner_scalars
             if env.is_scalar(factor) and inner_chain:
-                scalars.append(inner_chain[0] if len(inner_chain) == 1 else A.Product(tuple(inner_chain)))
+                scalars.append(A.joined(A.Product, inner_chain))
             else:
                 chain += inner_chain
         elif env.is_scalar(factor):
@@ -97,14 +97,14 @@ def product_atoms(expr: A.Product, env: TypeEnv):
     scalars += runs
     if scalars and rest and env.shape(rest[0])[0].is_one and env.shape(rest[-1])[1].is_one:
         # What is left is one more 1×1 factor: (y^T dx) 1^T x = (y^T dx)(1^T x).
-        scalars.append(rest[0] if len(rest) == 1 else A.Product(tuple(rest)))
+        scalars.append(A.joined(A.Product, rest))
         rest = []
     return scalars, rest
 
 
-def _like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
+def like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
     """Terms equal up to where their scalar factors stand share a key:
-    x x^T x and (x^T x) x are like terms."""
+    x x^T x and (x^T x) x are like terms (and compare equal in rules)."""
     if not isinstance(term, A.Product):
         return term
     scalars, chain = product_atoms(term, env)
@@ -123,7 +123,7 @@ def _add(expr: A.Add, env):
         if is_zero(term):
             continue
         coefficient, rest = split_coefficient(term)
-        key = _like_key(rest, env) if rest is not None else None
+        key = like_key(rest, env) if rest is not None else None
         shown.setdefault(key, rest)
         collected[key] = collected.get(key, 0) + coefficient
     kept = [scaled(c, shown[key]) for key, c in collected.items() if c != 0]
@@ -432,7 +432,7 @@ def _power(expr: A.Power, env):
             # (c M)^k = c^k M^k
             scalars = [f for f in base.args if env.is_scalar(f)]
             matrices = [f for f in base.args if not env.is_scalar(f)]
-            rest = matrices[0] if len(matrices) == 1 else A.Product(tuple(matrices))
+            rest = A.joined(A.Product, matrices)
             return _product(A.Product(tuple(_power(A.Power(c, exponent), env) for c in scalars)
                                       + (_power(A.Power(rest, exponent), env),)), env)
     if exponent.value < 0 and not env.is_scalar(base):

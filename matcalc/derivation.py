@@ -152,9 +152,8 @@ def derive_jacobian(expr: A.Expr, wrt: str, env: TypeEnv, function_name: str = "
     jacobian = Vectorizer(X, context).jacobian(dF, used)
     jacobian = _simplify(jacobian, context)
     vectorized = canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env)
-    if vectorized != dF:
-        used = used or ["vec-kron"]
-        add(used[0], f"vec({work.d_name})" if not cols.is_one else work.d_name, vectorized, used)
+    if used and vectorized != dF:      # a vector differential is already its vec
+        add(used[0], vec_of(work.d_name, cols), vectorized, used)
     add("identify-jacobian", lhs, jacobian, ["identify-jacobian"])
     return _finish(jacobian, work.steps, work.names, env)
 

@@ -115,18 +115,14 @@ def _product_rule(expr, context: Context, used) -> A.Expr:
         cut = next(i for i, c in enumerate(constant) if not c)
     elif constant[-1]:
         cut = len(factors) - next(i for i, c in enumerate(reversed(constant)) if not c)
-    left = _group(factors[:cut])
-    right = _group(factors[cut:])
+    left = A.joined(A.Product, factors[:cut])
+    right = A.joined(A.Product, factors[cut:])
     used.append("d-product")
     result = rewrite_with("d-product", {"?A": left, "?B": right}, expr, context)
     if constant[0] or constant[-1]:
         used.append("d-const")
         result = _zero_constants(result, context)
     return result
-
-
-def _group(factors):
-    return factors[0] if len(factors) == 1 else A.Product(tuple(factors))
 
 
 def _zero_constants(expr, context):

@@ -121,7 +121,7 @@ class Identifier:
         if isinstance(inner, A.Kron) and all(self.env.is_square(f) for f in inner.args):
             used.append("trace-kron")
             first, rest = inner.args[0], inner.args[1:]
-            rewritten = rewrite_with("trace-kron", {"?A": first, "?B": _kron(rest)}, trace, context)
+            rewritten = rewrite_with("trace-kron", {"?A": first, "?B": A.joined(A.Kron, rest)}, trace, context)
             new_coefficient, new_trace = self.split_scalar(rewritten)
             return canon(A.Product((coefficient, new_coefficient)), self.env), self.retrace(new_trace, used)
         if self.inside_vec_or_kron(inner):
@@ -129,14 +129,14 @@ class Identifier:
         if constant_scalars:
             used.append("trace-scalar")
             rest = [f for f in factors if not (f in constant_scalars)]
-            pulled = _product(constant_scalars)
-            rewritten = rewrite_with("trace-scalar", {"?c": pulled, "?A": _product(rest)}, trace, context)
+            pulled = A.product_of(constant_scalars)
+            rewritten = rewrite_with("trace-scalar", {"?c": pulled, "?A": A.product_of(rest)}, trace, context)
             new_coefficient, new_trace = self.split_scalar(rewritten)
             return canon(A.Product((coefficient, new_coefficient)), self.env), new_trace
 
         if self.env.is_scalar(carrier) and others:
             used.append("trace-scalar")
-            rest = _product(others)
+            rest = A.product_of(others)
             rewritten = rewrite_with("trace-scalar", {"?c": carrier, "?A": rest},
                                      trace, context)
             new_coefficient, new_rest = self.split_scalar(rewritten)
@@ -150,7 +150,7 @@ class Identifier:
                 # once: canon would drop the transpose of a scalar P unexpanded.
                 used.extend(["trace-transpose", "transpose-product"])
                 flipped = [canon(A.Transpose(f), self.env) for f in reversed(factors)]
-                return coefficient, A.Trace(_product(flipped))
+                return coefficient, A.Trace(A.product_of(flipped))
             pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, trace, context)
             if pushed == trace:
                 raise AssertionError("a transpose of a product, sum or ⊙ always pushes")
@@ -158,8 +158,8 @@ class Identifier:
             return coefficient, pushed
         if carrier_index != len(factors) - 1:
             used.append("cyclic")
-            moved = rewrite_with("cyclic", {"?A": _product(factors[:carrier_index + 1]),
-                                            "?B": _product(factors[carrier_index + 1:])},
+            moved = rewrite_with("cyclic", {"?A": A.product_of(factors[:carrier_index + 1]),
+                                            "?B": A.product_of(factors[carrier_index + 1:])},
                                  trace, context)
             return coefficient, moved
         if carrier == self.dX:
@@ -172,7 +172,7 @@ class Identifier:
             rest_expr = rest[0] if len(rest) == 1 else A.Hadamard(tuple(rest))
             # tr(A^T (B ⊙ C)) with A^T the factors before the Hadamard product
             # (the identity when there are none).
-            left = self.pushed(_transposed(_product(before), self.env)) if before \
+            left = self.pushed(_transposed(A.product_of(before), self.env)) if before \
                 else A.Identity(self.env.shape(carrier)[0])
             used.append("hadamard-swap")
             swapped = rewrite_with("hadamard-swap", {"?A": left, "?B": rest_expr, "?C": parts[k]},
@@ -181,21 +181,21 @@ class Identifier:
         if isinstance(carrier, A.Diag):
             if self.env.is_vector(carrier):        # diag of a matrix: u^T diag(G) = tr(diag(u) G)
                 used.append("diag-trace")
-                row = _product(before)
+                row = A.product_of(before)
                 u = _transposed(row, self.env)
                 result = rewrite_with("diag-trace", {"?u": u, "?A": carrier.arg}, inner, context)
                 return coefficient, result
             used.append("trace-diag")
-            result = rewrite_with("trace-diag", {"?A": _product(before) if before else A.Identity(self.env.shape(carrier)[0]),
+            result = rewrite_with("trace-diag", {"?A": A.product_of(before) if before else A.Identity(self.env.shape(carrier)[0]),
                                                  "?v": carrier.arg}, trace, context)
             return coefficient, self.retrace(result, used)
         if isinstance(carrier, (A.Sum, A.Mean)):
             name = "sum-entries" if isinstance(carrier, A.Sum) else "mean-entries"
             used.append(name)
             replaced = rewrite(name, carrier, context)
-            return coefficient, canon(A.Trace(_product(before + [replaced])), self.env)
+            return coefficient, canon(A.Trace(A.product_of(before + [replaced])), self.env)
         if isinstance(carrier, A.Product):
-            return coefficient, canon(A.Trace(_product(before + list(carrier.args))), self.env)
+            return coefficient, canon(A.Trace(A.product_of(before + list(carrier.args))), self.env)
         raise DerivationError(
             f"cannot bring a term with {type(carrier).__name__.lower()}(...) around the differential "
             "into the form tr(C^T dX)")
@@ -214,7 +214,7 @@ class Identifier:
         inner = trace.arg
         m = A.Identity(self.env.shape(inner)[0])
         if isinstance(inner, A.Product):
-            prefix = _product(inner.args[:-1])
+            prefix = A.product_of(inner.args[:-1])
             # tr(c dX) with a scalar c: C = c I.
             m = A.Product((prefix, m)) if self.env.is_scalar(prefix) \
                 else self.pushed(_transposed(prefix, self.env))
@@ -229,17 +229,6 @@ class Identifier:
 def push_transposes(expr, context: Context) -> A.Expr:
     """Transposes moved onto the leaves: (y^T W)^T = W^T y."""
     return rewrite_everywhere(TRANSPOSE_RULES, canon(expr, context.env), context)[0]
-
-
-def _product(factors):
-    factors = list(factors)
-    if not factors:
-        return A.ONE
-    return factors[0] if len(factors) == 1 else A.Product(tuple(factors))
-
-
-def _kron(factors):
-    return factors[0] if len(factors) == 1 else A.Kron(tuple(factors))
 
 
 def _transposed(expr, env):

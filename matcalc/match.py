@@ -17,10 +17,6 @@ from . import ast as A
 NARY = (A.Add, A.Product, A.Hadamard, A.Kron)
 
 
-def _group(cls, parts):
-    return parts[0] if len(parts) == 1 else cls(tuple(parts))
-
-
 def _splits(n: int, k: int):
     """Ways to cut n operands into k non-empty contiguous groups."""
     for cuts in combinations(range(1, n), k - 1):
@@ -68,7 +64,7 @@ def _match_operands(pattern, expr, bindings, accept):
     if len(wanted) > len(given):
         return
     for split in _splits(len(given), len(wanted)):
-        groups = [_group(type(expr), given[a:b]) for a, b in split]
+        groups = [A.joined(type(expr), given[a:b]) for a, b in split]
         yield from _match_sequence(wanted, groups, bindings, accept)
 
 

@@ -59,6 +59,17 @@ def random_values(expr: A.Expr, env: TypeEnv, seed: int) -> dict:
     return values
 
 
+def _moved(point: Point, wrt: str, direction: np.ndarray) -> Point:
+    return Point(dict(point.values, **{wrt: point.values[wrt] + direction}), point.sizes)
+
+
+def _unit(shape, index: int) -> np.ndarray:
+    """The index-th unit matrix in vec (column-major) order."""
+    unit = np.zeros(shape)
+    unit[np.unravel_index(index, shape, order="F")] = 1.0
+    return unit
+
+
 def finite_difference_gradient(expr: A.Expr, wrt: str, point: Point, env: TypeEnv,
                                step: float = 1e-5) -> np.ndarray:
     """∂l/∂X entry by entry; for a symmetric X, along E_ij + E_ji (halved)."""
@@ -72,26 +83,13 @@ def finite_difference_gradient(expr: A.Expr, wrt: str, point: Point, env: TypeEn
         if symmetric:
             i, j = index
             direction[j, i] = 1.0
-        values_plus = dict(point.values, **{wrt: base + step * direction})
-        values_minus = dict(point.values, **{wrt: base - step * direction})
-        plus = evaluate(expr, Point(values_plus, point.sizes))
-        minus = evaluate(expr, Point(values_minus, point.sizes))
+        plus = evaluate(expr, _moved(point, wrt, step * direction))
+        minus = evaluate(expr, _moved(point, wrt, -step * direction))
         slope = float((plus - minus).reshape(-1)[0]) / (2 * step)
         if symmetric and index[0] != index[1]:
             slope /= 2
         gradient[index] = slope
     return gradient
-
-
-def _moved(point: Point, wrt: str, direction: np.ndarray) -> Point:
-    return Point(dict(point.values, **{wrt: point.values[wrt] + direction}), point.sizes)
-
-
-def _unit(shape, index: int) -> np.ndarray:
-    """The index-th unit matrix in vec (column-major) order."""
-    unit = np.zeros(shape)
-    unit[np.unravel_index(index, shape, order="F")] = 1.0
-    return unit
 
 
 def finite_difference_jacobian(expr: A.Expr, wrt: str, point: Point, step: float = 1e-5) -> np.ndarray:

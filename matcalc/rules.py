@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 from . import ast as A
 from . import elementwise
-from .canon import canon, is_zero, product_atoms, zero_like
+from .canon import canon, is_zero, like_key, zero_like
 from .errors import MatcalcError
 from .match import matches
 from .parse import parse_declarations, parse_pattern
@@ -197,31 +197,24 @@ def _mapped(dim: Dim, mapping: dict) -> Dim:
     return result
 
 
-def rewrite(rule_name: str, expr: A.Expr, context: Context,
-            prefer: Callable[[dict], bool] | None = None) -> A.Expr | None:
+def rewrite(rule_name: str, expr: A.Expr, context: Context) -> A.Expr | None:
     """The right side of the rule for the first match of its left side at the
-    root of ``expr`` that ``prefer`` accepts, in canonical form; None if none."""
-    prefer = prefer or _ANY
+    root of ``expr``, in canonical form; None if none."""
     chosen = rule(rule_name)
     if not _may_match(chosen.lhs, expr):
         return None
     key = (rule_name, expr)
-    if prefer is _ANY and key in context.memo:
+    if key in context.memo:
         return context.memo[key]
     result = None
     for bindings in bindings_of(chosen, expr, context):
-        if prefer(bindings) and _shapes_fit(chosen, bindings, context.env):
+        if _shapes_fit(chosen, bindings, context.env):
             result = canon(instantiate(chosen, chosen.rhs, bindings, context), context.env)
             if is_zero(result):
                 result = zero_like(expr, context.env)
             break
-    if prefer is _ANY:
-        context.memo[key] = result
+    context.memo[key] = result
     return result
-
-
-def _ANY(bindings) -> bool:
-    return True
 
 
 def _may_match(pattern: A.Expr, expr: A.Expr) -> bool:
@@ -270,8 +263,7 @@ def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
         compared = _repeated(canon(A.Product(tuple(comparison_form(k, env) for k in kids)), env), env)
         if not isinstance(compared, A.Product):
             return compared
-        scalars, chain = product_atoms(compared, env)
-        return A.Product(tuple(sorted(scalars, key=repr) + chain))
+        return like_key(compared, env)
     kids = [comparison_form(k, env) for k in kids]
     if isinstance(expr, A.Hadamard):
         kids.sort(key=repr)

@@ -44,9 +44,9 @@ class Vectorizer:
         return handler(expr, used)
 
     def _then(self, rule_name, bindings, subject, inner, used):
-        """Apply ``rule_name`` to vec(subject), giving M vec(inner); return M J_inner."""
+        """Rewrite ``subject`` by the rule to M vec(inner); return M J_inner."""
         used.append(rule_name)
-        rewritten = rewrite_with(rule_name, bindings, A.Vec(subject), self.context)
+        rewritten = rewrite_with(rule_name, bindings, subject, self.context)
         head = _without_last(rewritten, canon(A.Vec(inner), self.env), self.env)
         return _times(head, self._peel(inner, used))
 
@@ -56,36 +56,36 @@ class Vectorizer:
         factors = list(rest.args) if isinstance(rest, A.Product) else [rest]
         scalars = [f for f in factors if env.is_scalar(f) and not self.carries(f)]
         chain = [f for f in factors if f not in scalars]
-        coefficient = _product_of([A.Number(number)] + scalars)
+        coefficient = A.product_of(([A.Number(number)] if number != 1 else []) + scalars)
         index = next(i for i, f in enumerate(chain) if self.carries(f))
         carrier = chain[index]
         left, right = chain[:index], chain[index + 1:]
         if env.is_scalar(carrier) and (left or right):
             # E = M c with the scalar c carrying dX: vec(M c) = vec(M) c.
-            matrix = _product_of(left + right)
+            matrix = A.product_of(left + right)
             used.append("vec-scalar")
             inner = self._peel(carrier, used)
             return _times(coefficient, _times(canon(A.Vec(matrix), env), inner))
         if not left and not right:
             return _times(coefficient, self._peel(carrier, used))
         rows, cols = env.shape(carrier)
-        bindings = {"?A": _product_of(left) if left else A.Identity(rows),
+        bindings = {"?A": A.product_of(left) if left else A.Identity(rows),
                     "?X": carrier,
-                    "?B": _product_of(right) if right else A.Identity(cols)}
-        subject = _product_of(left + [carrier] + right)
+                    "?B": A.product_of(right) if right else A.Identity(cols)}
+        subject = A.Vec(A.product_of(left + [carrier] + right))
         return _times(coefficient, self._then("vec-kron", bindings, subject, carrier, used))
 
     def _transpose(self, expr: A.Transpose, used):
         if self.env.is_vector(expr.arg) or self.env.is_row(expr.arg):
             return self._peel(expr.arg, used)       # vec(v^T) = vec(v) = v
-        return self._then("vec-transpose", {"?A": expr.arg}, expr, expr.arg, used)
+        return self._then("vec-transpose", {"?A": expr.arg}, A.Vec(expr), expr.arg, used)
 
     def _hadamard(self, expr: A.Hadamard, used):
         parts = list(expr.args)
         index = next(i for i, p in enumerate(parts) if self.carries(p))
         carrier = parts.pop(index)
         others = parts[0] if len(parts) == 1 else A.Hadamard(tuple(parts))
-        return self._then("vec-hadamard", {"?A": others, "?B": carrier}, expr, carrier, used)
+        return self._then("vec-hadamard", {"?A": others, "?B": carrier}, A.Vec(expr), carrier, used)
 
     def _kron(self, expr: A.Kron, used):
         env = self.env
@@ -93,26 +93,21 @@ class Vectorizer:
         index = next(i for i, p in enumerate(parts) if self.carries(p))
         # Split into two factors, the one carrying dX whole: L ⊗ (C ⊗ R) or (L ⊗ C) ⊗ R.
         if index < len(parts) - 1:
-            first = _kron_of(parts[:index + 1])
-            second = _kron_of(parts[index + 1:])
+            first = A.joined(A.Kron, parts[:index + 1])
+            second = A.joined(A.Kron, parts[index + 1:])
             carrier, carrier_is_first = first, True
         else:
-            first, second = _kron_of(parts[:index]), parts[index]
+            first, second = A.joined(A.Kron, parts[:index]), parts[index]
             carrier, carrier_is_first = second, False
         used.append("vec-kron-product")
         rewritten = rewrite_with("vec-kron-product", {"?A": first, "?B": second},
                                  A.Vec(A.Kron((first, second))), self.context)
-        permutation = _without_last(rewritten, canon(A.Kron((A.Vec(first), A.Vec(second))), env), env)
-        if carrier_is_first:
-            vectors = rewrite_with("kron-vectors-left", {"?a": A.Vec(first), "?b": A.Vec(second)},
-                                   canon(A.Kron((A.Vec(first), A.Vec(second))), env), self.context)
-            used.append("kron-vectors-left")
-        else:
-            vectors = rewrite_with("kron-vectors-right", {"?a": A.Vec(first), "?b": A.Vec(second)},
-                                   canon(A.Kron((A.Vec(first), A.Vec(second))), env), self.context)
-            used.append("kron-vectors-right")
-        selector = _without_last(vectors, canon(A.Vec(carrier), env), env)
-        return _times(permutation, _times(selector, self._peel(carrier, used)))
+        stacked = canon(A.Kron((A.Vec(first), A.Vec(second))), env)
+        permutation = _without_last(rewritten, stacked, env)
+        # vec(A) ⊗ vec(B) as a matrix times the vec of the factor carrying dX
+        split = "kron-vectors-left" if carrier_is_first else "kron-vectors-right"
+        return _times(permutation, self._then(split, {"?a": A.Vec(first), "?b": A.Vec(second)},
+                                              stacked, carrier, used))
 
     def _vec(self, expr: A.Vec, used):
         return self._peel(expr.arg, used)
@@ -120,16 +115,10 @@ class Vectorizer:
     def _trace(self, expr: A.Trace, used):
         if self.env.is_scalar(expr.arg):
             return self._peel(expr.arg, used)
-        used.append("vec-trace")
-        rewritten = rewrite_with("vec-trace", {"?A": expr.arg}, expr, self.context)
-        return _times(_without_last(rewritten, canon(A.Vec(expr.arg), self.env), self.env),
-                      self._peel(expr.arg, used))
+        return self._then("vec-trace", {"?A": expr.arg}, expr, expr.arg, used)
 
     def _sum(self, expr: A.Sum, used):
-        used.append("vec-sum")
-        rewritten = rewrite_with("vec-sum", {"?A": expr.arg}, expr, self.context)
-        return _times(_without_last(rewritten, canon(A.Vec(expr.arg), self.env), self.env),
-                      self._peel(expr.arg, used))
+        return self._then("vec-sum", {"?A": expr.arg}, expr, expr.arg, used)
 
     def _mean(self, expr: A.Mean, used):
         used.append("mean-entries")
@@ -161,7 +150,7 @@ def _without_last(product: A.Expr, last: A.Expr, env) -> A.Expr:
     if want_chain and have_chain[-len(want_chain):] != want_chain:
         raise AssertionError(f"expected a product ending in {last}")
     head = head_scalars + have_chain[:len(have_chain) - len(want_chain)]
-    return canon(_product_of(head), env)
+    return canon(A.product_of(head), env)
 
 
 def _scalars_and_chain(expr, env):
@@ -174,14 +163,3 @@ def _times(left, right):
     if left == A.ONE:
         return right
     return A.Product((left, right))
-
-
-def _product_of(factors):
-    factors = [f for f in factors if f != A.ONE]
-    if not factors:
-        return A.ONE
-    return factors[0] if len(factors) == 1 else A.Product(tuple(factors))
-
-
-def _kron_of(parts):
-    return parts[0] if len(parts) == 1 else A.Kron(tuple(parts))
