@@ -145,7 +145,7 @@ def _printer_problems(case, derivation, point) -> list:
         problems.append(("round-trip", "text printer: " + problem.split(" ", 1)[0] + "...", problem))
     if _guarded("round-trip", lambda: S.canon_is_idempotent(derivation), problems) is False:
         problems.append(("round-trip", "canon is not idempotent (canon(canon(e)) != canon(e))",
-                         S.printed_input_text(case)))
+                         S.printed_input_text(derivation)))
     for label in ("input", "answer", "steps"):
         latex = _guarded("round-trip", lambda: _latex_of(case, label, derivation), problems)
         for problem in S.latex_problems(latex) if latex else []:

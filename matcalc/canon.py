@@ -12,6 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from . import ast as A
+from .elementwise import SYMPY_FUNCTIONS as SYMPY_FUNCTION_NAMES, value_at_zero
 from .shapes import Dim, TypeEnv
 
 
@@ -104,11 +105,22 @@ def product_atoms(expr: A.Product, env: TypeEnv):
 
 def like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
     """Terms equal up to where their scalar factors stand share a key:
-    x x^T x and (x^T x) x are like terms (and compare equal in rules)."""
+    x x^T x and (x^T x) x are like terms (and compare equal in rules), and
+    so are u ⊙ v and v ⊙ u."""
+    if isinstance(term, A.Hadamard):
+        return A.Hadamard(tuple(sorted(term.args, key=repr)))
     if not isinstance(term, A.Product):
         return term
     scalars, chain = product_atoms(term, env)
-    return A.Product(tuple(sorted(scalars, key=repr)) + tuple(chain))
+    return A.Product(tuple(sorted((_either_way(s, env) for s in scalars), key=repr)) + tuple(chain))
+
+
+def _either_way(scalar, env):
+    """x^T z and z^T x are one number: the one of the two that sorts first."""
+    if not isinstance(scalar, A.Product):
+        return scalar
+    flipped = _product(A.Product(tuple(canon(A.Transpose(f), env) for f in reversed(scalar.args))), env)
+    return min(scalar, flipped, key=repr)
 
 
 # ---------------------------------------------------------------- per node type
@@ -127,7 +139,7 @@ def _add(expr: A.Add, env):
         shown.setdefault(key, rest)
         collected[key] = collected.get(key, 0) + coefficient
     kept = [scaled(c, shown[key]) for key, c in collected.items() if c != 0]
-    kept = [k for k in kept if not is_zero(k)]
+    kept = _transposes_after(k for k in kept if not is_zero(k))
     # Positive terms first (s - y, not -y + s); otherwise the order is kept.
     kept.sort(key=lambda term: split_coefficient(term)[0] < 0)
     if not kept:
@@ -135,6 +147,19 @@ def _add(expr: A.Add, env):
     if len(kept) == 1:
         return kept[0]
     return A.Add(tuple(kept))
+
+
+def _transposes_after(terms) -> list:
+    """A + A^T, not A^T + A: a term's transpose stands right after it."""
+    terms = list(terms)
+    twins = {t for t in terms if isinstance(t, A.Transpose) and t.arg in terms}
+    ordered = []
+    for term in terms:
+        if term not in twins:
+            ordered.append(term)
+            if A.Transpose(term) in twins:
+                ordered.append(A.Transpose(term))
+    return ordered
 
 
 def _product(expr: A.Product, env):
@@ -171,6 +196,12 @@ def _product(expr: A.Product, env):
     if len(chain) > 1:
         chain = [f for f in chain if not isinstance(f, A.Identity)] or chain[:1]
         chain = _merge_ones(chain)
+        for counted in [f for f in chain if isinstance(f, (A.DimValue, A.Number))]:
+            if isinstance(counted, A.Number):
+                coefficient *= counted.value
+            else:
+                scalars.append(counted)
+        chain = [f for f in chain if not isinstance(f, (A.DimValue, A.Number))]
         chain = _merge_powers(chain, env)
         chain, hoisted = _valid_chain(chain, env)
         scalars.extend(hoisted)
@@ -182,6 +213,9 @@ def _product(expr: A.Product, env):
         chain = [a for a in inner if not env.is_scalar(a)]
         scalars = _combine_powers([s for s in scalars if s is not compound[0]]
                                   + [a for a in inner if env.is_scalar(a)], env)
+    if len(chain) == 1 and len(scalars) == 1 and _sum_of_entries(scalars[0]) and env.is_vector(chain[0]):
+        # s (1^T y) is written s 1^T y, as the books write softmax(a) 1^T y - y.
+        chain, scalars = chain + list(scalars[0].args), []
     factors = scalars + chain
     if not factors:
         return A.Number(coefficient)
@@ -190,6 +224,12 @@ def _product(expr: A.Product, env):
     if len(factors) == 1:
         return factors[0]
     return A.Product(tuple(factors))
+
+
+def _sum_of_entries(factor) -> bool:
+    """1^T y: a row of ones times a column."""
+    return isinstance(factor, A.Product) and len(factor.args) == 2 \
+        and isinstance(factor.args[0], A.Ones) and factor.args[0].rows.is_one
 
 
 def _combine_powers(scalars, env):
@@ -258,7 +298,7 @@ def _merge_powers(chain, env):
                 merged[-1] = _power(A.Power(base, A.Number(total)), env)
         else:
             merged.append(factor)
-    return merged or [identity]
+    return merged or ([identity] if identity is not None else [])
 
 
 def _as_power(factor):
@@ -283,6 +323,9 @@ def _merge_ones(chain):
         if isinstance(last, A.Ones) and isinstance(factor, A.Ones) and last.cols.is_one \
                 and factor.rows.is_one:
             merged[-1] = A.Ones(last.rows, factor.cols)
+        elif isinstance(last, A.Ones) and isinstance(factor, A.Ones) and last.rows.is_one \
+                and factor.cols.is_one and last.cols == factor.rows:
+            merged[-1] = _dimension(last.cols)              # 1^T 1 = n
         else:
             merged.append(factor)
     return merged
@@ -324,18 +367,24 @@ def _hadamard(expr: A.Hadamard, env):
     coefficient = Fraction(1)
     scalars: list[A.Expr] = []
     factors: list[A.Expr] = []
-    for arg in expr.args:
-        for part in (arg.args if isinstance(arg, A.Hadamard) else (arg,)):
-            if is_zero(part):
-                return zero_like(expr, env)
-            c, rest = split_coefficient(part)
-            coefficient *= c
-            if rest is None:
-                continue
-            if env.is_scalar(rest) and not env.is_scalar(expr):
-                scalars.append(rest)
-            else:
-                factors.append(rest)
+    pending = list(reversed(expr.args))
+    while pending:
+        part = pending.pop()
+        if isinstance(part, A.Hadamard):
+            pending.extend(reversed(part.args))
+            continue
+        if is_zero(part):
+            return zero_like(expr, env)
+        c, rest = split_coefficient(part)
+        coefficient *= c
+        if rest is None:
+            continue
+        if isinstance(rest, A.Hadamard):             # -(u ⊙ v) ⊙ w: the sign out, u ⊙ v in
+            pending.extend(reversed(rest.args))
+        elif env.is_scalar(rest) and not env.is_scalar(expr):
+            scalars.append(rest)
+        else:
+            factors.append(rest)
     factors = [f for f in factors if not isinstance(f, A.Ones)] or factors[:1]
     factors = _repeated_as_powers(factors, env)
     if not factors:
@@ -415,6 +464,8 @@ def _power(expr: A.Power, env):
     base, exponent = expr.base, expr.exponent
     if not isinstance(exponent, A.Number):
         return expr
+    if isinstance(base, A.Zero) and exponent.value > 0:
+        return base
     if exponent.value == 1:
         return base
     if exponent.value == 0:
@@ -453,12 +504,51 @@ def _rational_power(base: Fraction, exponent: Fraction) -> Fraction | None:
 def _elem_pow(expr: A.ElemPow, env):
     if isinstance(expr.exponent, A.Number) and expr.exponent.value == 1:
         return expr.base
+    if is_zero(expr.base) and isinstance(expr.exponent, A.Number) and expr.exponent.value > 0:
+        return expr.base
     if env.is_scalar(expr.base):
         return _power(A.Power(expr.base, expr.exponent), env) if isinstance(expr.exponent, A.Number) else expr
     return expr
 
 
+def _func(expr: A.Func, env):
+    """f(0) is a constant: tanh(0) = 0, σ(0) 1 = 1/2 1, softplus(0) 1 stays so."""
+    if not is_zero(expr.arg) or expr.name not in SYMPY_FUNCTION_NAMES:
+        return expr
+    value = value_at_zero(expr.name)
+    at_zero = A.Number(value) if value is not None else A.Func(expr.name, A.ZERO)
+    if env.is_scalar(expr):
+        return at_zero
+    return _product(A.Product((at_zero, A.Ones(*env.shape(expr)))), env)
+
+
+def _of_zero(expr, env):
+    """diag(0), vec(0), tr(0), sum(0), ||0||, det(0): zero."""
+    return zero_like(expr, env) if is_zero(expr.arg) else expr
+
+
+def _counting(expr, env):
+    """tr(I) = n, sum(1) = n (a dimension count); mean(1) = 1; tr(-2 I) = -2 n."""
+    arg = expr.arg
+    coefficient, rest = split_coefficient(arg)
+    if coefficient != 1 and isinstance(rest, (A.Identity, A.Ones)):
+        return _product(A.Product((A.Number(coefficient), canon(type(expr)(rest), env))), env)
+    if isinstance(expr, A.Trace) and isinstance(arg, A.Identity) and arg.size is not None:
+        return _dimension(arg.size)
+    if isinstance(expr, A.Mean) and isinstance(arg, A.Identity) and arg.size is not None:
+        return _power(A.Power(_dimension(arg.size), A.MINUS_ONE), env)
+    if isinstance(expr, (A.Sum, A.Mean)) and isinstance(arg, A.Ones) and arg.rows is not None:
+        return A.ONE if isinstance(expr, A.Mean) else _dimension(arg.rows * arg.cols)
+    return _of_zero(expr, env)
+
+
+def _dimension(dim: Dim) -> A.Expr:
+    return A.DimValue(dim) if dim.names else A.Number(Fraction(dim.coef))
+
+
 def _vec(expr: A.Vec, env):
+    if is_zero(expr.arg):
+        return zero_like(expr, env)
     rows, cols = env.shape(expr.arg)
     if cols.is_one:
         return expr.arg                              # a vector is its own vec
@@ -489,4 +579,6 @@ _SIMPLIFIERS = {
     A.DimValue: lambda e, env: A.Number(Fraction(e.dim.coef)) if not e.dim.names else e,
     A.Add: _add, A.Product: _product, A.Hadamard: _hadamard, A.Kron: _kron,
     A.Transpose: _transpose, A.Inverse: _inverse, A.Power: _power, A.ElemPow: _elem_pow,
+    A.Func: _func,
+    A.Trace: _counting, A.Sum: _counting, A.Mean: _counting, A.Norm: _of_zero, A.Det: _of_zero,
 }

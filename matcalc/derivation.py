@@ -36,7 +36,7 @@ ENGINE_STEPS = {
     "collect": "collect like terms",
 }
 SIMPLIFY_DL = ("probability-sum", "probability-sum-transposed", "ones-hadamard")
-SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard",
+SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard", "kron-mixed-product",
                    "probability-sum", "probability-sum-transposed", "factor-left", "factor-right")
 MAX_ROUNDS = 60
 
@@ -237,15 +237,20 @@ def _differentiate(start, variables, context, lhs, add, names):
 
 def _fold_softmax(dl, names, env, steps):
     """softmax(a2) that a rule brought in gets the name s, as in the books."""
-    for node in list(A.walk(dl)):
-        if isinstance(node, A.Softmax) and isinstance(node.arg, A.Symbol):
-            name = "s" if "s" not in env.symbols else f"s_{node.arg.name}"
+    named = {definition: name for name, definition in names}
+    softmaxes = [n for n in A.walk(dl) if isinstance(n, A.Softmax) and isinstance(n.arg, A.Symbol)]
+    for node in dict.fromkeys(softmaxes):
+        name = named.get(node)
+        if name is None:
+            name = next(candidate for candidate in ("s", *(f"s{k}" for k in range(2, len(names) + 3)))
+                        if candidate not in env.symbols)
             env.add_symbol(name, env.shape(node))
             names.append((name, node))
-            dl = canon(A.substitute(dl, {node: A.Symbol(name)}), env)
-            if steps:
-                steps[-1].after = dl
-                steps[-1].note = f"with {name} = softmax({node.arg.name})"
+            named[node] = name
+        dl = canon(A.substitute(dl, {node: A.Symbol(name)}), env)
+        if steps:
+            steps[-1].after = dl
+            steps[-1].note = f"with {name} = softmax({node.arg.name})"
     return dl
 
 
@@ -322,7 +327,23 @@ def _render_traces(pairs, env):
 
 def _simplify(expr, context):
     simplified, _ = rewrite_everywhere(SIMPLIFY_ANSWER, expr, context)
-    return simplified
+    return canon(_common_number(simplified), context.env)
+
+
+def _common_number(expr):
+    """1/2 A + 1/2 A^T = 1/2 (A + A^T): a number every term of a sum shares
+    stands in front of it (not a sign alone: s - y stays as it is)."""
+    kids = A.children(expr)
+    if kids:
+        expr = A.with_children(expr, [_common_number(k) for k in kids])
+    if not isinstance(expr, A.Add):
+        return expr
+    coefficients = {split_coefficient(term)[0] for term in expr.args}
+    if len(coefficients) != 1 or abs(next(iter(coefficients))) == 1 \
+            or any(split_coefficient(term)[1] is None for term in expr.args):
+        return expr
+    return A.Product((A.Number(coefficients.pop()),
+                      A.Add(tuple(split_coefficient(term)[1] for term in expr.args))))
 
 
 def _finish(gradient, steps, names, env) -> Outcome:

@@ -18,6 +18,11 @@ from . import ast as A
 class sigma(sympy.Function):
     """The logistic function 1 / (1 + exp(-x))."""
 
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sympy.Rational(1, 2)
+
     def fdiff(self, argindex=1):
         return sigma(self.args[0]) * (1 - sigma(self.args[0]))
 
@@ -30,11 +35,21 @@ class step(sympy.Function):
 
 
 class sign(sympy.Function):
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sympy.Integer(0)
+
     def fdiff(self, argindex=1):
         return sympy.Integer(0)
 
 
 class relu(sympy.Function):
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sympy.Integer(0)
+
     def fdiff(self, argindex=1):
         return step(self.args[0])
 
@@ -56,6 +71,13 @@ SYMPY_FUNCTIONS = {
 _NAMES = {sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos",
           sympy.tan: "tan", sympy.tanh: "tanh", sympy.Abs: "abs", sigma: "sigma",
           relu: "relu", softplus: "softplus", step: "step", sympy.sign: "sign", sign: "sign"}
+
+
+@lru_cache(maxsize=None)
+def value_at_zero(name: str) -> Fraction | None:
+    """f(0) when it is a rational number (tanh(0) = 0, σ(0) = 1/2), else None."""
+    value = SYMPY_FUNCTIONS[name](sympy.Integer(0))
+    return Fraction(int(value.p), int(value.q)) if value.is_Rational else None
 
 
 @lru_cache(maxsize=None)

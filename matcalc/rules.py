@@ -265,14 +265,17 @@ def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
             return compared
         return like_key(compared, env)
     kids = [comparison_form(k, env) for k in kids]
-    if isinstance(expr, A.Hadamard):
-        kids.sort(key=repr)
+    if isinstance(expr, (A.Hadamard, A.Add)):
+        # Their operands commute: flattened and sorted, any order compares equal.
+        kids = sorted((part for kid in kids
+                       for part in (kid.args if type(kid) is type(expr) else (kid,))), key=repr)
     return A.with_children(expr, kids)      # the kids are compared already; canon would reorder them
 
 
 def _repeated(expr: A.Expr, env: TypeEnv) -> A.Expr:
-    """(x^T x)^2 compares as (x^T x)(x^T x), which is how x^T x x^T x reads."""
-    if isinstance(expr, A.Power) and isinstance(expr.base, A.Product) and env.is_scalar(expr) \
+    """(x^T x)^2 compares as (x^T x)(x^T x), which is how x^T x x^T x reads;
+    a matrix power (M Y)^2 as M Y M Y."""
+    if isinstance(expr, A.Power) and isinstance(expr.base, A.Product) \
             and expr.exponent in tuple(A.number(k) for k in range(2, 9)):
         return A.Product((expr.base,) * int(expr.exponent.value))
     return expr
@@ -322,7 +325,30 @@ def _rewrite_once_uncached(rule_names, expr, context, used):
             if window is not None:
                 used.append(name)
                 return window
+        if isinstance(expr, A.Add) and isinstance(rule(name).lhs, A.Add):
+            paired = _rewrite_pair(name, expr, context)
+            if paired is not None:
+                used.append(name)
+                return paired
     return expr
+
+
+MAX_PAIRED_TERMS = 12
+
+
+def _rewrite_pair(name, expr: A.Add, context):
+    """Rewrite two terms of a longer sum (terms commute): A x + b + A^T x
+    factors as (A + A^T) x + b.  Long sums are left alone (pairs grow as n²)."""
+    terms = expr.args
+    if len(rule(name).lhs.args) != 2 or not 2 < len(terms) <= MAX_PAIRED_TERMS:
+        return None
+    for i in range(len(terms)):
+        for j in range(i + 1, len(terms)):
+            result = rewrite(name, A.Add((terms[i], terms[j])), context)
+            if result is not None:
+                rest = [t for k, t in enumerate(terms) if k not in (i, j)]
+                return A.Add(tuple(rest[:i]) + (result,) + tuple(rest[i:]))
+    return None
 
 
 def _rewrite_window(name, expr: A.Product, context):

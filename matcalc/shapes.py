@@ -15,6 +15,7 @@ computes the shape of any typed expression.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -135,12 +136,14 @@ class TypeEnv:
         return not rows.is_one and not cols.is_one
 
     def symmetric(self, expr) -> bool:
-        """Known symmetric: a declared symmetric symbol, its inverse, I."""
+        """Known symmetric: a declared symmetric symbol, its inverse, I, diag(v)."""
         while isinstance(expr, (A.Inverse, A.Power)):
             expr = expr.arg if isinstance(expr, A.Inverse) else expr.base
         if isinstance(expr, A.Identity):
             return True
-        if isinstance(expr, (A.Hadamard, A.Add)):          # entrywise sums and products
+        if isinstance(expr, A.Diag):
+            return self.is_vector(expr.arg)
+        if isinstance(expr, (A.Hadamard, A.Add, A.Kron)):   # (A ⊗ B)^T = A^T ⊗ B^T
             return all(self.symmetric(a) for a in expr.args)
         return isinstance(expr, A.Symbol) and expr.name in self.symbols and (
             self.symbols[expr.name].symmetric or self.symbols[expr.name].positive_definite)
@@ -287,6 +290,12 @@ class _Unifier:
         cb, rb = _normal(b)
         if (ca, ra) == (cb, rb):
             return True
+        common = Counter(ra) & Counter(rb)
+        if common:
+            # Sizes are positive: m·n = s·n says m = s.
+            rest_a = list((Counter(ra) - common).elements())
+            rest_b = list((Counter(rb) - common).elements())
+            return self.unify(_Prod((ca, *rest_a)), _Prod((cb, *rest_b)))
         if len(rb) == 1 and cb == 1:
             return self._bind(rb[0], (ca, ra))
         if len(ra) == 1 and ca == 1:
@@ -544,6 +553,10 @@ class _Infer:
             raise self.error(f"{self.text(node)}: a matrix power needs a square matrix, but "
                              f"{self.text(node.base)} {describe(self.shown(shape))} "
                              f"(for the elementwise power write {self.text(node.base)} .^ {exponent})", node)
+        if exponent < 0:
+            # X^{-k} is (X^{-1})^k: a matrix is never read as standing below a fraction line.
+            inverse = A.Inverse(base, span=node.span)
+            return (inverse if exponent == -1 else A.Power(inverse, A.Number(-exponent), span=node.span)), shape
         return A.Power(base, node.exponent, span=node.span), shape
 
     def infer_ElemPow(self, node):

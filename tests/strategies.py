@@ -1257,17 +1257,11 @@ def printed_answer_error(case: Case, derivation, point: Point) -> tuple[float, s
 
 
 # ------------------------------------------------------------------ printer checks
-def _statements(case: Case):
-    from matcalc.parse import parse_declarations, parse_program
-    program = parse_program(case.expression, parse_declarations(case.where))
-    return program.bindings, program.result
-
-
-def printed_input_text(case: Case) -> str:
-    """The input as the text printer writes it back, statement by statement."""
+def printed_input_text(derivation) -> str:
+    """The input as the text printer writes it back: the typed tree the
+    derivation starts from (kinds decide how X^{-2} reads), names written out."""
     from matcalc.printers.text import to_text
-    bindings, result = _statements(case)
-    return "; ".join([f"{name} = {to_text(tree)}" for name, tree in bindings] + [to_text(result)])
+    return to_text(derivation.problem.expr)
 
 
 def text_round_trip_problems(case: Case, derivation, point: Point) -> list[str]:
@@ -1279,7 +1273,7 @@ def text_round_trip_problems(case: Case, derivation, point: Point) -> list[str]:
     from matcalc.evaluate import evaluate
     from matcalc.printers.text import to_text
     problems = []
-    printed = printed_input_text(case)
+    printed = printed_input_text(derivation)
     tree, env = typed_with_source(case.expression, case.where, printed)
     value = evaluate(tree, engine_point(env, point.values))
     if relative_error(value.reshape(-1)[:1], case.function(point).reshape(-1)[:1], 1e-8) > 1e-8:

@@ -39,6 +39,17 @@ TEXTBOOK = [
     ("tr(diag(A x))", "x", "", "A^T 1"),
     ("tr(S^-2)", "S", "S: positive definite", "-2 S^{-3}"),
     ("a^T X^{-1} X^{-1} b", "X", "", "-X^{-T} a b^T (X^{-2})^T - (X^{-2})^T a b^T X^{-T}"),
+    # SPEC §1: without the probability assumption the answer keeps 1^T y, after softmax(a)
+    (MLP, "W1", "", "((W2^T (softmax(W2 σ(W1 x)) 1^T y - y)) ⊙ σ(W1 x) ⊙ (1 - σ(W1 x))) x^T"),
+    ("-y^T log(softmax(a))", "a", "", "softmax(a) 1^T y - y"),
+    ("x^T A x + b^T x", "x", "", "(A + A^T) x + b"),          # two of three terms factor
+    ("1/2 x^T A x - b^T x", "x", "", "1/2 (A + A^T) x - b"),  # the common 1/2 in front
+    ("tr(Phi - theta I)", "theta", "Phi: p by p", "-p"),      # tr(I) is the dimension p
+    ("mean(W - beta I)", "beta", "", "-1 / n"),
+    ("mean(v)", "v", "", "(1 / n) 1"),                        # not 1 / n: that would read as a number
+    ("b^T tanh(b - b) + a^T sigma(b - b)", "a", "", "1/2 1"),  # f(0) folds: σ(0) = 1/2
+    ("(x ⊗ y)^T (s ⊗ y)", "s", "x: vector m x 1; y: vector n x 1", "(y^T y) x"),  # m·n = s·n: m = s
+    ("(x ⊗ y)^T (z ⊗ y) + (x ⊗ x)^T (y ⊗ x)", "y", "", "2 (x^T z) y + (x^T x) x"),  # mixed product
 ]
 
 MORE = [
@@ -67,6 +78,11 @@ MORE = [
     ("mean(((u ⊙ r)^T 1) * (x_t + Y x))", "r", ""), ("sum(logsoftmax(tan(sigma(u))))", "u", ""),
     ("mean(2.5 * (w ⊗ mu) mean(exp(x)))", "mu", "mu: vector; x: probability vector"),
     ("a1 = W1 x; h1 = sigma(a1); l = ||W2 h1 - y||^2", "W1", ""),
+    # comparison forms: a matrix power against its product, nested ⊙ in another order
+    ("sum((sin(y) (h_2^T ∘ z^{T}))^{2})", "z", "y: vector m by 1"),
+    ("mean(theta I + -M + (M Y)²)", "M", "M: symmetric; theta: scalar"),
+    ("vec(bᵀ)^{T} (1/2) * ((b + 1 + (1 + b .^ 2) .^ (1/2)) ⊙ (mu^{T} ∘ b^T)^T)", "b", "mu: vector"),
+    ("tr(diag(softmax(x_t))) .^ 0.5", "x_t", ""),
 ]
 
 
@@ -151,3 +167,9 @@ def test_a_literal_1_is_never_read_as_a_matrix_of_ones():
     # Once read as A ((1 1^T)^T x): a different function, and check() agreed with it.
     d = matcalc.derive("||A (1^T x)||_F^2", wrt="x", where="A: m x n; x: vector p x 1")
     assert to_text(d.result) == "2 tr((1^T x) A^T A) 1"
+
+
+def test_step_lines_name_symbols_as_the_answer_does():
+    """∂l/∂θ on the identify line too, not ∂l/∂theta."""
+    text = matcalc.derive("tr(Sigma - theta I)^2", wrt="theta").text()
+    assert "∂l/∂theta" not in text and text.count("∂l/∂θ") == 2

@@ -32,7 +32,7 @@ JACOBIANS = [
     ("X A X", "X", "", None),
     ("tanh(X) b", "X", "", None),
     ("exp(x) / (1^T exp(x))", "x", "", None),
-    ("x^T A x", "x", "", "x^T (A^T + A)"),
+    ("x^T A x", "x", "", "x^T (A + A^T)"),
     ("tr(X)", "X", "", None),
     ("X^T X", "X", "", None),
     ("W2 relu(W1 x + b)", "W1", "", None),

@@ -7,7 +7,7 @@ from functools import singledispatch
 
 from .. import ast as A
 from ..canon import scaled, split_coefficient
-from .text import ATOM, NEGATION, POSTFIX, PRODUCT, SUM, fraction_parts, split_name
+from .text import ATOM, NEGATION, POSTFIX, PRODUCT, SUM, constant_ones, negative_power, dim_powers, fraction_parts, split_name
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
          "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi",
@@ -60,8 +60,17 @@ def _latex(expr):
 
 _latex.register(A.Symbol)(lambda e: (symbol_latex(e.name), ATOM))
 _latex.register(A.PatternVar)(lambda e: (symbol_latex(e.name.lstrip("?")), ATOM))
-_latex.register(A.Ones)(lambda e: (r"\mathbf{1}^\top" if e.rows is not None and e.rows.is_one
-                                   and not e.cols.is_one else r"\mathbf{1}", ATOM))
+
+
+@_latex.register
+def _(expr: A.Ones):
+    if expr.rows is None or expr.cols.is_one:
+        return r"\mathbf{1}", ATOM
+    if expr.rows.is_one:
+        return r"\mathbf{1}^\top", POSTFIX
+    return r"\mathbf{1} \mathbf{1}^\top", PRODUCT          # the all-ones matrix
+
+
 _latex.register(A.Identity)(lambda e: ("I", ATOM))
 _latex.register(A.Zero)(lambda e: ("0", ATOM))
 _latex.register(A.Commutation)(lambda e: (f"K_{{{_dim(e.rows)},{_dim(e.cols)}}}", ATOM))
@@ -70,8 +79,13 @@ _latex.register(A.Unvec)(lambda e: (rf"\operatorname{{vec}}^{{-1}}_{{{_dim(e.row
 
 
 def _dim(dim) -> str:
-    return str(dim).replace("·", " ")
-_latex.register(A.DimValue)(lambda e: (_dim(e.dim), PRODUCT))
+    return " ".join(base if power == 1 else f"{base}^{{{power}}}" for base, power in dim_powers(dim))
+
+
+@_latex.register
+def _(expr: A.DimValue):
+    text = _dim(expr.dim)
+    return text, PRODUCT if " " in text else POSTFIX if "^" in text else ATOM
 
 
 @_latex.register
@@ -99,6 +113,10 @@ def _(expr: A.Product):
     if coefficient < 0:
         return "-" + _wrap(scaled(-coefficient, rest), PRODUCT), NEGATION
     numerators, denominators = fraction_parts(expr.args)
+    if denominators and constant_ones(numerators):
+        fraction = _latex(A.Product(tuple(numerators[:-1]) + tuple(
+            A.Power(d, A.MINUS_ONE) for d in denominators)))[0]
+        return f"{fraction} {_latex(numerators[-1])[0]}", PRODUCT
     parts = []
     for factor in numerators:
         if isinstance(factor, (A.Product, A.Hadamard, A.Kron)):
@@ -145,6 +163,8 @@ def _exponent(exponent):
 
 @_latex.register
 def _(expr: A.Power):
+    if negative_power(expr):
+        return _latex(A.Product((expr,)))
     if isinstance(expr.base, A.Inverse) and isinstance(expr.exponent, A.Number):
         return _wrap(expr.base.arg, ATOM) + "^{" + _exponent(A.Number(-expr.exponent.value)) + "}", POSTFIX
     return _wrap(expr.base, ATOM) + "^{" + _exponent(expr.exponent) + "}", POSTFIX

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .latex import symbol_latex, to_latex
 from .text import symbol_text, to_text
 
@@ -31,6 +33,8 @@ def _kind_text(declaration) -> str:
 def _lhs_text(label: str) -> str:
     if label.startswith("d") and not label.startswith("∂"):
         return "d" + symbol_text(label[1:])
+    if label.startswith("∂"):                      # ∂l/∂theta reads ∂l/∂θ, as the answer does
+        return re.sub(r"(?<=∂)[A-Za-z][A-Za-z0-9_]*", lambda name: symbol_text(name.group()), label)
     return label
 
 

@@ -105,9 +105,19 @@ def _(expr: A.Unvec):
 
 @_text.register
 def _(expr: A.DimValue):
-    dim = expr.dim
-    parts = ([str(dim.coef)] if dim.coef != 1 or not dim.names else []) + list(dim.names)
-    return " ".join(parts), ATOM if len(parts) == 1 else PRODUCT
+    parts = [base if power == 1 else f"{base}^{power}" for base, power in dim_powers(expr.dim)]
+    if len(parts) > 1:
+        return " ".join(parts), PRODUCT
+    return parts[0], POSTFIX if "^" in parts[0] else ATOM
+
+
+def dim_powers(dim) -> list[tuple[str, int]]:
+    """A dimension count as (base, power) factors: 2 m n n is 2 m n^2."""
+    counts: dict[str, int] = {}
+    for name in dim.names:
+        counts[name] = counts.get(name, 0) + 1
+    number = [(str(dim.coef), 1)] if dim.coef != 1 or not dim.names else []
+    return number + list(counts.items())
 
 
 @_text.register
@@ -129,6 +139,11 @@ def _(expr: A.Product):
     if coefficient < 0:
         return "-" + _wrap(scaled(-coefficient, rest), PRODUCT), NEGATION
     numerators, denominators = fraction_parts(expr.args)
+    if denominators and constant_ones(numerators):
+        # 1 1 / n would read as the number 1/n: the ones vector stands after the fraction.
+        fraction = _text(A.Product(tuple(numerators[:-1]) + tuple(
+            A.Power(d, A.MINUS_ONE) for d in denominators)))[0]
+        return f"({fraction}) {_text(numerators[-1])[0]}", PRODUCT
     parts = []
     for index, factor in enumerate(numerators):
         if index and isinstance(factor, A.Number):
@@ -147,15 +162,22 @@ def _(expr: A.Product):
     return text, PRODUCT
 
 
+def constant_ones(numerators) -> bool:
+    """c 1, c 1^T or c 1 1^T: a number times an all-ones vector or matrix."""
+    *numbers, last = numerators or [None]
+    return isinstance(last, A.Ones) and last.rows is not None \
+        and not (last.rows.is_one and last.cols.is_one) and all(isinstance(n, A.Number) for n in numbers)
+
+
 def fraction_parts(factors) -> tuple[list, list]:
     """Numerator and denominator factors: s^{-2} goes below as s^2, and the
     reciprocals inside a scalar group (c s^{-1}) join the denominator."""
     numerators, denominators = [], []
     for factor in factors:
-        if _negative_power(factor):
+        if negative_power(factor):
             exponent = -factor.exponent.value
             denominators.append(factor.base if exponent == 1 else A.Power(factor.base, A.Number(exponent)))
-        elif isinstance(factor, A.Product) and any(_negative_power(f) for f in factor.args):
+        elif isinstance(factor, A.Product) and any(negative_power(f) for f in factor.args):
             inner, below = fraction_parts(factor.args)
             numerators.extend(inner if len(inner) <= 1 else [A.Product(tuple(inner))])
             denominators.extend(below)
@@ -164,7 +186,7 @@ def fraction_parts(factors) -> tuple[list, list]:
     return numerators, denominators
 
 
-def _negative_power(factor) -> bool:
+def negative_power(factor) -> bool:
     return (isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number)
             and factor.exponent.value < 0)
 
@@ -222,6 +244,8 @@ def exponent_text(exponent: A.Expr) -> str:
 
 @_text.register
 def _(expr: A.Power):
+    if negative_power(expr):
+        return _text(A.Product((expr,)))              # x^{-2} alone reads 1 / x^2
     if isinstance(expr.base, A.Inverse) and isinstance(expr.exponent, A.Number):
         # (X^{-1})^k is written X^{-k}
         return _wrap(expr.base.arg, ATOM) + "^" + exponent_text(A.Number(-expr.exponent.value)), POSTFIX
@@ -256,6 +280,8 @@ for _cls, _name in CALL_NAMES.items():
 
 @_text.register
 def _(expr: A.Norm):
+    if any(isinstance(node, A.Norm) for node in A.walk(expr.arg)):
+        return _call("norm", expr.arg)                # bars inside bars would not read back
     suffix = "_F" if expr.subscript in ("F", "fro") else ""
     return f"||{to_text(expr.arg)}||{suffix}", ATOM
 
