@@ -256,31 +256,53 @@ class Derivation:
 
     def check(self, seed: int = 0) -> float:
         """Max relative error of ``evaluate`` against central finite differences
-        of the original function, on random data with distinct sizes."""
-        from .numeric import (finite_difference_gradient, finite_difference_hessian,
-                              finite_difference_jacobian, random_values)
-        env = self.problem.env
-        for attempt in range(10):
-            values = random_values(self.problem.expr, env, seed + attempt)
-            point, _ = self._point(values)
-            base = evaluate(self.problem.expr, point)
-            if np.all(np.isfinite(base)):
+        of the original function, on random data with distinct sizes.
+
+        The data are the first random point at which the function is finite
+        (``numeric.defined_points``) and its finite differences settle to
+        within ``numeric.TRUSTED`` of the error scale, so that the number
+        measures the answer and not the reference.  If the differences settle
+        nowhere (kinks or poles near every point tried), the point where they
+        came closest is used."""
+        from .numeric import REFERENCE_POINTS, TRUSTED, defined_points
+        closest = None
+        for tried, point in enumerate(defined_points(self.problem.expr, self.problem.env, seed)):
+            if tried == REFERENCE_POINTS:
                 break
-        else:
+            error, uncertainty = self._check_at(point)
+            if uncertainty <= TRUSTED:
+                return error
+            if np.isfinite(uncertainty) and (closest is None or uncertainty < closest[1]):
+                closest = (error, uncertainty)
+        if closest is None:
             raise DerivationError("could not find data on which the function is defined")
+        return closest[0]
+
+    def _check_at(self, point) -> tuple[float, float]:
+        """(relative error of the answer, relative error of the finite
+        differences themselves as their extrapolation estimates it) at ``point``."""
+        from .numeric import error_floor, gradient_with_error, hessian_with_error, jacobian_with_error
+        expr, env = self.problem.expr, self.problem.env
         if self.kind == "jacobian":
-            numeric = finite_difference_jacobian(self.problem.expr, self.wrt, point)
+            numeric, uncertainty = jacobian_with_error(expr, self.wrt, point)
         elif self.kind == "hessian":
-            numeric = finite_difference_hessian(self.problem.expr, self.wrt, point)
+            numeric, uncertainty = hessian_with_error(expr, self.wrt, point)
         else:
-            numeric = finite_difference_gradient(self.problem.expr, self.wrt, point, env)
-        answer = evaluate(self.result, point)
+            numeric, uncertainty = gradient_with_error(expr, self.wrt, point, env)
+        if not np.all(np.isfinite(numeric)):
+            return np.inf, np.inf
+        try:
+            with np.errstate(all="ignore"):
+                answer = evaluate(self.result, point)
+        except np.linalg.LinAlgError:       # the answer inverts a matrix that the function does not
+            answer = np.array([[np.nan]])
         if self.layout == "numerator" and self.kind == "gradient":
             answer = answer.T
-        if answer.shape != numeric.shape:
-            answer = np.broadcast_to(answer, numeric.shape) if answer.size == 1 else answer
-        # Finite differences carry an absolute error of about 1e-10 (1 + |l|):
-        # a gradient that vanishes is compared on that scale, not its own.
-        floor = 1e-4 * (1 + float(np.max(np.abs(base))))
-        scale = max(np.max(np.abs(numeric)), np.max(np.abs(answer)), floor)
-        return float(np.max(np.abs(answer - numeric)) / scale)
+        if answer.shape != numeric.shape and answer.size == 1:
+            answer = np.broadcast_to(answer, numeric.shape)
+        scale = max(float(np.max(np.abs(numeric))), error_floor(evaluate(expr, point)))
+        if answer.shape != numeric.shape or not np.all(np.isfinite(answer)):
+            return np.inf, uncertainty / scale
+        # The answer's own size counts too: an answer far too large is compared on its scale.
+        scale = max(scale, float(np.max(np.abs(answer))))
+        return float(np.max(np.abs(answer - numeric))) / scale, uncertainty / scale

@@ -70,6 +70,10 @@ def _one_rule(expr: A.Differential, variables, context: Context, used) -> A.Expr
         _check_growth(inner, context)
     if isinstance(inner, A.Product):
         return _product_rule(expr, context, used)
+    if isinstance(inner, A.Add):
+        # d-sum applied to every term at once: one sweep for a + b + ... + z, not one per term.
+        used.append("d-sum")
+        return A.Add(tuple(A.Differential(term) for term in inner.args))
     if isinstance(inner, A.Power):
         return _power_rule(expr, variables, context, used)
     if isinstance(inner, A.ElemPow):

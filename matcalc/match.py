@@ -42,7 +42,7 @@ def matches(pattern: A.Expr, expr: A.Expr, bindings: dict,
                 yield from matches(pattern.arg, expr.arg, {**bindings, pattern.name: expr.name}, accept)
         return
     if isinstance(pattern, (A.Ones, A.Identity, A.Zero)):
-        if type(pattern) is type(expr):
+        if type(pattern) is type(expr) and _same_orientation(pattern, expr):
             yield bindings
         return
     if type(pattern) is not type(expr):
@@ -57,6 +57,13 @@ def matches(pattern: A.Expr, expr: A.Expr, bindings: dict,
     if isinstance(pattern, A.Func) and pattern.name != expr.name:
         return
     yield from _match_sequence(A.children(pattern), A.children(expr), bindings, accept)
+
+
+def _same_orientation(pattern, expr) -> bool:
+    """A row of ones matches rows of ones only, a column columns only."""
+    if not isinstance(pattern, A.Ones) or pattern.rows is None or expr.rows is None:
+        return True
+    return pattern.rows.is_one == expr.rows.is_one and pattern.cols.is_one == expr.cols.is_one
 
 
 def _match_operands(pattern, expr, bindings, accept):

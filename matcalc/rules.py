@@ -61,8 +61,17 @@ def _parse_rule(line: str, origin: str) -> Rule:
                 declarations["?" + plain_name] = declaration
     lhs, rhs = parse_pattern(lhs_text), parse_pattern(rhs_text)
     (lhs, rhs), _, env = infer([lhs, rhs], body, declarations)
+    lhs = _rows_of_ones(lhs)
     return Rule(found.group("name"), lhs, rhs, (found.group("why") or "").strip(),
                 conditions, env, line.split("#")[0].strip())
+
+
+def _rows_of_ones(pattern: A.Expr) -> A.Expr:
+    """1^T in a pattern is the row of ones, the form canon gives expressions."""
+    if isinstance(pattern, A.Transpose) and isinstance(pattern.arg, A.Ones):
+        return A.Ones(pattern.arg.cols, pattern.arg.rows)
+    kids = A.children(pattern)
+    return A.with_children(pattern, [_rows_of_ones(k) for k in kids]) if kids else pattern
 
 
 def _kind_words(words) -> set:
@@ -354,9 +363,21 @@ def _rewrite_pair(name, expr: A.Add, context):
 def _rewrite_window(name, expr: A.Product, context):
     """Rewrite a run of adjacent factors ``args[i:j]`` of a product."""
     factors = expr.args
-    width = len(rule(name).lhs.args)
+    operands = rule(name).lhs.args
+    # A pattern operand that is not a variable matches one factor of its own
+    # type: windows without one (most of a long product) cannot match.
+    fixed = [type(o) for o in operands if not isinstance(o, A.PatternVar)]
+    present = {type(f) for f in factors}
+    if any(kind not in present for kind in fixed):
+        return None
+    first = type(operands[0]) if not isinstance(operands[0], A.PatternVar) else None
+    last = type(operands[-1]) if not isinstance(operands[-1], A.PatternVar) else None
+    width = len(operands)
     for size in range(width, len(factors)):
         for start in range(0, len(factors) - size + 1):
+            if (first and type(factors[start]) is not first) or \
+                    (last and type(factors[start + size - 1]) is not last):
+                continue
             window = A.Product(factors[start:start + size])
             try:
                 result = rewrite(name, window, context)

@@ -8,8 +8,8 @@ vector of length ``n``, ``m×n`` matrix, or ``mn``-long vectors for ``vec`` and
 well formed by construction.  Domains are kept safe by construction too:
 ``log`` and ``sqrt`` only see positive expressions, ``tan`` bounded ones,
 inverses and determinants well-conditioned ones (positive definite sums,
-or square symbols drawn as ``n I + 0.3 R`` the way ``numeric.random_values``
-draws them).
+or square symbols drawn as ``n I + 0.3 R``, diagonally dominant whatever
+the expression does with them).
 
 Every piece of an expression is a ``Term``: its text, how tightly that text
 binds (to place parentheses), and a NumPy function computing its value from
@@ -1002,7 +1002,7 @@ class OutOfDomain(Exception):
 def draw_values(case: Case, seed: int, sizes: dict) -> Point:
     """Values respecting the declared kinds: symmetric, positive definite
     (V V^T / n + I), probability vectors, and square symbols that are
-    inverted drawn as n I + 0.3 R (as ``numeric.random_values`` does)."""
+    inverted drawn as n I + 0.3 R (diagonally dominant, so safely invertible)."""
     rng = np.random.default_rng(seed)
     values = {}
     for name in sorted(case.symbols):
