@@ -176,12 +176,13 @@ def _differential_phase(expr, wrt, env, function_name, steps=None, names=()) -> 
 
     def add(rule, lhs, after, rules=None, note=""):
         steps.append(Step(rule, lhs, after, steps[-1].after if steps else None,
-                          list(rules or [rule]), note))
+                          list(dict.fromkeys(rules or [rule])), note))     # each rule cited once
 
-    # 1. definitions that make the derivative shorter (log(softmax) = logsoftmax).
+    # 1. definitions that make the derivative shorter: exp(z) / (1^T exp(z)) is
+    #    softmax(z), log(softmax(z)) is logsoftmax(z).
     expr = canon(expr, env)
     steps.append(Step("definition", function_name, expr, rules=["definition"]))
-    defined, used = rewrite_everywhere(("log-softmax",), expr, Context(env))
+    defined, used = rewrite_everywhere(("softmax-definition", "softmax-definition-sum", "log-softmax"), expr, Context(env))
     if used:
         add(used[0], function_name, defined, used)
     expr = defined
@@ -306,14 +307,15 @@ def _identify_matrix(dl, X, context, lhs, add):
     as_traces = _render_traces(pairs, env)
     if as_traces != dl:
         add("scalar-trace", lhs, as_traces, ["scalar-trace"])
-    for _ in range(MAX_ROUNDS):
+    # Each round peels at least one layer around dX: deep networks need more.
+    for _ in range(max(MAX_ROUNDS, 3 * A.depth(dl))):
         if all(identifier.done(trace) for _, trace in pairs):
             break
         used: list[str] = []
         pairs = [(c, t) if identifier.done(t) else identifier.step(c, t, used) for c, t in pairs]
         pairs = [(c, canon(t, env)) for c, t in pairs]
         if used:        # regrouping a product or unwrapping tr(tr(..)) is no rule
-            add(used[0], lhs, _render_traces(pairs, env), list(dict.fromkeys(used)))
+            add(used[0], lhs, _render_traces(pairs, env), used)
     else:
         raise DerivationError("could not bring dl into the form tr(C^T dX)")
     parts = [identifier.gradient_part(c, t) for c, t in pairs]

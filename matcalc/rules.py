@@ -61,17 +61,18 @@ def _parse_rule(line: str, origin: str) -> Rule:
                 declarations["?" + plain_name] = declaration
     lhs, rhs = parse_pattern(lhs_text), parse_pattern(rhs_text)
     (lhs, rhs), _, env = infer([lhs, rhs], body, declarations)
-    lhs = _rows_of_ones(lhs)
+    lhs = _matchable(lhs, env)
     return Rule(found.group("name"), lhs, rhs, (found.group("why") or "").strip(),
                 conditions, env, line.split("#")[0].strip())
 
 
-def _rows_of_ones(pattern: A.Expr) -> A.Expr:
-    """1^T in a pattern is the row of ones, the form canon gives expressions."""
-    if isinstance(pattern, A.Transpose) and isinstance(pattern.arg, A.Ones):
-        return A.Ones(pattern.arg.cols, pattern.arg.rows)
-    kids = A.children(pattern)
-    return A.with_children(pattern, [_rows_of_ones(k) for k in kids]) if kids else pattern
+def _matchable(lhs: A.Expr, env: TypeEnv) -> A.Expr:
+    """The left side in canonical form, the form the engine's expressions
+    have: exp(z) / (1^T exp(z)) has its scalar in front, 1^T is the row of
+    ones.  (A side that canon reduces to a bare variable, ?a^T for a scalar,
+    is an identity canon already applies; it stays as written.)"""
+    canonical = canon(lhs, env)
+    return lhs if isinstance(canonical, A.PatternVar) else canonical
 
 
 def _kind_words(words) -> set:

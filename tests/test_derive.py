@@ -50,6 +50,10 @@ TEXTBOOK = [
     ("b^T tanh(b - b) + a^T sigma(b - b)", "a", "", "1/2 1"),  # f(0) folds: σ(0) = 1/2
     ("(x ⊗ y)^T (s ⊗ y)", "s", "x: vector m x 1; y: vector n x 1", "(y^T y) x"),  # m·n = s·n: m = s
     ("(x ⊗ y)^T (z ⊗ y) + (x ⊗ x)^T (y ⊗ x)", "y", "", "2 (x^T z) y + (x^T x) x"),  # mixed product
+    # the softmax written out is recognised (softmax-definition), 1^T y = 1 used where it stands
+    ("-y^T log(exp(W x) / (1^T exp(W x)))", "W", "y: probability vector", "(softmax(W x) - y) x^T"),
+    ("-y^T log(exp(z) / sum(exp(z)))", "z", "", "softmax(z) 1^T y - y"),
+    ("(1^T y) x^T x", "x", "y: probability vector", "2 x"),
 ]
 
 MORE = [
@@ -100,6 +104,9 @@ def test_gradient_matches_finite_differences(expr, wrt, where):
 
 def test_every_step_cites_a_known_rule():
     known = set(catalog()) | set(ENGINE_STEPS)
+    jacobians = [matcalc.jacobian("x^T A x + b^T x", wrt="x"), matcalc.jacobian("A X B", wrt="X")]
+    for step in (s for d in jacobians for s in d.steps):
+        assert len(step.rules) == len(set(step.rules)), step.rules      # each rule cited once
     for expr, wrt, where, _ in TEXTBOOK:
         for step in matcalc.derive(expr, wrt=wrt, where=where).steps:
             assert step.rules and set(step.rules) <= known, step.rules
