@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import sympy
+
 from . import ast as A
-from .elementwise import SYMPY_FUNCTIONS as SYMPY_FUNCTION_NAMES, value_at_zero
+from .elementwise import SYMPY_FUNCTIONS as SYMPY_FUNCTION_NAMES, rational_value
 from .shapes import Dim, TypeEnv
 
 
@@ -213,9 +215,6 @@ def _product(expr: A.Product, env):
         chain = [a for a in inner if not env.is_scalar(a)]
         scalars = _combine_powers([s for s in scalars if s is not compound[0]]
                                   + [a for a in inner if env.is_scalar(a)], env)
-    if len(chain) == 1 and len(scalars) == 1 and _sum_of_entries(scalars[0]) and env.is_vector(chain[0]):
-        # s (1^T y) is written s 1^T y, as the books write softmax(a) 1^T y - y.
-        chain, scalars = chain + list(scalars[0].args), []
     factors = scalars + chain
     if not factors:
         return A.Number(coefficient)
@@ -224,12 +223,6 @@ def _product(expr: A.Product, env):
     if len(factors) == 1:
         return factors[0]
     return A.Product(tuple(factors))
-
-
-def _sum_of_entries(factor) -> bool:
-    """1^T y: a row of ones times a column."""
-    return isinstance(factor, A.Product) and len(factor.args) == 2 \
-        and isinstance(factor.args[0], A.Ones) and factor.args[0].rows.is_one
 
 
 def _combine_powers(scalars, env):
@@ -338,6 +331,8 @@ def _ones(expr, env):
 
 
 def _diag(expr: A.Diag, env):
+    if is_zero(expr.arg):
+        return zero_like(expr, env)
     if isinstance(expr.arg, A.Identity):
         return A.Ones(expr.arg.size, Dim())          # the diagonal of I is all ones
     if isinstance(expr.arg, A.Diag) and env.is_vector(expr.arg.arg):
@@ -457,6 +452,12 @@ def _inverse(expr: A.Inverse, env):
         return A.Transpose(A.Inverse(arg.arg))
     if env.is_scalar(arg):
         return _power(A.Power(arg, A.MINUS_ONE), env)
+    if isinstance(arg, A.Product) and any(env.is_scalar(f) for f in arg.args):
+        # (c M)^{-1} = c^{-1} M^{-1}
+        scalars = [f for f in arg.args if env.is_scalar(f)]
+        matrix = A.joined(A.Product, [f for f in arg.args if not env.is_scalar(f)])
+        return _product(A.Product(tuple(_power(A.Power(c, A.MINUS_ONE), env) for c in scalars)
+                                  + (_inverse(A.Inverse(matrix), env),)), env)
     return expr
 
 
@@ -494,11 +495,16 @@ def _power(expr: A.Power, env):
 
 
 def _rational_power(base: Fraction, exponent: Fraction) -> Fraction | None:
-    if exponent.denominator != 1:
-        return None
+    """base^exponent when it is rational: 4^{1/2} = 2, 1^{1/3} = 1; not 2^{1/2}."""
     if base == 0 and exponent < 0:
         return None
-    return base ** int(exponent)
+    if exponent.denominator == 1:
+        return base ** int(exponent)
+    if base < 0 or max(abs(exponent.numerator), exponent.denominator) > 12:
+        return None
+    value = sympy.Rational(base.numerator, base.denominator) ** sympy.Rational(
+        exponent.numerator, exponent.denominator)
+    return Fraction(int(value.p), int(value.q)) if value.is_Rational else None
 
 
 def _elem_pow(expr: A.ElemPow, env):
@@ -512,14 +518,30 @@ def _elem_pow(expr: A.ElemPow, env):
 
 
 def _func(expr: A.Func, env):
-    """f(0) is a constant: tanh(0) = 0, σ(0) 1 = 1/2 1, softplus(0) 1 stays so."""
-    if not is_zero(expr.arg) or expr.name not in SYMPY_FUNCTION_NAMES:
+    """f of a constant matrix c 1 1^T is f(c) 1 1^T: tanh(0) = 0, σ(0) 1 = 1/2 1,
+    exp(1 1^T) = exp(1) 1 1^T (a bare 1 inside f(..) would lose its size)."""
+    constant = _constant_entries(expr.arg)
+    if constant is None or expr.name not in SYMPY_FUNCTION_NAMES:
         return expr
-    value = value_at_zero(expr.name)
-    at_zero = A.Number(value) if value is not None else A.Func(expr.name, A.ZERO)
+    value = rational_value(expr.name, constant.value) if isinstance(constant, A.Number) else None
+    at = A.Number(value) if value is not None else A.Func(expr.name, constant)
     if env.is_scalar(expr):
-        return at_zero
-    return _product(A.Product((at_zero, A.Ones(*env.shape(expr)))), env)
+        return at
+    return _product(A.Product((at, A.Ones(*env.shape(expr)))), env)
+
+
+def _constant_entries(arg) -> A.Expr | None:
+    """c for an argument whose entries all equal the symbol-free scalar c."""
+    if is_zero(arg):
+        return A.ZERO
+    if isinstance(arg, A.Ones):
+        return A.ONE
+    if isinstance(arg, A.Number):
+        return arg
+    if isinstance(arg, A.Product) and isinstance(arg.args[-1], A.Ones) and not any(
+            isinstance(n, (A.Symbol, A.Ones, A.Identity)) for f in arg.args[:-1] for n in A.walk(f)):
+        return A.joined(A.Product, arg.args[:-1])
+    return None
 
 
 def _of_zero(expr, env):
@@ -528,17 +550,21 @@ def _of_zero(expr, env):
 
 
 def _counting(expr, env):
-    """tr(I) = n, sum(1) = n (a dimension count); mean(1) = 1; tr(-2 I) = -2 n."""
+    """tr(I) = n, sum(1) = n (a dimension count); mean(1) = 1; tr(-2 I) = -2 n,
+    sum(c 1 1^T) = c m n: a bare 1 or I inside would lose its size in print."""
     arg = expr.arg
     coefficient, rest = split_coefficient(arg)
-    if coefficient != 1 and isinstance(rest, (A.Identity, A.Ones)):
+    if coefficient != 1 and isinstance(rest, A.Identity):
         return _product(A.Product((A.Number(coefficient), canon(type(expr)(rest), env))), env)
     if isinstance(expr, A.Trace) and isinstance(arg, A.Identity) and arg.size is not None:
         return _dimension(arg.size)
     if isinstance(expr, A.Mean) and isinstance(arg, A.Identity) and arg.size is not None:
         return _power(A.Power(_dimension(arg.size), A.MINUS_ONE), env)
-    if isinstance(expr, (A.Sum, A.Mean)) and isinstance(arg, A.Ones) and arg.rows is not None:
-        return A.ONE if isinstance(expr, A.Mean) else _dimension(arg.rows * arg.cols)
+    constant = _constant_entries(arg)
+    if constant is not None and not is_zero(constant) and not env.is_scalar(arg):
+        rows, cols = env.shape(arg)
+        count = {A.Sum: rows * cols, A.Mean: Dim(), A.Trace: rows}[type(expr)]
+        return _product(A.Product((constant, _dimension(count))), env)
     return _of_zero(expr, env)
 
 

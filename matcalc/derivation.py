@@ -329,7 +329,22 @@ def _render_traces(pairs, env):
 
 def _simplify(expr, context):
     simplified, _ = rewrite_everywhere(SIMPLIFY_ANSWER, expr, context)
-    return canon(_common_number(simplified), context.env)
+    return canon(_sum_of_entries_last(_common_number(simplified), context.env), context.env)
+
+
+def _sum_of_entries_last(expr, env):
+    """(1^T y) s is written s 1^T y, as the books write softmax(a) 1^T y - y
+    (canon keeps a valid chain as it stands; only answers are written so)."""
+    kids = A.children(expr)
+    if kids:
+        expr = A.with_children(expr, [_sum_of_entries_last(k, env) for k in kids])
+    number, rest = split_coefficient(expr)
+    if isinstance(rest, A.Product) and len(rest.args) == 2:
+        scalar, vector = rest.args
+        if isinstance(scalar, A.Product) and len(scalar.args) == 2 and isinstance(scalar.args[0], A.Ones) \
+                and scalar.args[0].rows.is_one and env.is_vector(vector):
+            return scaled(number, A.Product((vector,) + scalar.args))
+    return expr
 
 
 def _common_number(expr):

@@ -74,9 +74,9 @@ _NAMES = {sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos"
 
 
 @lru_cache(maxsize=None)
-def value_at_zero(name: str) -> Fraction | None:
-    """f(0) when it is a rational number (tanh(0) = 0, σ(0) = 1/2), else None."""
-    value = SYMPY_FUNCTIONS[name](sympy.Integer(0))
+def rational_value(name: str, at: Fraction) -> Fraction | None:
+    """f(at) when it is a rational number (tanh(0) = 0, σ(0) = 1/2), else None."""
+    value = SYMPY_FUNCTIONS[name](sympy.Rational(at.numerator, at.denominator))
     return Fraction(int(value.p), int(value.q)) if value.is_Rational else None
 
 

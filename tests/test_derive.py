@@ -87,6 +87,10 @@ MORE = [
     ("mean(theta I + -M + (M Y)²)", "M", "M: symmetric; theta: scalar"),
     ("vec(bᵀ)^{T} (1/2) * ((b + 1 + (1 + b .^ 2) .^ (1/2)) ⊙ (mu^{T} ∘ b^T)^T)", "b", "mu: vector"),
     ("tr(diag(softmax(x_t))) .^ 0.5", "x_t", ""),
+    ("trace((Q + Q)^{-2} - I)", "Q", "Q: pd n x n"),            # (2 Q)^{-1} = 1/2 Q^{-1}
+    ("softplus(1 / det(L))^{1/2}", "L", ""),                     # 1 / x: the literal 1 is a number
+    ("(s^T .^ 3 - (r^T + r') .^ 2) ((1 + h_2 ⊙ x_t) ⊗ ((G - x_t 1^T) mu))", "x_t",
+     "h_2: probability vector p × 1; x_t: vector p by 1; G: p by n; mu: vector n x 1"),
 ]
 
 

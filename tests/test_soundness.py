@@ -293,6 +293,9 @@ def _canonical_round_trip(expression, wrt):
     ("sum(B .* (1/2 B .* C))", "C"),         # canon flattens B ⊙ (1/2 B ⊙ C) in one pass
     ("tr(1/3 L^-2)", "L"),                   # L^{-2} of a matrix is (L^{-1})^2, never 1 / L^2
     ("exp(norm(W s ||B||_F)^2)", "W"),       # nested norms print as norm(..)
+    ("mean(tanh(exp(X - X))) + sum(X)", "X"),    # mean(tanh(1) 1 1^T) = tanh(1)
+    ("mean(log(softplus(y - y))) + a", "a"),     # log(softplus(0) 1) = log(softplus(0)) 1
+    ("exp(tr(H - H)) .^ (1/2) + sum(H)", "H"),   # 1^{1/2} = 1
 ])
 def test_text_printer_round_trips(expression, wrt):
     again, canonical = _canonical_round_trip(expression, wrt)
