@@ -133,8 +133,9 @@ def _printed_answer_problems(case, derivation, point) -> list:
         label = "a dimension printed as a number reads back as a symbol"
     else:
         return problems
-    return [(outcome, label if outcome == "printed" else category, detail)
-            for outcome, category, detail in problems]
+    # Reading such an answer back fails one way or another (a KeyError for the
+    # size of a "vector" n that is a dimension): all of it is this one cause.
+    return [("printed", label, detail) for _, _, detail in problems]
 
 
 def _printer_problems(case, derivation, point) -> list:

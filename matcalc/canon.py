@@ -553,9 +553,12 @@ def _counting(expr, env):
     """tr(I) = n, sum(1) = n (a dimension count); mean(1) = 1; tr(-2 I) = -2 n,
     sum(c 1 1^T) = c m n: a bare 1 or I inside would lose its size in print."""
     arg = expr.arg
-    coefficient, rest = split_coefficient(arg)
-    if coefficient != 1 and isinstance(rest, A.Identity):
-        return _product(A.Product((A.Number(coefficient), canon(type(expr)(rest), env))), env)
+    if isinstance(arg, A.Product):
+        scalars = [f for f in arg.args if env.is_scalar(f)]
+        rest = [f for f in arg.args if not env.is_scalar(f)]
+        if scalars and len(rest) == 1 and isinstance(rest[0], A.Identity):
+            # tr(c I) = c tr(I), whatever the scalar c
+            return _product(A.Product((*scalars, canon(type(expr)(rest[0]), env))), env)
     if isinstance(expr, A.Trace) and isinstance(arg, A.Identity) and arg.size is not None:
         return _dimension(arg.size)
     if isinstance(expr, A.Mean) and isinstance(arg, A.Identity) and arg.size is not None:

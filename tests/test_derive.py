@@ -46,6 +46,7 @@ TEXTBOOK = [
     ("1/2 x^T A x - b^T x", "x", "", "1/2 (A + A^T) x - b"),  # the common 1/2 in front
     ("tr(Phi - theta I)", "theta", "Phi: p by p", "-p"),      # tr(I) is the dimension p
     ("mean(W - beta I)", "beta", "", "-1 / n"),
+    ("logdet(sigmoid(c) Q)", "c", "c: scalar; Q: positive definite", "(1 - σ(c)) n"),  # tr(c I) = c n
     ("mean(v)", "v", "", "(1 / n) 1"),                        # not 1 / n: that would read as a number
     ("b^T tanh(b - b) + a^T sigma(b - b)", "a", "", "1/2 1"),  # f(0) folds: σ(0) = 1/2
     ("(x ⊗ y)^T (s ⊗ y)", "s", "x: vector m x 1; y: vector n x 1", "(y^T y) x"),  # m·n = s·n: m = s
