@@ -264,7 +264,8 @@ class Derivation:
         measures the answer and not the reference.  If the differences settle
         nowhere (kinks or poles near every point tried), the point where they
         came closest is used."""
-        from .numeric import REFERENCE_POINTS, TRUSTED, defined_points
+        from .numeric import REFERENCE_POINTS, TRUSTED, defined_points, refuse_oversized
+        refuse_oversized(self.problem.expr, self.problem.env, self.wrt, self.kind)
         closest = None
         for tried, point in enumerate(defined_points(self.problem.expr, self.problem.env, seed)):
             if tried == REFERENCE_POINTS:

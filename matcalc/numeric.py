@@ -24,6 +24,7 @@ import numpy as np
 
 from . import ast as A
 from .evaluate import Point, evaluate
+from .errors import LimitError
 from .shapes import TypeEnv
 
 _POSITIVE_ONLY = {"log", "sqrt"}
@@ -77,8 +78,7 @@ def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
     identity of those square matrices, nor probability vectors) for functions
     that overflow on unit-sized data."""
     rng = np.random.default_rng(seed)
-    names = env.dim_names()
-    sizes = {name: 3 + i for i, name in enumerate(names[::-1] if reverse else names)}
+    sizes = _sizes(env, reverse)
     positive = _needs_positive(expr)
     values = {}
     used = {n.name for n in A.walk(expr) if isinstance(n, A.Symbol)}
@@ -103,6 +103,32 @@ def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
                 value = np.eye(rows) + 0.3 * value / np.sqrt(rows)
         values[name] = value
     return Point(values, sizes)
+
+
+def _sizes(env: TypeEnv, reverse: bool = False) -> dict:
+    names = env.dim_names()
+    return {name: 3 + i for i, name in enumerate(names[::-1] if reverse else names)}
+
+
+MAX_CHECK_ENTRIES = 1_000_000     # all the random data of one check together
+MAX_CHECK_UNKNOWNS = {"gradient": 1_000, "jacobian": 1_000, "hessian": 100}
+
+
+def refuse_oversized(expr: A.Expr, env: TypeEnv, wrt: str, kind: str) -> None:
+    """A check draws data at the declared sizes and takes one difference
+    quotient per entry of ``wrt`` (per pair, for a Hessian): refuse sizes
+    that would take gigabytes or hours, before allocating anything."""
+    sizes = _sizes(env)
+    used = {n.name for n in A.walk(expr) if isinstance(n, A.Symbol)} | {wrt}
+    count = {name: info.rows.value(sizes) * info.cols.value(sizes)
+             for name, info in env.symbols.items() if name in used}
+    if sum(count.values()) > MAX_CHECK_ENTRIES:
+        raise LimitError(f"a check would draw {sum(count.values()):,} random numbers at the declared "
+                         f"sizes; matcalc checks at most {MAX_CHECK_ENTRIES:,} (declare smaller sizes to check)")
+    if count[wrt] > MAX_CHECK_UNKNOWNS[kind]:
+        raise LimitError(f"a check takes a difference quotient for each of the {count[wrt]:,} entries of "
+                         f"{wrt}; matcalc checks a {kind} in at most {MAX_CHECK_UNKNOWNS[kind]:,} "
+                         "(declare smaller sizes to check)")
 
 
 def random_values(expr: A.Expr, env: TypeEnv, seed: int) -> dict:

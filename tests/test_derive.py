@@ -185,3 +185,8 @@ def test_step_lines_name_symbols_as_the_answer_does():
     """∂l/∂θ on the identify line too, not ∂l/∂theta."""
     text = matcalc.derive("tr(Sigma - theta I)^2", wrt="theta").text()
     assert "∂l/∂theta" not in text and text.count("∂l/∂θ") == 2
+
+
+def test_header_shows_declared_sizes_as_declared():
+    text = matcalc.derive("x^T A x", wrt="A", where="A: symmetric 3 x 3; x: probability vector 3 x 1").text()
+    assert text.splitlines()[0].endswith("where A: symmetric 3×3; x: probability vector of length 3")

@@ -367,3 +367,21 @@ def test_a_real_interpreter_neither_crashes_nor_hangs_on_deep_input():
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "levels deep" in done.stderr
+
+
+# --------------------------------------------------- check() at declared sizes
+@pytest.mark.parametrize("command, expr, wrt, where, named", [
+    ("derive", "a^T X b", "X", "X: 100000 x 100000", "10,000,200,000 random numbers"),
+    ("derive", "a^T X b", "X", "X: 100 x 100", "10,000 entries of X"),
+    ("hessian", "x^T A x", "x", "x: 200 x 1", "200 entries of x"),
+])
+def test_check_at_huge_declared_sizes_is_refused_before_allocating(run_cli, command, expr, wrt, where, named):
+    """The answer is printed; --check says why it will not run (it once died
+    with a MemoryError allocating 75 GB)."""
+    status, out, err = run_cli(command, expr, "--wrt", wrt, "--where", where, "--check", "--no-steps")
+    assert status == 2 and named in err and "declare smaller sizes" in err
+    assert "=" in out and "Traceback" not in err
+
+
+def test_check_at_moderate_declared_sizes_runs():
+    assert matcalc.derive("a^T X b", wrt="X", where="X: 30 x 20").check() < 1e-9

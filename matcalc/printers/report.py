@@ -21,13 +21,13 @@ def _shapes_line(derivation) -> str:
 
 
 def _kind_text(declaration) -> str:
-    if declaration.probability:
-        return "probability vector"
-    if declaration.positive_definite:
-        return "positive definite"
-    if declaration.symmetric:
-        return "symmetric"
-    return declaration.kind
+    kind = ("probability vector" if declaration.probability else "positive definite"
+            if declaration.positive_definite else "symmetric" if declaration.symmetric else None)
+    if declaration.rows is None:
+        return kind or declaration.kind
+    if declaration.cols in (None, 1):                    # "x: 5 x 1", as declared
+        return f"{kind or 'vector'} of length {declaration.rows}"
+    return f"{kind + ' ' if kind else ''}{declaration.rows}×{declaration.cols}"
 
 
 def _lhs_text(label: str) -> str:
