@@ -10,7 +10,7 @@ import numpy as np
 
 from . import ast as A
 from .canon import canon
-from .derivation import Outcome, Step, derive_gradient, derive_jacobian
+from .derivation import Outcome, Step, answer_form, derive_gradient, derive_jacobian
 from .errors import DerivationError, MatcalcError
 from .evaluate import Point, evaluate
 from .parse import parse_declarations, parse_program
@@ -132,14 +132,15 @@ def _describe(env, expr) -> str:
 
 
 def _pushed(expr, env):
-    return push_transposes(expr, Context(env))
+    """The transpose of an answer, pushed in, in answer form again."""
+    return answer_form(push_transposes(expr, Context(env)), env)
 
 
 def _symmetrize(outcome: Outcome, name: str) -> None:
     env = outcome.env
     half = A.Number(Fraction(1, 2))
     def sym(g):
-        return canon(A.Product((half, A.Add((g, _pushed(A.Transpose(g), env))))), env)
+        return answer_form(canon(A.Product((half, A.Add((g, _pushed(A.Transpose(g), env))))), env), env)
     outcome.gradient, outcome.expanded = sym(outcome.gradient), sym(outcome.expanded)
     last = outcome.steps[-1]
     outcome.steps.append(Step("symmetric-gradient", last.lhs, outcome.gradient, last.after,

@@ -39,6 +39,7 @@ SIMPLIFY_DL = ("probability-sum", "probability-sum-transposed", "ones-hadamard")
 SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard", "kron-mixed-product",
                    "probability-sum", "probability-sum-transposed", "factor-left", "factor-right")
 MAX_ROUNDS = 60
+SOFTMAX_DEFINITIONS = ("softmax-definition", "softmax-definition-sum")
 
 
 @dataclass
@@ -182,7 +183,7 @@ def _differential_phase(expr, wrt, env, function_name, steps=None, names=()) -> 
     #    softmax(z), log(softmax(z)) is logsoftmax(z).
     expr = canon(expr, env)
     steps.append(Step("definition", function_name, expr, rules=["definition"]))
-    defined, used = rewrite_everywhere(("softmax-definition", "softmax-definition-sum", "log-softmax"), expr, Context(env))
+    defined, used = rewrite_everywhere(SOFTMAX_DEFINITIONS + ("log-softmax",), expr, Context(env))
     if used:
         add(used[0], function_name, defined, used)
     expr = defined
@@ -256,7 +257,8 @@ def _fold_softmax(dl, names, env, steps):
 
 
 def _transpose_out(expr, env):
-    """s^T - y^T = (s - y)^T, inside products; returns (expr, changed)."""
+    """s^T - y^T = (s - y)^T and (1^T y) s^T - y^T = ((1^T y) s - y)^T, inside
+    products; returns (expr, changed)."""
     changed = False
 
     def visit(node):
@@ -268,9 +270,15 @@ def _transpose_out(expr, env):
             inner = []
             for term in node.args:
                 coefficient, rest = split_coefficient(term)
-                if not isinstance(rest, A.Transpose):
+                if rest is None:
                     return node
-                inner.append(scaled(coefficient, rest.arg))
+                factors = list(rest.args) if isinstance(rest, A.Product) else [rest]
+                matrices = [f for f in factors if not env.is_scalar(f)]
+                if len(matrices) != 1 or not isinstance(matrices[0], A.Transpose):
+                    return node
+                # c s^T = (c s)^T with the scalars c where they stand
+                untransposed = [f.arg if f is matrices[0] else f for f in factors]
+                inner.append(scaled(coefficient, A.product_of(untransposed)))
             changed = True
             return canon(A.Transpose(A.Add(tuple(inner))), env)
         return node
@@ -329,7 +337,14 @@ def _render_traces(pairs, env):
 
 def _simplify(expr, context):
     simplified, _ = rewrite_everywhere(SIMPLIFY_ANSWER, expr, context)
-    return canon(_sum_of_entries_last(_common_number(simplified), context.env), context.env)
+    return answer_form(simplified, context.env)
+
+
+def answer_form(expr, env):
+    """An answer as the books write it: 1/2 (A + A^T), (x - μ)^T rather than
+    x^T - μ^T, s 1^T y."""
+    expr, _ = _transpose_out(_common_number(expr), env)
+    return canon(_sum_of_entries_last(expr, env), env)
 
 
 def _sum_of_entries_last(expr, env):
@@ -370,4 +385,6 @@ def _finish(gradient, steps, names, env) -> Outcome:
     for name, definition in names:
         written_out[A.Symbol(name)] = A.substitute(definition, written_out)
     expanded = canon(A.substitute(gradient, written_out), env)
+    # exp(x) / a1 with a1 = 1^T exp(x), written out, is softmax(x)
+    expanded, _ = rewrite_everywhere(SOFTMAX_DEFINITIONS, expanded, Context(env))
     return Outcome(gradient, expanded, steps, names, env)

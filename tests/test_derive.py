@@ -55,6 +55,9 @@ TEXTBOOK = [
     ("-y^T log(exp(W x) / (1^T exp(W x)))", "W", "y: probability vector", "(softmax(W x) - y) x^T"),
     ("-y^T log(exp(z) / sum(exp(z)))", "z", "", "softmax(z) 1^T y - y"),
     ("(1^T y) x^T x", "x", "y: probability vector", "2 x"),
+    ("log(1^T exp(x))", "x", "", "softmax(x)"),                   # exp(x) / (1^T exp(x)) written out
+    ("1/2 logdet(P) - 1/2 (x - mu)^T P (x - mu)", "P", "mu: vector; P: positive definite",
+     "1/2 (P^{-1} - (x - μ) (x - μ)^T)"),                          # (x - μ)^T, not x^T - μ^T
 ]
 
 MORE = [
@@ -190,3 +193,9 @@ def test_step_lines_name_symbols_as_the_answer_does():
 def test_header_shows_declared_sizes_as_declared():
     text = matcalc.derive("x^T A x", wrt="A", where="A: symmetric 3 x 3; x: probability vector 3 x 1").text()
     assert text.splitlines()[0].endswith("where A: symmetric 3×3; x: probability vector of length 3")
+
+
+def test_numerator_layout_keeps_the_transpose_outside():
+    d = matcalc.derive("-y^T log(softmax(W x))", wrt="W", layout="numerator")
+    assert to_text(d.result) == "x (softmax(W x) 1^T y - y)^T"
+    assert d.check() < 1e-9
