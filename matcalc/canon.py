@@ -605,7 +605,7 @@ def _commutation(expr: A.Commutation, env):
 _SIMPLIFIERS = {
     A.Vec: _vec, A.Unvec: _unvec, A.Commutation: _commutation, A.Diag: _diag,
     A.Ones: _ones, A.Zero: _ones,
-    A.DimValue: lambda e, env: A.Number(Fraction(e.dim.coef)) if not e.dim.names else e,
+    A.DimValue: lambda e, env: _dimension(e.dim),
     A.Add: _add, A.Product: _product, A.Hadamard: _hadamard, A.Kron: _kron,
     A.Transpose: _transpose, A.Inverse: _inverse, A.Power: _power, A.ElemPow: _elem_pow,
     A.Func: _func,

@@ -36,8 +36,9 @@ ENGINE_STEPS = {
     "collect": "collect like terms",
 }
 SIMPLIFY_DL = ("probability-sum", "probability-sum-transposed", "ones-hadamard")
-SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard", "kron-mixed-product",
-                   "probability-sum", "probability-sum-transposed", "factor-left", "factor-right")
+SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard",
+                   "kron-mixed-product", "probability-sum", "probability-sum-transposed",
+                   "factor-left", "factor-right")
 MAX_ROUNDS = 60
 SOFTMAX_DEFINITIONS = ("softmax-definition", "softmax-definition-sum")
 
