@@ -228,7 +228,13 @@ class Identifier:
 
 def push_transposes(expr, context: Context) -> A.Expr:
     """Transposes moved onto the leaves: (y^T W)^T = W^T y."""
-    return rewrite_everywhere(TRANSPOSE_RULES, canon(expr, context.env), context)[0]
+    expr = canon(expr, context.env)
+    if not any(isinstance(node, A.Transpose) and isinstance(node.arg, COMPOUND) for node in A.walk(expr)):
+        return expr                                  # nothing to push (most calls)
+    return rewrite_everywhere(TRANSPOSE_RULES, expr, context)[0]
+
+
+COMPOUND = (A.Product, A.Add, A.Hadamard, A.Kron)
 
 
 def _transposed(expr, env):
