@@ -238,9 +238,9 @@ def check_printed_answer(case):
 
 
 @pytest.mark.parametrize("expression, wrt, where", [
-    ("mean(x)", "x", ""),                             # 1 / n: n reads back as a vector
-    ("sum(logsoftmax(z))", "z", ""),                  # 1 - softmax(z) 1^T 1: 1^T 1 reads back as 1
-    ("tr(c I - S)", "c", "c: scalar"),                # tr(I): I has no size when read back
+    ("mean(x)", "x", ""),                             # (1 / n) 1: n reads back as a vector
+    ("sum(logsoftmax(z))", "z", ""),                  # 1 - n softmax(z): so does n (1^T 1 = n)
+    ("tr(c I - S)", "c", "c: scalar"),                # n (tr(I) = n)
 ])
 @pytest.mark.xfail(strict=True, reason="the printed answer cannot be read back (see UNREADABLE)")
 def test_printed_answer_known_unreadable(expression, wrt, where):
