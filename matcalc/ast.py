@@ -278,6 +278,11 @@ def walk(expr: Expr) -> Iterator[Expr]:
         stack.extend(reversed(children(current)))
 
 
+def symbol_names(expr: Expr) -> set:
+    """The names of the symbols that occur in ``expr``."""
+    return {node.name for node in walk(expr) if isinstance(node, Symbol)}
+
+
 def contains(expr: Expr, target: Expr) -> bool:
     return any(sub == target for sub in walk(expr))
 

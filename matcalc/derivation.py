@@ -62,10 +62,6 @@ class Outcome:
     env: TypeEnv
 
 
-def _variables_in(expr) -> set:
-    return {n.name for n in A.walk(expr) if isinstance(n, A.Symbol)}
-
-
 class _Namer:
     """Names the compound arguments of nonlinear functions (a1 = W1 x) and
     nested function values (h1 = σ(a1)), innermost first."""
@@ -190,14 +186,14 @@ def _differential_phase(expr, wrt, env, function_name, steps=None, names=()) -> 
     expr = defined
 
     # 2. names for intermediate values.
-    depends_on_x = lambda e: wrt in _variables_in(e) or any(
-        n in _variables_in(e) for n, _ in namer.names)
+    depends_on_x = lambda e: wrt in A.symbol_names(e) or any(
+        n in A.symbol_names(e) for n, _ in namer.names)
     namer = _Namer(env, depends_on_x)
     namer.names = list(names)
     named = namer.visit(expr, top=True)
     names = namer.names
     variables = {wrt} | {n for n, _ in names}
-    context = Context(env, lambda e: not (_variables_in(e) & variables))
+    context = Context(env, lambda e: not (A.symbol_names(e) & variables))
     if named != expr:
         add("names", function_name, named, ["names"],
             note="names: " + "   ".join(f"{n} = {{{i}}}" for i, (n, _) in enumerate(names)))
@@ -371,12 +367,11 @@ def _common_number(expr):
         expr = A.with_children(expr, [_common_number(k) for k in kids])
     if not isinstance(expr, A.Add):
         return expr
-    coefficients = {split_coefficient(term)[0] for term in expr.args}
-    if len(coefficients) != 1 or abs(next(iter(coefficients))) == 1 \
-            or any(split_coefficient(term)[1] is None for term in expr.args):
+    split = [split_coefficient(term) for term in expr.args]
+    coefficients = {coefficient for coefficient, _ in split}
+    if len(coefficients) != 1 or abs(split[0][0]) == 1 or any(rest is None for _, rest in split):
         return expr
-    return A.Product((A.Number(coefficients.pop()),
-                      A.Add(tuple(split_coefficient(term)[1] for term in expr.args))))
+    return A.Product((A.Number(split[0][0]), A.Add(tuple(rest for _, rest in split))))
 
 
 def _finish(gradient, steps, names, env) -> Outcome:

@@ -63,10 +63,6 @@ def _inverted(expr) -> list:
     return found
 
 
-def _square_arguments(expr) -> bool:
-    return bool(_inverted(expr))
-
-
 def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
                  reverse: bool = False) -> Point:
     """Values for every symbol: distinct sizes 3, 4, 5, ... per dimension (in
@@ -80,8 +76,9 @@ def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
     rng = np.random.default_rng(seed)
     sizes = _sizes(env, reverse)
     positive = _needs_positive(expr)
+    inverts = bool(_inverted(expr))
     values = {}
-    used = {n.name for n in A.walk(expr) if isinstance(n, A.Symbol)}
+    used = A.symbol_names(expr)
     for name, info in env.symbols.items():
         if name not in used:
             continue
@@ -99,7 +96,7 @@ def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
                 value = value @ value.T / rows + np.eye(rows)
             elif info.symmetric:
                 value = (value + value.T) / 2
-            if _square_arguments(expr) and not info.positive_definite:
+            if inverts and not info.positive_definite:
                 value = np.eye(rows) + 0.3 * value / np.sqrt(rows)
         values[name] = value
     return Point(values, sizes)
@@ -119,7 +116,7 @@ def refuse_oversized(expr: A.Expr, env: TypeEnv, wrt: str, kind: str) -> None:
     quotient per entry of ``wrt`` (per pair, for a Hessian): refuse sizes
     that would take gigabytes or hours, before allocating anything."""
     sizes = _sizes(env)
-    used = {n.name for n in A.walk(expr) if isinstance(n, A.Symbol)} | {wrt}
+    used = A.symbol_names(expr) | {wrt}
     count = {name: info.rows.value(sizes) * info.cols.value(sizes)
              for name, info in env.symbols.items() if name in used}
     if sum(count.values()) > MAX_CHECK_ENTRIES:

@@ -546,10 +546,10 @@ class _Infer:
                 return A.Power(base, node.exponent, from_division=True, span=node.span), _SCALAR
             raise self.error(f"{self.text(node.base)} {describe(self.shown(shape))}: '/' divides by a "
                              "scalar; use ./ for elementwise division or inv(..) for the inverse", node)
-        if exponent.denominator != 1 and self.try_unify_all((shape[0], 1), (shape[1], 1)):
-            # (1 + 1 / x)^{1/2}: a literal 1 that nothing else sized is the number
-            return A.Power(base, node.exponent, span=node.span), _SCALAR
         if exponent.denominator != 1:
+            if self.try_unify_all((shape[0], 1), (shape[1], 1)):
+                # (1 + 1 / x)^{1/2}: a literal 1 that nothing else sized is the number
+                return A.Power(base, node.exponent, span=node.span), _SCALAR
             raise self.error(f"{self.text(node)}: a matrix power needs a whole-number exponent, "
                              f"and {self.text(node.base)} {describe(self.shown(shape))}", node)
         if not self.try_unify_all((shape[0], shape[1])):

@@ -7,7 +7,8 @@ from functools import singledispatch
 
 from .. import ast as A
 from ..canon import scaled, split_coefficient
-from .text import ATOM, NEGATION, POSTFIX, PRODUCT, SUM, constant_ones, negative_power, dim_powers, fraction_parts, split_name
+from .text import (ATOM, NEGATION, POSTFIX, PRODUCT, SUM, dim_powers, fraction_parts, negative_power,
+                   ones_after_fraction, split_name)
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
          "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi",
@@ -113,10 +114,9 @@ def _(expr: A.Product):
     if coefficient < 0:
         return "-" + _wrap(scaled(-coefficient, rest), PRODUCT), NEGATION
     numerators, denominators = fraction_parts(expr.args)
-    if denominators and constant_ones(numerators):
-        fraction = _latex(A.Product(tuple(numerators[:-1]) + tuple(
-            A.Power(d, A.MINUS_ONE) for d in denominators)))[0]
-        return f"{fraction} {_latex(numerators[-1])[0]}", PRODUCT
+    if split := ones_after_fraction(numerators, denominators):
+        fraction, ones = split
+        return f"{_latex(fraction)[0]} {_latex(ones)[0]}", PRODUCT
     parts = []
     for factor in numerators:
         if isinstance(factor, (A.Product, A.Hadamard, A.Kron)):

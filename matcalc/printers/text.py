@@ -139,11 +139,9 @@ def _(expr: A.Product):
     if coefficient < 0:
         return "-" + _wrap(scaled(-coefficient, rest), PRODUCT), NEGATION
     numerators, denominators = fraction_parts(expr.args)
-    if denominators and constant_ones(numerators):
-        # 1 1 / n would read as the number 1/n: the ones vector stands after the fraction.
-        fraction = _text(A.Product(tuple(numerators[:-1]) + tuple(
-            A.Power(d, A.MINUS_ONE) for d in denominators)))[0]
-        return f"({fraction}) {_text(numerators[-1])[0]}", PRODUCT
+    if split := ones_after_fraction(numerators, denominators):
+        fraction, ones = split
+        return f"({_text(fraction)[0]}) {_text(ones)[0]}", PRODUCT
     parts = []
     for index, factor in enumerate(numerators):
         if index and isinstance(factor, A.Number):
@@ -162,11 +160,16 @@ def _(expr: A.Product):
     return text, PRODUCT
 
 
-def constant_ones(numerators) -> bool:
-    """c 1, c 1^T or c 1 1^T: a number times an all-ones vector or matrix."""
+def ones_after_fraction(numerators, denominators):
+    """(c / d, 1) for c 1 / d, a number times an all-ones vector or matrix
+    over a denominator: written c 1 / n it would read as the number c/n, so
+    the ones stand after the fraction.  None for any other product."""
     *numbers, last = numerators or [None]
-    return isinstance(last, A.Ones) and last.rows is not None \
-        and not (last.rows.is_one and last.cols.is_one) and all(isinstance(n, A.Number) for n in numbers)
+    if not (denominators and isinstance(last, A.Ones) and last.rows is not None
+            and not (last.rows.is_one and last.cols.is_one)
+            and all(isinstance(n, A.Number) for n in numbers)):
+        return None
+    return A.Product(tuple(numbers) + tuple(A.Power(d, A.MINUS_ONE) for d in denominators)), last
 
 
 def fraction_parts(factors) -> tuple[list, list]:
