@@ -287,7 +287,7 @@ def _relative_error(answer, reference) -> float:
 def _matcalc_function_value(derivation, values):
     """The original function evaluated by matcalc (internal API; None when unavailable)."""
     try:
-        from matcalc.evaluate import evaluate
+        from matcalc.numeric.evaluate import evaluate
         point, _ = derivation._point(values)
         return _scalar(evaluate(derivation.problem.expr, point))
     except Exception:

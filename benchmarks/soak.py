@@ -159,7 +159,7 @@ def _latex_of(case, label, derivation) -> str:
         return derivation.latex()
     if label == "steps":
         return derivation.latex(steps=True)
-    from matcalc.parse import parse_declarations, parse_program
+    from matcalc.language.parser import parse_declarations, parse_program
     from matcalc.printers.latex import to_latex
     return to_latex(parse_program(case.expression, parse_declarations(case.where)).result)
 

@@ -8,16 +8,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ast as A
-from .canon import canon
-from .derivation import Outcome, Step, answer_form, derive_gradient, derive_jacobian
+from .calculus.strategy import Outcome, Step, answer_form, derive_gradient, derive_jacobian
+from .calculus.trace_method import push_transposes
 from .errors import DerivationError, MatcalcError
-from .evaluate import Point, evaluate
-from .parse import parse_declarations, parse_program
-from .identify import push_transposes
-from .rules import Context
-from .shapes import TypeEnv, infer
+from .language import ast as A
+from .language.names import ascii_name
+from .language.parser import parse_declarations, parse_program
+from .numeric.evaluate import Point, evaluate
 from .printers import text as text_printer
+from .rewriting.canon import canon
+from .rewriting.engine import Context
+from .shapes.dims import describe
+from .shapes.env import TypeEnv
+from .shapes.infer import infer
 
 # Trees are at most parse.MAX_DEPTH deep, and derivations a few times that;
 # the recursive passes need more than Python's default 1000 frames.
@@ -44,7 +47,7 @@ def _problem(expression: str, where: str | None) -> Problem:
     # A program is a sequence of definitions; the function is the last one.
     for name, definition in reversed(program.bindings):
         expr = A.substitute(expr, {A.Symbol(name): definition})
-    (typed,), _, env = infer([expr], expression, declarations)
+    (typed,), _, env = infer([expr], expression, declarations, show=text_printer.to_text)
     if any(isinstance(n, A.Power) and canon(n.base, env) == A.ZERO and isinstance(n.exponent, A.Number)
            and n.exponent.value < 0 for n in A.walk(typed)):
         raise DerivationError("the expression divides by zero")
@@ -53,7 +56,6 @@ def _problem(expression: str, where: str | None) -> Problem:
 
 
 def _check_wrt(problem: Problem, wrt: str) -> str:
-    from .parse import ascii_name
     if not isinstance(wrt, str) or not wrt.strip():
         raise MatcalcError("say which symbol to differentiate with respect to (--wrt)")
     name = ascii_name(wrt.strip())
@@ -127,7 +129,6 @@ def _require_scalar(problem, command):
 
 
 def _describe(env, expr) -> str:
-    from .shapes import describe
     return describe(env.shape(expr))
 
 
@@ -265,7 +266,7 @@ class Derivation:
         measures the answer and not the reference.  If the differences settle
         nowhere (kinks or poles near every point tried), the point where they
         came closest is used."""
-        from .numeric import REFERENCE_POINTS, TRUSTED, defined_points, refuse_oversized
+        from .numeric.check import REFERENCE_POINTS, TRUSTED, defined_points, refuse_oversized
         refuse_oversized(self.problem.expr, self.problem.env, self.wrt, self.kind)
         closest = None
         for tried, point in enumerate(defined_points(self.problem.expr, self.problem.env, seed)):
@@ -283,7 +284,7 @@ class Derivation:
     def _check_at(self, point) -> tuple[float, float]:
         """(relative error of the answer, relative error of the finite
         differences themselves as their extrapolation estimates it) at ``point``."""
-        from .numeric import error_floor, gradient_with_error, hessian_with_error, jacobian_with_error
+        from .numeric.check import error_floor, gradient_with_error, hessian_with_error, jacobian_with_error
         expr, env = self.problem.expr, self.problem.env
         if self.kind == "jacobian":
             numeric, uncertainty = jacobian_with_error(expr, self.wrt, point)

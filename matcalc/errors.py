@@ -55,6 +55,11 @@ class LimitError(MatcalcError):
     """The input exceeds a documented resource limit."""
 
 
+class InternalError(Exception):
+    """An invariant of matcalc itself failed: a bug to report, not a refusal
+    of the input (it is deliberately not a MatcalcError)."""
+
+
 # ------------------------------------------------------------------ rendering
 def _caret_lines(source: str, start: int, end: int) -> tuple[str, str]:
     """The source line holding ``start`` (cut to a window around it on long

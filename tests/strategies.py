@@ -1140,7 +1140,7 @@ def gradient_error(case: Case, derivation, points) -> float:
 # ---- matcalc's own reading of the input and of its printed answer
 def engine_point(env, point_values: dict):
     """matcalc's evaluation point for a typed environment (sizes bound from values)."""
-    from matcalc.evaluate import Point as EnginePoint
+    from matcalc.numeric.evaluate import Point as EnginePoint
     sizes = {}
     for name, info in env.symbols.items():
         if name not in point_values:
@@ -1155,7 +1155,7 @@ def meaning_error(case: Case, derivation, point: Point) -> float:
     """How far matcalc's value of the parsed input is from the intended meaning:
     catches precedence, desugaring and typing slips that a gradient check of
     matcalc against itself would never see."""
-    from matcalc.evaluate import evaluate
+    from matcalc.numeric.evaluate import evaluate
     try:
         engine = evaluate(derivation.problem.expr, engine_point(derivation.problem.env, point.values))
     except (ValueError, KeyError, np.linalg.LinAlgError):
@@ -1170,8 +1170,8 @@ def check_reference_is_inaccurate(case: Case, derivation, seeds=range(10)) -> bo
     ``meaning_error`` checks separately): then a large check() says nothing
     about the answer.  Happens where check's error scale (floor 1e-6) meets
     finite-difference noise, as for an exactly zero gradient."""
-    from matcalc.evaluate import Point as EnginePoint, evaluate
-    from matcalc.numeric import finite_difference_gradient, random_values
+    from matcalc.numeric.evaluate import Point as EnginePoint, evaluate
+    from matcalc.numeric.check import finite_difference_gradient, random_values
     expr, env = derivation.problem.expr, derivation.problem.env
     for seed in seeds:                                  # the data check() uses
         engine, _ = derivation._point(random_values(expr, env, seed))
@@ -1194,9 +1194,9 @@ def typed_with_source(expression: str, where: str, text: str, wrt: str | None = 
     for an answer, with the wrt symbol's shape), so its ``1``s and ``I``s get
     their sizes as a reader's would (``I`` for ∂tr(X)/∂X is the size of X).
     Returns (typed tree, TypeEnv)."""
-    from matcalc import ast as A
-    from matcalc.parse import parse_declarations, parse_program
-    from matcalc.shapes import infer
+    from matcalc.language import ast as A
+    from matcalc.language.parser import parse_declarations, parse_program
+    from matcalc.shapes.infer import infer
 
     def program_tree(source):
         program = parse_program(source, declarations)
@@ -1228,21 +1228,21 @@ def printed_answers(derivation) -> dict:
 def answer_uses_dimension(derivation) -> bool:
     """Whether the answer has a dimension as a number (mean: 1/(m n)); printed
     as ``m`` it reads back as a symbol."""
-    from matcalc import ast as A
+    from matcalc.language import ast as A
     return any(isinstance(node, A.DimValue) for node in A.walk(derivation.result))
 
 
 def answer_outside_language(derivation) -> bool:
     """Whether the answer uses notation the input language lacks (the
     commutation matrix K_{m,n}, unvec), so its printed form cannot be read back."""
-    from matcalc import ast as A
+    from matcalc.language import ast as A
     foreign = tuple(getattr(A, name) for name in ("Commutation", "Unvec") if hasattr(A, name))
     return bool(foreign) and any(isinstance(node, foreign) for node in A.walk(derivation.result))
 
 
 def printed_answer_error(case: Case, derivation, point: Point) -> tuple[float, str]:
     """(error, text): the printed answer evaluated vs ``derivation.evaluate``."""
-    from matcalc.evaluate import evaluate
+    from matcalc.numeric.evaluate import evaluate
     expected = np.asarray(derivation.evaluate(given(case, point)), dtype=float).reshape(-1)
     worst, worst_text = 0.0, ""
     for text in printed_answers(derivation).values():
@@ -1270,7 +1270,7 @@ def text_round_trip_problems(case: Case, derivation, point: Point) -> list[str]:
     (2) The printer's contract: the canonical tree matcalc works on prints to
     text that parses and types back to the same canonical tree.  Trees that
     differ only in the order of commuting scalar factors print alike and pass."""
-    from matcalc.evaluate import evaluate
+    from matcalc.numeric.evaluate import evaluate
     from matcalc.printers.text import to_text
     problems = []
     printed = printed_input_text(derivation)
@@ -1290,8 +1290,8 @@ def text_round_trip_problems(case: Case, derivation, point: Point) -> list[str]:
 def fresh_canon(tree, env):
     """matcalc's canonical form, without its cache (which remembers every
     canonical result as already canonical)."""
-    from matcalc.canon import canon
-    from matcalc.shapes import TypeEnv
+    from matcalc.rewriting.canon import canon
+    from matcalc.shapes.env import TypeEnv
     return canon(tree, TypeEnv(symbols=dict(env.symbols)))
 
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import matcalc
-from matcalc import ast as A
+from matcalc.language import ast as A
 from matcalc.errors import DerivationError
-from matcalc.evaluate import evaluate
-from matcalc.numeric import defined_points, finite_difference_gradient, random_point
+from matcalc.numeric.evaluate import evaluate
+from matcalc.numeric.check import defined_points, finite_difference_gradient, random_point
 
 SOAK = {
     # h² f'''/6 of a fixed step 1e-5 was 2e-6 of the gradient: exp(≈700) on positive data.

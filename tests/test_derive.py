@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import matcalc
-from matcalc.derivation import ENGINE_STEPS
-from matcalc.parse import parse_expression
+from matcalc.calculus.strategy import ENGINE_STEPS
+from matcalc.language.parser import parse_expression
 from matcalc.printers.text import to_text
-from matcalc.rules import catalog
+from matcalc.rewriting.catalog import default_catalog as catalog
 
 MLP = "-y^T log(softmax(W2 sigma(W1 x)))"
 

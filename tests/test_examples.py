@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 import matcalc
-from matcalc import ast as A
+from matcalc.language import ast as A
 from matcalc.cli import main
-from matcalc.evaluate import evaluate
-from matcalc.numeric import (finite_difference_gradient, finite_difference_hessian,
+from matcalc.numeric.evaluate import evaluate
+from matcalc.numeric.check import (finite_difference_gradient, finite_difference_hessian,
                              finite_difference_jacobian, random_values)
-from matcalc.parse import parse_declarations, parse_expression, parse_program
-from matcalc.shapes import infer
+from matcalc.language.parser import parse_declarations, parse_expression, parse_program
+from matcalc.shapes.infer import infer
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.sh"))
 

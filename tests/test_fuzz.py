@@ -33,7 +33,7 @@ from hypothesis.control import currently_in_test_context
 
 import matcalc
 from matcalc.cli import main
-from matcalc.parse import parse_declarations, parse_program
+from matcalc.language.parser import parse_declarations, parse_program
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS_PER_INPUT = 10       # an accepted input is answered well within this

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 import matcalc
-from matcalc.derivation import ENGINE_STEPS
-from matcalc.numeric import (finite_difference_gradient, finite_difference_hessian,
+from matcalc.calculus.strategy import ENGINE_STEPS
+from matcalc.numeric.check import (finite_difference_gradient, finite_difference_hessian,
                              finite_difference_jacobian, random_values)
 from matcalc.printers.text import to_text
-from matcalc.rules import catalog
+from matcalc.rewriting.catalog import default_catalog as catalog
 
 # (expression, wrt, where, the answer as printed or None)
 JACOBIANS = [

@@ -23,8 +23,9 @@ import time
 import pytest
 
 import matcalc
-from matcalc import ast as A
-from matcalc.parse import (MAX_DEPTH, MAX_INPUT_CHARS, MAX_NODES, parse_declarations,
+from matcalc.language import ast as A
+from matcalc.language.limits import MAX_DEPTH, MAX_INPUT_CHARS, MAX_NODES
+from matcalc.language.parser import (parse_declarations,
                            parse_program)
 
 PARSE_SECONDS = 5        # parse, or refuse, any input up to the length limit
@@ -108,7 +109,7 @@ def test_sum_as_long_as_the_input_limit_is_refused_by_its_size():
 MEMORY_PROBE = """
 import resource, sys
 from matcalc.errors import LimitError
-from matcalc.parse import parse_program
+from matcalc.language.parser import parse_program
 parse_program("x")                                  # grammar loaded before the baseline
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 for text in sys.stdin.read().split("\\0"):

@@ -26,6 +26,7 @@ import pytest
 import sympy.parsing.sympy_parser
 
 import matcalc
+from matcalc.language import functions
 from matcalc.cli import main
 
 PACKAGE = Path(matcalc.__file__).resolve().parent
@@ -42,9 +43,9 @@ FORBIDDEN_MODULES = {"subprocess", "pickle", "marshal", "importlib", "ctypes", "
 # getattr with a computed name, each reviewed: what the name is built from.
 REVIEWED_GETATTR = {
     ("cli.py", "options.command"),                  # argparse choices: derive|jacobian|hessian
-    ("shapes.py", "'infer_' + type(node).__name__"),  # an AST class name
-    ("vectorize.py", "'_' + type(expr).__name__.lower()"),  # an AST class name
-    ("shapes.py", "name"),                          # a dataclass field being undone
+    ("infer.py", "'infer_' + type(node).__name__"),  # an AST class name
+    ("vec_method.py", "'_' + type(expr).__name__.lower()"),  # an AST class name
+    ("unify.py", "name"),                           # a dataclass field being undone
     ("ast.py", "name"),                             # dataclass field names
 }
 
@@ -120,9 +121,9 @@ def test_elementwise_derivatives_come_from_a_fixed_table():
     """elementwise.py hands SymPy only its own function objects, looked up by
     the canonical name the parser produced; an unknown name is a KeyError,
     never something SymPy would interpret."""
-    from matcalc import ast as A
-    from matcalc import elementwise
-    assert set(elementwise.SYMPY_FUNCTIONS) == set(A.ELEMENTWISE_FUNCTIONS)
+    from matcalc.calculus import elementwise
+    for name in functions.ELEMENTWISE:
+        assert elementwise.sympy_function(name) is not None, name
     with pytest.raises(KeyError):
         elementwise._derivative("__import__('os').system('true')")
 
@@ -196,7 +197,7 @@ def watched(monkeypatch):
     time), so trapping it catches any text reaching SymPy."""
     monkeypatch.setattr(sympy.parsing.sympy_parser, "parse_expr", _booby_trapped_parse_expr)
     # Warm up first: loading grammar, rules and SymPy's lazy modules runs code legitimately.
-    for name in sorted(matcalc.ast.ELEMENTWISE_FUNCTIONS):
+    for name in sorted(functions.ELEMENTWISE):
         _derive_quietly(f"sum({name}(x))")
     _derive_quietly("-y^T log(softmax(W2 sigma(W1 x)))", wrt="W1")
     _Watch.seen.clear()
@@ -221,7 +222,7 @@ def test_hostile_input_runs_no_code(watched, expr):
 
 
 @pytest.mark.parametrize("expr, wrt", [
-    ("sum(" + " + ".join(f"{name}(x)" for name in sorted(matcalc.ast.ELEMENTWISE_FUNCTIONS)) + ")", "x"),
+    ("sum(" + " + ".join(f"{name}(x)" for name in sorted(functions.ELEMENTWISE)) + ")", "x"),
     ("-y log(sigma(w^T x)) - (1 - y) log(1 - sigma(w^T x))", "w"),
     ("(beta x^T x + beta^2 x^T x) / (1 + beta)", "x"),
 ])

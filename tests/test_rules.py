@@ -14,10 +14,13 @@ import zlib
 import numpy as np
 import pytest
 
-from matcalc import ast as A
-from matcalc.evaluate import Point, evaluate
-from matcalc.rules import Context, Rule, catalog, instantiate
-from matcalc.shapes import SymbolType, TypeEnv
+from matcalc.language import ast as A
+from matcalc.language import functions
+from matcalc.numeric.evaluate import Point, evaluate
+from matcalc.calculus.elementwise import derivative
+from matcalc.rewriting.catalog import Rule, default_catalog as catalog
+from matcalc.rewriting.engine import Context, instantiate
+from matcalc.shapes.env import SymbolType, TypeEnv
 
 REQUIRED_RULES = """
     d-const d-sum d-product d-transpose d-inverse d-trace d-det d-logdet d-hadamard
@@ -39,7 +42,7 @@ def function_variables(rule: Rule) -> set[str]:
 def rule_cases():
     for name, rule in catalog().items():
         if function_variables(rule):
-            for function in A.ELEMENTWISE_FUNCTIONS:
+            for function in functions.ELEMENTWISE:
                 yield pytest.param(name, function, id=f"{name}({function})")
         else:
             yield pytest.param(name, None, id=name)
@@ -78,7 +81,7 @@ def evaluate_sides(rule: Rule, function: str | None, rng) -> tuple[np.ndarray, n
                        positive_definite=info.positive_definite, probability=info.probability)
         bindings[variable] = A.Symbol(name)
     bindings.update(dict.fromkeys(function_variables(rule), function))
-    context = Context(env)
+    context = Context(env, derivative=derivative)
     lhs = instantiate(rule, rule.lhs, bindings, context)
     rhs = instantiate(rule, rule.rhs, bindings, context)
 

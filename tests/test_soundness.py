@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, Phase, assume, event, given, settings
 
 import matcalc
 import strategies as S
-from matcalc import ast as A
+from matcalc.language import ast as A
 from matcalc.printers.text import to_text
 
 # Generator features known to go wrong today (see benchmarks/soak.py), with
@@ -153,7 +153,7 @@ def test_known_bug(expression, wrt, where, what):
 @pytest.mark.parametrize("expression, where, meaning", MISREAD, ids=[m[0] for m in MISREAD])
 @pytest.mark.xfail(strict=True, reason="the literal 1 in (1^T x) next to a matrix is typed as the all-ones matrix")
 def test_known_misread_input(expression, where, meaning):
-    from matcalc.evaluate import evaluate
+    from matcalc.numeric.evaluate import evaluate
     derivation = matcalc.derive(expression, wrt="x", where=where)
     rng = np.random.default_rng(0)
     values = {"A": rng.standard_normal((3, 4)), "y": rng.standard_normal(4), "x": rng.standard_normal(2)}
@@ -244,8 +244,8 @@ def check_printed_answer(case):
 ])
 @pytest.mark.xfail(strict=True, reason="the printed answer cannot be read back (see UNREADABLE)")
 def test_printed_answer_known_unreadable(expression, wrt, where):
-    from matcalc.evaluate import evaluate
-    from matcalc.numeric import random_values
+    from matcalc.numeric.evaluate import evaluate
+    from matcalc.numeric.check import random_values
     derivation = matcalc.derive(expression, wrt=wrt, where=where)
     answer, env = S.typed_with_source(expression, where, S.printed_answers(derivation)["result"], wrt)
     values = random_values(derivation.problem.expr, derivation.problem.env, 0)
@@ -309,7 +309,7 @@ def test_text_printer_known_problem():
 
 
 def test_text_printer_nested_norm():
-    from matcalc.parse import parse_expression
+    from matcalc.language.parser import parse_expression
     tree = parse_expression("norm(A norm(x))")
     assert parse_expression(to_text(tree)) == tree
 
@@ -318,7 +318,7 @@ def test_text_printer_nested_norm():
 @given(S.cases(features=SOUND_FEATURES))
 def test_latex_parses_as_math(case):
     pytest.importorskip("latex2mathml", reason="the LaTeX property needs latex2mathml (pip install latex2mathml)")
-    from matcalc.parse import parse_declarations, parse_program
+    from matcalc.language.parser import parse_declarations, parse_program
     from matcalc.printers.latex import to_latex
     derivation = derive(case)
     source = parse_program(case.expression, parse_declarations(case.where)).result

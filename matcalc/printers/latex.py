@@ -5,30 +5,17 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import singledispatch
 
-from .. import ast as A
-from ..canon import scaled, split_coefficient
+from ..language import ast as A
+from ..language import functions
+from ..language.ast import scaled, split_coefficient
+from ..language.names import latex_letter, split_name
 from .text import (ATOM, NEGATION, POSTFIX, PRODUCT, SUM, dim_powers, fraction_parts, negative_power,
-                   ones_after_fraction, split_name)
-
-GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
-         "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi",
-         "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma",
-         "Phi", "Psi", "Omega"}
-OPERATORS = {"tr": r"\operatorname{tr}", "det": r"\det", "logdet": r"\log\det",
-             "softmax": r"\operatorname{softmax}", "logsoftmax": r"\operatorname{logsoftmax}",
-             "sum": r"\operatorname{sum}", "mean": r"\operatorname{mean}",
-             "diag": r"\operatorname{diag}", "vec": r"\operatorname{vec}",
-             "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tan": r"\tan",
-             "tanh": r"\tanh", "sigma": r"\sigma", "relu": r"\operatorname{relu}",
-             "softplus": r"\operatorname{softplus}", "step": r"\operatorname{step}",
-             "sign": r"\operatorname{sign}"}
+                   ones_after_fraction)
 
 
 def symbol_latex(name: str) -> str:
-    if name == "eps":
-        name = "epsilon"
     stem, rest = split_name(name)
-    stem = "\\" + stem if stem in GREEK else stem
+    stem = latex_letter(stem) or stem
     if not rest:
         return stem
     index = rest.lstrip("_")
@@ -175,15 +162,18 @@ def _(expr: A.ElemPow):
     return _wrap(expr.base, ATOM) + r"^{\circ " + _exponent(expr.exponent) + "}", POSTFIX
 
 
-def _call(name, arg):
-    return rf"{OPERATORS.get(name, name)}\left({to_latex(arg)}\right)", ATOM
+def _call(operator, arg):
+    return rf"{operator}\left({to_latex(arg)}\right)", ATOM
 
 
-_latex.register(A.Func)(lambda e: _call(e.name, e.arg))
-for _cls, _name in {A.Softmax: "softmax", A.LogSoftmax: "logsoftmax", A.Trace: "tr",
-                    A.Det: "det", A.LogDet: "logdet", A.Sum: "sum", A.Mean: "mean",
-                    A.Diag: "diag", A.Vec: "vec"}.items():
-    _latex.register(_cls)(lambda e, _name=_name: _call(_name, e.arg))
+@_latex.register
+def _(expr: A.Func):
+    entry = functions.lookup(expr.name)
+    return _call(entry.latex_spelling if entry else expr.name, expr.arg)   # (a rule's ?f as written)
+
+
+for _cls in (A.Softmax, A.LogSoftmax, A.Trace, A.Det, A.LogDet, A.Sum, A.Mean, A.Diag, A.Vec):
+    _latex.register(_cls)(lambda e: _call(functions.of_node(type(e)).latex_spelling, e.arg))
 
 
 @_latex.register

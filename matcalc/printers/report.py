@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
+from ..shapes.dims import shape_text
 from .latex import symbol_latex, to_latex
 from .text import symbol_text, to_text
 
 
 def _shapes_line(derivation) -> str:
-    from ..shapes import shape_text
     env = derivation.problem.env
     infos = [(name, env.symbols[name]) for name in derivation.problem.symbols]
     parts = [f"{symbol_text(name)}: {shape_text((info.rows, info.cols))}"

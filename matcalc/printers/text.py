@@ -6,35 +6,18 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import singledispatch
 
-from .. import ast as A
-from ..canon import scaled, split_coefficient
+from ..language import ast as A
+from ..language import functions
+from ..language.ast import scaled, split_coefficient
+from ..language.names import split_name, unicode_letter
 
 # Binding strength, loosest first; a child printed inside a parent that binds
 # tighter than the child gets parentheses.
 SUM, NEGATION, PRODUCT, POSTFIX, ATOM = range(5)
 
-GREEK_LETTERS = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eps": "ε",
-    "zeta": "ζ", "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ",
-    "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ",
-    "upsilon": "υ", "phi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω",
-    "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π",
-    "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
-}
-FUNCTION_NAMES = {"sigma": "σ"}
-
-
-def split_name(name: str) -> tuple[str, str]:
-    """``Phi2`` → (``Phi``, ``2``), ``h_1`` → (``h``, ``1``): a Greek stem and its index."""
-    for stem in sorted(GREEK_LETTERS, key=len, reverse=True):
-        if name.startswith(stem) and (len(name) == len(stem) or not name[len(stem)].isalpha()):
-            return stem, name[len(stem):]
-    return name, ""
-
-
 def symbol_text(name: str) -> str:
     stem, rest = split_name(name)
-    return GREEK_LETTERS.get(stem, stem) + rest
+    return unicode_letter(stem) + rest
 
 
 def number_text(value: Fraction) -> str:
@@ -271,14 +254,12 @@ def _call(name, arg):
 
 @_text.register
 def _(expr: A.Func):
-    return _call(FUNCTION_NAMES.get(expr.name, expr.name), expr.arg)
+    entry = functions.lookup(expr.name)
+    return _call(entry.spelling if entry else expr.name, expr.arg)       # (a rule's ?f as written)
 
 
-CALL_NAMES = {A.Softmax: "softmax", A.LogSoftmax: "logsoftmax", A.Trace: "tr", A.Det: "det",
-              A.LogDet: "logdet", A.Sum: "sum", A.Mean: "mean", A.Diag: "diag", A.Vec: "vec"}
-
-for _cls, _name in CALL_NAMES.items():
-    _text.register(_cls)(lambda expr, _name=_name: _call(_name, expr.arg))
+for _cls in (A.Softmax, A.LogSoftmax, A.Trace, A.Det, A.LogDet, A.Sum, A.Mean, A.Diag, A.Vec):
+    _text.register(_cls)(lambda expr: _call(functions.of_node(type(expr)).name, expr.arg))
 
 
 @_text.register

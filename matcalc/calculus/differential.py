@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import ast as A
-from .canon import canon
-from .errors import DerivationError, LimitError
-from .rules import Context, rewrite, rewrite_with
+from ..language import ast as A
+from ..language import functions
+from ..rewriting.canon import canon
+from ..errors import DerivationError, LimitError
+from ..rewriting.engine import Context, rewrite, rewrite_with
 
 RULE_FOR = {
     A.Add: "d-sum", A.Transpose: "d-transpose", A.Inverse: "d-inverse",
@@ -84,8 +85,8 @@ def _one_rule(expr: A.Differential, variables, context: Context, used) -> A.Expr
         name = "d-norm" if env.is_vector(inner.arg) else "d-frobenius"
         used.append(name)
         return rewrite(name, expr, context)
-    if isinstance(inner, A.Func) and inner.name in ("step", "sign"):
-        raise _not_differentiable(inner, f"{inner.name}, which is not differentiable", context)
+    if isinstance(inner, A.Func) and functions.elementwise(inner.name).smoothness == "jump":
+        raise _not_differentiable(inner, f"{inner.name}, which is not differentiable")
     name = RULE_FOR.get(type(inner))
     if name == "d-diag" and env.is_vector(inner.arg):
         name = "d-diag-vector"
@@ -153,7 +154,7 @@ def _power_rule(expr, variables, context: Context, used) -> A.Expr:
         return rewrite_with("d-power", {"?A": power.base, "?p": power.exponent}, as_entrywise, context)
     exponent = power.exponent.value
     if exponent.denominator != 1 or exponent < 2:
-        raise _not_differentiable(power, "a fractional matrix power", context)
+        raise _not_differentiable(power, "a fractional matrix power")
     # X^k = X X^{k-1} (canon writes X^{-k} as (X^{-1})^k), then the product rule.
     used.extend(["d-matrix-power", "d-product"])
     rest = power.base if exponent == 2 else A.Power(power.base, A.number(exponent - 1))
@@ -166,6 +167,6 @@ def _norm_squared(power: A.Power, env) -> str | None:
     return None
 
 
-def _not_differentiable(node, what, context) -> DerivationError:
-    from .printers.text import to_text
-    return DerivationError(f"cannot differentiate {to_text(node)}: it involves {what}")
+def _not_differentiable(node, what) -> DerivationError:
+    # The span points at the node in the user's text (the API adds the source).
+    return DerivationError(f"cannot differentiate the expression: it involves {what}", span=node.span)

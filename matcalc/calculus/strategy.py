@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import ast as A
-from .canon import canon, scaled, split_coefficient
+from ..language import ast as A
+from ..rewriting.canon import canon
+from ..language.ast import scaled, split_coefficient
 from .differential import sweeps
-from .errors import DerivationError
-from .identify import Identifier, expand, terms_of
+from ..errors import DerivationError
+from .trace_method import Identifier, expand
+from .elementwise import derivative
 from .scalars import simplify_coefficients
-from .vectorize import Vectorizer
-from .rules import Context, rewrite_everywhere
-from .shapes import TypeEnv
+from .vec_method import Vectorizer
+from ..rewriting.engine import Context, rewrite_everywhere
+from ..shapes.env import TypeEnv
 
 # Steps that are bookkeeping of the method rather than identities.
 ENGINE_STEPS = {
@@ -193,7 +195,7 @@ def _differential_phase(expr, wrt, env, function_name, steps=None, names=()) -> 
     named = namer.visit(expr, top=True)
     names = namer.names
     variables = {wrt} | {n for n, _ in names}
-    context = Context(env, lambda e: not (A.symbol_names(e) & variables))
+    context = Context(env, lambda e: not (A.symbol_names(e) & variables), derivative=derivative)
     if named != expr:
         add("names", function_name, named, ["names"],
             note="names: " + "   ".join(f"{n} = {{{i}}}" for i, (n, _) in enumerate(names)))

@@ -10,11 +10,12 @@ which rule and where.
 
 from __future__ import annotations
 
-from . import ast as A
-from .canon import canon, split_coefficient, scaled
-from .errors import DerivationError
-from .rules import Context, rewrite, rewrite_everywhere, rewrite_with
-from .vectorize import Vectorizer
+from ..language import ast as A
+from ..rewriting.canon import canon
+from ..language.ast import split_coefficient
+from ..errors import DerivationError
+from ..rewriting.engine import Context, rewrite, rewrite_everywhere, rewrite_with
+from .vec_method import Vectorizer
 
 TRANSPOSE_RULES = ("transpose-product", "transpose-sum", "transpose-hadamard", "transpose-kron")
 

@@ -12,77 +12,44 @@ from functools import lru_cache
 
 import sympy
 
-from . import ast as A
-
-
-class sigma(sympy.Function):
-    """The logistic function 1 / (1 + exp(-x))."""
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_zero:
-            return sympy.Rational(1, 2)
-
-    def fdiff(self, argindex=1):
-        return sigma(self.args[0]) * (1 - sigma(self.args[0]))
-
-
-class step(sympy.Function):
-    """Heaviside step; its derivative is taken as 0 (away from the jump)."""
-
-    def fdiff(self, argindex=1):
-        return sympy.Integer(0)
-
-
-class sign(sympy.Function):
-    @classmethod
-    def eval(cls, x):
-        if x.is_zero:
-            return sympy.Integer(0)
-
-    def fdiff(self, argindex=1):
-        return sympy.Integer(0)
-
-
-class relu(sympy.Function):
-    @classmethod
-    def eval(cls, x):
-        if x.is_zero:
-            return sympy.Integer(0)
-
-    def fdiff(self, argindex=1):
-        return step(self.args[0])
-
-
-class softplus(sympy.Function):
-    """log(1 + exp(x))."""
-
-    def fdiff(self, argindex=1):
-        return sigma(self.args[0])
+from ..language import ast as A
+from ..language import functions
 
 
 _X = sympy.Symbol("x", real=True)
 
-SYMPY_FUNCTIONS = {
-    "exp": sympy.exp, "log": sympy.log, "sin": sympy.sin, "cos": sympy.cos,
-    "tan": sympy.tan, "tanh": sympy.tanh, "sqrt": sympy.sqrt, "abs": sympy.Abs,
-    "sigma": sigma, "relu": relu, "softplus": softplus, "step": step, "sign": sign,
-}
-_NAMES = {sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos",
-          sympy.tan: "tan", sympy.tanh: "tanh", sympy.Abs: "abs", sigma: "sigma",
-          relu: "relu", softplus: "softplus", step: "step", sympy.sign: "sign", sign: "sign"}
+
+@lru_cache(maxsize=None)          # one entry per function of the registry
+def sympy_function(name: str):
+    """The SymPy function of a registered elementwise function: SymPy's own
+    (exp, tanh, ...) or, for σ, relu, softplus, step and sign, a SymPy
+    function whose derivative is the registry's."""
+    entry = functions.elementwise(name)
+    if entry.sympy is not None:
+        return entry.sympy(sympy)
+
+    def fdiff(self, argindex=1):
+        value = entry.derivative(sympy_function, self.args[0])
+        return sympy.Integer(value) if isinstance(value, int) else value
+
+    return type(name, (sympy.Function,), {"fdiff": fdiff, "__doc__": f"matcalc's {name}"})
 
 
-@lru_cache(maxsize=None)
-def rational_value(name: str, at: Fraction) -> Fraction | None:
-    """f(at) when it is a rational number (tanh(0) = 0, σ(0) = 1/2), else None."""
-    value = SYMPY_FUNCTIONS[name](sympy.Rational(at.numerator, at.denominator))
-    return Fraction(int(value.p), int(value.q)) if value.is_Rational else None
+@lru_cache(maxsize=1)
+def _registry_names() -> dict:
+    names = {sympy_function(name): name for name in functions.ELEMENTWISE}
+    names[sympy.sign] = "sign"          # SymPy writes |x|' as its own sign(x)
+    return names
+
+
+def _name_of(function) -> str | None:
+    """The registry name of a SymPy function (sympy.exp → "exp")."""
+    return _registry_names().get(function)
 
 
 @lru_cache(maxsize=None)
 def _derivative(name: str) -> sympy.Expr:
-    derivative = sympy.diff(SYMPY_FUNCTIONS[name](_X), _X)
+    derivative = sympy.diff(sympy_function(name)(_X), _X)
     # SymPy writes d|x|/dx as sign(x) only for real x, and may keep Derivative
     # objects for functions it does not know; neither may reach the user.
     if derivative.has(sympy.Derivative):
@@ -127,7 +94,7 @@ def _to_tree(expr: sympy.Expr, arg: A.Expr, shape) -> A.Expr:
     if expr.is_Pow:
         base, exponent = expr.as_base_exp()
         return A.ElemPow(_to_tree(base, arg, shape), A.Number(Fraction(str(exponent))))
-    function = _NAMES.get(type(expr)) or _NAMES.get(expr.func)
+    function = _name_of(expr.func)
     if function is not None:
         return A.Func(function, _to_tree(expr.args[0], arg, shape))
     raise ValueError(f"cannot translate {expr}")

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ast as A
+from ..language import ast as A
+from ..language import functions
 from .evaluate import Point, evaluate
-from .errors import LimitError
-from .shapes import TypeEnv
-
-_POSITIVE_ONLY = {"log", "sqrt"}
+from ..errors import LimitError
+from ..shapes.env import TypeEnv
 
 FIRST_STEP = 0.1          # h₀ as a fraction of the argument's size
 HALVINGS = 14             # at most h₀ / 2¹³: curvatures up to ~10⁴ / |x| are resolved
@@ -41,7 +40,7 @@ REFERENCE_POINTS = 4      # points tried before settling for the most trustworth
 
 def _needs_positive(expr: A.Expr) -> bool:
     for node in A.walk(expr):
-        if isinstance(node, A.Func) and node.name in _POSITIVE_ONLY:
+        if isinstance(node, A.Func) and functions.elementwise(node.name).domain == "positive":
             return True
         if isinstance(node, (A.Power, A.ElemPow)) and isinstance(node.exponent, A.Number) \
                 and node.exponent.value.denominator != 1:

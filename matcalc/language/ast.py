@@ -4,7 +4,7 @@ Grammar names are AST names (the grammar's ``hadamard`` builds ``Hadamard``).
 Sugar is gone by the time a tree exists: ``A - B`` is ``Add(A, Product(-1, B))``,
 ``A'`` is ``Transpose(A)``, ``sigmoid`` is ``Func("sigma", ..)``, ``E / s`` is
 ``Product(E, Power(s, -1))``.  Printers, evaluation, shapes and rewriting are
-functions over these trees, kept in their own modules.
+functions over these trees, kept in their own layers.
 
 A node's ``span`` (where it came from in the source text) is excluded from
 equality and hashing, so two equal expressions are equal wherever they stand.
@@ -221,9 +221,6 @@ class Differential(Expr):
 
 
 # ---------------------------------------------------------------- helpers
-ELEMENTWISE_FUNCTIONS = ("exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "abs",
-                         "sigma", "relu", "softplus", "step", "sign")
-
 ZERO = Number(Fraction(0))
 ONE = Number(Fraction(1))
 MINUS_ONE = Number(Fraction(-1))
@@ -231,6 +228,28 @@ MINUS_ONE = Number(Fraction(-1))
 
 def number(value) -> Number:
     return Number(Fraction(value))
+
+
+def split_coefficient(expr: Expr) -> tuple[Fraction, Expr | None]:
+    """``-2 A B`` → (-2, ``A B``); a bare number → (value, None)."""
+    if isinstance(expr, Number):
+        return expr.value, None
+    if isinstance(expr, Product) and isinstance(expr.args[0], Number):
+        rest = expr.args[1:]
+        return expr.args[0].value, rest[0] if len(rest) == 1 else Product(rest)
+    return Fraction(1), expr
+
+
+def scaled(coefficient: Fraction, expr: Expr | None) -> Expr:
+    """``coefficient`` times ``expr`` as one product (the inverse of split_coefficient)."""
+    if expr is None:
+        return Number(coefficient)
+    if coefficient == 1:
+        return expr
+    if coefficient == 0:
+        return ZERO
+    rest = expr.args if isinstance(expr, Product) else (expr,)
+    return Product((Number(coefficient),) + tuple(rest))
 
 
 def joined(cls, parts) -> Expr:

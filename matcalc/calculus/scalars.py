@@ -14,9 +14,10 @@ from fractions import Fraction
 
 import sympy
 
-from . import ast as A
-from .canon import canon, product_atoms, split_coefficient
-from .shapes import TypeEnv
+from ..language import ast as A
+from ..rewriting.canon import canon, product_atoms
+from ..language.ast import split_coefficient
+from ..shapes.env import TypeEnv
 
 
 def simplify_coefficients(expr: A.Expr, env: TypeEnv, names: list) -> A.Expr:

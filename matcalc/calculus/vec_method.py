@@ -9,10 +9,11 @@ chooses the rule and the cut.
 
 from __future__ import annotations
 
-from . import ast as A
-from .canon import canon, split_coefficient
-from .errors import DerivationError
-from .rules import Context, rewrite_with
+from ..language import ast as A
+from ..rewriting.canon import canon
+from ..language.ast import split_coefficient
+from ..errors import DerivationError
+from ..rewriting.engine import Context, rewrite_with
 
 
 class Vectorizer:

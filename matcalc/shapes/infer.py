@@ -14,321 +14,14 @@ computes the shape of any typed expression.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from dataclasses import dataclass, field
-from fractions import Fraction
+from typing import Callable
 
-from . import ast as A
-from .errors import ShapeError
-
-GREEK_SCALARS = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "eps", "zeta", "eta", "theta", "iota",
-    "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau",
-    "upsilon", "phi", "chi", "psi", "omega",
-}
-
-
-def default_kind(name: str) -> str:
-    """Upper-case initial → matrix; lower-case Greek → scalar; other lower-case → vector."""
-    if name[:1].isupper():
-        return "matrix"
-    letters = re.match(r"[a-z]+", name)
-    if letters and letters.group(0) in GREEK_SCALARS:
-        return "scalar"
-    return "vector"
-
-
-# ------------------------------------------------------------------ resolved dimensions
-@dataclass(frozen=True, order=True)
-class Dim:
-    """A resolved dimension: ``coef`` times the product of named dimensions."""
-    coef: int = 1
-    names: tuple[str, ...] = ()
-
-    def __mul__(self, other: "Dim") -> "Dim":
-        return Dim(self.coef * other.coef, tuple(sorted(self.names + other.names)))
-
-    @property
-    def is_one(self) -> bool:
-        return self.coef == 1 and not self.names
-
-    def __str__(self) -> str:
-        if not self.names:
-            return str(self.coef)
-        joiner = "" if all(len(n) == 1 for n in self.names) else "·"
-        text = joiner.join(self.names)
-        return text if self.coef == 1 else f"{self.coef}{joiner}{text}"
-
-    def value(self, sizes: dict[str, int]) -> int:
-        result = self.coef
-        for name in self.names:
-            result *= sizes[name]
-        return result
-
-
-ONE = Dim()
-Shape = tuple  # (rows: Dim, cols: Dim)
-
-
-def describe(shape: Shape) -> str:
-    """'is p×n' / 'has length n' / 'is a scalar' — for error messages."""
-    rows, cols = shape
-    if rows.is_one and cols.is_one:
-        return "is a scalar"
-    if cols.is_one:
-        return f"has length {rows}"
-    if rows.is_one:
-        return f"is a row vector of length {cols}"
-    return f"is {rows}×{cols}"
-
-
-def shape_text(shape: Shape) -> str:
-    rows, cols = shape
-    if rows.is_one and cols.is_one:
-        return "scalar"
-    if cols.is_one:
-        return str(rows)
-    return f"{rows}×{cols}"
-
-
-# ------------------------------------------------------------------ typing environment
-@dataclass
-class SymbolType:
-    kind: str                        # scalar | vector | matrix
-    rows: Dim
-    cols: Dim
-    symmetric: bool = False
-    positive_definite: bool = False
-    probability: bool = False
-
-
-@dataclass
-class TypeEnv:
-    """Shapes and assumptions of the symbols of one problem."""
-    symbols: dict[str, SymbolType] = field(default_factory=dict)
-    _cache: dict = field(default_factory=dict, repr=False)
-
-    def shape(self, expr: A.Expr) -> Shape:
-        cached = self._cache.get(expr)
-        if cached is None:
-            cached = self._cache[expr] = _shape_of(expr, self)
-        return cached
-
-    def is_scalar(self, expr) -> bool:
-        rows, cols = self.shape(expr)
-        return rows.is_one and cols.is_one
-
-    def is_vector(self, expr) -> bool:
-        rows, cols = self.shape(expr)
-        return cols.is_one and not rows.is_one
-
-    def is_row(self, expr) -> bool:
-        rows, cols = self.shape(expr)
-        return rows.is_one and not cols.is_one
-
-    def is_square(self, expr) -> bool:
-        rows, cols = self.shape(expr)
-        return rows == cols
-
-    def is_matrix(self, expr) -> bool:
-        rows, cols = self.shape(expr)
-        return not rows.is_one and not cols.is_one
-
-    def symmetric(self, expr) -> bool:
-        """Known symmetric: a declared symmetric symbol, its inverse, I, diag(v)."""
-        while isinstance(expr, (A.Inverse, A.Power)):
-            expr = expr.arg if isinstance(expr, A.Inverse) else expr.base
-        if isinstance(expr, A.Identity):
-            return True
-        if isinstance(expr, A.Diag):
-            return self.is_vector(expr.arg)
-        if isinstance(expr, (A.Hadamard, A.Add, A.Kron)):   # (A ⊗ B)^T = A^T ⊗ B^T
-            return all(self.symmetric(a) for a in expr.args)
-        return isinstance(expr, A.Symbol) and expr.name in self.symbols and (
-            self.symbols[expr.name].symmetric or self.symbols[expr.name].positive_definite)
-
-    def probability(self, expr) -> bool:
-        return isinstance(expr, A.Symbol) and expr.name in self.symbols and self.symbols[expr.name].probability
-
-    def add_symbol(self, name: str, shape: Shape, kind: str | None = None, **flags) -> None:
-        rows, cols = shape
-        if kind is None:
-            kind = "scalar" if rows.is_one and cols.is_one else "vector" if cols.is_one else "matrix"
-        self.symbols[name] = SymbolType(kind, rows, cols, **flags)
-
-    def dim_names(self) -> list[str]:
-        names = []
-        for symbol in self.symbols.values():
-            for dim in (symbol.rows, symbol.cols):
-                for name in dim.names:
-                    if name not in names:
-                        names.append(name)
-        return names
-
-
-def _shape_of(expr, env: TypeEnv) -> Shape:
-    """The shape of a typed expression (assumed well formed)."""
-    t = type(expr)
-    if t is A.Symbol:
-        info = env.symbols[expr.name]
-        return info.rows, info.cols
-    if t in (A.Number, A.DimValue):
-        return ONE, ONE
-    if t in (A.Ones, A.Zero):
-        return expr.rows, expr.cols
-    if t is A.Identity:
-        return expr.size, expr.size
-    if t is A.Commutation:
-        size = expr.rows * expr.cols
-        return size, size
-    if t is A.Unvec:
-        return expr.rows, expr.cols
-    if t in (A.Add, A.Hadamard):
-        for arg in expr.args:
-            if not (type(arg) is A.Number and arg.value == 0):
-                return env.shape(arg)
-        return ONE, ONE
-    if t is A.Product:
-        rows = cols = ONE
-        for arg in expr.args:
-            r, c = env.shape(arg)
-            if r.is_one and c.is_one:
-                continue
-            if rows.is_one and cols.is_one:
-                rows, cols = r, c        # after a 1×1 partial product the chain restarts
-            else:
-                cols = c
-        return rows, cols
-    if t is A.Kron:
-        rows, cols = ONE, ONE
-        for arg in expr.args:
-            r, c = env.shape(arg)
-            rows, cols = rows * r, cols * c
-        return rows, cols
-    if t is A.Transpose:
-        rows, cols = env.shape(expr.arg)
-        return cols, rows
-    if t in (A.Inverse, A.Func, A.Softmax, A.LogSoftmax, A.Differential):
-        return env.shape(expr.arg)
-    if t in (A.Power, A.ElemPow):
-        return env.shape(expr.base)
-    if t in (A.Trace, A.Det, A.LogDet, A.Sum, A.Mean, A.Norm):
-        return ONE, ONE
-    if t is A.Diag:
-        rows, cols = env.shape(expr.arg)
-        return (rows, rows) if cols.is_one else (rows, ONE)
-    if t is A.Vec:
-        rows, cols = env.shape(expr.arg)
-        return rows * cols, ONE
-    if t is A.PatternVar:
-        info = env.symbols.get(expr.name)
-        if info is None:
-            raise KeyError(expr.name)
-        return info.rows, info.cols
-    raise TypeError(f"no shape for {t.__name__}")
-
-
-# ------------------------------------------------------------------ inference
-class _Var:
-    """A dimension being inferred (union-find)."""
-    __slots__ = ("parent", "bound", "poly", "hint", "id")
-    _ids = 0
-
-    def __init__(self, poly=False, hint=None):
-        self.parent = self
-        self.bound = None          # an int or a _Prod once known
-        self.poly = poly           # may still turn out to be 1 (the literal "1")
-        self.hint = hint           # a user's name for it ("p" from "W1: p x n")
-        _Var._ids += 1
-        self.id = _Var._ids
-
-    def root(self) -> "_Var":
-        node = self
-        while node.parent is not node:
-            node.parent = node.parent.parent
-            node = node.parent
-        return node
-
-
-@dataclass(frozen=True)
-class _Prod:
-    terms: tuple
-
-
-def _normal(term) -> tuple[int, tuple]:
-    """A dimension term as (coefficient, sorted free variable roots)."""
-    if isinstance(term, int):
-        return term, ()
-    if isinstance(term, _Prod):
-        coef, roots = 1, ()
-        for t in term.terms:
-            c, r = _normal(t)
-            coef, roots = coef * c, roots + r
-        return coef, tuple(sorted(roots, key=lambda v: v.id))
-    root = term.root()
-    if root.bound is not None:
-        return _normal(root.bound)
-    return 1, (root,)
-
-
-class _Unifier:
-    def __init__(self):
-        self.trail = []   # (var, field, old value) to undo a failed attempt
-
-    def _set(self, var, name, value):
-        self.trail.append((var, name, getattr(var, name)))
-        setattr(var, name, value)
-
-    def undo(self, mark: int) -> None:
-        while len(self.trail) > mark:
-            var, name, old = self.trail.pop()
-            setattr(var, name, old)
-
-    def unify(self, a, b) -> bool:
-        ca, ra = _normal(a)
-        cb, rb = _normal(b)
-        if (ca, ra) == (cb, rb):
-            return True
-        common = Counter(ra) & Counter(rb)
-        if common:
-            # Sizes are positive: m·n = s·n says m = s.
-            rest_a = list((Counter(ra) - common).elements())
-            rest_b = list((Counter(rb) - common).elements())
-            return self.unify(_Prod((ca, *rest_a)), _Prod((cb, *rest_b)))
-        if len(rb) == 1 and cb == 1:
-            return self._bind(rb[0], (ca, ra))
-        if len(ra) == 1 and ca == 1:
-            return self._bind(ra[0], (cb, rb))
-        if ca == cb and len(ra) == len(rb) and ra:
-            mark = len(self.trail)
-            for x, y in zip(ra, rb):
-                if not self.unify(x, y):
-                    self.undo(mark)
-                    return False
-            return True
-        return False
-
-    def _bind(self, var: _Var, target) -> bool:
-        coef, roots = target
-        if var in roots:
-            return False
-        if len(roots) == 1 and coef == 1:
-            other = roots[0]
-            if var.hint and other.hint and var.hint != other.hint:
-                return False     # two differently named dimensions ("p" and "n")
-            self._set(var, "parent", other)
-            if not var.poly and other.poly:
-                self._set(other, "poly", False)
-            if var.hint and not other.hint:
-                self._set(other, "hint", var.hint)
-            return True
-        if not roots and coef == 1 and not var.poly:
-            return False         # a vector or matrix dimension is never 1
-        value = coef if not roots else _Prod((coef,) + roots)
-        self._set(var, "bound", value)
-        return True
-
+from ..errors import ShapeError
+from ..language import ast as A
+from ..language.names import default_kind
+from .dims import Dim, Shape, describe
+from .env import TypeEnv
+from .unify import Prod, Unifier, Var, letter, normal, resolve_dim, resolve_tree
 
 _SCALAR = (1, 1)
 
@@ -337,21 +30,21 @@ class _Infer:
     """One pass over a parsed tree: returns the tree with ``1``, ``I`` and
     ``ones`` given their dimensions, and the symbols' shapes."""
 
-    def __init__(self, source: str, declarations: dict):
+    def __init__(self, source: str, declarations: dict, show: Callable[[A.Expr], str] | None):
         self.source = source
         self.declarations = declarations
-        self.unifier = _Unifier()
+        self.show = show                          # prints a node that has no place in the source
+        self.unifier = Unifier()
         self.symbols: dict[str, tuple] = {}       # name → (rows, cols) terms
-        self.named_dims: dict[str, _Var] = {}
+        self.named_dims: dict[str, Var] = {}
         self.order: list[str] = []                # symbols in order of appearance
-        self.defined: set[str] = set()
+        self.provisional: dict[int, str] = {}     # names for unnamed dimensions in messages
 
     # ---- helpers
     def text(self, node) -> str:
         if node.span and self.source:
             return self.source[node.span[0]:node.span[1]].strip()
-        from .printers.text import to_text
-        return to_text(node)
+        return self.show(node) if self.show else type(node).__name__.lower()
 
     def error(self, message, node) -> ShapeError:
         return ShapeError(message, source=self.source, span=node.span)
@@ -360,22 +53,20 @@ class _Infer:
         return tuple(self._display_dim(t) for t in shape)
 
     def _display_dim(self, term) -> Dim:
-        coef, roots = _normal(term)
+        coef, roots = normal(term)
         names = []
         for root in roots:
             names.append(root.hint or self._provisional_name(root))
         return Dim(coef, tuple(sorted(names)))
 
-    def _provisional_name(self, root: _Var) -> str:
-        names = getattr(self, "_provisional", None)
-        if names is None:
-            names = self._provisional = {}
+    def _provisional_name(self, root: Var) -> str:
+        names = self.provisional
         if root.id not in names:
-            names[root.id] = _letter(len(names), set(self.symbols) | {v.hint for v in self.named_dims.values()})
+            names[root.id] = letter(len(names), set(self.symbols) | {v.hint for v in self.named_dims.values()})
         return names[root.id]
 
     def is_scalar(self, shape) -> bool:
-        return _normal(shape[0]) == (1, ()) and _normal(shape[1]) == (1, ())
+        return normal(shape[0]) == (1, ()) and normal(shape[1]) == (1, ())
 
     def try_unify_all(self, *pairs) -> bool:
         mark = len(self.unifier.trail)
@@ -387,11 +78,11 @@ class _Infer:
 
     def dim(self, value) -> object:
         if value is None:
-            return _Var()
+            return self.unifier.new_var()
         if isinstance(value, int):
             return value
         if value not in self.named_dims:
-            self.named_dims[value] = _Var(hint=value)
+            self.named_dims[value] = self.unifier.new_var(hint=value)
         return self.named_dims[value]
 
     # ---- the walk
@@ -410,7 +101,7 @@ class _Infer:
                 shape = (self.dim(declaration.rows if declaration else None), 1)
             else:
                 rows = self.dim(declaration.rows if declaration else None)
-                square = declaration and (declaration.symmetric or declaration.cols is None
+                square = declaration and (declaration.square or declaration.cols is None
                                           and declaration.rows is not None)
                 cols = rows if square else self.dim(declaration.cols if declaration else None)
                 shape = (rows, cols)
@@ -424,18 +115,18 @@ class _Infer:
         if node.value == 1:
             # The literal 1: the number, or the all-ones (column) vector where
             # shapes need one; never a matrix, never a row (that is 1^T).
-            rows = _Var(poly=True)
+            rows = self.unifier.new_var(poly=True)
             return A.Ones(rows, 1, span=node.span), (rows, 1)
         return node, _SCALAR
 
     def infer_Ones(self, node):
         if node.rows is not None:
             return node, (node.rows, node.cols)
-        rows = _Var()
+        rows = self.unifier.new_var()
         return A.Ones(rows, 1, span=node.span), (rows, 1)
 
     def infer_Identity(self, node):
-        size = _Var()
+        size = self.unifier.new_var()
         return A.Identity(size, span=node.span), (size, size)
 
     def infer_Zero(self, node):
@@ -518,8 +209,8 @@ class _Infer:
 
     def infer_Kron(self, node):
         args, shapes = self._all(node.args)
-        rows = _Prod(tuple(s[0] for s in shapes))
-        cols = _Prod(tuple(s[1] for s in shapes))
+        rows = Prod(tuple(s[0] for s in shapes))
+        cols = Prod(tuple(s[1] for s in shapes))
         return A.Kron(args, span=node.span), (rows, cols)
 
     def infer_Transpose(self, node):
@@ -620,7 +311,7 @@ class _Infer:
 
     def infer_Norm(self, node):
         arg, shape = self.infer(node.arg)
-        is_matrix = _normal(shape[0]) != (1, ()) and _normal(shape[1]) != (1, ())
+        is_matrix = normal(shape[0]) != (1, ()) and normal(shape[1]) != (1, ())
         if node.subscript == "2" and is_matrix:
             raise self.error(f"{self.text(node)}: the 2-norm of a matrix is its spectral norm, which "
                              f"matcalc does not differentiate; {self.text(node.arg)} "
@@ -629,14 +320,14 @@ class _Infer:
 
     def infer_Diag(self, node):
         arg, (rows, cols) = self.infer(node.arg)
-        if _normal(cols) == (1, ()):
+        if normal(cols) == (1, ()):
             return A.Diag(arg, span=node.span), (rows, rows)
         self._square(node, node.arg, (rows, cols), "diag of a matrix")
         return A.Diag(arg, span=node.span), (rows, 1)
 
     def infer_Vec(self, node):
         arg, (rows, cols) = self.infer(node.arg)
-        return A.Vec(arg, span=node.span), (_Prod((rows, cols)), 1)
+        return A.Vec(arg, span=node.span), (Prod((rows, cols)), 1)
 
     def infer_Differential(self, node):
         arg, shape = self.infer(node.arg)
@@ -647,9 +338,9 @@ class _Infer:
         return tuple(p[0] for p in pairs), [p[1] for p in pairs]
 
     # ---- resolution
-    def resolve(self, trees, assumptions) -> tuple[list, TypeEnv]:
+    def resolve(self, trees) -> tuple[list, TypeEnv]:
         names = self._assign_names()
-        dim = lambda term: _resolve_dim(term, names)
+        dim = lambda term: resolve_dim(term, names)
         env = TypeEnv()
         for symbol in self.symbols:
             rows, cols = self.symbols[symbol]
@@ -660,7 +351,7 @@ class _Infer:
                              positive_definite=declaration.positive_definite,
                              probability=declaration.probability)
             env.add_symbol(symbol, (dim(rows), dim(cols)), **flags)
-        resolved = [_resolve_tree(tree, dim) for tree in trees]
+        resolved = [resolve_tree(tree, dim) for tree in trees]
         return resolved, env
 
     def _assign_names(self) -> dict[int, str]:
@@ -669,49 +360,13 @@ class _Infer:
         taken = set(self.symbols) | {v.hint for v in self.named_dims.values()}
         names: dict[int, str] = {}
         ordered = list(reversed(self.order))
-        ordered.sort(key=lambda s: 0 if _normal(self.symbols[s][1]) == (1, ()) else 1)
+        ordered.sort(key=lambda s: 0 if normal(self.symbols[s][1]) == (1, ()) else 1)
         for symbol in ordered:
             for term in self.symbols[symbol]:
-                for root in _normal(term)[1]:
+                for root in normal(term)[1]:
                     if not root.hint and root.id not in names:
-                        names[root.id] = _letter(len(names), taken)
+                        names[root.id] = letter(len(names), taken)
         return names
-
-
-_LETTERS = "n m p q k r s t u v w l j i a b c d e f g h o x y z".split()
-
-
-def _letter(index: int, taken: set) -> str:
-    available = [c for c in _LETTERS if c not in taken]
-    if index < len(available):
-        return available[index]
-    return f"d{index}"
-
-
-def _resolve_dim(term, names) -> Dim:
-    coef, roots = _normal(term)
-    labels = []
-    for root in roots:
-        if root.poly:
-            continue          # a "1" whose size nothing fixed is the number 1
-        labels.append(root.hint or names.get(root.id) or f"d{root.id}")
-    return Dim(coef, tuple(sorted(labels)))
-
-
-def _resolve_tree(tree, dim):
-    def visit(node):
-        if isinstance(node, A.Ones):
-            rows, cols = dim(node.rows), dim(node.cols)
-            if rows.is_one and cols.is_one:
-                return A.Number(Fraction(1), span=node.span)
-            return A.Ones(rows, cols, span=node.span)
-        if isinstance(node, A.Identity):
-            return A.Identity(dim(node.size), span=node.span)
-        kids = A.children(node)
-        if not kids:
-            return node
-        return A.with_children(node, [visit(k) for k in kids])
-    return visit(tree)
 
 
 def _join(nodes):
@@ -721,11 +376,12 @@ def _join(nodes):
     return (min(s[0] for s in spans), max(s[1] for s in spans))
 
 
-def infer(trees, source: str = "", declarations=None, predefined: dict | None = None):
+def infer(trees, source: str = "", declarations=None, predefined: dict | None = None,
+          show: Callable[[A.Expr], str] | None = None):
     """Type a list of trees together (a program's statements, or a rule's two
     sides).  ``predefined`` maps a bound name to the tree it stands for, so its
     shape is that tree's.  Returns (typed trees, TypeEnv)."""
-    inference = _Infer(source, declarations or {})
+    inference = _Infer(source, declarations or {}, show)
     typed = []
     for name, tree in (predefined or {}).items():
         t, shape = inference.infer(tree)
@@ -734,5 +390,6 @@ def infer(trees, source: str = "", declarations=None, predefined: dict | None = 
         inference.order.append(name)
     for tree in trees:
         typed.append(inference.infer(tree)[0])
-    resolved, env = inference.resolve(typed, declarations)
+    resolved, env = inference.resolve(typed)
     return resolved[len(predefined or {}):], resolved[:len(predefined or {})], env
+

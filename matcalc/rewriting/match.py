@@ -12,7 +12,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Callable, Iterator
 
-from . import ast as A
+from ..language import ast as A
 
 NARY = (A.Add, A.Product, A.Hadamard, A.Kron)
 

@@ -13,7 +13,8 @@ from functools import singledispatch
 
 import numpy as np
 
-from . import ast as A
+from ..language import ast as A
+from ..language import functions
 
 
 @dataclass
@@ -42,18 +43,6 @@ def _times(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 def _scalar(value: np.ndarray) -> float:
     return value.reshape(-1)[0]
-
-
-def _sigma(x):
-    return np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))), np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))))
-
-
-FUNCTIONS = {
-    "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tan": np.tan,
-    "tanh": np.tanh, "sqrt": np.sqrt, "abs": np.abs, "sigma": _sigma,
-    "relu": lambda x: np.maximum(x, 0), "softplus": lambda x: np.logaddexp(0, x),
-    "step": lambda x: (x > 0).astype(float), "sign": np.sign,
-}
 
 
 @singledispatch
@@ -157,7 +146,7 @@ def _(expr: A.ElemPow, point):
 
 @_eval.register
 def _(expr: A.Func, point):
-    return FUNCTIONS[expr.name](_eval(expr.arg, point))
+    return functions.elementwise(expr.name).numpy(np, _eval(expr.arg, point))
 
 
 def _softmax(z):

@@ -1,109 +1,21 @@
-"""The rule catalog: identities written in the expression language (``rules/``).
-
-The engine cites rules by name and rewrites with them: it matches a rule's
-left side against an expression, checks the where-clause, and builds the
-right side from the bindings.  The same catalog feeds the numeric test of
-every rule.
+"""The rewrite engine: match a rule's left side, check its where-clause,
+build its right side (SPEC §3).  It knows no mathematics: which rules run
+where is decided by the strategies of the calculus layer.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Callable, Iterator
 
-from . import ast as A
-from . import elementwise
-from .canon import canon, is_zero, like_key, zero_like
-from .errors import MatcalcError
+from ..errors import InternalError
+from ..language import ast as A
+from ..shapes.dims import Dim
+from ..shapes.env import TypeEnv
+from .canon import canon, is_zero, zero_like
+from .catalog import Catalog, Rule, default_catalog
+from .comparison import comparison_form
 from .match import matches
-from .parse import parse_declarations, parse_pattern
-from .resources import data_dir
-from .shapes import Dim, TypeEnv, infer
-
-_LINE = re.compile(r"^(?P<name>[a-z][a-z0-9-]*):\s*(?P<body>.*?)\s*(?:#\s*(?P<why>.*))?$")
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    lhs: A.Expr
-    rhs: A.Expr
-    explanation: str
-    conditions: dict          # "?X" → set of words: scalar, square, symmetric, probability, constant, vector
-    env: TypeEnv              # shapes of the rule's own variables
-    source: str
-
-    def __str__(self) -> str:
-        return self.source
-
-
-def _parse_rule(line: str, origin: str) -> Rule:
-    found = _LINE.match(line)
-    if not found:
-        raise MatcalcError(f"{origin}: expected 'name: lhs = rhs  # explanation'")
-    body = found.group("body")
-    body, _, where = body.partition(" where ")
-    lhs_text, _, rhs_text = body.partition(" = ")
-    conditions: dict[str, set] = {}
-    declarations = {}
-    for clause in filter(None, (c.strip() for c in where.split(";"))):
-        names, _, spec = clause.partition(":")
-        words = spec.split()
-        for name in (n.strip() for n in names.split(",")):
-            conditions.setdefault(name, set()).update(
-                {"constant"} & set(words), _kind_words(words))
-        rest = " ".join(w for w in words if w != "constant")
-        if rest:
-            plain = ", ".join(n.strip().lstrip("?") for n in names.split(","))
-            for plain_name, declaration in parse_declarations(f"{plain}: {rest}").items():
-                declarations["?" + plain_name] = declaration
-    lhs, rhs = parse_pattern(lhs_text), parse_pattern(rhs_text)
-    (lhs, rhs), _, env = infer([lhs, rhs], body, declarations)
-    lhs = _matchable(lhs, env)
-    return Rule(found.group("name"), lhs, rhs, (found.group("why") or "").strip(),
-                conditions, env, line.split("#")[0].strip())
-
-
-def _matchable(lhs: A.Expr, env: TypeEnv) -> A.Expr:
-    """The left side in canonical form, the form the engine's expressions
-    have: exp(z) / (1^T exp(z)) has its scalar in front, 1^T is the row of
-    ones.  (A side that canon reduces to a bare variable, ?a^T for a scalar,
-    is an identity canon already applies; it stays as written.)"""
-    canonical = canon(lhs, env)
-    return lhs if isinstance(canonical, A.PatternVar) else canonical
-
-
-def _kind_words(words) -> set:
-    text = " ".join(words)
-    kinds = set()
-    for word in ("scalar", "square", "symmetric", "vector"):
-        if word in words:
-            kinds.add(word)
-    if "probability" in text:
-        kinds.add("probability")
-    if "positive definite" in text:
-        kinds.add("square")
-    return kinds
-
-
-@lru_cache(maxsize=None)
-def catalog() -> dict[str, Rule]:
-    rules: dict[str, Rule] = {}
-    for path in sorted(data_dir("rules").glob("*.rules")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            rule = _parse_rule(line, f"{path.name}:{number}")
-            if rule.name in rules:
-                raise MatcalcError(f"{path.name}:{number}: rule {rule.name} defined twice")
-            rules[rule.name] = rule
-    return rules
-
-
-def rule(name: str) -> Rule:
-    return catalog()[name]
 
 
 # ---------------------------------------------------------------- applying rules
@@ -112,9 +24,16 @@ class Context:
     """What a rule needs to know about the problem it is applied in."""
     env: TypeEnv
     is_constant: Callable[[A.Expr], bool] = lambda expr: False
+    catalog: Catalog = field(default_factory=default_catalog, repr=False)
+    # f' for a rule's ?f'(..): (function name, argument, shape) → tree.  The
+    # calculus layer supplies it (elementwise derivatives come from SymPy).
+    derivative: Callable | None = field(default=None, repr=False)
     # Rewrites already done in this context: trees are immutable, so a
     # result, once found, holds for every later request.
     memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def rule(self, name: str) -> Rule:
+        return self.catalog[name]
 
     def accepts(self, rule: Rule, name: str, expr: A.Expr) -> bool:
         env = self.env
@@ -153,7 +72,7 @@ def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A
             arg = build(node.arg)
             function = bindings[node.name.rstrip("'")]
             if node.name.endswith("'"):
-                return elementwise.derivative(function, arg, context.env.shape(arg))
+                return context.derivative(function, arg, context.env.shape(arg))
             return A.Func(function, arg)
         if isinstance(node, A.Func) and node.name == "numel":
             rows, cols = context.env.shape(build(node.arg))
@@ -210,7 +129,7 @@ def _mapped(dim: Dim, mapping: dict) -> Dim:
 def rewrite(rule_name: str, expr: A.Expr, context: Context) -> A.Expr | None:
     """The right side of the rule for the first match of its left side at the
     root of ``expr``, in canonical form; None if none."""
-    chosen = rule(rule_name)
+    chosen = context.rule(rule_name)
     if not _may_match(chosen.lhs, expr):
         return None
     key = (rule_name, expr)
@@ -238,57 +157,14 @@ def rewrite_with(rule_name: str, bindings: dict, subject: A.Expr, context: Conte
     """The rule's right side for bindings the engine chose itself (``cyclic``
     with the cut that puts dX last).  The left side must equal ``subject``,
     which keeps every such step honest."""
-    chosen = rule(rule_name)
+    chosen = context.rule(rule_name)
     env = context.env
     lhs = canon(instantiate(chosen, chosen.lhs, bindings, context), env)
     if comparison_form(lhs, env) != comparison_form(subject, env):
-        raise AssertionError(f"rule {rule_name} does not apply to this expression")
+        raise InternalError(f"rule {rule_name} does not apply to the expression it was chosen for")
     return canon(instantiate(chosen, chosen.rhs, bindings, context), env)
 
 
-def comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
-    """A form in which equal expressions that differ only in where transposes
-    stand or in the order of Hadamard factors (which commute) coincide."""
-    cache = env.__dict__.setdefault("_comparison_cache", {})
-    known = cache.get(expr)
-    if known is None:
-        known = cache[expr] = _comparison_form(expr, env)
-    return known
-
-
-def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
-    expr = _repeated(canon(expr, env), env)
-    kids = A.children(expr)
-    if not kids:
-        return expr
-    if isinstance(expr, A.Transpose) and isinstance(expr.arg, (A.Product, A.Add, A.Hadamard, A.Kron)):
-        inner = expr.arg
-        parts = [A.Transpose(a) for a in inner.args]
-        if isinstance(inner, A.Product):
-            parts.reverse()
-        return comparison_form(type(inner)(tuple(parts)), env)
-    if isinstance(expr, A.Product):
-        # Compare the factors first: a transpose pushed inside may become a
-        # product whose scalar runs must join this product's.
-        compared = _repeated(canon(A.Product(tuple(comparison_form(k, env) for k in kids)), env), env)
-        if not isinstance(compared, A.Product):
-            return compared
-        return like_key(compared, env)
-    kids = [comparison_form(k, env) for k in kids]
-    if isinstance(expr, (A.Hadamard, A.Add)):
-        # Their operands commute: flattened and sorted, any order compares equal.
-        kids = sorted((part for kid in kids
-                       for part in (kid.args if type(kid) is type(expr) else (kid,))), key=repr)
-    return A.with_children(expr, kids)      # the kids are compared already; canon would reorder them
-
-
-def _repeated(expr: A.Expr, env: TypeEnv) -> A.Expr:
-    """(x^T x)^2 compares as (x^T x)(x^T x), which is how x^T x x^T x reads;
-    a matrix power (M Y)^2 as M Y M Y."""
-    if isinstance(expr, A.Power) and isinstance(expr.base, A.Product) \
-            and expr.exponent in tuple(A.number(k) for k in range(2, 9)):
-        return A.Product((expr.base,) * int(expr.exponent.value))
-    return expr
 
 
 def rewrite_everywhere(rule_names, expr: A.Expr, context: Context, limit: int = 50):
@@ -330,12 +206,12 @@ def _rewrite_once_uncached(rule_names, expr, context, used):
         if result is not None and result != expr:
             used.append(name)
             return result
-        if isinstance(expr, A.Product) and isinstance(rule(name).lhs, A.Product):
+        if isinstance(expr, A.Product) and isinstance(context.rule(name).lhs, A.Product):
             window = _rewrite_window(name, expr, context)
             if window is not None:
                 used.append(name)
                 return window
-        if isinstance(expr, A.Add) and isinstance(rule(name).lhs, A.Add):
+        if isinstance(expr, A.Add) and isinstance(context.rule(name).lhs, A.Add):
             paired = _rewrite_pair(name, expr, context)
             if paired is not None:
                 used.append(name)
@@ -350,7 +226,7 @@ def _rewrite_pair(name, expr: A.Add, context):
     """Rewrite two terms of a longer sum (terms commute): A x + b + A^T x
     factors as (A + A^T) x + b.  Long sums are left alone (pairs grow as n²)."""
     terms = expr.args
-    if len(rule(name).lhs.args) != 2 or not 2 < len(terms) <= MAX_PAIRED_TERMS:
+    if len(context.rule(name).lhs.args) != 2 or not 2 < len(terms) <= MAX_PAIRED_TERMS:
         return None
     for i in range(len(terms)):
         for j in range(i + 1, len(terms)):
@@ -364,7 +240,7 @@ def _rewrite_pair(name, expr: A.Add, context):
 def _rewrite_window(name, expr: A.Product, context):
     """Rewrite a run of adjacent factors ``args[i:j]`` of a product."""
     factors = expr.args
-    operands = rule(name).lhs.args
+    operands = context.rule(name).lhs.args
     # A pattern operand that is not a variable matches one factor of its own
     # type: windows without one (most of a long product) cannot match.
     fixed = [type(o) for o in operands if not isinstance(o, A.PatternVar)]
@@ -387,3 +263,4 @@ def _rewrite_window(name, expr: A.Product, context):
             if result is not None:
                 return A.Product(factors[:start] + (result,) + factors[start + size:])
     return None
+

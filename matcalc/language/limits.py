@@ -1,0 +1,79 @@
+"""Limits that keep every later (recursive) pass safe; see README "Limits".
+
+The parser checks them as it builds (depth and size of the tree, and of a
+program with its names written out; the length of number literals).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from lark import Token
+
+from ..errors import LimitError
+from . import ast as A
+from .syntax_errors import shortened, token_span
+
+MAX_INPUT_CHARS = 100_000
+MAX_DEPTH = 200              # nesting levels; a flat chain a + b + ... is one level
+MAX_NODES = 5_000            # nodes of the tree, after a program's names are written out
+MAX_NUMBER_DIGITS = 100      # a literal's digits: 10^(10^9) would take minutes to build
+MAX_NUMBER_EXPONENT = 100    # |e| in 1e100
+MAX_SIZE = 1_000_000         # a declared dimension, "A: 3 x 4"
+
+
+def too_deep(span, written_out: bool = False) -> LimitError:
+    what = "the program, with its names written out," if written_out else "the expression"
+    return LimitError(f"{what} nests more than {MAX_DEPTH} levels deep", span=span)
+
+
+def too_big(span, written_out: bool = False) -> LimitError:
+    what = "the program, with its names written out," if written_out else "the expression"
+    return LimitError(f"{what} has more than {MAX_NODES:,} parts (symbols, numbers and "
+                      "operations)", span=span)
+
+
+def number_value(token: Token) -> Fraction:
+    """The exact value of a NUMBER token, refused before it is built if it is
+    absurdly long or large (Fraction("1e999999999") would not finish)."""
+    text = str(token)
+    mantissa, _, exponent = text.lower().partition("e")
+    digits = len(mantissa.replace(".", ""))
+    exponent_digits = exponent.lstrip("+-")
+    if digits > MAX_NUMBER_DIGITS or len(exponent_digits) > len(str(MAX_NUMBER_EXPONENT)) \
+            or (exponent_digits and int(exponent_digits) > MAX_NUMBER_EXPONENT):
+        raise LimitError(f"the number '{shortened(text)}' is too long or too large (at most "
+                         f"{MAX_NUMBER_DIGITS} digits and an exponent up to e{MAX_NUMBER_EXPONENT})",
+                         span=token_span(token))
+    return Fraction(text)
+
+
+def check_written_out(statements) -> None:
+    """The function is the last statement with the earlier names written out
+    (substituted), and ``a2 = a1 a1; a3 = a2 a2; ...`` doubles at every line.
+    Measure that tree without building it, and refuse it if it is too big or
+    too deep for the later passes."""
+    measured: dict[str, tuple[int, int]] = {}    # name → (nodes, depth) written out
+    for statement in statements:
+        name, expr = statement if isinstance(statement, tuple) else (None, statement)
+        nodes, depth = _written_out_size(expr, measured)
+        if name is not None:
+            measured[name] = (nodes, depth)
+    is_program = len(statements) > 1
+    if depth > MAX_DEPTH:
+        raise too_deep(expr.span, written_out=is_program)
+    if nodes > MAX_NODES:
+        raise too_big(expr.span, written_out=is_program)
+
+
+def _written_out_size(expr: A.Expr, measured: dict) -> tuple[int, int]:
+    """(nodes, depth) of ``expr`` with the names in ``measured`` written out.
+    Recursive: a statement is at most MAX_DEPTH deep, checked as it was built."""
+    if isinstance(expr, A.Symbol) and expr.name in measured:
+        return measured[expr.name]
+    nodes, depth = 1, 0
+    for kid in A.children(expr):
+        kid_nodes, kid_depth = _written_out_size(kid, measured)
+        nodes, depth = nodes + kid_nodes, max(depth, kid_depth)
+    # Capped, so that a doubling program keeps small numbers.
+    return min(nodes, MAX_NODES + 1), min(depth + 1, MAX_DEPTH + 1)

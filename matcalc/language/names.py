@@ -1,0 +1,84 @@
+"""Names as the user writes them: Greek letters and default kinds (SPEC §1).
+
+One table of Greek letters serves the parser (``Φ2`` is stored as ``Phi2``),
+the kinds (a lower-case Greek name is a scalar) and the printers (``Phi2``
+prints as ``Φ2`` and ``\\Phi_{2}``).
+"""
+
+from __future__ import annotations
+
+import re
+
+# English name → (Unicode letter, LaTeX command or None where LaTeX has none).
+GREEK_LETTERS = {
+    "alpha": ("α", r"\alpha"), "beta": ("β", r"\beta"), "gamma": ("γ", r"\gamma"),
+    "delta": ("δ", r"\delta"), "epsilon": ("ε", r"\epsilon"), "zeta": ("ζ", r"\zeta"),
+    "eta": ("η", r"\eta"), "theta": ("θ", r"\theta"), "iota": ("ι", r"\iota"),
+    "kappa": ("κ", r"\kappa"), "lambda": ("λ", r"\lambda"), "mu": ("μ", r"\mu"),
+    "nu": ("ν", r"\nu"), "xi": ("ξ", r"\xi"), "omicron": ("ο", None), "pi": ("π", r"\pi"),
+    "rho": ("ρ", r"\rho"), "sigma": ("σ", r"\sigma"), "tau": ("τ", r"\tau"),
+    "upsilon": ("υ", r"\upsilon"), "phi": ("φ", r"\phi"), "chi": ("χ", r"\chi"),
+    "psi": ("ψ", r"\psi"), "omega": ("ω", r"\omega"),
+    "Alpha": ("Α", None), "Beta": ("Β", None), "Gamma": ("Γ", r"\Gamma"),
+    "Delta": ("Δ", r"\Delta"), "Epsilon": ("Ε", None), "Zeta": ("Ζ", None), "Eta": ("Η", None),
+    "Theta": ("Θ", r"\Theta"), "Iota": ("Ι", None), "Kappa": ("Κ", None),
+    "Lambda": ("Λ", r"\Lambda"), "Mu": ("Μ", None), "Nu": ("Ν", None), "Xi": ("Ξ", r"\Xi"),
+    "Omicron": ("Ο", None), "Pi": ("Π", r"\Pi"), "Rho": ("Ρ", None), "Sigma": ("Σ", r"\Sigma"),
+    "Tau": ("Τ", None), "Upsilon": ("Υ", r"\Upsilon"), "Phi": ("Φ", r"\Phi"), "Chi": ("Χ", None),
+    "Psi": ("Ψ", r"\Psi"), "Omega": ("Ω", r"\Omega"),
+}
+# Spellings that are one of the letters above.
+GREEK_ALIASES = {"eps": "epsilon"}
+_UNICODE_VARIANTS = {"ϵ": "epsilon", "ς": "sigma", "ϕ": "phi"}
+
+# Letters printed as text and read as scalars; the capitals that look Latin
+# (Α, Β, ...) are stored by name but printed as written in ASCII.
+_PRINTED_AS_LETTER = {name for name, (_, latex) in GREEK_LETTERS.items() if latex is not None}
+_FROM_UNICODE = {letter: name for name, (letter, _) in GREEK_LETTERS.items()} | _UNICODE_VARIANTS
+
+
+def ascii_name(name: str) -> str:
+    """``Φ2`` → ``Phi2``: Greek letters are stored by their English names."""
+    return "".join(_FROM_UNICODE.get(ch, ch) for ch in name)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """``Phi2`` → (``Phi``, ``2``), ``h_1`` → (``h``, ``_1``): a Greek stem and its index."""
+    for stem in _STEMS:
+        if name.startswith(stem) and (len(name) == len(stem) or not name[len(stem)].isalpha()):
+            return stem, name[len(stem):]
+    return name, ""
+
+
+_STEMS = sorted((set(_PRINTED_AS_LETTER) | set(GREEK_ALIASES)), key=len, reverse=True)
+
+
+def greek_stem(stem: str) -> str | None:
+    """The English name of a Greek letter stem (``eps`` → ``epsilon``), or None."""
+    stem = GREEK_ALIASES.get(stem, stem)
+    return stem if stem in _PRINTED_AS_LETTER else None
+
+
+def unicode_letter(stem: str) -> str:
+    """``sigma`` → ``σ``; a stem that is no Greek letter as it is."""
+    greek = greek_stem(stem)
+    return GREEK_LETTERS[greek][0] if greek else stem
+
+
+def latex_letter(stem: str) -> str | None:
+    """``sigma`` → ``\\sigma``; None for a stem that is no Greek letter."""
+    greek = greek_stem(stem)
+    return GREEK_LETTERS[greek][1] if greek else None
+
+
+_LOWER_GREEK = {name for name in GREEK_LETTERS if name.islower()} | set(GREEK_ALIASES)
+
+
+def default_kind(name: str) -> str:
+    """Upper-case initial → matrix; lower-case Greek → scalar; other lower-case → vector."""
+    if name[:1].isupper():
+        return "matrix"
+    letters = re.match(r"[a-z]+", name)
+    if letters and letters.group(0) in _LOWER_GREEK:
+        return "scalar"
+    return "vector"

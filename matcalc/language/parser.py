@@ -1,0 +1,115 @@
+"""Text → expression trees, with the grammar in ``grammar/matcalc.lark``.
+
+One Lark LALR parser serves three entry points: programs (what the user
+differentiates), declarations (``--where``) and rule patterns (``rules/``).
+The transformer below is the only place that knows the concrete syntax; it
+desugars as it builds, so the rest of matcalc sees only primitive nodes.
+"""
+
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedInput, VisitError
+
+from ..errors import LimitError, MatcalcError, ParseError
+from ..resources import data_file
+from . import ast as A
+from .declarations import Declaration
+from .limits import MAX_INPUT_CHARS
+from .syntax_errors import syntax_error
+from .transformer import Build, Program, RuleText
+
+# Tokens after which a norm bar closes the innermost open norm.
+_OPERAND_END = {"NAME", "NUMBER", "PATTERN_VAR", "TEE", "TRANSPOSE", "INVERSE_SUP",
+                "SQUARE_SUP", "NORM_CLOSE", "NORM_SUB", "RPAR", "RBRACE"}
+
+
+class _NormBars:
+    """Post-lexer: a norm bar opens a norm unless it can close an open one.
+
+    ``||a|| ||b||`` is two norms; ``||A x - b||`` one.  A bar closes the
+    innermost open norm when the token before it ends an operand.
+    """
+    always_accept = ("NORM_BAR",)
+
+    def process(self, stream):
+        open_norms = 0
+        previous = None
+        for token in stream:
+            if token.type == "NORM_BAR":
+                if open_norms and previous is not None and previous.type in _OPERAND_END:
+                    token = Token.new_borrow_pos("NORM_CLOSE", token, token)
+                    open_norms -= 1
+                else:
+                    token = Token.new_borrow_pos("NORM_OPEN", token, token)
+                    open_norms += 1
+            previous = token
+            yield token
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(data_file("grammar", "matcalc.lark").read_text(encoding="utf-8"),
+                parser="lalr", start=["program", "declarations", "pattern", "rule"],
+                postlex=_NormBars(), propagate_positions=True, maybe_placeholders=False)
+
+
+
+def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
+    if not isinstance(text, str):
+        raise ParseError(f"expected a string, not {type(text).__name__}")
+    if len(text) > MAX_INPUT_CHARS:
+        raise LimitError(f"the input has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}",
+                         source=text, span=(MAX_INPUT_CHARS, len(text)))   # the part over it
+    if not text.strip():
+        raise ParseError("the input is empty", source=text)
+    try:
+        tree = _parser().parse(text, start=start)
+    except UnexpectedInput as error:
+        raise syntax_error(error, text) from None
+    builder = Build(pattern_mode, product_names)
+    try:
+        return builder.transform(tree)
+    except VisitError as error:
+        inner = error.orig_exc
+        if isinstance(inner, MatcalcError):
+            raise inner.with_source(text) from None
+        raise inner from error      # a bug in matcalc: report what really went wrong
+
+
+def parse_program(text: str, declared_names=()) -> Program:
+    """Parse what the user differentiates: an expression or a ``;``-separated program."""
+    return _run(text, "program", product_names=frozenset(declared_names))
+
+
+def parse_expression(text: str, declared_names=()) -> A.Expr:
+    program = parse_program(text, declared_names)
+    if program.bindings or program.result_name:
+        raise ParseError("expected a single expression, not a program", source=text)
+    return program.result
+
+
+def parse_pattern(text: str) -> A.Expr:
+    """One side of a rule, with ``?A`` pattern variables and ``d(..)``."""
+    return _run(text, "pattern", pattern_mode=True)
+
+
+def parse_rule(text: str) -> RuleText:
+    """A line of ``rules/*.rules``: ``name: lhs = rhs where ?X: square  # why``."""
+    return _run(text, "rule", pattern_mode=True)
+
+
+def parse_declarations(text: str) -> dict[str, Declaration]:
+    """``"alpha, c: scalar; S: symmetric; A: 3 x 4"`` → {name: Declaration}."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return {}
+    if not isinstance(text, str):
+        raise ParseError(f"the declarations (where) must be a string, not {type(text).__name__}")
+    result: dict[str, Declaration] = {}
+    for names, declaration in _run(text, "declarations"):
+        for name in names:
+            result[name] = declaration
+    return result

@@ -1,0 +1,350 @@
+"""Parse tree → AST: the one place that knows the concrete syntax.
+
+The transformer desugars as it builds (``A - B`` is ``Add(A, Product(-1, B))``,
+``sigmoid`` is ``Func("sigma", ..)``), so the rest of matcalc sees only
+primitive nodes, and it measures depth and size as the tree grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from lark import Token, v_args
+from lark.visitors import Transformer_NonRecursive
+
+from ..errors import ParseError
+from . import ast as A
+from . import functions
+from .declarations import Declaration, interpret_spec
+from .limits import MAX_DEPTH, MAX_NODES, check_written_out, number_value, too_big, too_deep
+from .names import ascii_name, default_kind
+from .syntax_errors import token_span
+
+
+# ------------------------------------------------------------------ results
+@dataclass(frozen=True)
+class Program:
+    """``name = expr`` statements; the last one is the function to differentiate."""
+    bindings: tuple[tuple[str, A.Expr], ...]
+    result: A.Expr
+    result_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``?A, ?B: constant square`` in a rule's where-clause."""
+    names: tuple[str, ...]
+    constant: bool
+    declaration: Declaration | None
+
+
+@dataclass(frozen=True)
+class RuleText:
+    """A parsed line of ``rules/*.rules``: ``name: lhs = rhs where ... # explanation``."""
+    name: str
+    lhs: A.Expr
+    rhs: A.Expr
+    conditions: tuple[Condition, ...]
+    explanation: str
+
+
+def _span(meta) -> tuple[int, int] | None:
+    if getattr(meta, "empty", True):
+        return None
+    return (meta.start_pos, meta.end_pos)
+
+
+
+# Which n-ary node each product-level operator builds (None: juxtaposition).
+_PRODUCT_KINDS = {None: A.Product, "STAR": A.Product, "SLASH": A.Product,
+                  "HADAMARD": A.Hadamard, "ELDIV": A.Hadamard, "KRON": A.Kron}
+
+
+class _ProductChain:
+    """Folds ``f1 op f2 op f3 ...`` left to right into n-ary nodes: operands
+    are collected while the operator keeps building the same kind of node
+    (``*``, ``/`` and juxtaposition all build a Product), and the run is closed
+    into one node when the kind changes (``A B ⊙ C`` is ``(A B) ⊙ C``)."""
+
+    def __init__(self, builder: "Build", start: int, first: A.Expr):
+        self.builder = builder
+        self.start = start
+        self.kind = None
+        self.operands = [first]
+
+    def append(self, operator: Token | None, operand: A.Expr) -> None:
+        operator_type = operator.type if operator else None
+        kind = _PRODUCT_KINDS[operator_type]
+        if self.kind is not None and kind is not self.kind:
+            self.operands = [self._close()]
+        self.kind = kind
+        if operator_type in ("SLASH", "ELDIV"):
+            _refuse_zero_divisor(operand, operand.span)
+        if operator_type == "SLASH":
+            self._divide(operand)
+        elif operator_type == "ELDIV":
+            reciprocal = A.ElemPow(operand, A.MINUS_ONE, span=operand.span)
+            self.operands.append(self.builder._made(reciprocal, operand))
+        else:
+            self.operands.append(operand)
+
+    def _divide(self, divisor: A.Expr) -> None:
+        if len(self.operands) == 1 and isinstance(self.operands[0], A.Number) \
+                and isinstance(divisor, A.Number):
+            # A fraction of two literals is a number: "1/2 x^T x".
+            span = (self.start, _end(divisor, self.start))
+            self.operands[0] = A.Number(self.operands[0].value / divisor.value, span=span)
+            return
+        reciprocal = A.Power(divisor, A.MINUS_ONE, from_division=True, span=divisor.span)
+        self.operands.append(self.builder._made(reciprocal, divisor))
+
+    def _close(self) -> A.Expr:
+        if len(self.operands) == 1:
+            return self.operands[0]
+        span = (self.start, _end(self.operands[-1], self.start))
+        return self.builder._made(self.kind(tuple(self.operands), span=span), *self.operands)
+
+    def finish(self) -> A.Expr:
+        return self._close()
+
+
+def _end(node: A.Expr, default: int) -> int:
+    return node.span[1] if node.span else default
+
+
+def _refuse_zero_divisor(divisor: A.Expr, span, exponent=Fraction(-1)) -> None:
+    """A literal 0 divided by, inverted or raised to a negative power is
+    refused here: later passes would carry 0^-1 along and fail obscurely."""
+    if isinstance(divisor, A.Number) and divisor.value == 0 and exponent < 0:
+        raise ParseError("division by zero", span=span)
+
+
+@v_args(meta=True)
+class Build(Transformer_NonRecursive):
+    """Parse tree → AST, desugaring on the way (see ``matcalc.ast``)."""
+
+    def __init__(self, pattern_mode: bool, product_names: frozenset):
+        super().__init__()
+        self.pattern_mode = pattern_mode
+        self.product_names = product_names   # names that multiply, not call: "W(x + b)"
+        # id(node) → (depth, node); holding the node keeps its id from being
+        # reused by a later object, which would inherit a wrong depth.
+        self.depths: dict[int, tuple[int, A.Expr]] = {}
+        self.nodes = 0
+
+    def _made(self, node: A.Expr, *kids) -> A.Expr:
+        """Every node is registered here, so depth and size are checked as the
+        tree grows, before a later pass could recurse too deep."""
+        d = 1 + max((self.depths.get(id(k), (1,))[0] for k in kids), default=0)
+        self.nodes += 1
+        if d > MAX_DEPTH:
+            raise too_deep(node.span)
+        if self.nodes > MAX_NODES:
+            raise too_big(node.span)
+        self.depths[id(node)] = (d, node)
+        return node
+
+    # ---- programs and declarations
+    def program(self, meta, items):
+        statements = list(items)
+        bindings = []
+        for statement in statements[:-1]:
+            if not isinstance(statement, tuple):
+                raise ParseError("only the last statement may be a bare expression; "
+                                 "write the others as 'name = expression'", span=statement.span)
+            bindings.append(statement)
+        check_written_out(statements)
+        last = statements[-1]
+        if isinstance(last, tuple):
+            return Program(tuple(bindings), last[1], last[0])
+        return Program(tuple(bindings), last)
+
+    def assignment(self, meta, items):
+        return (ascii_name(str(items[0])), items[1])
+
+    def declarations(self, meta, items):
+        return list(items)
+
+    def declaration(self, meta, items):
+        names = [ascii_name(str(t)) for t in items[:-1]]
+        return names, items[-1]
+
+    def spec(self, meta, items):
+        return interpret_spec(items, _span(meta))
+
+    def pattern(self, meta, items):
+        return items[0]
+
+    def rule(self, meta, items):
+        name, lhs, rhs, *rest = items
+        explanation = ""
+        if rest and isinstance(rest[-1], Token) and rest[-1].type == "EXPLANATION":
+            explanation = str(rest.pop())[1:].strip()
+        return RuleText(name, lhs, rhs, tuple(rest), explanation)
+
+    def rule_name(self, meta, items):
+        return "-".join(str(token) for token in items if token.type == "NAME")
+
+    def condition(self, meta, items):
+        tokens = [item for item in items if isinstance(item, Token)]
+        declaration = next((item for item in items if isinstance(item, Declaration)), None)
+        return Condition(tuple(str(t) for t in tokens if t.type == "PATTERN_VAR"),
+                         any(t.type == "CONSTANT" for t in tokens), declaration)
+
+    # ---- leaves
+    def symbol(self, meta, items):
+        token = items[0]
+        name = ascii_name(str(token))
+        span = token_span(token)
+        if name == "I":
+            return self._made(A.Identity(span=span))
+        if name == "ones":
+            return self._made(A.Ones(span=span))
+        return self._made(A.Symbol(name, span=span))
+
+    def number(self, meta, items):
+        return self._made(A.Number(number_value(items[0]), span=token_span(items[0])))
+
+    def negative_number(self, meta, items):
+        return self._made(A.Number(-number_value(items[1]), span=_span(meta)))
+
+    def pattern_var(self, meta, items):
+        token = items[0]
+        if not self.pattern_mode:
+            raise ParseError("unexpected '?': pattern variables are only for rules",
+                             span=token_span(token))
+        return self._made(A.PatternVar(str(token), span=token_span(token)))
+
+    # ---- sums
+    def terms(self, meta, items):
+        """``a + b - c``: one n-ary Add, however long the chain."""
+        operands = [items[0]]
+        for sign, term in zip(items[1::2], items[2::2]):
+            operands.append(term if sign.type == "PLUS" else self._negative(term))
+        return self._made(A.Add(tuple(operands), span=_span(meta)), *operands)
+
+    def negate(self, meta, items):
+        return self._negative(items[1], _span(meta))
+
+    def _negative(self, expr, span=None):
+        if isinstance(expr, A.Number) and expr.value != 1:
+            # (a literal 1 may still turn out to be the ones vector: z - 1)
+            return A.Number(-expr.value, span=span or expr.span)
+        return self._made(A.Product((A.MINUS_ONE, expr), span=span or expr.span), expr)
+
+    # ---- products
+    def factors(self, meta, items):
+        """``A B ⊙ C / s``: runs of one kind of product become one n-ary node,
+        left to right, so ``a^T A1 ... A200 b`` is one Product, not 200 levels."""
+        chain = _ProductChain(self, meta.start_pos, items[0])
+        operator = None
+        for item in items[1:]:
+            if isinstance(item, Token):
+                operator = item
+                continue
+            chain.append(operator, item)
+            operator = None
+        return chain.finish()
+
+    # ---- postfix
+    def transpose(self, meta, items):
+        return self._made(A.Transpose(items[0], span=_span(meta)), items[0])
+
+    def inverse_transpose(self, meta, items):
+        _refuse_zero_divisor(items[0], _span(meta))
+        inverse = A.Inverse(items[0], span=_span(meta))
+        return self._made(A.Transpose(inverse, span=_span(meta)), items[0])
+
+    def inverse(self, meta, items):
+        _refuse_zero_divisor(items[0], _span(meta))
+        return self._made(A.Inverse(items[0], span=_span(meta)), items[0])
+
+    def square(self, meta, items):
+        return self._made(A.Power(items[0], A.number(2), span=_span(meta)), items[0])
+
+    def power(self, meta, items):
+        base, _, exponent = items
+        _refuse_zero_divisor(base, _span(meta), exponent)
+        if exponent == -1:
+            return self._made(A.Inverse(base, span=_span(meta)), base)
+        return self._made(A.Power(base, A.Number(exponent), span=_span(meta)), base)
+
+    def exponent(self, meta, items):
+        value = items[0]
+        if len(items) == 3:
+            denominator = number_value(items[2])
+            if denominator == 0:
+                raise ParseError("division by zero in an exponent", span=_span(meta))
+            value = value / denominator
+        return value
+
+    def signed_number(self, meta, items):
+        value = number_value(items[-1])
+        return -value if len(items) == 2 else value
+
+    def elementwise_power(self, meta, items):
+        base, _, exponent = items
+        if isinstance(exponent, A.Number):
+            _refuse_zero_divisor(base, _span(meta), exponent.value)
+        return self._made(A.ElemPow(base, exponent, span=_span(meta)), base, exponent)
+
+    # ---- calls and norms
+    def call(self, meta, items):
+        token, args = items[0], items[1:]
+        raw = str(token)[:-1]
+        name = ascii_name(raw)
+        span = _span(meta)
+        name_span = (token.start_pos, token.end_pos - 1)
+        if name == "d" and self.pattern_mode:
+            return self._made(A.Differential(self._one(name, args, span), span=span), *args)
+        if self.pattern_mode and raw.startswith("?"):
+            # "?f(X)" in a rule: any elementwise function; "?f'(X)" its derivative.
+            arg = self._one(raw, args, span)
+            return self._made(A.Func(raw, arg, span=span), arg)
+        if name in ("numel", "identity") and self.pattern_mode:
+            # Rules only: the number of entries of a matrix, a scalar; the
+            # identity with as many rows as the argument.
+            arg = self._one(name, args, span)
+            return self._made(A.Func(name, arg, span=span), arg)
+        if name == "commutation" and self.pattern_mode and len(args) == 2:
+            # Rules only: commutation(?X, ?Y) is K_{rows X, rows Y}; the pair
+            # travels as a Kron so that shapes see both.
+            pair = A.Kron(tuple(args), span=span)
+            return self._made(A.Func(name, pair, span=span), *args)
+        entry = functions.lookup(name)
+        if entry is not None and entry.arity == 2:                       # kron(A, B)
+            if len(args) != 2:
+                raise ParseError(f"{name} takes two arguments, {name}(A, B); got {len(args)}", span=span)
+            return self._made(entry.node(tuple(args), span=span), *args)
+        if entry is not None:
+            arg = self._one(name, args, span)
+            if entry.node is A.Func:
+                return self._made(A.Func(entry.name, arg, span=span), arg)
+            if entry.node is A.Inverse:
+                _refuse_zero_divisor(arg, span)
+            return self._made(entry.node(arg, span=span), arg)
+        if self._multiplies(name):
+            # "W(x + b)": a matrix (or declared symbol) times a parenthesised expression.
+            arg = self._one(name, args, span)
+            symbol = self.symbol(None, [Token("NAME", raw, start_pos=token.start_pos,
+                                                end_pos=token.end_pos - 1)])
+            return self._made(A.Product((symbol, arg), span=span), symbol, arg)
+        known = ", ".join(sorted(functions.BY_NAME))
+        raise ParseError(f"unknown function '{raw}'; known functions: {known} "
+                         f"(for a product write '{raw} (...)' with a space)", span=name_span)
+
+    def _multiplies(self, name: str) -> bool:
+        return (name in self.product_names or name[:1].isupper()
+                or default_kind(name) == "scalar" or name in ("I", "ones"))
+
+    def _one(self, name, args, span):
+        if len(args) != 1:
+            raise ParseError(f"{name} takes one argument, got {len(args)}", span=span)
+        return args[0]
+
+    def norm(self, meta, items):
+        arg = items[1]
+        subscript = str(items[3])[1:] if len(items) > 3 else ""
+        return self._made(A.Norm(arg, subscript, span=_span(meta)), arg)
+

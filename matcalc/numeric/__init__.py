@@ -1,0 +1,1 @@
+"""Numbers: evaluation of trees with NumPy, random data, finite-difference checks."""

@@ -1,0 +1,1 @@
+"""Rewriting: the rule catalog, matching, the rewrite engine and canonical forms."""

@@ -1,0 +1,40 @@
+"""The canonicalizer: children first, then the one simplifier of the node's type.
+
+Each module of this package registers the simplifiers of its node types;
+``simplify`` applies the one registered for a node whose children are already
+canonical, ``canon`` a whole tree (memoized per problem in ``env.memo``).
+"""
+
+from __future__ import annotations
+
+from ...language import ast as A
+from ...shapes.env import TypeEnv
+
+SIMPLIFIERS: dict = {}
+
+
+def register(*node_types):
+    def add(simplifier):
+        for node_type in node_types:
+            SIMPLIFIERS[node_type] = simplifier
+        return simplifier
+    return add
+
+
+def canon(expr: A.Expr, env: TypeEnv) -> A.Expr:
+    cache = env.memo_for("canon")
+    done = cache.get(expr)
+    if done is None:
+        kids = A.children(expr)
+        if kids:
+            expr = A.with_children(expr, [canon(k, env) for k in kids])
+        done = simplify(expr, env)
+        cache[expr] = done
+        cache[done] = done
+    return done
+
+
+def simplify(expr: A.Expr, env: TypeEnv) -> A.Expr:
+    """The canonical form of a node whose children are canonical."""
+    simplifier = SIMPLIFIERS.get(type(expr))
+    return simplifier(expr, env) if simplifier else expr

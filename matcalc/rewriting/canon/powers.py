@@ -1,0 +1,77 @@
+"""Canonical powers and inverses: (A^2)^2 = A^4, (c M)^{-1} = c^{-1} M^{-1},
+X^{-k} = (X^{-1})^k, rational powers of numbers folded."""
+
+from __future__ import annotations
+
+from ...language import ast as A
+from ...language.functions import rational_power
+from .basics import is_zero
+from .dispatch import register, simplify
+
+
+@register(A.Inverse)
+def _inverse(expr: A.Inverse, env):
+    arg = expr.arg
+    if isinstance(arg, A.Inverse):
+        return arg.arg
+    if isinstance(arg, A.Identity):
+        return arg
+    if isinstance(arg, A.Transpose):
+        # (A^T)^{-1} is printed A^{-T}: keep the transpose outside.
+        return A.Transpose(A.Inverse(arg.arg))
+    if env.is_scalar(arg):
+        return simplify(A.Power(arg, A.MINUS_ONE), env)
+    if isinstance(arg, A.Product) and any(env.is_scalar(f) for f in arg.args):
+        # (c M)^{-1} = c^{-1} M^{-1}
+        scalars = [f for f in arg.args if env.is_scalar(f)]
+        matrix = A.joined(A.Product, [f for f in arg.args if not env.is_scalar(f)])
+        return simplify(A.Product(tuple(simplify(A.Power(c, A.MINUS_ONE), env) for c in scalars)
+                                  + (simplify(A.Inverse(matrix), env),)), env)
+    return expr
+
+
+@register(A.Power)
+def _power(expr: A.Power, env):
+    base, exponent = expr.base, expr.exponent
+    if not isinstance(exponent, A.Number):
+        return expr
+    if isinstance(base, A.Zero) and exponent.value > 0:
+        return base
+    if exponent.value == 1:
+        return base
+    if exponent.value == 0:
+        return A.ONE if env.is_scalar(base) else A.Identity(env.shape(base)[0])
+    if isinstance(base, A.Number):
+        value = rational_power(base.value, exponent.value)
+        if value is not None:
+            return A.Number(value)
+    if isinstance(base, A.Power) and isinstance(base.exponent, A.Number) and (
+            env.is_scalar(base) or (base.exponent.value.denominator == 1
+                                    and exponent.value.denominator == 1)):   # (A^2)^2 = A^4
+        return simplify(A.Power(base.base, A.Number(base.exponent.value * exponent.value)), env)
+    if not env.is_scalar(base) and exponent.value.denominator == 1:
+        if isinstance(base, A.Product) and any(env.is_scalar(f) for f in base.args):
+            # (c M)^k = c^k M^k
+            scalars = [f for f in base.args if env.is_scalar(f)]
+            matrices = [f for f in base.args if not env.is_scalar(f)]
+            rest = A.joined(A.Product, matrices)
+            return simplify(A.Product(tuple(simplify(A.Power(c, exponent), env) for c in scalars)
+                                      + (simplify(A.Power(rest, exponent), env),)), env)
+    if exponent.value < 0 and not env.is_scalar(base):
+        # X^{-k} = (X^{-1})^k: a matrix never stands below a fraction line
+        inverse = simplify(A.Inverse(base), env)
+        return inverse if exponent.value == -1 else A.Power(inverse, A.Number(-exponent.value))
+    return expr
+
+
+@register(A.ElemPow)
+def _elem_pow(expr: A.ElemPow, env):
+    if isinstance(expr.exponent, A.Number) and expr.exponent.value == 1:
+        return expr.base
+    if is_zero(expr.base) and isinstance(expr.exponent, A.Number) and expr.exponent.value > 0:
+        return expr.base
+    if env.is_scalar(expr.base):
+        return simplify(A.Power(expr.base, expr.exponent), env) if isinstance(expr.exponent, A.Number) else expr
+    return expr
+
+

@@ -1,0 +1,293 @@
+"""Canonical products: numbers folded, scalars in front, 1×1 seams hoisted,
+repeated factors as powers; Hadamard and Kronecker products likewise."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ...language import ast as A
+from ...language.ast import split_coefficient
+from ...shapes.env import TypeEnv
+from .basics import dimension_value, is_zero, zero_like
+from .dispatch import register, simplify
+
+
+def product_atoms(expr: A.Product, env: TypeEnv):
+    """A product as (scalar factors, matrix chain), every 1×1 run of the chain
+    (the y^T x of x y^T x) split off as a scalar: scalars commute, so products
+    that group their scalars differently compare equal."""
+    scalars, chain = [], []
+    for factor in expr.args:
+        if isinstance(factor, A.Product):
+            inner_scalars, inner_chain = product_atoms(factor, env)
+            scalars += inner_scalars
+            if env.is_scalar(factor) and inner_chain:
+                scalars.append(A.joined(A.Product, inner_chain))
+            else:
+                chain += inner_chain
+        elif env.is_scalar(factor):
+            scalars.append(factor)
+        else:
+            chain.append(factor)
+    runs, rest, start = [], [], 0
+    while start < len(chain):
+        end = start
+        if env.shape(chain[start])[0].is_one:
+            while end < len(chain) and not env.shape(chain[end])[1].is_one:
+                end += 1
+        whole = start == 0 and end == len(chain) - 1
+        if end < len(chain) and env.shape(chain[start])[0].is_one and end > start and not whole:
+            runs.append(A.Product(tuple(chain[start:end + 1])))
+            start = end + 1
+        else:
+            rest.append(chain[start])
+            start += 1
+    scalars += runs
+    if scalars and rest and env.shape(rest[0])[0].is_one and env.shape(rest[-1])[1].is_one:
+        # What is left is one more 1×1 factor: (y^T dx) 1^T x = (y^T dx)(1^T x).
+        scalars.append(A.joined(A.Product, rest))
+        rest = []
+    return scalars, rest
+
+
+
+
+@register(A.Product)
+def _product(expr: A.Product, env):
+    coefficient = Fraction(1)
+    scalars: list[A.Expr] = []
+    chain: list[A.Expr] = []
+    for arg in expr.args:
+        if is_zero(arg):
+            return zero_like(expr, env)
+        if isinstance(arg, A.Number):
+            coefficient *= arg.value
+            continue
+        if isinstance(arg, A.Identity) and arg.size is not None and arg.size.is_one:
+            continue
+        if isinstance(arg, A.Product):
+            inner_coefficient, inner = split_coefficient(arg)
+            coefficient *= inner_coefficient
+            if inner is None:
+                continue
+            if env.is_scalar(inner):
+                # A scalar sub-product stays one factor: flattening x^T y into a
+                # chain could put a 1×1 in the middle of a matrix product.
+                if isinstance(inner, A.Product) and all(env.is_scalar(a) for a in inner.args):
+                    scalars.extend(inner.args)
+                else:
+                    scalars.append(inner)
+                continue
+            for factor in (inner.args if isinstance(inner, A.Product) else (inner,)):
+                (scalars if env.is_scalar(factor) else chain).append(factor)
+            continue
+        (scalars if env.is_scalar(arg) else chain).append(arg)
+    if coefficient == 0:
+        return zero_like(expr, env)
+    if len(chain) > 1:
+        chain = [f for f in chain if not isinstance(f, A.Identity)] or chain[:1]
+        chain = _merge_ones(chain)
+        for counted in [f for f in chain if isinstance(f, (A.DimValue, A.Number))]:
+            if isinstance(counted, A.Number):
+                coefficient *= counted.value
+            else:
+                scalars.append(counted)
+        chain = [f for f in chain if not isinstance(f, (A.DimValue, A.Number))]
+        chain = _merge_powers(chain, env)
+        chain, hoisted = _valid_chain(chain, env)
+        scalars.extend(hoisted)
+    scalars = _combine_powers(scalars, env)
+    compound = [s for s in scalars if isinstance(s, A.Product)]
+    if not chain and len(compound) == 1:
+        # β (y^T x) is just β y^T x: with no matrix chain around it nothing can break.
+        inner = compound[0].args
+        chain = [a for a in inner if not env.is_scalar(a)]
+        scalars = _combine_powers([s for s in scalars if s is not compound[0]]
+                                  + [a for a in inner if env.is_scalar(a)], env)
+    factors = scalars + chain
+    if not factors:
+        return A.Number(coefficient)
+    if coefficient != 1:
+        factors.insert(0, A.Number(coefficient))
+    if len(factors) == 1:
+        return factors[0]
+    return A.Product(tuple(factors))
+
+
+def _combine_powers(scalars, env):
+    """a a^{-1} = 1, a^2 a = a^3: scalar factors with one base share an exponent."""
+    exponents: dict = {}
+    for factor in scalars:
+        base, exponent = factor, Fraction(1)
+        if isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number):
+            base, exponent = factor.base, factor.exponent.value
+        exponents[base] = exponents.get(base, 0) + exponent
+    if len(exponents) == len(scalars):
+        return scalars
+    return [simplify(A.Power(base, A.Number(e)), env) if e != 1 else base
+            for base, e in exponents.items() if e != 0]
+
+
+def _valid_chain(chain, env):
+    """s^T q v is (s^T q) v: where neighbours do not fit as matrices, the 1×1
+    run before (or after) the seam is a scalar and stands in front."""
+    hoisted = []
+    index = 0
+    while index < len(chain) - 1:
+        if env.shape(chain[index])[1] == env.shape(chain[index + 1])[0]:
+            index += 1
+            continue
+        run = _scalar_run_ending(chain, index, env) or _scalar_run_starting(chain, index + 1, env)
+        if run is None:
+            break                                   # not a scalar seam: leave it to the shapes
+        start, end = run
+        hoisted.append(A.Product(tuple(chain[start:end + 1])))
+        chain = chain[:start] + chain[end + 1:]
+        index = max(start - 1, 0)
+    return chain, hoisted
+
+
+def _scalar_run_ending(chain, end, env):
+    if not env.shape(chain[end])[1].is_one:
+        return None
+    for start in range(end, -1, -1):
+        if env.shape(chain[start])[0].is_one:
+            return (start, end) if start < end else None
+    return None
+
+
+def _scalar_run_starting(chain, start, env):
+    if not env.shape(chain[start])[0].is_one:
+        return None
+    for end in range(start, len(chain)):
+        if env.shape(chain[end])[1].is_one:
+            return (start, end) if start < end else None
+    return None
+
+
+def _merge_powers(chain, env):
+    """S S S = S^3 and S^{-1} S^{-1} = S^{-2}: runs of one square factor."""
+    merged, identity = [], None
+    for factor in chain:
+        base, exponent = _as_power(factor)
+        if merged and exponent is not None and _as_power(merged[-1])[0] == base \
+                and base is not None:
+            total = _as_power(merged[-1])[1] + exponent
+            if total == 0:
+                merged.pop()                             # X^{-1} X = I
+                identity = A.Identity(env.shape(base)[0])
+            else:
+                merged[-1] = simplify(A.Power(base, A.Number(total)), env)
+        else:
+            merged.append(factor)
+    return merged or ([identity] if identity is not None else [])
+
+
+def _as_power(factor):
+    """(base, integer exponent) of a chain factor, to merge with an equal neighbour."""
+    if isinstance(factor, A.Inverse):
+        return factor.arg, -1
+    if isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number) \
+            and factor.exponent.value.denominator == 1:
+        if isinstance(factor.base, A.Inverse):
+            return factor.base.arg, -int(factor.exponent.value)
+        return factor.base, int(factor.exponent.value)
+    if isinstance(factor, (A.Ones, A.Identity, A.Zero)):
+        return None, None
+    return factor, 1
+
+
+def _merge_ones(chain):
+    """1 1^T is the all-ones matrix: adjacent ones vectors merge."""
+    merged = [chain[0]]
+    for factor in chain[1:]:
+        last = merged[-1]
+        if isinstance(last, A.Ones) and isinstance(factor, A.Ones) and last.cols.is_one \
+                and factor.rows.is_one:
+            merged[-1] = A.Ones(last.rows, factor.cols)
+        elif isinstance(last, A.Ones) and isinstance(factor, A.Ones) and last.rows.is_one \
+                and factor.cols.is_one and last.cols == factor.rows:
+            merged[-1] = dimension_value(last.cols)              # 1^T 1 = n
+        else:
+            merged.append(factor)
+    return merged
+
+
+
+def _repeated_as_powers(factors, env):
+    """x ⊙ x ⊙ x = x .^ 3 (only for a factor repeated three times or more:
+    h ⊙ h stays as written)."""
+    counts: dict = {}
+    for factor in factors:
+        counts[factor] = counts.get(factor, 0) + 1
+    if all(count < 3 for count in counts.values()):
+        return factors
+    return [simplify(A.ElemPow(f, A.number(c)), env) if c >= 3 else f
+            for f, c in counts.items() for _ in range(1 if c >= 3 else c)]
+
+
+@register(A.Hadamard)
+def _hadamard(expr: A.Hadamard, env):
+    if env.is_scalar(expr):
+        return simplify(A.Product(expr.args), env)
+    coefficient = Fraction(1)
+    scalars: list[A.Expr] = []
+    factors: list[A.Expr] = []
+    pending = list(reversed(expr.args))
+    while pending:
+        part = pending.pop()
+        if isinstance(part, A.Hadamard):
+            pending.extend(reversed(part.args))
+            continue
+        if is_zero(part):
+            return zero_like(expr, env)
+        c, rest = split_coefficient(part)
+        coefficient *= c
+        if rest is None:
+            continue
+        if isinstance(rest, A.Hadamard):             # -(u ⊙ v) ⊙ w: the sign out, u ⊙ v in
+            pending.extend(reversed(rest.args))
+        elif env.is_scalar(rest) and not env.is_scalar(expr):
+            scalars.append(rest)
+        else:
+            factors.append(rest)
+    factors = [f for f in factors if not isinstance(f, A.Ones)] or factors[:1]
+    factors = _repeated_as_powers(factors, env)
+    if not factors:
+        inner = A.Ones(*env.shape(expr))
+    elif len(factors) == 1:
+        inner = factors[0]
+    else:
+        inner = A.Hadamard(tuple(factors))
+    if coefficient == 1 and not scalars:
+        return inner
+    return simplify(A.Product((A.Number(coefficient), *scalars, inner)), env)
+
+
+@register(A.Kron)
+def _kron(expr: A.Kron, env):
+    coefficient = Fraction(1)
+    factors = []
+    for arg in expr.args:
+        for part in (arg.args if isinstance(arg, A.Kron) else (arg,)):
+            if is_zero(part):
+                return zero_like(expr, env)
+            c, rest = split_coefficient(part)
+            coefficient *= c
+            if rest is not None and env.is_scalar(rest):
+                factors.append(A.Product((rest,)))      # keeps its place; see below
+            elif rest is not None:
+                factors.append(rest)
+    scalars = [f.args[0] for f in factors if isinstance(f, A.Product) and len(f.args) == 1]
+    factors = [f for f in factors if not (isinstance(f, A.Product) and len(f.args) == 1)]
+    if len(factors) > 1 and all(isinstance(f, A.Identity) for f in factors):
+        size = factors[0].size
+        for factor in factors[1:]:
+            size = size * factor.size
+        factors = [A.Identity(size)]                 # I ⊗ I = I
+    inner = factors[0] if len(factors) == 1 else A.Kron(tuple(factors)) if factors else A.ONE
+    if coefficient == 1 and not scalars:
+        return inner
+    return simplify(A.Product((A.Number(coefficient), *scalars, inner)), env)
+
+

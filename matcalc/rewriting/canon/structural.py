@@ -1,0 +1,145 @@
+"""Canonical forms of the structural operations: transposes, ones, diag, vec,
+unvec, the commutation matrix, counts (tr(I) = n), functions of constants."""
+
+from __future__ import annotations
+
+from ...language import ast as A
+from ...language.ast import split_coefficient
+from ...shapes.dims import Dim
+from .basics import constant_entries, dimension_value, is_zero, zero_like
+from .dispatch import canon, register, simplify
+from ...language import functions
+
+
+@register(A.Ones, A.Zero)
+def _ones(expr, env):
+    if expr.rows is not None and expr.rows.is_one and expr.cols.is_one:
+        return A.ONE if isinstance(expr, A.Ones) else A.ZERO      # 1×1: the number
+    return expr
+
+
+@register(A.Diag)
+def _diag(expr: A.Diag, env):
+    if is_zero(expr.arg):
+        return zero_like(expr, env)
+    if isinstance(expr.arg, A.Identity):
+        return A.Ones(expr.arg.size, Dim())          # the diagonal of I is all ones
+    if isinstance(expr.arg, A.Diag) and env.is_vector(expr.arg.arg):
+        return expr.arg.arg                          # diag(diag(v)) = v
+    if isinstance(expr.arg, A.Ones) and not expr.arg.cols.is_one:
+        return A.Ones(expr.arg.rows, Dim())          # so is the diagonal of 1 1^T
+    if isinstance(expr.arg, A.Ones) and expr.arg.rows is not None:
+        return A.Identity(expr.arg.rows)             # diag(1) = I
+    return expr
+
+
+
+
+@register(A.Transpose)
+def _transpose(expr: A.Transpose, env):
+    arg = expr.arg
+    if isinstance(arg, A.Transpose):
+        return arg.arg
+    if env.is_scalar(arg) or isinstance(arg, (A.Identity,)) or env.symmetric(arg):
+        return arg
+    if isinstance(arg, (A.Ones, A.Zero)):
+        return type(arg)(arg.cols, arg.rows)
+    if isinstance(arg, A.Commutation):
+        return A.Commutation(arg.cols, arg.rows)     # K_{m,n}^T = K_{n,m}
+    coefficient, rest = split_coefficient(arg)
+    if coefficient != 1 and rest is not None:
+        return simplify(A.Product((A.Number(coefficient), canon(A.Transpose(rest), env))), env)
+    if isinstance(arg, A.Product):
+        matrices = [f for f in arg.args if not env.is_scalar(f)]
+        if len(matrices) == 1:
+            # (c M)^T = c M^T: scalar factors do not care.
+            return simplify(A.Product(tuple(canon(A.Transpose(f), env) if f is matrices[0] else f
+                                            for f in arg.args)), env)
+    return expr
+
+
+
+
+@register(A.Func)
+def _func(expr: A.Func, env):
+    """f of a constant matrix c 1 1^T is f(c) 1 1^T: tanh(0) = 0, σ(0) 1 = 1/2 1,
+    exp(1 1^T) = exp(1) 1 1^T (a bare 1 inside f(..) would lose its size)."""
+    constant = constant_entries(expr.arg)
+    entry = functions.lookup(expr.name)
+    if constant is None or entry is None:
+        return expr                                  # (a rule's ?f is no function yet)
+    value = entry.exact(constant.value) if isinstance(constant, A.Number) else None
+    at = A.Number(value) if value is not None else A.Func(expr.name, constant)
+    if env.is_scalar(expr):
+        return at
+    return simplify(A.Product((at, A.Ones(*env.shape(expr)))), env)
+
+
+
+
+@register(A.Norm, A.Det)
+def _of_zero(expr, env):
+    """diag(0), vec(0), tr(0), sum(0), ||0||, det(0): zero."""
+    return zero_like(expr, env) if is_zero(expr.arg) else expr
+
+
+@register(A.Trace, A.Sum, A.Mean)
+def _counting(expr, env):
+    """tr(I) = n, sum(1) = n (a dimension count); mean(1) = 1; tr(-2 I) = -2 n,
+    sum(c 1 1^T) = c m n: a bare 1 or I inside would lose its size in print."""
+    arg = expr.arg
+    if isinstance(arg, A.Product):
+        scalars = [f for f in arg.args if env.is_scalar(f)]
+        rest = [f for f in arg.args if not env.is_scalar(f)]
+        if scalars and len(rest) == 1 and isinstance(rest[0], A.Identity):
+            # tr(c I) = c tr(I), whatever the scalar c
+            return simplify(A.Product((*scalars, canon(type(expr)(rest[0]), env))), env)
+    if isinstance(expr, A.Trace) and isinstance(arg, A.Identity) and arg.size is not None:
+        return dimension_value(arg.size)
+    if isinstance(expr, A.Mean) and isinstance(arg, A.Identity) and arg.size is not None:
+        return simplify(A.Power(dimension_value(arg.size), A.MINUS_ONE), env)
+    constant = constant_entries(arg)
+    if constant is not None and not is_zero(constant) and not env.is_scalar(arg):
+        rows, cols = env.shape(arg)
+        count = {A.Sum: rows * cols, A.Mean: Dim(), A.Trace: rows}[type(expr)]
+        return simplify(A.Product((constant, dimension_value(count))), env)
+    return _of_zero(expr, env)
+
+
+
+
+@register(A.Vec)
+def _vec(expr: A.Vec, env):
+    if is_zero(expr.arg):
+        return zero_like(expr, env)
+    rows, cols = env.shape(expr.arg)
+    if cols.is_one:
+        return expr.arg                              # a vector is its own vec
+    if rows.is_one:
+        return simplify(A.Transpose(expr.arg), env)
+    return expr
+
+
+@register(A.Unvec)
+def _unvec(expr: A.Unvec, env):
+    if isinstance(expr.arg, A.Vec) and env.shape(expr.arg.arg) == (expr.rows, expr.cols):
+        return expr.arg.arg
+    if expr.cols.is_one:
+        return expr.arg
+    if expr.rows.is_one:
+        return simplify(A.Transpose(expr.arg), env)
+    return expr
+
+
+@register(A.Commutation)
+def _commutation(expr: A.Commutation, env):
+    if expr.rows.is_one or expr.cols.is_one:
+        return A.Identity(expr.rows * expr.cols)     # transposing a vector keeps vec
+    return expr
+
+
+
+
+@register(A.DimValue)
+def _dim_value(expr: A.DimValue, env):
+    return dimension_value(expr.dim)

@@ -1,0 +1,72 @@
+"""Canonical sums: flattened, like terms collected, positive terms first."""
+
+from __future__ import annotations
+
+from ...language import ast as A
+from ...language.ast import scaled, split_coefficient
+from ...shapes.env import TypeEnv
+from .basics import is_zero, zero_like
+from .dispatch import canon, register, simplify
+from .products import product_atoms
+
+
+def like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
+    """Terms equal up to where their scalar factors stand share a key:
+    x x^T x and (x^T x) x are like terms (and compare equal in rules), and
+    so are u ⊙ v and v ⊙ u."""
+    if isinstance(term, A.Hadamard):
+        return A.Hadamard(tuple(sorted(term.args, key=repr)))
+    if not isinstance(term, A.Product):
+        return term
+    scalars, chain = product_atoms(term, env)
+    return A.Product(tuple(sorted((_either_way(s, env) for s in scalars), key=repr)) + tuple(chain))
+
+
+def _either_way(scalar, env):
+    """x^T z and z^T x are one number: the one of the two that sorts first."""
+    if not isinstance(scalar, A.Product):
+        return scalar
+    flipped = simplify(A.Product(tuple(canon(A.Transpose(f), env) for f in reversed(scalar.args))), env)
+    return min(scalar, flipped, key=repr)
+
+
+# ---------------------------------------------------------------- per node type
+@register(A.Add)
+def _add(expr: A.Add, env):
+    terms: list[A.Expr] = []
+    for arg in expr.args:
+        terms.extend(arg.args if isinstance(arg, A.Add) else (arg,))
+    # Like terms: c1 T + c2 T = (c1 + c2) T, keeping the order of first appearance.
+    collected: dict = {}
+    shown: dict = {}
+    for term in terms:
+        if is_zero(term):
+            continue
+        coefficient, rest = split_coefficient(term)
+        key = like_key(rest, env) if rest is not None else None
+        shown.setdefault(key, rest)
+        collected[key] = collected.get(key, 0) + coefficient
+    kept = [scaled(c, shown[key]) for key, c in collected.items() if c != 0]
+    kept = _transposes_after(k for k in kept if not is_zero(k))
+    # Positive terms first (s - y, not -y + s); otherwise the order is kept.
+    kept.sort(key=lambda term: split_coefficient(term)[0] < 0)
+    if not kept:
+        return zero_like(expr, env)
+    if len(kept) == 1:
+        return kept[0]
+    return A.Add(tuple(kept))
+
+
+def _transposes_after(terms) -> list:
+    """A + A^T, not A^T + A: a term's transpose stands right after it."""
+    terms = list(terms)
+    twins = {t for t in terms if isinstance(t, A.Transpose) and t.arg in terms}
+    ordered = []
+    for term in terms:
+        if term not in twins:
+            ordered.append(term)
+            if A.Transpose(term) in twins:
+                ordered.append(A.Transpose(term))
+    return ordered
+
+

@@ -1,0 +1,56 @@
+"""Comparison forms: equal expressions that differ only in where transposes
+stand, in how scalars are grouped or in the order of commuting operands
+coincide.  ``rewrite_with`` uses them to confirm that a rule's left side is
+the expression the engine chose to rewrite."""
+
+from __future__ import annotations
+
+from ..language import ast as A
+from ..shapes.env import TypeEnv
+from .canon import canon, like_key
+
+
+def comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
+    """A form in which equal expressions that differ only in where transposes
+    stand or in the order of Hadamard factors (which commute) coincide."""
+    cache = env.memo_for("comparison")
+    known = cache.get(expr)
+    if known is None:
+        known = cache[expr] = _comparison_form(expr, env)
+    return known
+
+
+def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
+    expr = _repeated(canon(expr, env), env)
+    kids = A.children(expr)
+    if not kids:
+        return expr
+    if isinstance(expr, A.Transpose) and isinstance(expr.arg, (A.Product, A.Add, A.Hadamard, A.Kron)):
+        inner = expr.arg
+        parts = [A.Transpose(a) for a in inner.args]
+        if isinstance(inner, A.Product):
+            parts.reverse()
+        return comparison_form(type(inner)(tuple(parts)), env)
+    if isinstance(expr, A.Product):
+        # Compare the factors first: a transpose pushed inside may become a
+        # product whose scalar runs must join this product's.
+        compared = _repeated(canon(A.Product(tuple(comparison_form(k, env) for k in kids)), env), env)
+        if not isinstance(compared, A.Product):
+            return compared
+        return like_key(compared, env)
+    kids = [comparison_form(k, env) for k in kids]
+    if isinstance(expr, (A.Hadamard, A.Add)):
+        # Their operands commute: flattened and sorted, any order compares equal.
+        kids = sorted((part for kid in kids
+                       for part in (kid.args if type(kid) is type(expr) else (kid,))), key=repr)
+    return A.with_children(expr, kids)      # the kids are compared already; canon would reorder them
+
+
+def _repeated(expr: A.Expr, env: TypeEnv) -> A.Expr:
+    """(x^T x)^2 compares as (x^T x)(x^T x), which is how x^T x x^T x reads;
+    a matrix power (M Y)^2 as M Y M Y."""
+    if isinstance(expr, A.Power) and isinstance(expr.base, A.Product) \
+            and expr.exponent in tuple(A.number(k) for k in range(2, 9)):
+        return A.Product((expr.base,) * int(expr.exponent.value))
+    return expr
+

@@ -1,0 +1,1 @@
+"""Types: symbolic dimensions, the type environment and shape inference (SPEC §1)."""

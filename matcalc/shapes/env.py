@@ -1,0 +1,155 @@
+"""The type environment: the shapes and assumptions of one problem's symbols,
+and the shape of any typed expression."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..language import ast as A
+from .dims import ONE, Dim, Shape
+
+
+@dataclass
+class SymbolType:
+    kind: str                        # scalar | vector | matrix
+    rows: Dim
+    cols: Dim
+    symmetric: bool = False
+    positive_definite: bool = False
+    probability: bool = False
+
+
+@dataclass
+class TypeEnv:
+    """Shapes and assumptions of the symbols of one problem.
+
+    ``memo`` holds, for the passes above (canonical forms, comparison forms),
+    results that are pure functions of an expression and this environment:
+    one table per pass, named by the pass, living as long as the problem."""
+    symbols: dict[str, SymbolType] = field(default_factory=dict)
+    _shapes: dict = field(default_factory=dict, repr=False)
+    memo: dict[str, dict] = field(default_factory=dict, repr=False)
+
+    def memo_for(self, purpose: str) -> dict:
+        return self.memo.setdefault(purpose, {})
+
+    def shape(self, expr: A.Expr) -> Shape:
+        cached = self._shapes.get(expr)
+        if cached is None:
+            cached = self._shapes[expr] = _shape_of(expr, self)
+        return cached
+
+    def is_scalar(self, expr) -> bool:
+        rows, cols = self.shape(expr)
+        return rows.is_one and cols.is_one
+
+    def is_vector(self, expr) -> bool:
+        rows, cols = self.shape(expr)
+        return cols.is_one and not rows.is_one
+
+    def is_row(self, expr) -> bool:
+        rows, cols = self.shape(expr)
+        return rows.is_one and not cols.is_one
+
+    def is_square(self, expr) -> bool:
+        rows, cols = self.shape(expr)
+        return rows == cols
+
+    def is_matrix(self, expr) -> bool:
+        rows, cols = self.shape(expr)
+        return not rows.is_one and not cols.is_one
+
+    def symmetric(self, expr) -> bool:
+        """Known symmetric: a declared symmetric symbol, its inverse, I, diag(v)."""
+        while isinstance(expr, (A.Inverse, A.Power)):
+            expr = expr.arg if isinstance(expr, A.Inverse) else expr.base
+        if isinstance(expr, A.Identity):
+            return True
+        if isinstance(expr, A.Diag):
+            return self.is_vector(expr.arg)
+        if isinstance(expr, (A.Hadamard, A.Add, A.Kron)):   # (A ⊗ B)^T = A^T ⊗ B^T
+            return all(self.symmetric(a) for a in expr.args)
+        return isinstance(expr, A.Symbol) and expr.name in self.symbols and (
+            self.symbols[expr.name].symmetric or self.symbols[expr.name].positive_definite)
+
+    def probability(self, expr) -> bool:
+        return isinstance(expr, A.Symbol) and expr.name in self.symbols and self.symbols[expr.name].probability
+
+    def add_symbol(self, name: str, shape: Shape, kind: str | None = None, **flags) -> None:
+        rows, cols = shape
+        if kind is None:
+            kind = "scalar" if rows.is_one and cols.is_one else "vector" if cols.is_one else "matrix"
+        self.symbols[name] = SymbolType(kind, rows, cols, **flags)
+
+    def dim_names(self) -> list[str]:
+        names = []
+        for symbol in self.symbols.values():
+            for dim in (symbol.rows, symbol.cols):
+                for name in dim.names:
+                    if name not in names:
+                        names.append(name)
+        return names
+
+
+def _shape_of(expr, env: TypeEnv) -> Shape:
+    """The shape of a typed expression (assumed well formed)."""
+    t = type(expr)
+    if t is A.Symbol:
+        info = env.symbols[expr.name]
+        return info.rows, info.cols
+    if t in (A.Number, A.DimValue):
+        return ONE, ONE
+    if t in (A.Ones, A.Zero):
+        return expr.rows, expr.cols
+    if t is A.Identity:
+        return expr.size, expr.size
+    if t is A.Commutation:
+        size = expr.rows * expr.cols
+        return size, size
+    if t is A.Unvec:
+        return expr.rows, expr.cols
+    if t in (A.Add, A.Hadamard):
+        for arg in expr.args:
+            if not (type(arg) is A.Number and arg.value == 0):
+                return env.shape(arg)
+        return ONE, ONE
+    if t is A.Product:
+        rows = cols = ONE
+        for arg in expr.args:
+            r, c = env.shape(arg)
+            if r.is_one and c.is_one:
+                continue
+            if rows.is_one and cols.is_one:
+                rows, cols = r, c        # after a 1×1 partial product the chain restarts
+            else:
+                cols = c
+        return rows, cols
+    if t is A.Kron:
+        rows, cols = ONE, ONE
+        for arg in expr.args:
+            r, c = env.shape(arg)
+            rows, cols = rows * r, cols * c
+        return rows, cols
+    if t is A.Transpose:
+        rows, cols = env.shape(expr.arg)
+        return cols, rows
+    if t in (A.Inverse, A.Func, A.Softmax, A.LogSoftmax, A.Differential):
+        return env.shape(expr.arg)
+    if t in (A.Power, A.ElemPow):
+        return env.shape(expr.base)
+    if t in (A.Trace, A.Det, A.LogDet, A.Sum, A.Mean, A.Norm):
+        return ONE, ONE
+    if t is A.Diag:
+        rows, cols = env.shape(expr.arg)
+        return (rows, rows) if cols.is_one else (rows, ONE)
+    if t is A.Vec:
+        rows, cols = env.shape(expr.arg)
+        return rows * cols, ONE
+    if t is A.PatternVar:
+        info = env.symbols.get(expr.name)
+        if info is None:
+            raise KeyError(expr.name)
+        return info.rows, info.cols
+    raise TypeError(f"no shape for {t.__name__}")
+
+

@@ -1,0 +1,156 @@
+"""Unification of dimensions being inferred (union-find with products).
+
+A dimension variable may be bound to a number or to a product of other
+variables (``vec`` and ``⊗`` multiply dimensions); ``m·n = s·n`` unifies
+m with s, since sizes are positive.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..language import ast as A
+from .dims import Dim
+
+
+class Var:
+    """A dimension being inferred (union-find).  ``id`` orders variables within
+    one inference; the Unifier numbers them, so no count outlives it."""
+    __slots__ = ("parent", "bound", "poly", "hint", "id")
+
+    def __init__(self, id: int, poly=False, hint=None):
+        self.parent = self
+        self.bound = None          # an int or a Prod once known
+        self.poly = poly           # may still turn out to be 1 (the literal "1")
+        self.hint = hint           # a user's name for it ("p" from "W1: p x n")
+        self.id = id
+
+    def root(self) -> "Var":
+        node = self
+        while node.parent is not node:
+            node.parent = node.parent.parent
+            node = node.parent
+        return node
+
+
+@dataclass(frozen=True)
+class Prod:
+    terms: tuple
+
+
+def normal(term) -> tuple[int, tuple]:
+    """A dimension term as (coefficient, sorted free variable roots)."""
+    if isinstance(term, int):
+        return term, ()
+    if isinstance(term, Prod):
+        coef, roots = 1, ()
+        for t in term.terms:
+            c, r = normal(t)
+            coef, roots = coef * c, roots + r
+        return coef, tuple(sorted(roots, key=lambda v: v.id))
+    root = term.root()
+    if root.bound is not None:
+        return normal(root.bound)
+    return 1, (root,)
+
+
+class Unifier:
+    def __init__(self):
+        self.trail = []   # (var, field, old value) to undo a failed attempt
+        self.created = 0
+
+    def new_var(self, poly=False, hint=None) -> Var:
+        self.created += 1
+        return Var(self.created, poly, hint)
+
+    def _set(self, var, name, value):
+        self.trail.append((var, name, getattr(var, name)))
+        setattr(var, name, value)
+
+    def undo(self, mark: int) -> None:
+        while len(self.trail) > mark:
+            var, name, old = self.trail.pop()
+            setattr(var, name, old)
+
+    def unify(self, a, b) -> bool:
+        ca, ra = normal(a)
+        cb, rb = normal(b)
+        if (ca, ra) == (cb, rb):
+            return True
+        common = Counter(ra) & Counter(rb)
+        if common:
+            # Sizes are positive: m·n = s·n says m = s.
+            rest_a = list((Counter(ra) - common).elements())
+            rest_b = list((Counter(rb) - common).elements())
+            return self.unify(Prod((ca, *rest_a)), Prod((cb, *rest_b)))
+        if len(rb) == 1 and cb == 1:
+            return self._bind(rb[0], (ca, ra))
+        if len(ra) == 1 and ca == 1:
+            return self._bind(ra[0], (cb, rb))
+        if ca == cb and len(ra) == len(rb) and ra:
+            mark = len(self.trail)
+            for x, y in zip(ra, rb):
+                if not self.unify(x, y):
+                    self.undo(mark)
+                    return False
+            return True
+        return False
+
+    def _bind(self, var: Var, target) -> bool:
+        coef, roots = target
+        if var in roots:
+            return False
+        if len(roots) == 1 and coef == 1:
+            other = roots[0]
+            if var.hint and other.hint and var.hint != other.hint:
+                return False     # two differently named dimensions ("p" and "n")
+            self._set(var, "parent", other)
+            if not var.poly and other.poly:
+                self._set(other, "poly", False)
+            if var.hint and not other.hint:
+                self._set(other, "hint", var.hint)
+            return True
+        if not roots and coef == 1 and not var.poly:
+            return False         # a vector or matrix dimension is never 1
+        value = coef if not roots else Prod((coef,) + roots)
+        self._set(var, "bound", value)
+        return True
+
+
+# ------------------------------------------------------------------ resolution
+_LETTERS = "n m p q k r s t u v w l j i a b c d e f g h o x y z".split()
+
+
+def letter(index: int, taken: set) -> str:
+    available = [c for c in _LETTERS if c not in taken]
+    if index < len(available):
+        return available[index]
+    return f"d{index}"
+
+
+def resolve_dim(term, names) -> Dim:
+    coef, roots = normal(term)
+    labels = []
+    for root in roots:
+        if root.poly:
+            continue          # a "1" whose size nothing fixed is the number 1
+        labels.append(root.hint or names.get(root.id) or f"d{root.id}")
+    return Dim(coef, tuple(sorted(labels)))
+
+
+def resolve_tree(tree, dim):
+    def visit(node):
+        if isinstance(node, A.Ones):
+            rows, cols = dim(node.rows), dim(node.cols)
+            if rows.is_one and cols.is_one:
+                return A.Number(Fraction(1), span=node.span)
+            return A.Ones(rows, cols, span=node.span)
+        if isinstance(node, A.Identity):
+            return A.Identity(dim(node.size), span=node.span)
+        kids = A.children(node)
+        if not kids:
+            return node
+        return A.with_children(node, [visit(k) for k in kids])
+    return visit(tree)
