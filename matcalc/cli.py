@@ -8,6 +8,7 @@ import sys
 
 from . import api
 from .errors import MatcalcError
+from .printers.formats import FORMATS
 
 EXAMPLES = """examples:
   matcalc derive "-y^T log(softmax(W2 sigma(W1 x)))" --wrt W1 --where "y: probability vector"
@@ -36,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("expression", help='the function, e.g. "x^T A x"')
         command.add_argument("--wrt", required=True, help="the symbol to differentiate with respect to")
         command.add_argument("--where", default="", help='declarations, e.g. "y: probability vector; S: symmetric"')
-        command.add_argument("--format", choices=("text", "latex", "json", "markdown"), default="text")
+        command.add_argument("--format", choices=tuple(FORMATS), default="text")
         command.add_argument("--no-steps", action="store_true", help="print only the answer")
         command.add_argument("--check", action="store_true",
                              help="compare the answer with finite differences on random data")
@@ -45,17 +46,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _render(derivation, options) -> str:
-    steps = not options.no_steps
-    if options.format == "latex":
-        return derivation.latex(steps=steps)
-    if options.format == "markdown":
-        return derivation.markdown(steps=steps)
-    if options.format == "json":
-        data = derivation.json(steps=steps)
-        if options.check:
-            data["check"] = {"max_relative_error": derivation.check()}
-        return json.dumps(data, ensure_ascii=False, indent=2)
-    return derivation.text(steps=steps)
+    rendered = derivation.render(options.format, steps=not options.no_steps)
+    if isinstance(rendered, str):
+        return rendered
+    if options.check:
+        rendered["check"] = {"max_relative_error": derivation.check()}
+    return json.dumps(rendered, ensure_ascii=False, indent=2)
 
 
 # The options that take a value: the word after one of them is that value.

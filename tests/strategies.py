@@ -1171,7 +1171,8 @@ def check_reference_is_inaccurate(case: Case, derivation, seeds=range(10)) -> bo
     about the answer.  Happens where check's error scale (floor 1e-6) meets
     finite-difference noise, as for an exactly zero gradient."""
     from matcalc.numeric.evaluate import Point as EnginePoint, evaluate
-    from matcalc.numeric.check import finite_difference_gradient, random_values
+    from matcalc.numeric.data import random_values
+    from matcalc.numeric.differences import finite_difference_gradient
     expr, env = derivation.problem.expr, derivation.problem.env
     for seed in seeds:                                  # the data check() uses
         engine, _ = derivation._point(random_values(expr, env, seed))

@@ -11,8 +11,9 @@ import matcalc
 from matcalc.language import ast as A
 from matcalc.cli import main
 from matcalc.numeric.evaluate import evaluate
-from matcalc.numeric.check import (finite_difference_gradient, finite_difference_hessian,
-                             finite_difference_jacobian, random_values)
+from matcalc.numeric.data import random_values
+from matcalc.numeric.differences import (finite_difference_gradient, finite_difference_hessian,
+                                        finite_difference_jacobian)
 from matcalc.language.parser import parse_declarations, parse_expression, parse_program
 from matcalc.shapes.infer import infer
 

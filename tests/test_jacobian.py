@@ -7,8 +7,9 @@ import pytest
 
 import matcalc
 from matcalc.calculus.strategy import ENGINE_STEPS
-from matcalc.numeric.check import (finite_difference_gradient, finite_difference_hessian,
-                             finite_difference_jacobian, random_values)
+from matcalc.numeric.data import random_values
+from matcalc.numeric.differences import (finite_difference_gradient, finite_difference_hessian,
+                                        finite_difference_jacobian)
 from matcalc.printers.text import to_text
 from matcalc.rewriting.catalog import default_catalog as catalog
 

@@ -245,7 +245,7 @@ def check_printed_answer(case):
 @pytest.mark.xfail(strict=True, reason="the printed answer cannot be read back (see UNREADABLE)")
 def test_printed_answer_known_unreadable(expression, wrt, where):
     from matcalc.numeric.evaluate import evaluate
-    from matcalc.numeric.check import random_values
+    from matcalc.numeric.data import random_values
     derivation = matcalc.derive(expression, wrt=wrt, where=where)
     answer, env = S.typed_with_source(expression, where, S.printed_answers(derivation)["result"], wrt)
     values = random_values(derivation.problem.expr, derivation.problem.env, 0)

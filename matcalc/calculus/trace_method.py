@@ -17,6 +17,7 @@ from ..errors import DerivationError
 from ..rewriting.engine import Context, rewrite, rewrite_everywhere, rewrite_with
 from .vec_method import Vectorizer
 
+MAX_ROUNDS = 60
 TRANSPOSE_RULES = ("transpose-product", "transpose-sum", "transpose-hadamard", "transpose-kron")
 
 
@@ -225,6 +226,35 @@ class Identifier:
             # g^T vec(dX) = tr(unvec(g)^T dX)
             m = A.Unvec(m, *self.env.shape(self.dX))
         return canon(A.Product((coefficient, m)), self.env)
+
+
+def identify_gradient(dl, X, context, record):
+    """C in dl = tr(C^T dX): every term made a trace, then rewritten one layer
+    per round; ``record(rule, expression, rules)`` takes each round as a step."""
+    identifier = Identifier(X, context)
+    env = context.env
+    pairs = identifier.as_traces(dl)
+    as_traces = _render_traces(pairs, env)
+    if as_traces != dl:
+        record("scalar-trace", as_traces, ["scalar-trace"])
+    # Each round peels at least one layer around dX: deep networks need more.
+    for _ in range(max(MAX_ROUNDS, 3 * A.depth(dl))):
+        if all(identifier.done(trace) for _, trace in pairs):
+            break
+        used: list[str] = []
+        pairs = [(c, t) if identifier.done(t) else identifier.step(c, t, used) for c, t in pairs]
+        pairs = [(c, canon(t, env)) for c, t in pairs]
+        if used:        # regrouping a product or unwrapping tr(tr(..)) is no rule
+            record(used[0], _render_traces(pairs, env), used)
+    else:
+        raise DerivationError("could not bring dl into the form tr(C^T dX)")
+    parts = [identifier.gradient_part(c, t) for c, t in pairs]
+    return canon(A.Add(tuple(parts)) if len(parts) > 1 else parts[0], env)
+
+
+def _render_traces(pairs, env):
+    terms = [canon(A.Product((c, t)), env) for c, t in pairs]
+    return terms[0] if len(terms) == 1 else A.Add(tuple(terms))
 
 
 def push_transposes(expr, context: Context) -> A.Expr:

@@ -43,11 +43,15 @@ def ascii_name(name: str) -> str:
 
 
 def split_name(name: str) -> tuple[str, str]:
-    """``Phi2`` → (``Phi``, ``2``), ``h_1`` → (``h``, ``_1``): a Greek stem and its index."""
+    """``Phi2`` → (``Phi``, ``2``), ``h_1`` → (``h``, ``_1``), ``W1`` → (``W``, ``1``):
+    the letters of a name and its index (what a textbook writes as a subscript)."""
     for stem in _STEMS:
         if name.startswith(stem) and (len(name) == len(stem) or not name[len(stem)].isalpha()):
             return stem, name[len(stem):]
-    return name, ""
+    letters = re.match(r"[^\d_]+", name)
+    if letters is None:
+        return name, ""
+    return letters.group(0), name[letters.end():]
 
 
 _STEMS = sorted((set(_PRINTED_AS_LETTER) | set(GREEK_ALIASES)), key=len, reverse=True)

@@ -1,336 +1,70 @@
-"""Random data and finite differences for checking answers (``Derivation.check``).
+"""How right an answer is: the max relative error of the answer against
+finite differences of the function itself, on random data (``check()``).
 
-A check is only as honest as its reference.  What keeps the reference
-accurate whatever the function:
-
-* data of moderate size: square matrices that are inverted or whose
-  determinant is taken are drawn near the identity (determinant near 1, so
-  ``exp(det(U))`` does not overflow), and when the function still overflows
-  the data are scaled down (``exp`` of a sum over 3·4·5 positive terms);
-* generic data: the function finite, every matrix it inverts regular, the
-  sizes also tried in reverse order (``UᵀU`` is singular for a wide U);
-* the derivative as the limit h → 0 of a symmetric difference quotient,
-  found by Richardson extrapolation over steps h₀, h₀/2, h₀/4, … with h₀
-  scaled to the argument (Ridders' method, Numerical Recipes §5.7).  Large
-  steps keep rounding error small, the extrapolation removes the truncation
-  error h²f'''/6 however large the curvature, and the tableau estimates the
-  error that is left, so a point where the differences do not settle (a kink,
-  a pole) can be recognised and avoided.
+The data are the first random point at which the function is finite
+(``data.defined_points``) and its finite differences settle to within
+``TRUSTED`` of the error scale, so that the number measures the answer and
+not the reference.  If the differences settle nowhere (kinks or poles near
+every point tried), the point where they came closest is used.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..errors import DerivationError
 from ..language import ast as A
-from ..language import functions
-from .evaluate import Point, evaluate
-from ..errors import LimitError
 from ..shapes.env import TypeEnv
+from .data import defined_points, refuse_oversized
+from .differences import error_floor, gradient_with_error, hessian_with_error, jacobian_with_error
+from .evaluate import evaluate
 
-FIRST_STEP = 0.1          # h₀ as a fraction of the argument's size
-HALVINGS = 14             # at most h₀ / 2¹³: curvatures up to ~10⁴ / |x| are resolved
-CONVERGED = 1e-11         # stop once the estimated error is this far below the entry's scale
-ULPS = 1e-15              # rounding error of one value of a function, relative to the value (~4 ulps)
-LARGE = 1e10              # a function value this large means data too large for the function
-ILL_CONDITIONED = 1e8     # a matrix to invert with a larger condition number counts as singular
 TRUSTED = 1e-8            # finite differences trusted to this relative error (100× below 1e-6)
 REFERENCE_POINTS = 4      # points tried before settling for the most trustworthy one
 
 
-def _needs_positive(expr: A.Expr) -> bool:
-    for node in A.walk(expr):
-        if isinstance(node, A.Func) and functions.elementwise(node.name).domain == "positive":
-            return True
-        if isinstance(node, (A.Power, A.ElemPow)) and isinstance(node.exponent, A.Number) \
-                and node.exponent.value.denominator != 1:
-            return True
-        if isinstance(node, A.ElemPow) and not isinstance(node.exponent, A.Number):
-            return True                  # A .^ p with a variable p is exp(p log A)
-    return False
-
-
-def _inverted(expr) -> list:
-    """The arguments of det, logdet, inverses and negative powers in ``expr``:
-    the function and its derivative are smooth only where they are regular."""
-    found = []
-    for node in A.walk(expr):
-        if isinstance(node, (A.Det, A.LogDet, A.Inverse)):
-            found.append(node.arg)
-        elif isinstance(node, A.Power) and isinstance(node.exponent, A.Number) and node.exponent.value < 0:
-            found.append(node.base)
-    return found
-
-
-def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
-                 reverse: bool = False) -> Point:
-    """Values for every symbol: distinct sizes 3, 4, 5, ... per dimension (in
-    the opposite order with ``reverse``); positive entries where logs or roots
-    need them; declared kinds respected.  Square matrices that are inverted
-    or whose determinant is taken are drawn as I + 0.3 R / √n: well
-    conditioned, determinant positive and near 1 (not growing like nⁿ with
-    the size).  ``scale`` shrinks the random part of every value (not the
-    identity of those square matrices, nor probability vectors) for functions
-    that overflow on unit-sized data."""
-    rng = np.random.default_rng(seed)
-    sizes = _sizes(env, reverse)
-    positive = _needs_positive(expr)
-    inverts = bool(_inverted(expr))
-    values = {}
-    used = A.symbol_names(expr)
-    for name, info in env.symbols.items():
-        if name not in used:
-            continue
-        rows, cols = info.rows.value(sizes), info.cols.value(sizes)
-        if info.probability:
-            p = rng.uniform(0.5, 1.5, size=(rows, 1))
-            values[name] = p / p.sum()
-            continue
-        if positive:
-            value = scale * rng.uniform(0.5, 1.5, size=(rows, cols))
-        else:
-            value = scale * rng.standard_normal((rows, cols))
-        if rows == cols and rows > 1:
-            if info.positive_definite:
-                value = value @ value.T / rows + np.eye(rows)
-            elif info.symmetric:
-                value = (value + value.T) / 2
-            if inverts and not info.positive_definite:
-                value = np.eye(rows) + 0.3 * value / np.sqrt(rows)
-        values[name] = value
-    return Point(values, sizes)
-
-
-def _sizes(env: TypeEnv, reverse: bool = False) -> dict:
-    names = env.dim_names()
-    return {name: 3 + i for i, name in enumerate(names[::-1] if reverse else names)}
-
-
-MAX_CHECK_ENTRIES = 1_000_000     # all the random data of one check together
-MAX_CHECK_UNKNOWNS = {"gradient": 1_000, "jacobian": 1_000, "hessian": 100}
-
-
-def refuse_oversized(expr: A.Expr, env: TypeEnv, wrt: str, kind: str) -> None:
-    """A check draws data at the declared sizes and takes one difference
-    quotient per entry of ``wrt`` (per pair, for a Hessian): refuse sizes
-    that would take gigabytes or hours, before allocating anything."""
-    sizes = _sizes(env)
-    used = A.symbol_names(expr) | {wrt}
-    count = {name: info.rows.value(sizes) * info.cols.value(sizes)
-             for name, info in env.symbols.items() if name in used}
-    if sum(count.values()) > MAX_CHECK_ENTRIES:
-        raise LimitError(f"a check would draw {sum(count.values()):,} random numbers at the declared "
-                         f"sizes; matcalc checks at most {MAX_CHECK_ENTRIES:,} (declare smaller sizes to check)")
-    if count[wrt] > MAX_CHECK_UNKNOWNS[kind]:
-        raise LimitError(f"a check takes a difference quotient for each of the {count[wrt]:,} entries of "
-                         f"{wrt}; matcalc checks a {kind} in at most {MAX_CHECK_UNKNOWNS[kind]:,} "
-                         "(declare smaller sizes to check)")
-
-
-def random_values(expr: A.Expr, env: TypeEnv, seed: int) -> dict:
-    """The values of ``random_point`` (symbol name → 2-D array)."""
-    return random_point(expr, env, seed).values
-
-
-def _regular(expr: A.Expr, point: Point) -> bool:
-    """Every matrix that ``expr`` inverts or takes the determinant of is far
-    from singular at ``point`` (a wide U makes UᵀU singular for all data)."""
-    for arg in _inverted(expr):
-        value = evaluate(arg, point)
-        if not np.all(np.isfinite(value)) or np.linalg.cond(value) > ILL_CONDITIONED:
-            return False
-    return True
-
-
-def defined_points(expr: A.Expr, env: TypeEnv, seed: int, attempts: int = 12):
-    """Random points where ``expr`` is finite and its inverted matrices are
-    regular, in the order to try them.  Each attempt draws new data (a NaN is
-    a point outside the domain, such as the log of a negative number); every
-    other attempt takes the sizes in reverse order (UᵀU is singular for every
-    U with fewer rows than columns); after a value that overflowed or is
-    larger than ``LARGE`` the data are also halved, since such values come
-    from exp or powers of sums that grow with the size of the data."""
-    scale = 1.0
-    for attempt in range(attempts):
-        point = random_point(expr, env, seed + attempt, scale, reverse=attempt % 2 == 1)
-        try:
-            with np.errstate(all="ignore"):
-                value = evaluate(expr, point)
-                regular = _regular(expr, point)
-        except np.linalg.LinAlgError:
-            continue
-        if np.all(np.isfinite(value)) and regular:
-            yield point
-        with np.errstate(invalid="ignore"):
-            if np.any(np.abs(value) > LARGE):          # inf included, NaN not
-                scale /= 2
-
-
-def error_floor(value) -> float:
-    """The smallest scale on which derivatives of a function with this value
-    are compared.  Finite differences of l carry rounding errors of order
-    1e-16 |l| / h, so a derivative that vanishes (sum(softmax(u)) = 1) is
-    compared on the scale 1e-4 (1 + |l|), not on its own.  Where the floor
-    is the scale, an error in the answer goes unreported (below 1e-6) only
-    if it is below 1e-10 (1 + |l|) in absolute size."""
-    return 1e-4 * (1 + float(np.max(np.abs(value))))
-
-
-def _steps(base: np.ndarray) -> np.ndarray:
-    """h₀ per entry: FIRST_STEP of the entry's size (so that log x or √x stay
-    inside their domain), but not below FIRST_STEP / 10 of the typical entry."""
-    typical = float(np.sqrt(np.mean(base ** 2))) or 1.0
-    return FIRST_STEP * np.maximum(np.abs(base), typical / 10)
-
-
-def _limit(quotient, first_step: float, floor: float, rounding) -> tuple[np.ndarray, float]:
-    """lim_{h→0} quotient(h) for a symmetric difference quotient, whose
-    truncation error is a series in h² (c₁h² + c₂h⁴ + …) and whose rounding
-    error is at most ``rounding(h)``.  Richardson's Neville tableau over
-    h = h₀, h₀/2, h₀/4, …: T[i][j] = T[i][j-1] + (T[i][j-1] - T[i-1][j-1]) / (4ʲ - 1)
-    removes one more power of h² per column.  The error of each entry is
-    estimated by its distance to the two entries it came from, and is at
-    least twice the rounding error of the smallest step in it (so that
-    quotients that repeat exactly at tiny steps, where they are made of a few
-    units in the last place, do not look exact).  Returns the entry with the
-    smallest estimate and that estimate; stops once it is below CONVERGED of
-    the entry's size, or below the rounding error of the next step (no later
-    entry can do better).  A step at which the quotient is not finite
-    (outside the domain, overflow) restarts the tableau at a smaller step.
-    Returns (NaN, inf) if no two consecutive steps gave finite values."""
-    best, best_error = None, np.inf
-    previous: list = []
-    h = first_step
-    for _ in range(HALVINGS):
-        try:
-            with np.errstate(all="ignore"):
-                row = [np.asarray(quotient(h), dtype=float)]
-        except np.linalg.LinAlgError:                   # a singular matrix within the step
-            row = [np.array(np.nan)]
-        noise = 2 * rounding(h)
-        h /= 2
-        if not np.all(np.isfinite(row[0])):
-            previous = []
-            continue
-        for j, left in enumerate(previous, start=1):
-            row.append(row[j - 1] + (row[j - 1] - left) / (4 ** j - 1))
-            error = max(float(np.max(np.abs(row[j] - row[j - 1]))),
-                        float(np.max(np.abs(row[j] - left))), noise)
-            if error <= best_error:
-                best, best_error = row[j], error
-        previous = row
-        if best is not None and (best_error <= CONVERGED * max(float(np.max(np.abs(best))), floor)
-                                 or best_error <= 2 * rounding(h)):
+def check_answer(function: A.Expr, env: TypeEnv, wrt: str, kind: str, answer: A.Expr,
+                 transposed: bool = False, seed: int = 0) -> float:
+    """Max relative error of ``answer`` (a gradient, Jacobian or Hessian of
+    ``function`` wrt ``wrt``; ``transposed`` in numerator layout)."""
+    refuse_oversized(function, env, wrt, kind)
+    closest = None
+    for tried, point in enumerate(defined_points(function, env, seed)):
+        if tried == REFERENCE_POINTS:
             break
-    if best is None:
-        return np.nan, np.inf
-    return best, best_error
+        error, uncertainty = _check_at(function, env, wrt, kind, answer, transposed, point)
+        if uncertainty <= TRUSTED:
+            return error
+        if np.isfinite(uncertainty) and (closest is None or uncertainty < closest[1]):
+            closest = (error, uncertainty)
+    if closest is None:
+        raise DerivationError("could not find data on which the function is defined")
+    return closest[0]
 
 
-def _value_along(expr, wrt, point):
-    """l(X + D) as a function of the displacement D."""
-    return lambda direction: evaluate(expr, _moved(point, wrt, direction))
-
-
-def _moved(point: Point, wrt: str, direction: np.ndarray) -> Point:
-    return Point(dict(point.values, **{wrt: point.values[wrt] + direction}), point.sizes)
-
-
-def _unit(shape, index: int) -> np.ndarray:
-    """The index-th unit matrix in vec (column-major) order."""
-    unit = np.zeros(shape)
-    unit[np.unravel_index(index, shape, order="F")] = 1.0
-    return unit
-
-
-def gradient_with_error(expr: A.Expr, wrt: str, point: Point, env: TypeEnv,
-                        step: float = FIRST_STEP) -> tuple[np.ndarray, float]:
-    """∂l/∂X entry by entry, and the largest estimated error of an entry; for
-    a symmetric X along E_ij + E_ji, halved off the diagonal (the gradient in
-    the space of symmetric matrices, SPEC §2)."""
-    base = point.values[wrt]
-    info = env.symbols[wrt]
-    symmetric = info.symmetric or info.positive_definite
-    l = _value_along(expr, wrt, point)
-    size = float(np.max(np.abs(l(np.zeros_like(base)))))
-    floor = error_floor(size)
-    steps = _steps(base) * (step / FIRST_STEP)
-    gradient, worst = np.zeros_like(base), 0.0
-    for index in np.ndindex(*base.shape):
-        if symmetric and index[0] > index[1]:
-            continue
-        direction = np.zeros_like(base)
-        direction[index] = 1.0
-        share = 1.0
-        if symmetric and index[0] != index[1]:
-            direction[index[::-1]] = 1.0
-            share = 2.0
-        slope, error = _limit(
-            lambda h: (l(h * direction) - l(-h * direction)).reshape(-1)[0] / (2 * h),
-            steps[index], floor, lambda h: ULPS * size / h)
-        gradient[index] = gradient[index[::-1] if symmetric else index] = slope / share
-        worst = max(worst, error / share)
-    return gradient, worst
-
-
-def jacobian_with_error(expr: A.Expr, wrt: str, point: Point,
-                        step: float = FIRST_STEP) -> tuple[np.ndarray, float]:
-    """∂vec(F)/∂vec(X)^T column by column (column k: X moved along its k-th
-    vec entry), and the largest estimated error of an entry."""
-    base = point.values[wrt]
-    F = _value_along(expr, wrt, point)
-    value = F(np.zeros_like(base))
-    size = float(np.max(np.abs(value)))
-    floor = error_floor(size)
-    steps = _steps(base).reshape(-1, order="F") * (step / FIRST_STEP)
-    columns, worst = [], 0.0
-    for k in range(base.size):
-        unit = _unit(base.shape, k)
-        column, error = _limit(lambda h: ((F(h * unit) - F(-h * unit)) / (2 * h)).reshape(-1, order="F"),
-                               steps[k], floor, lambda h: ULPS * size / h)
-        columns.append(np.broadcast_to(column, (value.size,)))
-        worst = max(worst, error)
-    return np.stack(columns, axis=1), worst
-
-
-def hessian_with_error(expr: A.Expr, wrt: str, point: Point,
-                       step: float = FIRST_STEP) -> tuple[np.ndarray, float]:
-    """∂²l/∂vec(X)∂vec(X)^T from second differences of l itself (not of a
-    gradient), so that a wrong gradient cannot make a wrong Hessian look right:
-    l(X+u+v) - l(X+u-v) - l(X-u+v) + l(X-u-v) = 4 uᵀHv + O(h⁴) for u, v of
-    size h, extrapolated to h → 0 like the first differences."""
-    base = point.values[wrt]
-    l = _value_along(expr, wrt, point)
-    value = lambda direction: float(l(direction).reshape(-1)[0])
-    size = abs(value(np.zeros_like(base)))
-    floor = error_floor(size)
-    steps = _steps(base).reshape(-1, order="F") * (step / FIRST_STEP)
-    count = base.size
-    units = [_unit(base.shape, k) * steps[k] for k in range(count)]
-    hessian, worst = np.zeros((count, count)), 0.0
-    for i in range(count):
-        for j in range(i, count):
-            u, v = units[i], units[j]
-            entry, error = _limit(
-                lambda h: (value(h * (u + v)) - value(h * (u - v)) - value(h * (v - u))
-                           + value(-h * (u + v))) / (4 * h * h * steps[i] * steps[j]),
-                1.0, floor, lambda h: ULPS * size / (h * h * steps[i] * steps[j]))
-            hessian[i, j] = hessian[j, i] = entry
-            worst = max(worst, error)
-    return hessian, worst
-
-
-def finite_difference_gradient(expr: A.Expr, wrt: str, point: Point, env: TypeEnv,
-                               step: float = FIRST_STEP) -> np.ndarray:
-    """∂l/∂X by extrapolated central differences (see ``gradient_with_error``)."""
-    return gradient_with_error(expr, wrt, point, env, step)[0]
-
-
-def finite_difference_jacobian(expr: A.Expr, wrt: str, point: Point, step: float = FIRST_STEP) -> np.ndarray:
-    """∂vec(F)/∂vec(X)^T by extrapolated central differences (see ``jacobian_with_error``)."""
-    return jacobian_with_error(expr, wrt, point, step)[0]
-
-
-def finite_difference_hessian(expr: A.Expr, wrt: str, point: Point, step: float = FIRST_STEP) -> np.ndarray:
-    """∂²l/∂vec(X)∂vec(X)^T by extrapolated second differences (see ``hessian_with_error``)."""
-    return hessian_with_error(expr, wrt, point, step)[0]
+def _check_at(function, env, wrt, kind, answer_expr, transposed, point) -> tuple[float, float]:
+    """(relative error of the answer, relative error of the finite
+    differences themselves as their extrapolation estimates it) at ``point``."""
+    if kind == "jacobian":
+        numeric, uncertainty = jacobian_with_error(function, wrt, point)
+    elif kind == "hessian":
+        numeric, uncertainty = hessian_with_error(function, wrt, point)
+    else:
+        numeric, uncertainty = gradient_with_error(function, wrt, point, env)
+    if not np.all(np.isfinite(numeric)):
+        return np.inf, np.inf
+    try:
+        with np.errstate(all="ignore"):
+            answer = evaluate(answer_expr, point)
+    except np.linalg.LinAlgError:       # the answer inverts a matrix that the function does not
+        answer = np.array([[np.nan]])
+    if transposed:
+        answer = answer.T
+    if answer.shape != numeric.shape and answer.size == 1:
+        answer = np.broadcast_to(answer, numeric.shape)
+    scale = max(float(np.max(np.abs(numeric))), error_floor(evaluate(function, point)))
+    if answer.shape != numeric.shape or not np.all(np.isfinite(answer)):
+        return np.inf, uncertainty / scale
+    # The answer's own size counts too: an answer far too large is compared on its scale.
+    scale = max(scale, float(np.max(np.abs(answer))))
+    return float(np.max(np.abs(answer - numeric))) / scale, uncertainty / scale

@@ -18,7 +18,9 @@ def symbol_latex(name: str) -> str:
     stem = latex_letter(stem) or stem
     if not rest:
         return stem
-    index = rest.lstrip("_")
+    index = ",".join(part for part in rest.split("_") if part)      # x_t_1 → x_{t,1}
+    if not index:
+        return stem                                                  # x_ reads as x
     return f"{stem}_{{{index}}}" if len(stem) == 1 or stem.startswith("\\") else f"\\mathit{{{stem}}}_{{{index}}}"
 
 

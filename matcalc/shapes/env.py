@@ -27,6 +27,7 @@ class TypeEnv:
     results that are pure functions of an expression and this environment:
     one table per pass, named by the pass, living as long as the problem."""
     symbols: dict[str, SymbolType] = field(default_factory=dict)
+    free_dims: dict[str, str] = field(default_factory=dict)   # sizes no symbol fixes: {"n": "I"}
     _shapes: dict = field(default_factory=dict, repr=False)
     memo: dict[str, dict] = field(default_factory=dict, repr=False)
 
@@ -88,7 +89,7 @@ class TypeEnv:
                 for name in dim.names:
                     if name not in names:
                         names.append(name)
-        return names
+        return names + [name for name in self.free_dims if name not in names]
 
 
 def _shape_of(expr, env: TypeEnv) -> Shape:

@@ -20,8 +20,8 @@ from ..errors import ShapeError
 from ..language import ast as A
 from ..language.names import default_kind
 from .dims import Dim, Shape, describe
-from .env import TypeEnv
-from .unify import Prod, Unifier, Var, letter, normal, resolve_dim, resolve_tree
+from .resolve import letter, resolve
+from .unify import Prod, Unifier, Var, normal
 
 _SCALAR = (1, 1)
 
@@ -338,35 +338,6 @@ class _Infer:
         return tuple(p[0] for p in pairs), [p[1] for p in pairs]
 
     # ---- resolution
-    def resolve(self, trees) -> tuple[list, TypeEnv]:
-        names = self._assign_names()
-        dim = lambda term: resolve_dim(term, names)
-        env = TypeEnv()
-        for symbol in self.symbols:
-            rows, cols = self.symbols[symbol]
-            declaration = self.declarations.get(symbol)
-            flags = {}
-            if declaration is not None:
-                flags = dict(symmetric=declaration.symmetric,
-                             positive_definite=declaration.positive_definite,
-                             probability=declaration.probability)
-            env.add_symbol(symbol, (dim(rows), dim(cols)), **flags)
-        resolved = [resolve_tree(tree, dim) for tree in trees]
-        return resolved, env
-
-    def _assign_names(self) -> dict[int, str]:
-        """Letters for unnamed dimensions: vectors' lengths first, from the
-        innermost (right-most) symbol outwards, so ``W1 x`` reads W1: m×n, x: n."""
-        taken = set(self.symbols) | {v.hint for v in self.named_dims.values()}
-        names: dict[int, str] = {}
-        ordered = list(reversed(self.order))
-        ordered.sort(key=lambda s: 0 if normal(self.symbols[s][1]) == (1, ()) else 1)
-        for symbol in ordered:
-            for term in self.symbols[symbol]:
-                for root in normal(term)[1]:
-                    if not root.hint and root.id not in names:
-                        names[root.id] = letter(len(names), taken)
-        return names
 
 
 def _join(nodes):
@@ -390,6 +361,6 @@ def infer(trees, source: str = "", declarations=None, predefined: dict | None = 
         inference.order.append(name)
     for tree in trees:
         typed.append(inference.infer(tree)[0])
-    resolved, env = inference.resolve(typed)
+    resolved, env = resolve(inference, typed)
     return resolved[len(predefined or {}):], resolved[:len(predefined or {})], env
 

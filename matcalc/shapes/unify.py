@@ -9,10 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from fractions import Fraction
-
-from ..language import ast as A
-from .dims import Dim
 
 
 class Var:
@@ -117,40 +113,3 @@ class Unifier:
         value = coef if not roots else Prod((coef,) + roots)
         self._set(var, "bound", value)
         return True
-
-
-# ------------------------------------------------------------------ resolution
-_LETTERS = "n m p q k r s t u v w l j i a b c d e f g h o x y z".split()
-
-
-def letter(index: int, taken: set) -> str:
-    available = [c for c in _LETTERS if c not in taken]
-    if index < len(available):
-        return available[index]
-    return f"d{index}"
-
-
-def resolve_dim(term, names) -> Dim:
-    coef, roots = normal(term)
-    labels = []
-    for root in roots:
-        if root.poly:
-            continue          # a "1" whose size nothing fixed is the number 1
-        labels.append(root.hint or names.get(root.id) or f"d{root.id}")
-    return Dim(coef, tuple(sorted(labels)))
-
-
-def resolve_tree(tree, dim):
-    def visit(node):
-        if isinstance(node, A.Ones):
-            rows, cols = dim(node.rows), dim(node.cols)
-            if rows.is_one and cols.is_one:
-                return A.Number(Fraction(1), span=node.span)
-            return A.Ones(rows, cols, span=node.span)
-        if isinstance(node, A.Identity):
-            return A.Identity(dim(node.size), span=node.span)
-        kids = A.children(node)
-        if not kids:
-            return node
-        return A.with_children(node, [visit(k) for k in kids])
-    return visit(tree)

@@ -1,0 +1,129 @@
+"""Answers in book form, and the named steps that post-process an answer.
+
+``answer_form`` writes an answer as the books do (1/2 (A + A^T), (x - μ)^T,
+s 1^T y).  ``symmetric_gradient`` and ``numerator_layout`` are steps of their
+own, appended to a finished derivation: the gradient in the space of
+symmetric matrices, and the transpose of the gradient (SPEC §2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+
+from ..language import ast as A
+from ..language.ast import scaled, split_coefficient
+from ..rewriting.canon import canon
+from ..rewriting.engine import Context
+from .steps import Outcome, Step
+from .trace_method import push_transposes
+
+
+def answer_form(expr, env):
+    """An answer as the books write it: 1/2 (A + A^T), (x - μ)^T rather than
+    x^T - μ^T, s 1^T y."""
+    expr, _ = transpose_out(_common_number(expr), env)
+    return canon(_sum_of_entries_last(expr, env), env)
+
+
+def _sum_of_entries_last(expr, env):
+    """(1^T y) s is written s 1^T y, as the books write softmax(a) 1^T y - y
+    (canon keeps a valid chain as it stands; only answers are written so)."""
+    kids = A.children(expr)
+    if kids:
+        expr = A.with_children(expr, [_sum_of_entries_last(k, env) for k in kids])
+    number, rest = split_coefficient(expr)
+    if isinstance(rest, A.Product) and len(rest.args) == 2:
+        scalar, vector = rest.args
+        if isinstance(scalar, A.Product) and len(scalar.args) == 2 and isinstance(scalar.args[0], A.Ones) \
+                and scalar.args[0].rows.is_one and env.is_vector(vector):
+            return scaled(number, A.Product((vector,) + scalar.args))
+    return expr
+
+
+def _common_number(expr):
+    """1/2 A + 1/2 A^T = 1/2 (A + A^T): a number every term of a sum shares
+    stands in front of it (not a sign alone: s - y stays as it is)."""
+    kids = A.children(expr)
+    if kids:
+        expr = A.with_children(expr, [_common_number(k) for k in kids])
+    if not isinstance(expr, A.Add):
+        return expr
+    split = [split_coefficient(term) for term in expr.args]
+    coefficients = {coefficient for coefficient, _ in split}
+    if len(coefficients) != 1 or abs(split[0][0]) == 1 or any(rest is None for _, rest in split):
+        return expr
+    return A.Product((A.Number(split[0][0]), A.Add(tuple(rest for _, rest in split))))
+
+
+def transpose_out(expr, env):
+    """s^T - y^T = (s - y)^T and (1^T y) s^T - y^T = ((1^T y) s - y)^T, inside
+    products; returns (expr, changed)."""
+    changed = False
+
+    def visit(node):
+        nonlocal changed
+        kids = A.children(node)
+        if kids:
+            node = A.with_children(node, [visit(k) for k in kids])
+        if isinstance(node, A.Add):
+            inner = []
+            for term in node.args:
+                coefficient, rest = split_coefficient(term)
+                if rest is None:
+                    return node
+                factors = list(rest.args) if isinstance(rest, A.Product) else [rest]
+                matrices = [f for f in factors if not env.is_scalar(f)]
+                if len(matrices) != 1 or not isinstance(matrices[0], A.Transpose):
+                    return node
+                # c s^T = (c s)^T with the scalars c where they stand
+                untransposed = [f.arg if f is matrices[0] else f for f in factors]
+                inner.append(scaled(coefficient, A.product_of(untransposed)))
+            changed = True
+            return canon(A.Transpose(A.Add(tuple(inner))), env)
+        return node
+
+    result = visit(expr)
+    return canon(result, env), changed
+
+
+
+def _transposed_answer(expr, env):
+    """The transpose of an answer, pushed in, in answer form again."""
+    return answer_form(push_transposes(A.Transpose(expr), Context(env)), env)
+
+
+def symmetric_gradient(outcome: Outcome) -> Outcome:
+    """For a symmetric X only (G + G^T)/2 is a gradient in the space of
+    symmetric matrices (SPEC §2); the step says so."""
+    env = outcome.env
+    half = A.Number(Fraction(1, 2))
+
+    def symmetrized(g):
+        return answer_form(canon(A.Product((half, A.Add((g, _transposed_answer(g, env))))), env), env)
+
+    answer = symmetrized(outcome.answer)
+    step = Step("symmetric-gradient", outcome.label, answer, outcome.steps[-1].after,
+                ("symmetric-gradient",), f"{outcome.label.wrt} is symmetric")
+    return outcome.then(step, answer, symmetrized(outcome.expanded))
+
+
+def numerator_layout(outcome: Outcome) -> Outcome:
+    """The gradient transposed: ∂l/∂X^T (SPEC §2, --layout numerator)."""
+    env = outcome.env
+    answer = _transposed_answer(outcome.answer, env)
+    label = replace(outcome.label, layout="numerator")
+    step = Step("numerator-layout", label, answer, outcome.steps[-1].after, ("numerator-layout",))
+    return outcome.then(step, answer, _transposed_answer(outcome.expanded, env))
+
+
+def finished_gradient(outcome: Outcome, layout: str) -> Outcome:
+    """A gradient as asked for: in the space of symmetric matrices for a symmetric
+    or positive definite X, transposed in numerator layout (each a step)."""
+    env, wrt = outcome.env, outcome.label.wrt
+    info = env.symbols[wrt]
+    if info.symmetric or info.positive_definite:
+        outcome = symmetric_gradient(outcome)
+    if layout == "numerator" and not env.is_scalar(A.Symbol(wrt)):
+        outcome = numerator_layout(outcome)
+    return outcome

@@ -1,0 +1,74 @@
+"""Names for intermediate values, as a textbook gives them (SPEC §1, §3).
+
+The compound argument of a nonlinear function is named (``a1 = W1 x``), and so
+is the value of a layer whose argument was named (``h1 = σ(a1)``), innermost
+first; a norm's compound argument is ``r``.
+"""
+
+from __future__ import annotations
+
+from ..language import ast as A
+from ..shapes.env import TypeEnv
+
+
+class Namer:
+    def __init__(self, env: TypeEnv, variables, names=()):
+        self.env = env
+        self.variables = set(variables)
+        self.names: list = list(names)
+        self.layer = 0
+
+    def depends(self, expr) -> bool:
+        """Does ``expr`` vary: does it hold a variable, or a name for a value that does?"""
+        used = A.symbol_names(expr)
+        return bool(used & self.variables) or any(name in used for name, _ in self.names)
+
+    def fresh(self, stem: str, index: int | None) -> str:
+        candidate = f"{stem}{index if index is not None else ''}"
+        taken = set(self.env.symbols) | {n for n, _ in self.names}
+        while candidate in taken:
+            index = (index or 1) + 1
+            candidate = f"{stem}{index}"
+        return candidate
+
+    def bind(self, stem, index, definition) -> A.Symbol:
+        for name, existing in self.names:
+            if existing == definition:
+                return A.Symbol(name)
+        name = self.fresh(stem, index)
+        self.env.add_symbol(name, self.env.shape(definition))
+        self.names.append((name, definition))
+        return A.Symbol(name)
+
+    def visit(self, node, top=False):
+        kids = A.children(node)
+        if not kids:
+            return node
+        node = A.with_children(node, [self.visit(k) for k in kids])
+        if not self.depends(node):
+            return node
+        if isinstance(node, (A.Func, A.Softmax, A.LogSoftmax)) and not isinstance(node.arg, A.Symbol) \
+                and self.depends(node.arg):
+            self.layer += 1
+            node = A.with_children(node, [self.bind("a", self.layer, node.arg)])
+        if isinstance(node, A.Norm) and not isinstance(node.arg, A.Symbol):
+            node = A.with_children(node, [self.bind("r", None, node.arg)])
+        # The value of a layer (h1 = σ(a1)) is named when its argument was.
+        layer_output = isinstance(node, (A.Func, A.Softmax)) and any(
+            node.arg == A.Symbol(name) for name, _ in self.names)
+        if not top and layer_output:
+            return self.bind("h" if isinstance(node, A.Func) else "s",
+                             self.layer if isinstance(node, A.Func) else None, node)
+        return node
+
+
+def softmax_name(node: A.Softmax, names: list, env: TypeEnv) -> str:
+    """The name of a softmax a rule brought in: its existing name, or s, s2, ..."""
+    for name, definition in names:
+        if definition == node:
+            return name
+    name = next(candidate for candidate in ("s", *(f"s{k}" for k in range(2, len(names) + 3)))
+                if candidate not in env.symbols)
+    env.add_symbol(name, env.shape(node))
+    names.append((name, node))
+    return name

@@ -1,0 +1,98 @@
+"""A derivation is a value: immutable steps, each with a structured label.
+
+A label says what its line is about — the function (``l = ...``), a
+differential (``dl``, ``da2``), or the answer: a gradient, a Jacobian or a
+Hessian, of which function, with respect to what, in which layout.  Printers
+spell labels out in text and LaTeX; nothing here is a string that anyone
+parses back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..language import ast as A
+from ..shapes.env import TypeEnv
+
+# The kinds of label.  "value" is the function or a named value itself.
+VALUE, DIFFERENTIAL, GRADIENT, JACOBIAN, HESSIAN = "value", "differential", "gradient", "jacobian", "hessian"
+ANSWERS = (GRADIENT, JACOBIAN, HESSIAN)
+
+
+@dataclass(frozen=True)
+class Label:
+    kind: str                      # value | differential | gradient | jacobian | hessian
+    function: str                  # l, f, F, g, or a named value (a2)
+    wrt: str = ""
+    layout: str = "mixed"          # mixed | numerator (a gradient's transpose)
+    function_is_matrix: bool = False   # a Jacobian of F is written with vec(F)
+    wrt_is_matrix: bool = False        # with respect to vec(X)
+    wrt_is_scalar: bool = False        # ∂f/∂x, not ∂f/∂x^T
+
+    @property
+    def is_answer(self) -> bool:
+        return self.kind in ANSWERS
+
+
+def value_label(name: str) -> Label:
+    return Label(VALUE, name)
+
+
+def differential_label(name: str) -> Label:
+    return Label(DIFFERENTIAL, name)
+
+
+def answer_label(kind: str, function: str, wrt: str, env: TypeEnv, function_expr: A.Expr | None = None,
+                 layout: str = "mixed") -> Label:
+    """The label of an answer, its vec forms read off the shapes: vec(F) for
+    an F with several columns, vec(X) likewise, and no ^T for a scalar x."""
+    x_rows, x_cols = env.shape(A.Symbol(wrt))
+    function_is_matrix = function_expr is not None and not env.shape(function_expr)[1].is_one
+    return Label(kind, function, wrt, layout, function_is_matrix, not x_cols.is_one, x_rows.is_one)
+
+
+@dataclass(frozen=True)
+class Step:
+    rule: str                      # the main rule (a catalog name or an ENGINE_STEPS name)
+    label: Label                   # what the line is about
+    after: A.Expr
+    before: A.Expr | None = None
+    rules: tuple[str, ...] = ()
+    note: str = ""                 # plain text for the reader ("with s = softmax(a2)")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a derivation found, and how: the answer and every step."""
+    answer: A.Expr                 # in terms of the named values
+    expanded: A.Expr               # names written out
+    steps: tuple[Step, ...]
+    names: tuple                   # ((name, definition), ...)
+    env: TypeEnv
+    label: Label
+
+    def then(self, step: Step, answer: A.Expr, expanded: A.Expr) -> "Outcome":
+        """This outcome followed by one more step (symmetric gradient, layout)."""
+        return replace(self, answer=answer, expanded=expanded, steps=self.steps + (step,),
+                       label=step.label)
+
+
+class StepLog:
+    """Collects the steps of a derivation as it is made; each step is final
+    when added (``Step`` is frozen), and ``steps`` hands out the tuple."""
+
+    def __init__(self, steps=()):
+        self._steps = list(steps)
+
+    def add(self, rule: str, label: Label, after: A.Expr, rules=None, note: str = "") -> None:
+        before = self._steps[-1].after if self._steps else None
+        cited = tuple(dict.fromkeys(rules or [rule]))        # each rule cited once
+        self._steps.append(Step(rule, label, after, before, cited, note))
+
+    def start(self, rule: str, label: Label, after: A.Expr, note: str = "") -> None:
+        """The first line of a derivation (or of its second stage): no 'before'."""
+        self._steps.append(Step(rule, label, after, None, (rule,), note))
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(self._steps)

@@ -1,0 +1,26 @@
+"""The output formats, one registry for the CLI's ``--format`` and the API.
+
+A format is a function (derivation, steps) → str (or a JSON-ready dict); a
+new format (generated code is next) is one module and one entry here.
+"""
+
+from __future__ import annotations
+
+from ..errors import MatcalcError
+from .json_report import json_report
+from .latex_report import latex_report
+from .markdown_report import markdown_report
+from .text_report import text_report
+
+FORMATS = {
+    "text": text_report,
+    "latex": latex_report,
+    "json": json_report,
+    "markdown": markdown_report,
+}
+
+
+def render(name: str, derivation, steps: bool = True):
+    if name not in FORMATS:
+        raise MatcalcError(f"unknown format '{name}'; the formats are: {', '.join(FORMATS)}")
+    return FORMATS[name](derivation, steps)

@@ -1,0 +1,72 @@
+"""Labels of derivation lines and answers, in text and LaTeX (SPEC §9):
+``∂l/∂W1``, ``∂²l/∂x∂x^T``, ``∂vec(F)/∂vec(X)^T``, ``dl``; the header lines."""
+
+from __future__ import annotations
+
+from ..shapes.dims import shape_text
+from .latex import symbol_latex
+from .text import symbol_text
+
+
+def label_text(label) -> str:
+    f, x = symbol_text(label.function), symbol_text(label.wrt)
+    if label.kind == "value":
+        return f
+    if label.kind == "differential":
+        return f"vec(d{f})" if label.function_is_matrix else f"d{f}"
+    if label.kind == "gradient":
+        return f"∂{f}/∂{x}" + ("^T" if label.layout == "numerator" and not label.wrt_is_scalar else "")
+    by = f"vec({x})" if label.wrt_is_matrix else x
+    if label.kind == "hessian":
+        return f"∂²{f}/∂{by}∂{by}^T"
+    of = f"vec({f})" if label.function_is_matrix else f
+    return f"∂{of}/∂{by}" + ("" if label.wrt_is_scalar else "^T")
+
+
+def label_latex(label) -> str:
+    f, x = symbol_latex(label.function), symbol_latex(label.wrt)
+    if label.kind == "value":
+        return f
+    if label.kind == "differential":
+        d = rf"\mathrm{{d}}{f}"
+        return rf"\operatorname{{vec}}({d})" if label.function_is_matrix else d
+    if label.kind == "gradient":
+        top = r"^\top" if label.layout == "numerator" and not label.wrt_is_scalar else ""
+        return rf"\frac{{\partial {f}}}{{\partial {x}{top}}}"
+    if label.kind == "hessian":
+        first, second = ((rf"\operatorname{{vec}} {x}", rf"\operatorname{{vec}}({x})^\top")
+                         if label.wrt_is_matrix else (x, rf"{x}^\top"))
+        return rf"\frac{{\partial^2 {f}}}{{\partial {first}\, \partial {second}}}"
+    of = rf"\operatorname{{vec}} {f}" if label.function_is_matrix else f
+    by = rf"\operatorname{{vec}}({x})" if label.wrt_is_matrix else x
+    top = "" if label.wrt_is_scalar else r"^\top"
+    return rf"\frac{{\partial {of}}}{{\partial {by}{top}}}"
+
+
+def label_json(label) -> dict:
+    return {"text": label_text(label), "latex": label_latex(label), "kind": label.kind,
+            "function": label.function, "wrt": label.wrt, "layout": label.layout}
+
+
+def shapes_line(derivation) -> str:
+    env = derivation.problem.env
+    infos = [(name, env.symbols[name]) for name in derivation.problem.symbols]
+    parts = [f"{symbol_text(name)}: {shape_text((info.rows, info.cols))}"
+             + (" (symmetric)" if info.symmetric and not info.positive_definite else "")
+             + (" (positive definite)" if info.positive_definite else "")
+             + (" (probability)" if info.probability else "")
+             for name, info in infos]
+    # Sizes that no symbol fixes, named for the reader: tr(I) = n with I: n×n.
+    parts += [f"{what}: {dim}×{dim}" if what == "I" else f"{what}: {dim}" for dim, what in env.free_dims.items()]
+    return "   ".join(parts)
+
+
+def kind_text(declaration) -> str:
+    """How a declaration reads in the header: 'probability vector', 'symmetric 3×3'."""
+    kind = ("probability vector" if declaration.probability else "positive definite"
+            if declaration.positive_definite else "symmetric" if declaration.symmetric else None)
+    if declaration.rows is None:
+        return kind or declaration.kind
+    if declaration.cols in (None, 1):                    # "x: 5 x 1", as declared
+        return f"{kind or 'vector'} of length {declaration.rows}"
+    return f"{kind + ' ' if kind else ''}{declaration.rows}×{declaration.cols}"

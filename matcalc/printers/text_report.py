@@ -1,0 +1,37 @@
+"""A whole derivation as plain text: header, one numbered line per step, the answer."""
+
+from __future__ import annotations
+
+from .labels import kind_text, label_text, shapes_line
+from .text import symbol_text, to_text
+
+MAX_EXPRESSION_COLUMN = 90
+
+
+def text_report(derivation, steps: bool = True) -> str:
+    problem = derivation.problem
+    header = f"{symbol_text(problem.function_name)} = {to_text(problem.expr)}"
+    if problem.declarations:
+        header += "        where " + "; ".join(
+            f"{symbol_text(n)}: {kind_text(d)}" for n, d in problem.declarations.items())
+    lines = [header, "shapes  " + shapes_line(derivation)]
+    if derivation.names:
+        lines.append("names   " + "   ".join(f"{symbol_text(n)} = {to_text(d)}" for n, d in derivation.names))
+    lines.append("")
+    if steps:
+        rows, previous = [], None
+        for step in derivation.steps:
+            label = label_text(step.label)
+            rule = ", ".join(step.rules) + (f"  ({step.note})" if step.note else "")
+            rows.append((label if label != previous else "", to_text(step.after), rule))
+            previous = label
+        width_lhs = max(len(r[0]) for r in rows)
+        width_expr = min(max(len(r[1]) for r in rows), MAX_EXPRESSION_COLUMN)
+        for number, (lhs, expr, rule) in enumerate(rows, 1):
+            lines.append(f"{number:>3}  {lhs:<{width_lhs}} = {expr:<{width_expr}}  {rule}")
+        lines.append("")
+    answer = label_text(derivation.label)
+    lines.append(f"{answer} = {to_text(derivation.named_result)}")
+    if derivation.names and derivation.result != derivation.named_result:
+        lines.append(" " * len(answer) + f" = {to_text(derivation.result)}")
+    return "\n".join(lines)
