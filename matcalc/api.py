@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .calculus.answers import finished_gradient
 from .calculus.steps import GRADIENT, Outcome
@@ -13,8 +12,6 @@ from .errors import DerivationError, MatcalcError
 from .language import ast as A
 from .language.names import ascii_name
 from .language.parser import parse_declarations, parse_program
-from .numeric.check import check_answer
-from .numeric.evaluate import Point, evaluate
 from .printers import formats
 from .printers.text import to_text
 from .recursion import deep_recursion
@@ -22,6 +19,9 @@ from .rewriting.canon import canon
 from .shapes.dims import describe
 from .shapes.env import TypeEnv
 from .shapes.infer import infer
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LAYOUTS = ("mixed", "numerator")
 
@@ -189,7 +189,8 @@ class Derivation:
 
     # ---- numbers
     @deep_recursion
-    def evaluate(self, values: dict) -> np.ndarray:
+    def evaluate(self, values: dict) -> "np.ndarray":
+        from .numeric.evaluate import evaluate     # NumPy is imported when numbers are asked for
         point, shapes = self._point(values)
         answer = evaluate(self.result, point)
         if self.layout == "numerator" or self.kind != GRADIENT:
@@ -200,6 +201,8 @@ class Derivation:
         return answer
 
     def _point(self, values: dict):
+        import numpy as np
+        from .numeric.evaluate import Point
         arrays, shapes, sizes = {}, {}, {}
         for name in self.problem.symbols:
             info = self.problem.env.symbols[name]
@@ -224,6 +227,7 @@ class Derivation:
         """Max relative error of ``evaluate`` against central finite differences
         of the original function, on random data with distinct sizes
         (``numeric.check``)."""
+        from .numeric.check import check_answer
         transposed = self.layout == "numerator" and self.kind == GRADIENT
         return check_answer(self.problem.expr, self.problem.env, self.wrt, self.kind, self.result,
                             transposed, seed)

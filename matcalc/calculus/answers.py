@@ -14,6 +14,7 @@ from fractions import Fraction
 from ..language import ast as A
 from ..language.ast import scaled, split_coefficient
 from ..rewriting.canon import canon
+from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context
 from .steps import Outcome, Step
 from .trace_method import push_transposes
@@ -88,19 +89,19 @@ def transpose_out(expr, env):
 
 
 
-def _transposed_answer(expr, env):
+def _transposed_answer(expr, context):
     """The transpose of an answer, pushed in, in answer form again."""
-    return answer_form(push_transposes(A.Transpose(expr), Context(env)), env)
+    return answer_form(push_transposes(A.Transpose(expr), context), context.env)
 
 
-def symmetric_gradient(outcome: Outcome) -> Outcome:
+def symmetric_gradient(outcome: Outcome, context: Context) -> Outcome:
     """For a symmetric X only (G + G^T)/2 is a gradient in the space of
     symmetric matrices (SPEC §2); the step says so."""
     env = outcome.env
     half = A.Number(Fraction(1, 2))
 
     def symmetrized(g):
-        return answer_form(canon(A.Product((half, A.Add((g, _transposed_answer(g, env))))), env), env)
+        return answer_form(canon(A.Product((half, A.Add((g, _transposed_answer(g, context))))), env), env)
 
     answer = symmetrized(outcome.answer)
     step = Step("symmetric-gradient", outcome.label, answer, outcome.steps[-1].after,
@@ -108,22 +109,22 @@ def symmetric_gradient(outcome: Outcome) -> Outcome:
     return outcome.then(step, answer, symmetrized(outcome.expanded))
 
 
-def numerator_layout(outcome: Outcome) -> Outcome:
+def numerator_layout(outcome: Outcome, context: Context) -> Outcome:
     """The gradient transposed: ∂l/∂X^T (SPEC §2, --layout numerator)."""
-    env = outcome.env
-    answer = _transposed_answer(outcome.answer, env)
+    answer = _transposed_answer(outcome.answer, context)
     label = replace(outcome.label, layout="numerator")
     step = Step("numerator-layout", label, answer, outcome.steps[-1].after, ("numerator-layout",))
-    return outcome.then(step, answer, _transposed_answer(outcome.expanded, env))
+    return outcome.then(step, answer, _transposed_answer(outcome.expanded, context))
 
 
-def finished_gradient(outcome: Outcome, layout: str) -> Outcome:
+def finished_gradient(outcome: Outcome, layout: str, catalog: Catalog | None = None) -> Outcome:
     """A gradient as asked for: in the space of symmetric matrices for a symmetric
     or positive definite X, transposed in numerator layout (each a step)."""
     env, wrt = outcome.env, outcome.label.wrt
+    context = Context(env, catalog=catalog or default_catalog())
     info = env.symbols[wrt]
     if info.symmetric or info.positive_definite:
-        outcome = symmetric_gradient(outcome)
+        outcome = symmetric_gradient(outcome, context)
     if layout == "numerator" and not env.is_scalar(A.Symbol(wrt)):
-        outcome = numerator_layout(outcome)
+        outcome = numerator_layout(outcome, context)
     return outcome

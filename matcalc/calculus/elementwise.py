@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
-
-import sympy
+from typing import TYPE_CHECKING
 
 from ..language import ast as A
 from ..language import functions
 
+if TYPE_CHECKING:
+    import sympy
 
-_X = sympy.Symbol("x", real=True)
+# SymPy takes a quarter of a second to import: it is imported by the first
+# derivative of an elementwise function, not by matcalc itself.
+
+
+@lru_cache(maxsize=1)
+def _variable():
+    import sympy
+    return sympy.Symbol("x", real=True)
 
 
 @lru_cache(maxsize=None)          # one entry per function of the registry
@@ -24,6 +32,7 @@ def sympy_function(name: str):
     """The SymPy function of a registered elementwise function: SymPy's own
     (exp, tanh, ...) or, for σ, relu, softplus, step and sign, a SymPy
     function whose derivative is the registry's."""
+    import sympy
     entry = functions.elementwise(name)
     if entry.sympy is not None:
         return entry.sympy(sympy)
@@ -37,6 +46,7 @@ def sympy_function(name: str):
 
 @lru_cache(maxsize=1)
 def _registry_names() -> dict:
+    import sympy
     names = {sympy_function(name): name for name in functions.ELEMENTWISE}
     names[sympy.sign] = "sign"          # SymPy writes |x|' as its own sign(x)
     return names
@@ -48,8 +58,10 @@ def _name_of(function) -> str | None:
 
 
 @lru_cache(maxsize=None)
-def _derivative(name: str) -> sympy.Expr:
-    derivative = sympy.diff(sympy_function(name)(_X), _X)
+def _derivative(name: str) -> "sympy.Expr":
+    import sympy
+    x = _variable()
+    derivative = sympy.diff(sympy_function(name)(x), x)
     # SymPy writes d|x|/dx as sign(x) only for real x, and may keep Derivative
     # objects for functions it does not know; neither may reach the user.
     if derivative.has(sympy.Derivative):
@@ -63,6 +75,7 @@ def derivative(name: str, arg: A.Expr, shape) -> A.Expr:
 
 
 def _order(factor) -> int:
+    import sympy
     if isinstance(factor, sympy.Function) or isinstance(factor, sympy.Abs):
         return 0
     if factor.is_Pow:
@@ -70,9 +83,10 @@ def _order(factor) -> int:
     return 2
 
 
-def _to_tree(expr: sympy.Expr, arg: A.Expr, shape) -> A.Expr:
+def _to_tree(expr: "sympy.Expr", arg: A.Expr, shape) -> A.Expr:
+    import sympy
     rows, cols = shape
-    if expr == _X:
+    if expr == _variable():
         return arg
     if expr.is_Number:
         value = Fraction(str(sympy.nsimplify(expr)))

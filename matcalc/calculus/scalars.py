@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import sympy
-
+from ..errors import InternalError
 from ..language import ast as A
 from ..rewriting.canon import canon, product_atoms
 from ..language.ast import split_coefficient
@@ -31,6 +30,7 @@ def simplify_coefficients(expr: A.Expr, env: TypeEnv, names: list) -> A.Expr:
         groups.setdefault(tuple(chain), []).append([A.Number(number)] + scalars)
     if not any(len(g) > 1 or _has_division(g) for g in groups.values()):
         return expr
+    import sympy                  # only now: most answers need no scalar algebra
     translator = _ToSympy(env, names)
     rebuilt = []
     for chain, coefficients in groups.items():
@@ -63,6 +63,7 @@ def _has_division(coefficients) -> bool:
 def _forms(total):
     """The sum as it is, cancelled and factored; polynomial algebra only on
     small exponents (beta^{1e100} or x^{1/1000} would never finish)."""
+    import sympy
     exponents = [p.exp for p in total.atoms(sympy.Pow) if p.exp.is_Rational]
     if any(abs(e.p) > 12 or e.q > 12 for e in exponents) or total.has(sympy.zoo, sympy.nan):
         return [total]
@@ -83,6 +84,7 @@ class _ToSympy:
         self.nodes: dict = {}          # SymPy symbol → AST node
 
     def __call__(self, node: A.Expr):
+        import sympy
         if isinstance(node, A.Number):
             return sympy.Rational(node.value.numerator, node.value.denominator)
         if isinstance(node, A.Symbol) and node.name in self.definitions:
@@ -111,11 +113,12 @@ class _ToSympy:
         if value.is_Pow and value.exp.is_Rational:
             exponent = Fraction(int(value.exp.p), int(value.exp.q))
             return A.Power(self.back(value.base), A.Number(exponent))
-        raise ValueError(f"unexpected {value}")
+        raise InternalError(f"SymPy gave back {value}, which is no scalar arithmetic")
 
 
 def _ordered(args):
     """Numbers first, then in SymPy's canonical order (deterministic)."""
+    import sympy
     return sorted(args, key=lambda a: (not a.is_Number, sympy.default_sort_key(a)))
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..language import ast as A
 from ..rewriting.canon import canon
+from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
 from ..shapes.env import TypeEnv
 from .answers import answer_form, transpose_out
@@ -38,7 +39,6 @@ ENGINE_STEPS = {
     "gradient": "the gradient, derived above",
     "symmetric-gradient": "for symmetric X only (G + G^T)/2 is a gradient in the space of symmetric matrices",
     "numerator-layout": "numerator layout: the transpose of the gradient",
-    "linearity": "sum, mean, vec and diag are linear",
 }
 SIMPLIFY_DL = ("probability-sum", "probability-sum-transposed", "ones-hadamard")
 SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard",
@@ -61,9 +61,10 @@ class Differential:
 
 # ---------------------------------------------------------------- the answers
 def derive_gradient(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
-                    method: str = "trace") -> Outcome:
-    """∂l/∂X for a scalar l: dl brought to tr(C^T dX)."""
-    taken = differential(expr, {wrt}, env, function)
+                    method: str = "trace", catalog: Catalog | None = None) -> Outcome:
+    """∂l/∂X for a scalar l: dl brought to tr(C^T dX), by the rules of ``catalog``
+    (the rules that ship with matcalc unless a catalog is given)."""
+    taken = differential(expr, {wrt}, env, function, catalog=catalog)
     return gradient_from(taken, wrt, method_named(method))
 
 
@@ -75,7 +76,7 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
     if not A.contains(dl, A.Differential(X)):
         gradient = canon(A.Zero(*env.shape(X)), env) if not env.is_scalar(X) else A.ZERO
         log.add("identify", label, gradient, note=f"{taken.function} does not depend on {wrt}")
-        return _finish(gradient, log, taken.names, env, label)
+        return _finish(gradient, log, taken.names, context, label)
     if env.is_scalar(X):
         gradient = canon(A.substitute(dl, {A.Differential(X): A.ONE}), env)
     else:
@@ -84,23 +85,24 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
     gradient = simplify_coefficients(gradient, env, taken.names)
     gradient = _simplify(gradient, context)
     log.add("identify", label, gradient)
-    return _finish(gradient, log, taken.names, env, label)
+    return _finish(gradient, log, taken.names, context, label)
 
 
 def derive_jacobian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "F",
-                    method: str = "trace") -> Outcome:
+                    method: str = "trace", catalog: Catalog | None = None) -> Outcome:
     """∂vec(F)/∂vec(X)^T: dF brought to vec(dF) = J vec(dX) (numerator layout)."""
-    taken = differential(expr, {wrt}, env, function)
-    return _jacobian_from(taken, expr, wrt, method_named(method), answer_label(JACOBIAN, function, wrt, env, expr, "numerator"))
+    taken = differential(expr, {wrt}, env, function, catalog=catalog)
+    label = answer_label(JACOBIAN, function, wrt, env, expr, "numerator")
+    return _jacobian_from(taken, expr, wrt, method_named(method), label)
 
 
 def derive_hessian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
-                   method: str = "trace") -> Outcome:
+                   method: str = "trace", catalog: Catalog | None = None) -> Outcome:
     """The Jacobian of the gradient g = ∂l/∂x (n×n; mn×mn in vec order for a matrix)."""
-    gradient = derive_gradient(expr, wrt, env, function, method)
+    gradient = derive_gradient(expr, wrt, env, function, method, catalog)
     g = "g" if "g" not in env.symbols else "g_" + wrt
     taken = differential(gradient.answer, {wrt}, env, g, gradient.steps, list(gradient.names),
-                         first=("gradient", f"{g} = ∂{function}/∂{wrt}"))
+                         first=("gradient", f"{g} = ∂{function}/∂{wrt}"), catalog=catalog)
     label = answer_label(HESSIAN, function, wrt, env, layout="numerator")
     return _jacobian_from(taken, gradient.answer, wrt, method_named(method), label)
 
@@ -113,7 +115,7 @@ def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label)
         x_rows, x_cols = env.shape(X)
         jacobian = canon(A.Zero(rows * cols, x_rows * x_cols), env)
         log.add("identify-jacobian", label, jacobian, note=f"{taken.function} does not depend on {wrt}")
-        return _finish(jacobian, log, taken.names, env, label)
+        return _finish(jacobian, log, taken.names, context, label)
     jacobian, used = method.jacobian(dF, X, context)
     jacobian = _simplify(jacobian, context)
     vectorized = canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env)
@@ -121,22 +123,24 @@ def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label)
         vec_label = Label("differential", taken.function, function_is_matrix=env.is_matrix(expr))
         log.add(used[0], vec_label, vectorized, used)
     log.add("identify-jacobian", label, jacobian)
-    return _finish(jacobian, log, taken.names, env, label)
+    return _finish(jacobian, log, taken.names, context, label)
 
 
 # ---------------------------------------------------------------- the differential
-def differential(expr, variables, env, function, steps=(), names=(), first=("definition", "")) -> Differential:
+def differential(expr, variables, env, function, steps=(), names=(), first=("definition", ""),
+                 catalog: Catalog | None = None) -> Differential:
     """definitions → names → dl → d(name) for each name → chain, over a set of
     variables.  ``names`` are values named before (a Hessian's gradient keeps
     its a1, s); ``first`` is the rule and note of the first line."""
     log = StepLog(steps)
+    rules = catalog or default_catalog()
     value, d = value_label(function), differential_label(function)
 
     # 1. definitions that make the derivative shorter: exp(z) / (1^T exp(z)) is
     #    softmax(z), log(softmax(z)) is logsoftmax(z).
     expr = canon(expr, env)
     log.start(first[0], value, expr, note=first[1])
-    defined, used = rewrite_everywhere(DEFINITIONS, expr, Context(env))
+    defined, used = rewrite_everywhere(DEFINITIONS, expr, Context(env, catalog=rules))
     if used:
         log.add(used[0], value, defined, used)
 
@@ -145,7 +149,7 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
     named = namer.visit(defined, top=True)
     names = namer.names
     varying = set(variables) | {name for name, _ in names}
-    context = Context(env, lambda e: not (A.symbol_names(e) & varying), derivative=derivative)
+    context = Context(env, lambda e: not (A.symbol_names(e) & varying), rules, derivative)
     if named != defined:
         log.add("names", value, named)
 
@@ -230,7 +234,7 @@ def _collect(dl, context, label, log):
     collected, used = rewrite_everywhere(("factor-right", "factor-left"), dl, context)
     collected, transposed = transpose_out(collected, context.env)
     if transposed:
-        used.append("transpose-sum")
+        used.append("factor-transpose")
     if used:
         log.add(used[0], label, collected, used)
     return collected
@@ -241,7 +245,8 @@ def _simplify(expr, context):
     return answer_form(simplified, context.env)
 
 
-def _finish(answer, log: StepLog, names, env, label: Label) -> Outcome:
+def _finish(answer, log: StepLog, names, context, label: Label) -> Outcome:
+    env = context.env
     # Definitions refer to earlier names only: write them out in order, then
     # substitute all at once (one pass, however deep the network).
     written_out: dict = {}
@@ -249,5 +254,5 @@ def _finish(answer, log: StepLog, names, env, label: Label) -> Outcome:
         written_out[A.Symbol(name)] = A.substitute(definition, written_out)
     expanded = canon(A.substitute(answer, written_out), env)
     # exp(x) / a1 with a1 = 1^T exp(x), written out, is softmax(x)
-    expanded, _ = rewrite_everywhere(SOFTMAX_DEFINITIONS, expanded, Context(env))
+    expanded, _ = rewrite_everywhere(SOFTMAX_DEFINITIONS, expanded, context)
     return Outcome(answer, expanded, log.steps, tuple(names), env, label)

@@ -18,6 +18,7 @@ from ..rewriting.engine import Context, rewrite, rewrite_everywhere, rewrite_wit
 from .vec_method import Vectorizer
 
 MAX_ROUNDS = 60
+LINEAR = {A.Sum: "sum-linear", A.Mean: "mean-linear", A.Vec: "vec-linear", A.Diag: "diag-linear"}
 TRANSPOSE_RULES = ("transpose-product", "transpose-sum", "transpose-hadamard", "transpose-kron")
 
 
@@ -54,7 +55,8 @@ def expand(expr: A.Expr, context: Context):
             return visit(pushed)
         if isinstance(node, (A.Sum, A.Mean, A.Vec, A.Diag)) and isinstance(node.arg, A.Add) \
                 and carries_d(node.arg):
-            used.append("linearity")
+            vector_diag = isinstance(node, A.Diag) and context.env.is_vector(node.arg)
+            used.append("diag-vector-linear" if vector_diag else LINEAR[type(node)])
             return visit(canon(A.Add(tuple(type(node)(t) for t in node.arg.args)), context.env))
         return node
 

@@ -10,6 +10,7 @@ test can run it on a catalog of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,24 +22,24 @@ from ..shapes.env import TypeEnv
 from ..shapes.infer import infer
 from .canon import canon
 
-Catalog = dict       # rule name → Rule, in the order of the files
-
 
 @dataclass(frozen=True)
 class Rule:
     name: str
-    lhs: A.Expr
+    lhs: A.Expr               # as written (what the rule test evaluates)
     rhs: A.Expr
     explanation: str
     conditions: dict          # "?X" → set of words: scalar, square, symmetric, probability, constant, vector
     env: TypeEnv              # shapes of the rule's own variables
     source: str
+    ruleset: str = ""         # the file it comes from: differentials, trace, vec, simplify, canonical
+    pattern: A.Expr | None = None   # the left side in canonical form, as the engine matches it
 
     def __str__(self) -> str:
         return self.source
 
 
-def read_rule(line: str, origin: str) -> Rule:
+def read_rule(line: str, origin: str, ruleset: str = "") -> Rule:
     """One line of a rules file as a Rule, or a MatcalcError naming ``origin``."""
     try:
         text = parse_rule(line)
@@ -58,7 +59,7 @@ def read_rule(line: str, origin: str) -> Rule:
         raise MatcalcError(f"{origin}: rule {text.name}: the right side uses {', '.join(sorted(unbound))}, "
                            "which the left side does not bind")
     source = line.split("#")[0].strip()
-    return Rule(text.name, _matchable(lhs, env), rhs, text.explanation, conditions, env, source)
+    return Rule(text.name, lhs, rhs, text.explanation, conditions, env, source, ruleset, _matchable(lhs, env))
 
 
 def _condition_words(declaration) -> set:
@@ -95,21 +96,43 @@ def _matchable(lhs: A.Expr, env: TypeEnv) -> A.Expr:
 
 
 
-def load_catalog(directory: Path) -> Catalog:
-    """Every rule of every ``*.rules`` file in ``directory``."""
-    rules: Catalog = {}
-    for path in sorted(directory.glob("*.rules")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            rule = read_rule(line, f"{path.name}:{number}")
-            if rule.name in rules:
-                raise MatcalcError(f"{path.name}:{number}: rule {rule.name} defined twice")
-            rules[rule.name] = rule
-    return rules
+class Catalog(Mapping):
+    """The rules of every ``*.rules`` file in a directory, by name, in file order.
+
+    Reading the files finds every name (and refuses one defined twice); a
+    rule is parsed and checked the first time it is looked up, so a
+    derivation pays only for the rules it uses (tests load them all)."""
+
+    def __init__(self, directory: Path):
+        self._lines: dict[str, tuple[str, str, str]] = {}
+        for path in sorted(directory.glob("*.rules")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                origin = f"{path.name}:{number}"
+                name = line.partition(":")[0].strip()
+                if name in self._lines:
+                    raise MatcalcError(f"{origin}: rule {name} defined twice")
+                self._lines[name] = (line, origin, path.stem)
+        self._rules: dict[str, Rule] = {}
+
+    def __getitem__(self, name: str) -> Rule:
+        rule = self._rules.get(name)
+        if rule is None:
+            line, origin, ruleset = self._lines[name]
+            rule = self._rules[name] = read_rule(line, origin, ruleset)
+            if rule.name != name:
+                raise MatcalcError(f"{origin}: the rule's name reads '{rule.name}', not '{name}'")
+        return rule
+
+    def __iter__(self):
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
 
 
 @lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
-    """The catalog that ships with matcalc (``rules/``), loaded once."""
-    return load_catalog(data_dir("rules"))
+    """The catalog that ships with matcalc (``rules/``)."""
+    return Catalog(data_dir("rules"))

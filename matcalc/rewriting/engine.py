@@ -59,7 +59,7 @@ class Context:
 
 def bindings_of(rule: Rule, expr: A.Expr, context: Context) -> Iterator[dict]:
     accept = lambda name, sub: context.accepts(rule, name, sub)
-    return matches(rule.lhs, expr, {}, accept)
+    return matches(rule.pattern, expr, {}, accept)
 
 
 def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A.Expr:
@@ -130,7 +130,7 @@ def rewrite(rule_name: str, expr: A.Expr, context: Context) -> A.Expr | None:
     """The right side of the rule for the first match of its left side at the
     root of ``expr``, in canonical form; None if none."""
     chosen = context.rule(rule_name)
-    if not _may_match(chosen.lhs, expr):
+    if not _may_match(chosen.pattern, expr):
         return None
     key = (rule_name, expr)
     if key in context.memo:
@@ -138,9 +138,7 @@ def rewrite(rule_name: str, expr: A.Expr, context: Context) -> A.Expr | None:
     result = None
     for bindings in bindings_of(chosen, expr, context):
         if _shapes_fit(chosen, bindings, context.env):
-            result = canon(instantiate(chosen, chosen.rhs, bindings, context), context.env)
-            if is_zero(result):
-                result = zero_like(expr, context.env)
+            result = right_side(chosen, bindings, expr, context)
             break
     context.memo[key] = result
     return result
@@ -162,7 +160,14 @@ def rewrite_with(rule_name: str, bindings: dict, subject: A.Expr, context: Conte
     lhs = canon(instantiate(chosen, chosen.lhs, bindings, context), env)
     if comparison_form(lhs, env) != comparison_form(subject, env):
         raise InternalError(f"rule {rule_name} does not apply to the expression it was chosen for")
-    return canon(instantiate(chosen, chosen.rhs, bindings, context), env)
+    return right_side(chosen, bindings, subject, context)
+
+
+def right_side(rule: Rule, bindings: dict, subject: A.Expr, context: Context) -> A.Expr:
+    """What ``subject`` is rewritten to, in canonical form: every rewrite of
+    the engine ends here (the tests check here that it keeps the shape)."""
+    result = canon(instantiate(rule, rule.rhs, bindings, context), context.env)
+    return zero_like(subject, context.env) if is_zero(result) else result
 
 
 
@@ -206,12 +211,12 @@ def _rewrite_once_uncached(rule_names, expr, context, used):
         if result is not None and result != expr:
             used.append(name)
             return result
-        if isinstance(expr, A.Product) and isinstance(context.rule(name).lhs, A.Product):
+        if isinstance(expr, A.Product) and isinstance(context.rule(name).pattern, A.Product):
             window = _rewrite_window(name, expr, context)
             if window is not None:
                 used.append(name)
                 return window
-        if isinstance(expr, A.Add) and isinstance(context.rule(name).lhs, A.Add):
+        if isinstance(expr, A.Add) and isinstance(context.rule(name).pattern, A.Add):
             paired = _rewrite_pair(name, expr, context)
             if paired is not None:
                 used.append(name)
@@ -226,7 +231,7 @@ def _rewrite_pair(name, expr: A.Add, context):
     """Rewrite two terms of a longer sum (terms commute): A x + b + A^T x
     factors as (A + A^T) x + b.  Long sums are left alone (pairs grow as n²)."""
     terms = expr.args
-    if len(context.rule(name).lhs.args) != 2 or not 2 < len(terms) <= MAX_PAIRED_TERMS:
+    if len(context.rule(name).pattern.args) != 2 or not 2 < len(terms) <= MAX_PAIRED_TERMS:
         return None
     for i in range(len(terms)):
         for j in range(i + 1, len(terms)):
@@ -240,7 +245,7 @@ def _rewrite_pair(name, expr: A.Add, context):
 def _rewrite_window(name, expr: A.Product, context):
     """Rewrite a run of adjacent factors ``args[i:j]`` of a product."""
     factors = expr.args
-    operands = context.rule(name).lhs.args
+    operands = context.rule(name).pattern.args
     # A pattern operand that is not a variable matches one factor of its own
     # type: windows without one (most of a long product) cannot match.
     fixed = [type(o) for o in operands if not isinstance(o, A.PatternVar)]
@@ -256,10 +261,7 @@ def _rewrite_window(name, expr: A.Product, context):
                     (last and type(factors[start + size - 1]) is not last):
                 continue
             window = A.Product(factors[start:start + size])
-            try:
-                result = rewrite(name, window, context)
-            except KeyError:
-                result = None
+            result = rewrite(name, window, context)
             if result is not None:
                 return A.Product(factors[:start] + (result,) + factors[start + size:])
     return None
