@@ -1171,11 +1171,11 @@ def check_reference_is_inaccurate(case: Case, derivation, seeds=range(10)) -> bo
     about the answer.  Happens where check's error scale (floor 1e-6) meets
     finite-difference noise, as for an exactly zero gradient."""
     from matcalc.numeric.evaluate import Point as EnginePoint, evaluate
-    from matcalc.numeric.data import random_values
-    from matcalc.numeric.differences import finite_difference_gradient
+    from matcalc.numeric.data import random_point
+    from matcalc.numeric.differences import gradient_with_error
     expr, env = derivation.problem.expr, derivation.problem.env
     for seed in seeds:                                  # the data check() uses
-        engine, _ = derivation._point(random_values(expr, env, seed))
+        engine, _ = derivation._point(random_point(expr, env, seed).values)
         if np.all(np.isfinite(evaluate(expr, engine))):
             break
 
@@ -1186,7 +1186,7 @@ def check_reference_is_inaccurate(case: Case, derivation, seeds=range(10)) -> bo
         reference = richardson_gradient(f, engine.values[derivation.wrt], case.wrt_spec)
     except OutOfDomain:
         return True
-    theirs = finite_difference_gradient(expr, derivation.wrt, engine, env)
+    theirs = gradient_with_error(expr, derivation.wrt, engine, env)[0]
     return relative_error(theirs, reference, 1e-6) > TOLERANCE
 
 

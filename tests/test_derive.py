@@ -7,7 +7,7 @@ import pytest
 
 import matcalc
 from matcalc.calculus.strategy import ENGINE_STEPS
-from matcalc.language.parser import parse_expression
+from matcalc.language.parser import parse_program
 from matcalc.printers.text import to_text
 from matcalc.rewriting.catalog import default_catalog as catalog
 
@@ -162,8 +162,8 @@ def test_latex_json_markdown():
                                   "2 (A ⊙ B) C", "A^{-1} B^{-T}", "||X A^T - B||_F^2",
                                   "b 1^T", "x ./ y", "A ⊗ B", "x^{1/2}"])
 def test_text_printer_round_trips(text):
-    expr = parse_expression(text)
-    assert parse_expression(to_text(expr)) == expr
+    expr = parse_program(text).result
+    assert parse_program(to_text(expr)).result == expr
 
 
 def test_cli_derive_with_check(run_cli):

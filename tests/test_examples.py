@@ -11,10 +11,10 @@ import matcalc
 from matcalc.language import ast as A
 from matcalc.cli import main
 from matcalc.numeric.evaluate import evaluate
-from matcalc.numeric.data import random_values
-from matcalc.numeric.differences import (finite_difference_gradient, finite_difference_hessian,
-                                        finite_difference_jacobian)
-from matcalc.language.parser import parse_declarations, parse_expression, parse_program
+from matcalc.numeric.data import random_point
+from matcalc.numeric.differences import (gradient_with_error, hessian_with_error,
+                                        jacobian_with_error)
+from matcalc.language.parser import parse_declarations, parse_program
 from matcalc.shapes.infer import infer
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.sh"))
@@ -52,7 +52,7 @@ def typed_together(source, expect, where, command, wrt):
         "jacobian": A.Product((A.Vec(expr), A.Transpose(A.Vec(X)))),
         "hessian": A.Product((A.Vec(X), A.Transpose(A.Vec(X)))),
     }[command]
-    expected = parse_expression(expect, declarations)
+    expected = parse_program(expect, declarations).result
     # expected + 0 · (something of the answer's shape): typing unifies the two.
     witness = A.Add((expected, A.Product((A.ZERO, shape_of_answer))))
     (_, typed), _, env = infer([expr, witness], expect, declarations)
@@ -62,10 +62,10 @@ def typed_together(source, expect, where, command, wrt):
 def reference(command, d, point):
     """The answer by finite differences, independently of the derivation."""
     if command == "jacobian":
-        return finite_difference_jacobian(d.problem.expr, d.wrt, point)
+        return jacobian_with_error(d.problem.expr, d.wrt, point)[0]
     if command == "hessian":
-        return finite_difference_hessian(d.problem.expr, d.wrt, point)
-    return finite_difference_gradient(d.problem.expr, d.wrt, point, d.problem.env)
+        return hessian_with_error(d.problem.expr, d.wrt, point)[0]
+    return gradient_with_error(d.problem.expr, d.wrt, point, d.problem.env)[0]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
@@ -84,7 +84,7 @@ def test_example(path, capsys):
 
     expr, wrt, where = options(argv)
     d = getattr(matcalc, argv[0])(expr, wrt=wrt, where=where)
-    values = random_values(d.problem.expr, d.problem.env, seed=1)
+    values = random_point(d.problem.expr, d.problem.env, seed=1).values
     point, _ = d._point(values)
     numeric = reference(argv[0], d, point)
     scale = max(np.max(np.abs(numeric)), 1e-6)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..language import ast as A
 from ..rewriting.canon import canon
 from ..language.ast import split_coefficient
-from ..errors import DerivationError
+from ..errors import DerivationError, InternalError
 from ..rewriting.engine import Context, rewrite, rewrite_everywhere, rewrite_with
 from .vec_method import Vectorizer
 
@@ -157,7 +157,7 @@ class Identifier:
                 return coefficient, A.Trace(A.product_of(flipped))
             pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, trace, context)
             if pushed == trace:
-                raise AssertionError("a transpose of a product, sum or ⊙ always pushes")
+                raise InternalError("a transpose of a product, sum or ⊙ always pushes")
             used.extend(rules)
             return coefficient, pushed
         if carrier_index != len(factors) - 1:
@@ -167,7 +167,7 @@ class Identifier:
                                  trace, context)
             return coefficient, moved
         if carrier == self.dX:
-            raise AssertionError("identification finished but not recognised")
+            raise InternalError("identification finished but not recognised")
         before = others          # the carrier is last: everything else stands before it
         if isinstance(carrier, A.Hadamard):
             parts = list(carrier.args)

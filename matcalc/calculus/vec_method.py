@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..language import ast as A
 from ..rewriting.canon import canon
 from ..language.ast import split_coefficient
-from ..errors import DerivationError
+from ..errors import DerivationError, InternalError
 from ..rewriting.engine import Context, rewrite_with
 
 
@@ -146,10 +146,10 @@ def _without_last(product: A.Expr, last: A.Expr, env) -> A.Expr:
     head_scalars = list(have_scalars)
     for scalar in want_scalars:
         if scalar not in head_scalars:
-            raise AssertionError(f"expected a product ending in {last}")
+            raise InternalError(f"expected a product ending in {last}")
         head_scalars.remove(scalar)
     if want_chain and have_chain[-len(want_chain):] != want_chain:
-        raise AssertionError(f"expected a product ending in {last}")
+        raise InternalError(f"expected a product ending in {last}")
     head = head_scalars + have_chain[:len(have_chain) - len(want_chain)]
     return canon(A.product_of(head), env)
 

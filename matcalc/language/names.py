@@ -8,6 +8,7 @@ prints as ``Φ2`` and ``\\Phi_{2}``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # English name → (Unicode letter, LaTeX command or None where LaTeX has none).
 GREEK_LETTERS = {
@@ -42,6 +43,7 @@ def ascii_name(name: str) -> str:
     return "".join(_FROM_UNICODE.get(ch, ch) for ch in name)
 
 
+@lru_cache(maxsize=4096)       # printers ask for every symbol on every line
 def split_name(name: str) -> tuple[str, str]:
     """``Phi2`` → (``Phi``, ``2``), ``h_1`` → (``h``, ``_1``), ``W1`` → (``W``, ``1``):
     the letters of a name and its index (what a textbook writes as a subscript)."""

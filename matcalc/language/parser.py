@@ -1,7 +1,7 @@
 """Text → expression trees, with the grammar in ``grammar/matcalc.lark``.
 
 One Lark LALR parser serves three entry points: programs (what the user
-differentiates), declarations (``--where``) and rule patterns (``rules/``).
+differentiates), declarations (``--where``) and the rules of ``rules/``.
 The transformer below is the only place that knows the concrete syntax; it
 desugars as it builds, so the rest of matcalc sees only primitive nodes.
 """
@@ -16,7 +16,6 @@ from lark.exceptions import UnexpectedInput, VisitError
 
 from ..errors import LimitError, MatcalcError, ParseError
 from ..resources import data_file
-from . import ast as A
 from .declarations import Declaration
 from .limits import MAX_INPUT_CHARS
 from .syntax_errors import syntax_error
@@ -53,7 +52,7 @@ class _NormBars:
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     return Lark(data_file("grammar", "matcalc.lark").read_text(encoding="utf-8"),
-                parser="lalr", start=["program", "declarations", "pattern", "rule"],
+                parser="lalr", start=["program", "declarations", "rule"],
                 postlex=_NormBars(), propagate_positions=True, maybe_placeholders=False)
 
 
@@ -83,18 +82,6 @@ def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
 def parse_program(text: str, declared_names=()) -> Program:
     """Parse what the user differentiates: an expression or a ``;``-separated program."""
     return _run(text, "program", product_names=frozenset(declared_names))
-
-
-def parse_expression(text: str, declared_names=()) -> A.Expr:
-    program = parse_program(text, declared_names)
-    if program.bindings or program.result_name:
-        raise ParseError("expected a single expression, not a program", source=text)
-    return program.result
-
-
-def parse_pattern(text: str) -> A.Expr:
-    """One side of a rule, with ``?A`` pattern variables and ``d(..)``."""
-    return _run(text, "pattern", pattern_mode=True)
 
 
 def parse_rule(text: str) -> RuleText:

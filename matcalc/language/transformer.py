@@ -173,9 +173,6 @@ class Build(Transformer_NonRecursive):
     def spec(self, meta, items):
         return interpret_spec(items, _span(meta))
 
-    def pattern(self, meta, items):
-        return items[0]
-
     def rule(self, meta, items):
         name, lhs, rhs, *rest = items
         explanation = ""

@@ -113,11 +113,6 @@ def refuse_oversized(expr: A.Expr, env: TypeEnv, wrt: str, kind: str) -> None:
                          "(declare smaller sizes to check)")
 
 
-def random_values(expr: A.Expr, env: TypeEnv, seed: int) -> dict:
-    """The values of ``random_point`` (symbol name → 2-D array)."""
-    return random_point(expr, env, seed).values
-
-
 def _regular(expr: A.Expr, point: Point) -> bool:
     """Every matrix that ``expr`` inverts or takes the determinant of is far
     from singular at ``point`` (a wide U makes UᵀU singular for all data)."""

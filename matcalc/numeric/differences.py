@@ -175,20 +175,3 @@ def hessian_with_error(expr: A.Expr, wrt: str, point: Point,
             hessian[i, j] = hessian[j, i] = entry
             worst = max(worst, error)
     return hessian, worst
-
-
-def finite_difference_gradient(expr: A.Expr, wrt: str, point: Point, env: TypeEnv,
-                               step: float = FIRST_STEP) -> np.ndarray:
-    """∂l/∂X by extrapolated central differences (see ``gradient_with_error``)."""
-    return gradient_with_error(expr, wrt, point, env, step)[0]
-
-
-def finite_difference_jacobian(expr: A.Expr, wrt: str, point: Point, step: float = FIRST_STEP) -> np.ndarray:
-    """∂vec(F)/∂vec(X)^T by extrapolated central differences (see ``jacobian_with_error``)."""
-    return jacobian_with_error(expr, wrt, point, step)[0]
-
-
-def finite_difference_hessian(expr: A.Expr, wrt: str, point: Point, step: float = FIRST_STEP) -> np.ndarray:
-    """∂²l/∂vec(X)∂vec(X)^T by extrapolated second differences (see ``hessian_with_error``)."""
-    return hessian_with_error(expr, wrt, point, step)[0]
-

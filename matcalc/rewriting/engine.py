@@ -247,7 +247,7 @@ def _rewrite_window(name, expr: A.Product, context):
     factors = expr.args
     operands = context.rule(name).pattern.args
     # A pattern operand that is not a variable matches one factor of its own
-    # type: windows without one (most of a long product) cannot match.
+    # node type, so windows without such a factor (most of a long product) cannot match.
     fixed = [type(o) for o in operands if not isinstance(o, A.PatternVar)]
     present = {type(f) for f in factors}
     if any(kind not in present for kind in fixed):
