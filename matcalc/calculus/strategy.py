@@ -53,7 +53,7 @@ class Differential:
     """dl of a function over a set of variables, with the steps that took it."""
     dl: A.Expr
     context: Context
-    log: StepLog
+    steps: tuple                 # the steps that took it (a gradient continues from them)
     names: list                  # [(name, definition)], innermost first
     function: str
     variables: frozenset         # what d was taken over (the names not included)
@@ -70,7 +70,7 @@ def derive_gradient(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
 
 def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
     """The gradient wrt one of the variables of a differential."""
-    X, env, context, log = A.Symbol(wrt), taken.context.env, taken.context, taken.log
+    X, env, context, log = A.Symbol(wrt), taken.context.env, taken.context, StepLog(taken.steps)
     label = answer_label(GRADIENT, taken.function, wrt, env)
     dl = _only(taken, wrt)
     if not A.contains(dl, A.Differential(X)):
@@ -108,7 +108,7 @@ def derive_hessian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
 
 
 def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label) -> Outcome:
-    X, env, context, log = A.Symbol(wrt), taken.context.env, taken.context, taken.log
+    X, env, context, log = A.Symbol(wrt), taken.context.env, taken.context, StepLog(taken.steps)
     dF = taken.dl
     if not A.contains(dF, A.Differential(X)):
         rows, cols = env.shape(expr)
@@ -120,7 +120,7 @@ def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label)
     jacobian = _simplify(jacobian, context)
     vectorized = canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env)
     if used and vectorized != dF:      # a vector differential is already its vec
-        vec_label = Label("differential", taken.function, function_is_matrix=env.is_matrix(expr))
+        vec_label = Label("differential", taken.function, function_is_matrix=not env.shape(expr)[1].is_one)
         log.add(used[0], vec_label, vectorized, used)
     log.add("identify-jacobian", label, jacobian)
     return _finish(jacobian, log, taken.names, context, label)
@@ -180,7 +180,7 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
     for rule, after, rules in _tidied(dl, context):
         log.add(rule, d, after, rules)
         dl = after
-    return Differential(dl, context, log, names, function, frozenset(variables))
+    return Differential(dl, context, log.steps, names, function, frozenset(variables))
 
 
 def _only(taken: Differential, wrt: str):

@@ -26,14 +26,36 @@ def node(cls):
         try:
             return self.__dict__["_hash"]
         except KeyError:
-            value = structural_hash(self)
-            object.__setattr__(self, "_hash", value)
+            # Frozen forbids setattr, not the instance dict: the cache goes in directly.
+            value = self.__dict__["_hash"] = structural_hash(self)
             return value
 
     cls.__hash__ = __hash__
     cls._child_fields = tuple(f.name for f in fields(cls) if f.name in ("arg", "args", "base", "exponent"))
-    cls._fields = tuple(f.name for f in fields(cls) if f.name != "span")
+    cls._children = _CHILDREN[cls._child_fields]
     return cls
+
+
+# children() is on every pass's hot path: one plain method per layout of
+# child fields, not a loop over field names.
+def _no_children(self):
+    return ()
+
+
+def _args_children(self):
+    return self.args
+
+
+def _arg_children(self):
+    return (self.arg,)
+
+
+def _base_exponent_children(self):
+    return (self.base, self.exponent)
+
+
+_CHILDREN = {(): _no_children, ("args",): _args_children, ("arg",): _arg_children,
+             ("base", "exponent"): _base_exponent_children}
 
 
 @dataclass(frozen=True)
@@ -237,7 +259,7 @@ def split_coefficient(expr: Expr) -> tuple[Fraction, Expr | None]:
     if isinstance(expr, Product) and isinstance(expr.args[0], Number):
         rest = expr.args[1:]
         return expr.args[0].value, rest[0] if len(rest) == 1 else Product(rest)
-    return Fraction(1), expr
+    return ONE.value, expr          # shared: Fractions are immutable, and this is the usual case
 
 
 def scaled(coefficient: Fraction, expr: Expr | None) -> Expr:
@@ -266,26 +288,31 @@ def product_of(factors) -> Expr:
 
 def children(expr: Expr) -> tuple:
     """The sub-expressions of a node, in field order."""
-    names = expr._child_fields
-    if not names:
-        return ()
-    if names == ("args",):
-        return expr.args
-    return tuple(getattr(expr, name) for name in names)
+    return expr._children()
 
 
 def with_children(expr: Expr, new_children) -> Expr:
     """The same node with its sub-expressions replaced (same count and order)."""
     new_children = tuple(new_children)
-    old_children = children(expr)
-    if len(new_children) == len(old_children) and all(
-            a is b for a, b in zip(new_children, old_children)):
-        return expr
+    old_children = expr._children()
+    if len(new_children) == len(old_children):
+        for new, old in zip(new_children, old_children):
+            if new is not old:
+                break
+        else:
+            return expr
+    # A copy of every field (span and the fields outside equality included)
+    # with the children swapped; no field is computed in __init__, and the
+    # cached hash belongs to the old node.
+    fresh = object.__new__(type(expr))
+    state = fresh.__dict__
+    state.update(expr.__dict__)
+    state.pop("_hash", None)
     if expr._child_fields == ("args",):
-        return type(expr)(new_children, span=expr.span)
-    values = dict(zip(expr._child_fields, new_children))
-    kwargs = {name: values[name] if name in values else getattr(expr, name) for name in expr._fields}
-    return type(expr)(**kwargs, span=expr.span)
+        state["args"] = new_children
+    else:
+        state.update(zip(expr._child_fields, new_children))
+    return fresh
 
 
 def walk(expr: Expr) -> Iterator[Expr]:

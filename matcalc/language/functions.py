@@ -124,6 +124,9 @@ FUNCTIONS = (
 BY_NAME = {spelling: entry for entry in FUNCTIONS for spelling in (entry.name, *entry.aliases)}
 ELEMENTWISE = tuple(entry.name for entry in FUNCTIONS if entry.node is A.Func)
 _BY_NODE = {entry.node: entry for entry in FUNCTIONS if entry.node is not A.Func}
+# Nodes printed as a call of their function, tr(A): all but inv, norm and kron,
+# which have notations of their own (A^{-1}, ||x||, A ⊗ B).
+CALLED_NODES = tuple(node for node in _BY_NODE if node not in (A.Inverse, A.Norm, A.Kron))
 
 
 def lookup(name: str) -> Function | None:

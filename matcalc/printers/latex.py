@@ -174,7 +174,7 @@ def _(expr: A.Func):
     return _call(entry.latex_spelling if entry else expr.name, expr.arg)   # (a rule's ?f as written)
 
 
-for _cls in (A.Softmax, A.LogSoftmax, A.Trace, A.Det, A.LogDet, A.Sum, A.Mean, A.Diag, A.Vec):
+for _cls in functions.CALLED_NODES:
     _latex.register(_cls)(lambda e: _call(functions.of_node(type(e)).latex_spelling, e.arg))
 
 

@@ -258,7 +258,7 @@ def _(expr: A.Func):
     return _call(entry.spelling if entry else expr.name, expr.arg)       # (a rule's ?f as written)
 
 
-for _cls in (A.Softmax, A.LogSoftmax, A.Trace, A.Det, A.LogDet, A.Sum, A.Mean, A.Diag, A.Vec):
+for _cls in functions.CALLED_NODES:
     _text.register(_cls)(lambda expr: _call(functions.of_node(type(expr)).name, expr.arg))
 
 

@@ -92,15 +92,22 @@ def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A
     return build(side)
 
 
-def _dimension_map(rule: Rule, bindings: dict, env: TypeEnv) -> dict:
-    mapping: dict[str, Dim] = {}
+def _named_dims(rule: Rule, bindings: dict, env: TypeEnv):
+    """(a dimension name of the rule, its size in the bindings), for each
+    dimension of a bound variable that is a single name (``n``, not ``mn``)."""
     for name, value in bindings.items():
         info = rule.env.symbols.get(name)
         if info is None or not isinstance(value, A.Expr):
             continue
         for rule_dim, actual in zip((info.rows, info.cols), env.shape(value)):
             if rule_dim.coef == 1 and len(rule_dim.names) == 1:
-                mapping.setdefault(rule_dim.names[0], actual)
+                yield rule_dim.names[0], actual
+
+
+def _dimension_map(rule: Rule, bindings: dict, env: TypeEnv) -> dict:
+    mapping: dict[str, Dim] = {}
+    for name, actual in _named_dims(rule, bindings, env):
+        mapping.setdefault(name, actual)
     return mapping
 
 
@@ -108,15 +115,7 @@ def _shapes_fit(rule: Rule, bindings: dict, env: TypeEnv) -> bool:
     """The rule's shared dimensions must be equal in the bindings too (in
     ``?A ?C + ?B ?C = (?A + ?B) ?C``, ?A and ?B have one shape)."""
     seen: dict[str, Dim] = {}
-    for name, value in bindings.items():
-        info = rule.env.symbols.get(name)
-        if info is None or not isinstance(value, A.Expr):
-            continue
-        for rule_dim, actual in zip((info.rows, info.cols), env.shape(value)):
-            if rule_dim.coef == 1 and len(rule_dim.names) == 1:
-                if seen.setdefault(rule_dim.names[0], actual) != actual:
-                    return False
-    return True
+    return all(seen.setdefault(name, actual) == actual for name, actual in _named_dims(rule, bindings, env))
 
 
 def _mapped(dim: Dim, mapping: dict) -> Dim:
@@ -132,16 +131,25 @@ def rewrite(rule_name: str, expr: A.Expr, context: Context) -> A.Expr | None:
     chosen = context.rule(rule_name)
     if not _may_match(chosen.pattern, expr):
         return None
+    return _rewrite_root(rule_name, chosen, expr, context)
+
+
+def _rewrite_root(rule_name: str, chosen: Rule, expr: A.Expr, context: Context) -> A.Expr | None:
     key = (rule_name, expr)
-    if key in context.memo:
-        return context.memo[key]
+    memo = context.memo
+    result = memo.get(key, _UNKNOWN)
+    if result is not _UNKNOWN:
+        return result
     result = None
     for bindings in bindings_of(chosen, expr, context):
         if _shapes_fit(chosen, bindings, context.env):
             result = right_side(chosen, bindings, expr, context)
             break
-    context.memo[key] = result
+    memo[key] = result
     return result
+
+
+_UNKNOWN = object()      # not looked up yet (None is a memoized "no match")
 
 
 def _may_match(pattern: A.Expr, expr: A.Expr) -> bool:
@@ -175,7 +183,8 @@ def right_side(rule: Rule, bindings: dict, subject: A.Expr, context: Context) ->
 def rewrite_everywhere(rule_names, expr: A.Expr, context: Context, limit: int = 50):
     """Apply the rules wherever they match (inside products, to any run of
     adjacent factors) until none does.  Returns (expression, rules used)."""
-    key = ("everywhere", tuple(rule_names), expr, limit)
+    rule_names = tuple(rule_names)
+    key = ("everywhere", rule_names, expr, limit)
     if key in context.memo:
         result, used = context.memo[key]
         return result, list(used)
@@ -190,7 +199,7 @@ def rewrite_everywhere(rule_names, expr: A.Expr, context: Context, limit: int = 
 
 
 def _rewrite_once(rule_names, expr, context, used):
-    key = ("once", tuple(rule_names), expr)
+    key = ("once", rule_names, expr)
     known = context.memo.get(key)
     if known is not None:
         result, added = known
@@ -206,22 +215,36 @@ def _rewrite_once_uncached(rule_names, expr, context, used):
     kids = A.children(expr)
     if kids:
         expr = A.with_children(expr, [_rewrite_once(rule_names, k, context, used) for k in kids])
-    for name in rule_names:
-        result = rewrite(name, expr, context)
+    for name, rule in _rules_for(rule_names, type(expr), context):
+        result = _rewrite_root(name, rule, expr, context)
         if result is not None and result != expr:
             used.append(name)
             return result
-        if isinstance(expr, A.Product) and isinstance(context.rule(name).pattern, A.Product):
+        if isinstance(expr, A.Product) and isinstance(rule.pattern, A.Product):
             window = _rewrite_window(name, expr, context)
             if window is not None:
                 used.append(name)
                 return window
-        if isinstance(expr, A.Add) and isinstance(context.rule(name).pattern, A.Add):
+        if isinstance(expr, A.Add) and isinstance(rule.pattern, A.Add):
             paired = _rewrite_pair(name, expr, context)
             if paired is not None:
                 used.append(name)
                 return paired
     return expr
+
+
+def _rules_for(rule_names, node_type, context) -> list:
+    """The (name, rule) of ``rule_names``, in order, whose left side can match
+    at a node of ``node_type`` (at its root, or in a window or pair of its
+    operands, which have the root's type too): every node of every pass
+    asks, and most rules have another root."""
+    key = ("rules for", rule_names, node_type)
+    found = context.memo.get(key)
+    if found is None:
+        found = context.memo[key] = [
+            (name, rule) for name, rule in ((name, context.rule(name)) for name in rule_names)
+            if isinstance(rule.pattern, A.PatternVar) or type(rule.pattern) is node_type]
+    return found
 
 
 MAX_PAIRED_TERMS = 12

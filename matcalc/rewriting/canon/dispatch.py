@@ -22,12 +22,15 @@ def register(*node_types):
 
 
 def canon(expr: A.Expr, env: TypeEnv) -> A.Expr:
-    cache = env.memo_for("canon")
+    return _canon(expr, env, env.memo_for("canon"))
+
+
+def _canon(expr: A.Expr, env: TypeEnv, cache: dict) -> A.Expr:
     done = cache.get(expr)
     if done is None:
         kids = A.children(expr)
         if kids:
-            expr = A.with_children(expr, [canon(k, env) for k in kids])
+            expr = A.with_children(expr, [_canon(k, env, cache) for k in kids])
         done = simplify(expr, env)
         cache[expr] = done
         cache[done] = done

@@ -54,7 +54,7 @@ def product_atoms(expr: A.Product, env: TypeEnv):
 
 @register(A.Product)
 def _product(expr: A.Product, env):
-    coefficient = Fraction(1)
+    coefficient = A.ONE.value
     scalars: list[A.Expr] = []
     chain: list[A.Expr] = []
     for arg in expr.args:

@@ -61,6 +61,8 @@ def _transposes_after(terms) -> list:
     """A + A^T, not A^T + A: a term's transpose stands right after it."""
     terms = list(terms)
     twins = {t for t in terms if isinstance(t, A.Transpose) and t.arg in terms}
+    if not twins:
+        return terms
     ordered = []
     for term in terms:
         if term not in twins:
