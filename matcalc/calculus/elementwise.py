@@ -27,7 +27,7 @@ def _variable():
     return sympy.Symbol("x", real=True)
 
 
-@lru_cache(maxsize=None)          # one entry per function of the registry
+@lru_cache(maxsize=64)            # keyed by registry names only (an unknown one is a KeyError)
 def sympy_function(name: str):
     """The SymPy function of a registered elementwise function: SymPy's own
     (exp, tanh, ...) or, for σ, relu, softplus, step and sign, a SymPy
@@ -57,7 +57,7 @@ def _name_of(function) -> str | None:
     return _registry_names().get(function)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=64)            # likewise
 def _derivative(name: str) -> "sympy.Expr":
     import sympy
     x = _variable()
