@@ -5,11 +5,10 @@ The right-answer cases are false alarms found by the soak run
 (``python benchmarks/soak.py --seed 0 --case N``), where an independent
 high-accuracy reference agreed with the answer to ~1e-12."""
 
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
-from dataclasses import replace
-
 import pytest
 
 import matcalc

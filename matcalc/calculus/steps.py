@@ -16,7 +16,6 @@ from ..shapes.env import TypeEnv
 
 # The kinds of label.  "value" is the function or a named value itself.
 VALUE, DIFFERENTIAL, GRADIENT, JACOBIAN, HESSIAN = "value", "differential", "gradient", "jacobian", "hessian"
-ANSWERS = (GRADIENT, JACOBIAN, HESSIAN)
 
 
 @dataclass(frozen=True)
@@ -28,10 +27,6 @@ class Label:
     function_is_matrix: bool = False   # a Jacobian of F is written with vec(F)
     wrt_is_matrix: bool = False        # with respect to vec(X)
     wrt_is_scalar: bool = False        # ∂f/∂x, not ∂f/∂x^T
-
-    @property
-    def is_answer(self) -> bool:
-        return self.kind in ANSWERS
 
 
 def value_label(name: str) -> Label:

@@ -25,7 +25,7 @@ from .elementwise import derivative
 from .methods import Method, method_named
 from .naming import Namer, softmax_name
 from .scalars import simplify_coefficients
-from .steps import (GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
+from .steps import (DIFFERENTIAL, GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
                     differential_label, value_label)
 from .trace_method import expand
 
@@ -120,7 +120,7 @@ def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label)
     jacobian = _simplify(jacobian, context)
     vectorized = canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env)
     if used and vectorized != dF:      # a vector differential is already its vec
-        vec_label = Label("differential", taken.function, function_is_matrix=not env.shape(expr)[1].is_one)
+        vec_label = Label(DIFFERENTIAL, taken.function, function_is_matrix=not env.shape(expr)[1].is_one)
         log.add(used[0], vec_label, vectorized, used)
     log.add("identify-jacobian", label, jacobian)
     return _finish(jacobian, log, taken.names, context, label)
