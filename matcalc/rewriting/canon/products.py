@@ -93,8 +93,10 @@ def _product(expr: A.Product, env):
             else:
                 scalars.append(counted)
         chain = [f for f in chain if not isinstance(f, (A.DimValue, A.Number))]
-        chain = _merge_powers(chain, env)
+        # Scalar seams first: in c^T x x the run c^T x is a number, and what
+        # is left, x, is no square factor to raise to a power.
         chain, hoisted = _valid_chain(chain, env)
+        chain = _merge_powers(chain, env)
         scalars.extend(hoisted)
     scalars = _combine_powers(scalars, env)
     compound = [s for s in scalars if isinstance(s, A.Product)]
@@ -171,7 +173,7 @@ def _merge_powers(chain, env):
     for factor in chain:
         base, exponent = _as_power(factor)
         if merged and exponent is not None and _as_power(merged[-1])[0] == base \
-                and base is not None:
+                and base is not None and env.is_square(base):     # only a square matrix has powers
             total = _as_power(merged[-1])[1] + exponent
             if total == 0:
                 merged.pop()                             # X^{-1} X = I

@@ -1,0 +1,41 @@
+"""Products with a scalar seam (issue: soundness round two, the wrong answer).
+
+In ``c^T x x`` the run ``c^T x`` is a number and the product is that number
+times the vector x: the two x's are not a matrix power x^2 (a vector has no
+powers).  Each case is checked against finite differences, and the answers
+are compared with the hand-derived ones on random data of distinct sizes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import matcalc
+
+CASES = [
+    # expression, wrt, the answer by hand as a function of the values
+    ("a^T (c^T x x)", "x", lambda v: (v["a"].T @ v["x"]) * v["c"] + (v["c"].T @ v["x"]) * v["a"]),
+    ("a^T (c^T x x)", "c", lambda v: (v["a"].T @ v["x"]) * v["x"]),
+    ("a^T (x^T x x)", "x", lambda v: 2 * (v["a"].T @ v["x"]) * v["x"] + (v["x"].T @ v["x"]) * v["a"]),
+    ("(c^T x x)^T a", "x", lambda v: (v["a"].T @ v["x"]) * v["c"] + (v["c"].T @ v["x"]) * v["a"]),
+    ("tr(c^T x x a^T)", "x", lambda v: (v["a"].T @ v["x"]) * v["c"] + (v["c"].T @ v["x"]) * v["a"]),
+    ("a^T (c^T x x x^T x)", "c", lambda v: (v["x"].T @ v["x"]) * (v["a"].T @ v["x"]) * v["x"]),
+]
+
+
+@pytest.mark.parametrize("expression, wrt, by_hand", CASES, ids=[f"{e} wrt {w}" for e, w, _ in CASES])
+def test_a_scalar_seam_is_no_matrix_power(expression, wrt, by_hand):
+    derivation = matcalc.derive(expression, wrt=wrt)
+    assert "^2" not in derivation.text(steps=False)
+    assert derivation.check() < 1e-8
+    rng = np.random.default_rng(5)
+    values = {name: rng.normal(size=(4, 1)) for name in ("a", "c", "x")}
+    answer = derivation.evaluate(values)
+    np.testing.assert_allclose(answer.reshape(-1, 1), np.asarray(by_hand(values)).reshape(-1, 1), rtol=1e-10)
+
+
+def test_a_square_matrix_still_has_powers():
+    derivation = matcalc.derive("a^T A A b", wrt="A")
+    assert "A^2" in derivation.text()
+    assert derivation.check() < 1e-8
