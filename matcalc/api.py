@@ -190,9 +190,14 @@ class Derivation:
     # ---- numbers
     @deep_recursion
     def evaluate(self, values: dict) -> "np.ndarray":
-        from .numeric.evaluate import evaluate     # NumPy is imported when numbers are asked for
-        point, shapes = self._point(values)
-        answer = evaluate(self.result, point)
+        import numpy as np                          # NumPy is imported when numbers are asked for
+        from .numeric.evaluate import bind_values, evaluate
+        point, shapes = bind_values(values, self.problem.symbols, self.problem.env)
+        try:
+            with np.errstate(all="ignore"):
+                answer = evaluate(self.result, point)
+        except np.linalg.LinAlgError:
+            raise MatcalcError("the answer inverts a singular matrix at these values") from None
         if self.layout == "numerator" or self.kind != GRADIENT:
             return answer
         given = shapes.get(self.wrt)
@@ -200,34 +205,14 @@ class Derivation:
             return answer.reshape(given)
         return answer
 
-    def _point(self, values: dict):
-        import numpy as np
-        from .numeric.evaluate import Point
-        arrays, shapes, sizes = {}, {}, {}
-        for name in self.problem.symbols:
-            info = self.problem.env.symbols[name]
-            if name not in values:
-                raise MatcalcError(f"evaluate needs a value for {name}")
-            array = np.asarray(values[name], dtype=float)
-            shapes[name] = array.shape
-            if array.ndim == 0:
-                array = array.reshape(1, 1)
-            elif array.ndim == 1:
-                array = array.reshape(-1, 1)
-            arrays[name] = array
-            for dim, size in zip((info.rows, info.cols), array.shape):
-                if len(dim.names) == 1 and dim.coef == 1:
-                    if sizes.setdefault(dim.names[0], size) != size:
-                        raise MatcalcError(f"{name} has a size that does not match the other values "
-                                           f"(dimension {dim.names[0]} is {sizes[dim.names[0]]})")
-        return Point(arrays, sizes), shapes
-
     @deep_recursion
     def check(self, seed: int = 0) -> float:
         """Max relative error of ``evaluate`` against central finite differences
         of the original function, on random data with distinct sizes
         (``numeric.check``)."""
         from .numeric.check import check_answer
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise MatcalcError(f"the seed of check() is a whole number from 0 up, not {seed!r}")
         transposed = self.layout == "numerator" and self.kind == GRADIENT
         return check_answer(self.problem.expr, self.problem.env, self.wrt, self.kind, self.result,
                             transposed, seed)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from . import api
 from .errors import MatcalcError
 from .printers.formats import FORMATS
+
+CHECK_TOLERANCE = 1e-5          # --check says ok below this relative error
 
 EXAMPLES = """examples:
   matcalc derive "-y^T log(softmax(W2 sigma(W1 x)))" --wrt W1 --where "y: probability vector"
@@ -20,8 +23,8 @@ EXAMPLES = """examples:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
-        self.print_usage(sys.stderr)
-        print(f"matcalc: error: {message}", file=sys.stderr)
+        # One line, like every other error (SPEC §6); --help has the usage.
+        print(f"matcalc: error: {message} (see: {self.prog} --help)", file=sys.stderr)
         sys.exit(2)
 
 
@@ -50,7 +53,10 @@ def _render(derivation, options) -> str:
     if isinstance(rendered, str):
         return rendered
     if options.check:
-        rendered["check"] = {"max_relative_error": derivation.check()}
+        error = derivation.check()
+        finite = math.isfinite(error)          # JSON has no Infinity: a mismatch is null, not ok
+        rendered["check"] = {"max_relative_error": error if finite else None,
+                             "ok": finite and error < CHECK_TOLERANCE}
     return json.dumps(rendered, ensure_ascii=False, indent=2)
 
 
@@ -89,12 +95,16 @@ def main(argv=None) -> int:
         print(_render(derivation, options))
         if options.check and options.format != "json":
             error = derivation.check()
-            verdict = "ok" if error < 1e-5 else "MISMATCH"
+            verdict = "ok" if error < CHECK_TOLERANCE else "MISMATCH"
             print(f"\ncheck: max relative error {error:.1e} vs finite differences ({verdict})")
-            if error >= 1e-5:
+            if not error < CHECK_TOLERANCE:
                 return 1
     except MatcalcError as error:
         print(f"matcalc: error: {error.render()}", file=sys.stderr)
+        if options.format == "json":           # other programs get the error as JSON too
+            print(json.dumps({"error": {"kind": type(error).__name__, "message": error.message,
+                                        "text": error.render(), "span": error.span}},
+                             ensure_ascii=False, indent=2))
         return 2
     except RecursionError:
         print("matcalc: error: the expression is too deeply nested", file=sys.stderr)

@@ -10,7 +10,7 @@ import pytest
 import matcalc
 from matcalc.language import ast as A
 from matcalc.cli import main
-from matcalc.numeric.evaluate import evaluate
+from matcalc.numeric.evaluate import bind_values, evaluate
 from matcalc.numeric.data import random_point
 from matcalc.numeric.differences import (gradient_with_error, hessian_with_error,
                                         jacobian_with_error)
@@ -85,7 +85,7 @@ def test_example(path, capsys):
     expr, wrt, where = options(argv)
     d = getattr(matcalc, argv[0])(expr, wrt=wrt, where=where)
     values = random_point(d.problem.expr, d.problem.env, seed=1).values
-    point, _ = d._point(values)
+    point, _ = bind_values(values, d.problem.symbols, d.problem.env)
     numeric = reference(argv[0], d, point)
     scale = max(np.max(np.abs(numeric)), 1e-6)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shlex
@@ -251,11 +252,16 @@ def run_in_process(argv) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
-def assert_clean_exit(status, out, err) -> None:
+def assert_clean_exit(status, out, err, output_format="text") -> None:
     assert "Traceback" not in out + err, err[-2000:]
     assert status in (0, 2), f"exit status {status}\n{err[-2000:]}"
     if status == 2:
-        assert err.count("matcalc: error:") == 1 and out == "", err[-2000:]
+        assert err.count("matcalc: error:") == 1, err[-2000:]
+        if output_format == "json":          # other programs read the error as JSON
+            error = json.loads(out)["error"]
+            assert error["message"] and error["kind"].endswith("Error"), out
+        else:
+            assert out == "", out[-2000:]
 
 
 @fuzz_settings(150)
@@ -265,7 +271,7 @@ def test_the_cli_exits_0_or_2(case, output_format):
     expr, wrt, where = case
     argv = ["derive", expr, "--wrt", wrt, "--where", where, "--format", output_format]
     with deadline(SECONDS_PER_INPUT):
-        assert_clean_exit(*run_in_process(argv))
+        assert_clean_exit(*run_in_process(argv), output_format)
 
 
 # A real interpreter and terminal: few, they are slow (an interpreter each).

@@ -8,6 +8,7 @@ import pytest
 import matcalc
 from matcalc.calculus.strategy import ENGINE_STEPS
 from matcalc.numeric.data import random_point
+from matcalc.numeric.evaluate import bind_values
 from matcalc.numeric.differences import (gradient_with_error, hessian_with_error,
                                         jacobian_with_error)
 from matcalc.printers.text import to_text
@@ -81,7 +82,7 @@ def _relative_error(answer, numeric):
 def _answer_and_reference(d, reference, seed):
     """evaluate() and finite differences of the function, at one random point."""
     values = random_point(d.problem.expr, d.problem.env, seed=seed).values
-    point, _ = d._point(values)
+    point, _ = bind_values(values, d.problem.symbols, d.problem.env)
     return d.evaluate(values), reference(point), values
 
 

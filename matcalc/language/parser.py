@@ -98,5 +98,7 @@ def parse_declarations(text: str) -> dict[str, Declaration]:
     result: dict[str, Declaration] = {}
     for names, declaration in _run(text, "declarations"):
         for name in names:
+            if name in result:       # "x: scalar; x: vector" must not let the last one win
+                raise ParseError(f"{name} is declared twice", source=text, span=declaration.span)
             result[name] = declaration
     return result

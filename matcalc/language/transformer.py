@@ -49,6 +49,20 @@ class RuleText:
     explanation: str
 
 
+RESERVED = {"I": "the identity matrix", "ones": "the all-ones vector"}
+
+
+def _definable(token: Token, functions_too: bool = False) -> str:
+    """A name the user may declare (not I or ones) or define in a program (not
+    a function's name either; σ may still be declared a scalar)."""
+    name = ascii_name(str(token))
+    what = RESERVED.get(name) or ("a function" if functions_too and functions.lookup(name) else None)
+    if what:
+        raise ParseError(f"'{token}' is reserved ({what}) and cannot be defined or declared",
+                         span=token_span(token))
+    return name
+
+
 def _span(meta) -> tuple[int, int] | None:
     if getattr(meta, "empty", True):
         return None
@@ -161,13 +175,13 @@ class Build(Transformer_NonRecursive):
         return Program(tuple(bindings), last)
 
     def assignment(self, meta, items):
-        return (ascii_name(str(items[0])), items[1])
+        return (_definable(items[0], functions_too=True), items[1])
 
     def declarations(self, meta, items):
         return list(items)
 
     def declaration(self, meta, items):
-        names = [ascii_name(str(t)) for t in items[:-1]]
+        names = [_definable(t) for t in items[:-1]]
         return names, items[-1]
 
     def spec(self, meta, items):

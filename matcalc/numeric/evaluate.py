@@ -8,13 +8,16 @@ what lets the test suite check every differential rule numerically.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import singledispatch
 
 import numpy as np
 
+from ..errors import MatcalcError
 from ..language import ast as A
 from ..language import functions
+from ..language.names import ascii_name
 
 
 @dataclass
@@ -216,3 +219,39 @@ def _(expr: A.Differential, point):
                   for name, value in point.values.items()}
         return _eval(expr.arg, Point(values, point.sizes, point.tangents, point.step))
     return (moved(+1) - moved(-1)) / (2 * h)
+
+
+def bind_values(values, names, env) -> tuple[Point, dict]:
+    """The Point of a user's values (SPEC §4 ``evaluate``): numbers, vectors as
+    1-D arrays or n×1 columns, matrices; names as written (``Σ``) or spelled
+    (``Sigma``).  Sizes bind the symbolic dimensions and must agree with each
+    other and with declared sizes.  Returns (point, the shapes as given)."""
+    if not isinstance(values, Mapping):
+        raise MatcalcError("evaluate takes a dict: symbol name → number or array")
+    given = {ascii_name(str(key)): value for key, value in values.items()}
+    arrays, shapes, sizes = {}, {}, {}
+    for name in names:
+        if name not in given:
+            raise MatcalcError(f"evaluate needs a value for {name}")
+        not_numbers = MatcalcError(f"the value of {name} is not a number or an array of numbers")
+        if given[name] is None:
+            raise not_numbers
+        try:
+            array = np.asarray(given[name], dtype=float)
+        except (TypeError, ValueError):
+            raise not_numbers from None
+        if array.ndim > 2:
+            raise MatcalcError(f"the value of {name} has {array.ndim} dimensions; matcalc takes "
+                               "numbers, vectors and matrices")
+        shapes[name] = array.shape
+        array = array.reshape(1, 1) if array.ndim == 0 else array.reshape(-1, 1) if array.ndim == 1 else array
+        info = env.symbols[name]
+        for dim, size in zip((info.rows, info.cols), array.shape):
+            if not dim.names and dim.coef != size:
+                raise MatcalcError(f"{name} has {size} where its shape says {dim.coef} "
+                                   f"({name} is {info.rows}×{info.cols})")
+            if len(dim.names) == 1 and dim.coef == 1 and sizes.setdefault(dim.names[0], size) != size:
+                raise MatcalcError(f"{name} has a size that does not match the other values "
+                                   f"(dimension {dim.names[0]} is {sizes[dim.names[0]]})")
+        arrays[name] = array
+    return Point(arrays, sizes), shapes
