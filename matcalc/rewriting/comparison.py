@@ -31,13 +31,17 @@ def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
         if isinstance(inner, A.Product):
             parts.reverse()
         return comparison_form(type(inner)(tuple(parts)), env)
+    if isinstance(expr, A.Transpose) and isinstance(expr.arg, A.Power):
+        # (A^2)^T and (A^T)^2 are one matrix, whichever way canon left it
+        power = expr.arg
+        return comparison_form(A.Power(A.Transpose(power.base), power.exponent), env)
     if isinstance(expr, A.Product):
         # Compare the factors first: a transpose pushed inside may become a
         # product whose scalar runs must join this product's.
         compared = _repeated(canon(A.Product(tuple(comparison_form(k, env) for k in kids)), env), env)
         if not isinstance(compared, A.Product):
             return compared
-        return like_key(compared, env)
+        return _spread_scalar_powers(like_key(compared, env), env)
     kids = [comparison_form(k, env) for k in kids]
     if isinstance(expr, (A.Hadamard, A.Add)):
         # Their operands commute: flattened and sorted, any order compares equal.
@@ -46,11 +50,27 @@ def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
     return A.with_children(expr, kids)      # the kids are compared already; canon would reorder them
 
 
+SMALL_POWERS = tuple(A.number(k) for k in range(2, 9))
+
+
+def _spread_scalar_powers(key: A.Product, env: TypeEnv) -> A.Expr:
+    """ρ^2 v^T v compares as ρ ρ v^T v: canon joins equal scalar factors only
+    where they meet in one product, and ρ (ρ v^T v) a^T a keeps them apart."""
+    scalars, chain = [], []
+    for factor in key.args:
+        if not env.is_scalar(factor):
+            chain.append(factor)
+        elif isinstance(factor, A.Power) and factor.exponent in SMALL_POWERS:
+            scalars += [factor.base] * int(factor.exponent.value)
+        else:
+            scalars.append(factor)
+    return A.Product(tuple(sorted(scalars, key=repr)) + tuple(chain))
+
+
 def _repeated(expr: A.Expr, env: TypeEnv) -> A.Expr:
     """(x^T x)^2 compares as (x^T x)(x^T x), which is how x^T x x^T x reads;
     a matrix power (M Y)^2 as M Y M Y."""
-    if isinstance(expr, A.Power) and isinstance(expr.base, A.Product) \
-            and expr.exponent in tuple(A.number(k) for k in range(2, 9)):
+    if isinstance(expr, A.Power) and isinstance(expr.base, A.Product) and expr.exponent in SMALL_POWERS:
         return A.Product((expr.base,) * int(expr.exponent.value))
     return expr
 
