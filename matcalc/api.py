@@ -10,6 +10,7 @@ from .calculus.steps import GRADIENT, Outcome
 from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian
 from .errors import DerivationError, MatcalcError
 from .language import ast as A
+from .language import functions
 from .language.names import ascii_name
 from .language.parser import parse_declarations, parse_program
 from .printers import formats
@@ -47,9 +48,15 @@ def _problem(expression: str, where: str | None) -> Problem:
     for name, definition in reversed(program.bindings):
         expr = A.substitute(expr, {A.Symbol(name): definition})
     (typed,), _, env = infer([expr], expression, declarations, show=to_text)
-    if any(isinstance(n, A.Power) and canon(n.base, env) == A.ZERO and isinstance(n.exponent, A.Number)
-           and n.exponent.value < 0 for n in A.walk(typed)):
-        raise DerivationError("the expression divides by zero")
+    for node in A.walk(typed):
+        if isinstance(node, A.Power) and canon(node.base, env) == A.ZERO and isinstance(node.exponent, A.Number) \
+                and node.exponent.value < 0:
+            raise DerivationError("the expression divides by zero", source=expression, span=node.span)
+        if isinstance(node, A.Func) and isinstance(constant := canon(node.arg, env), A.Number) \
+                and not functions.elementwise(node.name).defined_at(constant.value):
+            raise DerivationError(f"{to_text(node)} is not defined: {node.name} takes "
+                                  f"{functions.elementwise(node.name).domain} numbers only",
+                                  source=expression, span=node.span)
     return Problem(expression, typed, env, declarations, program.result_name or "l",
                    tuple(env.symbols), bool(program.result_name))
 

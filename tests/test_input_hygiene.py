@@ -104,3 +104,25 @@ def test_a_singular_matrix_in_the_answer_is_reported():
 def test_check_takes_a_whole_seed(quadratic, seed):
     with pytest.raises(matcalc.MatcalcError, match="seed"):
         quadratic.check(seed=seed)
+
+
+@pytest.mark.parametrize("expression, message", [
+    ("log(0) x^T x", "log(0) is not defined: log takes positive numbers only"),
+    ("sqrt(-1) x^T x", "sqrt(-1) is not defined: sqrt takes nonnegative numbers only"),
+    ("log(1 - 1) + x^T x", "log(1 - 1) is not defined: log takes positive numbers only"),
+])
+def test_a_function_outside_its_domain_is_refused(capsys, expression, message):
+    status, out, err = run(capsys, "derive", expression, "--wrt", "x")
+    assert status == 2 and message in err and "^" in err
+
+
+def test_a_scalar_over_a_vector_entry_by_entry():
+    derivation = matcalc.derive("sum(2 ./ x) + sum(x ./ 2)", wrt="x")
+    assert derivation.check() < 1e-8
+    x = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_allclose(derivation.evaluate({"x": x}), -2 / x**2 + 0.5)
+
+
+def test_an_elementwise_quotient_is_called_one(capsys):
+    status, _, err = run(capsys, "derive", "sum(x ./ A)", "--wrt", "x")
+    assert status == 2 and "an elementwise quotient needs equal shapes" in err

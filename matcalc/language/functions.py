@@ -31,9 +31,12 @@ class Function:
     sympy: Callable | None = None     # (sympy) → the SymPy function, where SymPy has one
     derivative: Callable | None = None  # (lookup, x) → f'(x) in SymPy, where SymPy has no f
     exact: Callable = lambda x: None  # f(x) at a rational x when that is rational, else None
-    domain: str = "real"              # "positive": real only for x > 0 (log, sqrt)
+    domain: str = "real"              # "positive": only x > 0 (log); "nonnegative": x >= 0 (sqrt)
     smoothness: str = "smooth"        # "kink": not differentiable at 0; "jump": f' = 0 or undefined
     arity: int = 1
+
+    def defined_at(self, x: Fraction) -> bool:
+        return {"real": True, "positive": x > 0, "nonnegative": x >= 0}[self.domain]
 
     @property
     def spelling(self) -> str:
@@ -91,7 +94,7 @@ FUNCTIONS = (
              exact=_at(0, 0)),
     Function("sqrt", numpy=lambda np, x: np.sqrt(x),
              sympy=lambda sp: sp.sqrt,
-             exact=lambda x: rational_power(x, Fraction(1, 2)), domain="positive"),
+             exact=lambda x: rational_power(x, Fraction(1, 2)), domain="nonnegative"),
     Function("abs", numpy=lambda np, x: np.abs(x), sympy=lambda sp: sp.Abs, exact=abs,
              smoothness="kink"),
     Function("sigma", aliases=("sigmoid", "logistic"), text="σ", latex=r"\sigma",

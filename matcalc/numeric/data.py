@@ -26,7 +26,7 @@ ILL_CONDITIONED = 1e8     # a matrix to invert with a larger condition number co
 
 def _needs_positive(expr: A.Expr) -> bool:
     for node in A.walk(expr):
-        if isinstance(node, A.Func) and functions.elementwise(node.name).domain == "positive":
+        if isinstance(node, A.Func) and functions.elementwise(node.name).domain != "real":
             return True
         if isinstance(node, (A.Power, A.ElemPow)) and isinstance(node.exponent, A.Number) \
                 and node.exponent.value.denominator != 1:

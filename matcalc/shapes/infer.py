@@ -197,15 +197,24 @@ class _Infer:
         raise self.error(f"{lt} {rt}: {detail} (the columns of {lt} must match the rows of {rt})", node)
 
     def infer_Hadamard(self, node):
+        """Operands of one shape; a scalar operand scales (2 ./ x is 2 times 1 ./ x)."""
         args, shapes = self._all(node.args)
-        shape = shapes[0]
-        for i in range(1, len(args)):
+        first = next((i for i, shape in enumerate(shapes) if not self._is_scalar_operand(args[i], shape)), 0)
+        shape = shapes[first]
+        for i in range(len(args)):
+            if i == first or self._is_scalar_operand(args[i], shapes[i]):
+                continue
             if not self.try_unify_all((shape[0], shapes[i][0]), (shape[1], shapes[i][1])):
+                what = "quotient" if "./" in self.text(node) else "product"
                 raise self.error(
-                    f"{self.text(node)}: an elementwise product needs equal shapes, but "
-                    f"{self.text(node.args[0])} {describe(self.shown(shape))} and "
+                    f"{self.text(node)}: an elementwise {what} needs equal shapes, but "
+                    f"{self.text(node.args[first])} {describe(self.shown(shape))} and "
                     f"{self.text(node.args[i])} {describe(self.shown(shapes[i]))}", node)
         return A.Hadamard(args, span=node.span), shape
+
+    def _is_scalar_operand(self, arg, shape) -> bool:
+        """A scalar by its type; not the literal 1, whose size may still be a vector's."""
+        return self.is_scalar(shape) and not isinstance(arg, A.Ones)
 
     def infer_Kron(self, node):
         args, shapes = self._all(node.args)
