@@ -53,3 +53,19 @@ def test_a_square_matrix_still_has_powers():
 ])
 def test_equal_up_to_grouping_is_equal(expression, wrt):
     assert matcalc.derive(expression, wrt=wrt).check() < 1e-8
+
+
+# Shapes through vec and ⊗ (issue: soundness round two): vec(D) = vec(G^T)
+# makes G the transpose of D, and (A ⊗ B) vec(X) = vec(B X A^T) makes X
+# cols(B) × cols(A); values of those natural shapes are taken by evaluate.
+@pytest.mark.parametrize("expression, wrt, shapes", [
+    ("vec(D)^T vec(G^T)", "G", {"D": (3, 4), "G": (4, 3)}),
+    ("a^T (A ⊗ B) vec(X)", "X", {"a": (15,), "A": (3, 4), "B": (5, 2), "X": (2, 4)}),
+    ("vec(P)^T (A ⊗ B) vec(Q)", "Q", {"P": (5, 3), "A": (3, 4), "B": (5, 2), "Q": (2, 4)}),
+])
+def test_shapes_through_vec_follow_the_kronecker_identities(expression, wrt, shapes):
+    derivation = matcalc.derive(expression, wrt=wrt)
+    assert derivation.check() < 1e-8
+    rng = np.random.default_rng(2)
+    values = {name: rng.normal(size=shape) for name, shape in shapes.items()}
+    assert derivation.evaluate(values).shape == shapes[wrt]

@@ -218,8 +218,10 @@ class _Infer:
 
     def infer_Kron(self, node):
         args, shapes = self._all(node.args)
-        rows = Prod(tuple(s[0] for s in shapes))
-        cols = Prod(tuple(s[1] for s in shapes))
+        # Innermost index first, as vec(X) is rows·cols: the rows of A ⊗ B count
+        # B's rows inside A's, so (A ⊗ B) vec(X) = vec(B X A^T) pairs cols(B) with rows(X).
+        rows = Prod(tuple(s[0] for s in reversed(shapes)))
+        cols = Prod(tuple(s[1] for s in reversed(shapes)))
         return A.Kron(args, span=node.span), (rows, cols)
 
     def infer_Transpose(self, node):

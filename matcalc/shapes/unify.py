@@ -52,6 +52,17 @@ def normal(term) -> tuple[int, tuple]:
     return 1, (root,)
 
 
+def written(term) -> tuple:
+    """The free variable roots of a term in the order they were written (normal
+    sorts them): vec(G^T) is cols(G)·rows(G), not the other way round."""
+    if isinstance(term, int):
+        return ()
+    if isinstance(term, Prod):
+        return tuple(root for t in term.terms for root in written(t))
+    root = term.root()
+    return written(root.bound) if root.bound is not None else (root,)
+
+
 class Unifier:
     def __init__(self):
         self.trail = []   # (var, field, old value) to undo a failed attempt
@@ -86,12 +97,15 @@ class Unifier:
         if len(ra) == 1 and ca == 1:
             return self._bind(ra[0], (cb, rb))
         if ca == cb and len(ra) == len(rb) and ra:
-            mark = len(self.trail)
-            for x, y in zip(ra, rb):
-                if not self.unify(x, y):
-                    self.undo(mark)
-                    return False
-            return True
+            # Two products of as many unknown sizes: pair them as written first
+            # (vec(D) = vec(G^T) makes G D's transpose), else in a fixed order.
+            for left, right in ((written(a), written(b)), (ra, rb)):
+                if len(left) != len(right):
+                    continue
+                mark = len(self.trail)
+                if all(self.unify(x, y) for x, y in zip(left, right)):
+                    return True
+                self.undo(mark)
         return False
 
     def _bind(self, var: Var, target) -> bool:
