@@ -43,13 +43,15 @@ def test_a_square_matrix_still_has_powers():
 
 # Internal errors on valid input (issue: soundness round two): a rule's left
 # side and the expression it was chosen for differed only in how canon had
-# grouped equal scalars (ρ (ρ v^T v) against ρ^2 v^T v) or placed a transpose
-# on a power ((A^2)^T against (A^T)^2); comparison forms now see them as one.
+# grouped equal scalars (ρ (ρ v^T v) against ρ^2 v^T v), placed a transpose
+# on a power ((A^2)^T against (A^T)^2) or on a sum inside a scalar
+# ((u + w)^T u against (u^T + w^T) u); comparison forms now see them as one.
 @pytest.mark.parametrize("expression, wrt", [
     ("(a rho (v^T rho v))^T a", "a"),
     ("g^T E u beta (w^T u beta)", "E"),
     ("((A^T B)^T A x)^T exp(v)", "v"),
     ("s2^T kappa (s2 s2^{T})^T ((s2 - s2 - s2) (b^T b))", "s2"),
+    ("(y u^T (u + w))^T exp(H) b", "H"),
 ])
 def test_equal_up_to_grouping_is_equal(expression, wrt):
     assert matcalc.derive(expression, wrt=wrt).check() < 1e-8

@@ -61,10 +61,21 @@ def _spread_scalar_powers(key: A.Product, env: TypeEnv) -> A.Expr:
         if not env.is_scalar(factor):
             chain.append(factor)
         elif isinstance(factor, A.Power) and factor.exponent in SMALL_POWERS:
-            scalars += [factor.base] * int(factor.exponent.value)
+            scalars += [_sums_untransposed(factor.base, env)] * int(factor.exponent.value)
         else:
-            scalars.append(factor)
+            scalars.append(_sums_untransposed(factor, env))
     return A.Product(tuple(sorted(scalars, key=repr)) + tuple(chain))
+
+
+def _sums_untransposed(expr: A.Expr, env: TypeEnv) -> A.Expr:
+    """(u + w)^T u as (u^T + w^T) u: like_key may have flipped a scalar
+    (u^T (u + w) = (u + w)^T u) without pushing the transpose into the sum."""
+    kids = A.children(expr)
+    if kids:
+        expr = A.with_children(expr, [_sums_untransposed(k, env) for k in kids])
+    if isinstance(expr, A.Transpose) and isinstance(expr.arg, A.Add):
+        return A.Add(tuple(canon(A.Transpose(term), env) for term in expr.arg.args))
+    return expr
 
 
 def _repeated(expr: A.Expr, env: TypeEnv) -> A.Expr:
