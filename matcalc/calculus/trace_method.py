@@ -18,6 +18,10 @@ from ..rewriting.engine import Context, rewrite, rewrite_everywhere, rewrite_wit
 from .vec_method import Vectorizer
 
 MAX_ROUNDS = 60
+# The rules that distribute a product over a sum in its right / left operand.
+DISTRIBUTE = {A.Product: ("distribute-left", "distribute-right"),
+              A.Hadamard: ("distribute-left", "distribute-right"),
+              A.Kron: ("kron-distribute-left", "kron-distribute-right")}
 LINEAR = {A.Sum: "sum-linear", A.Mean: "mean-linear", A.Vec: "vec-linear", A.Diag: "diag-linear"}
 TRANSPOSE_RULES = ("transpose-product", "transpose-sum", "transpose-hadamard", "transpose-kron")
 
@@ -38,10 +42,11 @@ def expand(expr: A.Expr, context: Context):
         kids = A.children(node)
         if kids:
             node = canon(A.with_children(node, [visit(k) for k in kids]), context.env)
-        if isinstance(node, (A.Product, A.Hadamard)):
+        if isinstance(node, (A.Product, A.Hadamard, A.Kron)):
+            left, right = DISTRIBUTE[type(node)]
             for index, factor in enumerate(node.args):
                 if isinstance(factor, A.Add) and carries_d(factor):
-                    used.append("distribute-left" if index else "distribute-right")
+                    used.append(left if index else right)
                     pieces = [A.with_children(node, node.args[:index] + (term,) + node.args[index + 1:])
                               for term in factor.args]
                     return visit(canon(A.Add(tuple(pieces)), context.env))

@@ -1,4 +1,5 @@
-"""Products with a scalar seam (issue: soundness round two, the wrong answer).
+"""Regressions found from outside (issue: soundness round two), each checked
+numerically.  First the wrong answer: products with a scalar seam.
 
 In ``c^T x x`` the run ``c^T x`` is a number and the product is that number
 times the vector x: the two x's are not a matrix power x^2 (a vector has no
@@ -71,3 +72,14 @@ def test_shapes_through_vec_follow_the_kronecker_identities(expression, wrt, sha
     rng = np.random.default_rng(2)
     values = {name: rng.normal(size=shape) for name, shape in shapes.items()}
     assert derivation.evaluate(values).shape == shapes[wrt]
+
+
+# Refusals of valid input: a non-linear function of X inside ⊗ under tr; the
+# Kronecker product distributes over the sum its differential makes.
+@pytest.mark.parametrize("expression", [
+    "tr(A ⊗ (X X))", "tr((X X) ⊗ B)", "tr(A ⊗ exp(X))", "tr(A ⊗ inv(X))",
+    "tr(A ⊗ (X^T X + X))", "sum(A ⊗ (X X))",
+])
+def test_nonlinear_factors_inside_kron(expression):
+    assert matcalc.derive(expression, wrt="X").check() < 1e-8
+
