@@ -1,7 +1,7 @@
 """matcalc: matrix calculus with every step (see README and SPEC)."""
 
 from .api import Derivation, derive, hessian, jacobian
-from .errors import DerivationError, LimitError, MatcalcError, ParseError, ShapeError
+from .errors import DerivationError, LimitError, MatcalcError, MatcalcWarning, ParseError, ShapeError
 
 __all__ = ["Derivation", "derive", "jacobian", "hessian", "MatcalcError", "ParseError",
-           "ShapeError", "DerivationError", "LimitError"]
+           "ShapeError", "DerivationError", "LimitError", "MatcalcWarning"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .calculus.answers import finished_gradient
 from .calculus.steps import GRADIENT, Outcome
 from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian
-from .errors import DerivationError, MatcalcError
+from .errors import DerivationError, MatcalcError, MatcalcWarning
 from .language import ast as A
 from .language import functions
 from .language.names import ascii_name
@@ -43,6 +44,7 @@ def _problem(expression: str, where: str | None) -> Problem:
         raise MatcalcError("the expression must be a string")
     declarations = parse_declarations(where or "")
     program = parse_program(expression, declarations)
+    _warn_unused(program, expression)
     expr = program.result
     # A program is a sequence of definitions; the function is the last one.
     for name, definition in reversed(program.bindings):
@@ -59,6 +61,16 @@ def _problem(expression: str, where: str | None) -> Problem:
                                   source=expression, span=node.span)
     return Problem(expression, typed, env, declarations, program.result_name or "l",
                    tuple(env.symbols), bool(program.result_name))
+
+
+def _warn_unused(program, source: str) -> None:
+    """A statement whose value nothing after it uses (SPEC §1 Programs)."""
+    later = [A.symbol_names(program.result)]
+    for name, definition in reversed(program.bindings):
+        if not any(name in used for used in later):
+            written = source[slice(*definition.span)] if definition.span else to_text(definition)
+            warnings.warn(MatcalcWarning(f"{name} = {written} is never used"), stacklevel=6)  # the caller of derive
+        later.append(A.symbol_names(definition))
 
 
 def _request(expression, wrt, where, layout) -> tuple[Problem, str]:

@@ -6,9 +6,10 @@ import argparse
 import json
 import math
 import sys
+import warnings
 
 from . import api
-from .errors import MatcalcError
+from .errors import MatcalcError, MatcalcWarning
 from .printers.formats import FORMATS
 
 CHECK_TOLERANCE = 1e-5          # --check says ok below this relative error
@@ -90,8 +91,12 @@ def main(argv=None) -> int:
     options = _parser().parse_args(_expression_words_last(argv))
     function = getattr(api, options.command)
     try:
-        derivation = function(options.expression, wrt=options.wrt, where=options.where,
-                              layout=options.layout)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", MatcalcWarning)
+            derivation = function(options.expression, wrt=options.wrt, where=options.where,
+                                  layout=options.layout)
+        for warning in caught:
+            print(f"matcalc: warning: {warning.message}", file=sys.stderr)
         print(_render(derivation, options))
         if options.check and options.format != "json":
             error = derivation.check()

@@ -55,6 +55,11 @@ class LimitError(MatcalcError):
     """The input exceeds a documented resource limit."""
 
 
+class MatcalcWarning(UserWarning):
+    """Something in the input is legal but probably not meant (a statement
+    whose value is never used); the CLI prints it as one line."""
+
+
 class InternalError(Exception):
     """An invariant of matcalc itself failed: a bug to report, not a refusal
     of the input (it is deliberately not a MatcalcError)."""

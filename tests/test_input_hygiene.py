@@ -126,3 +126,16 @@ def test_a_scalar_over_a_vector_entry_by_entry():
 def test_an_elementwise_quotient_is_called_one(capsys):
     status, _, err = run(capsys, "derive", "sum(x ./ A)", "--wrt", "x")
     assert status == 2 and "an elementwise quotient needs equal shapes" in err
+
+
+def test_an_unused_statement_gets_a_warning(capsys):
+    status, out, err = run(capsys, "derive", "a = undefined_thing; l = x^T x", "--wrt", "x")
+    assert status == 0 and "∂l/∂x = 2 x" in out
+    assert err == "matcalc: warning: a = undefined_thing is never used\n"
+    with pytest.warns(matcalc.MatcalcWarning, match="a = y is never used"):
+        assert matcalc.derive("a = y; l = x^T x", wrt="x").check() < 1e-8
+
+
+def test_a_used_statement_gets_none(recwarn):
+    matcalc.derive("a1 = W1 x; h1 = sigma(a1); l = sum(h1)", wrt="W1")
+    assert not [w for w in recwarn if issubclass(w.category, matcalc.MatcalcWarning)]
