@@ -15,8 +15,8 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedInput, VisitError
 
 from ..errors import LimitError, MatcalcError, ParseError
-from ..resources import data_file
 from .declarations import Declaration
+from . import parser_tables
 from .limits import MAX_INPUT_CHARS
 from .syntax_errors import syntax_error
 from .transformer import Build, Program, RuleText
@@ -49,12 +49,24 @@ class _NormBars:
             yield token
 
 
-@lru_cache(maxsize=1)
-def _parser() -> Lark:
-    return Lark(data_file("grammar", "matcalc.lark").read_text(encoding="utf-8"),
-                parser="lalr", start=["program", "declarations", "rule"],
+def build_parser(grammar_text: str) -> Lark:
+    """The parser computed from the grammar (LALR tables and all)."""
+    return Lark(grammar_text, parser="lalr", start=["program", "declarations", "rule"],
                 postlex=_NormBars(), propagate_positions=True, maybe_placeholders=False)
 
+
+def write_tables() -> None:
+    """Recompute the shipped LALR tables after an edit of the grammar."""
+    text = parser_tables.GRAMMAR.read_text(encoding="utf-8")
+    parser_tables.write(build_parser(text), text)
+    print(f"wrote {parser_tables.TABLES}")
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    text = parser_tables.GRAMMAR.read_text(encoding="utf-8")
+    return (parser_tables.stored_parser(text, postlex=_NormBars(), propagate_positions=True)
+            or build_parser(text))
 
 
 def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):

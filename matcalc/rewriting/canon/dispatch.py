@@ -29,11 +29,9 @@ def _canon(expr: A.Expr, env: TypeEnv, cache: dict) -> A.Expr:
     done = cache.get(expr)
     if done is None:
         kids = A.children(expr)
-        if kids:
-            expr = A.with_children(expr, [_canon(k, env, cache) for k in kids])
-        done = simplify(expr, env)
-        cache[expr] = done
-        cache[done] = done
+        rebuilt = A.with_children(expr, [_canon(k, env, cache) for k in kids]) if kids else expr
+        done = simplify(rebuilt, env)
+        cache[expr] = cache[rebuilt] = cache[done] = done
     return done
 
 
