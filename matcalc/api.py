@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .calculus.answers import finished_gradient
 from .calculus.steps import GRADIENT, Outcome
-from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian
+from .calculus.backprop import backward, outcome_for, program_of
+from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian, write_out
 from .errors import DerivationError, MatcalcError, MatcalcWarning
 from .language import ast as A
 from .language import functions
@@ -18,6 +20,7 @@ from .printers import formats
 from .printers.text import to_text
 from .recursion import deep_recursion
 from .rewriting.canon import canon
+from .rewriting.engine import Context
 from .shapes.dims import describe
 from .shapes.env import TypeEnv
 from .shapes.infer import infer
@@ -37,6 +40,7 @@ class Problem:
     function_name: str
     symbols: tuple = ()            # the user's symbols, before any names are added
     named: bool = False            # the function was given a name (a program's last statement)
+    statements: tuple = ()         # a program's ((name, typed definition), ...), the function last
 
 
 def _problem(expression: str, where: str | None) -> Problem:
@@ -49,7 +53,14 @@ def _problem(expression: str, where: str | None) -> Problem:
     # A program is a sequence of definitions; the function is the last one.
     for name, definition in reversed(program.bindings):
         expr = A.substitute(expr, {A.Symbol(name): definition})
-    (typed,), _, env = infer([expr], expression, declarations, show=to_text)
+    bindings = dict(program.bindings)
+    trees = [expr, program.result] if bindings else [expr]
+    typed_trees, typed_bindings, env = infer(trees, expression, declarations, predefined=bindings, show=to_text)
+    typed = typed_trees[0]
+    function_name = program.result_name or "l"
+    statements = ()
+    if bindings:
+        statements = tuple(zip(bindings, typed_bindings)) + ((function_name, typed_trees[1]),)
     for node in A.walk(typed):
         if isinstance(node, A.Power) and canon(node.base, env) == A.ZERO and isinstance(node.exponent, A.Number) \
                 and node.exponent.value < 0:
@@ -59,8 +70,9 @@ def _problem(expression: str, where: str | None) -> Problem:
             raise DerivationError(f"{to_text(node)} is not defined: {node.name} takes "
                                   f"{functions.elementwise(node.name).domain} numbers only",
                                   source=expression, span=node.span)
-    return Problem(expression, typed, env, declarations, program.result_name or "l",
-                   tuple(env.symbols), bool(program.result_name))
+    return Problem(expression, typed, env, declarations, function_name,
+                   tuple(name for name in env.symbols if name not in bindings), bool(program.result_name),
+                   statements)
 
 
 def _warn_unused(program, source: str) -> None:
@@ -73,18 +85,47 @@ def _warn_unused(program, source: str) -> None:
         later.append(A.symbol_names(definition))
 
 
-def _request(expression, wrt, where, layout) -> tuple[Problem, str]:
-    """The parsed, typed problem and the wrt symbol, or a MatcalcError."""
+def _request(expression, wrt, where, layout) -> tuple[Problem, list, bool]:
+    """The parsed, typed problem, the wrt symbols and whether several were
+    asked for (a list, "W1, b1" or "all"), or a MatcalcError."""
     if layout not in LAYOUTS:
         raise MatcalcError(f"layout must be 'mixed' or 'numerator', not '{layout}'")
     problem = _problem(expression, where)
-    if not isinstance(wrt, str) or not wrt.strip():
+    if isinstance(wrt, (list, tuple)) and all(isinstance(w, str) for w in wrt):
+        asked, many = [w.strip() for w in wrt], True
+    elif isinstance(wrt, str):
+        asked = [w.strip() for w in wrt.split(",")]
+        many = len(asked) > 1 or asked == ["all"]
+    else:
+        raise MatcalcError("wrt is a symbol's name, names separated by commas, a list of names, or 'all'")
+    if not any(asked) or not all(asked):
         raise MatcalcError("say which symbol to differentiate with respect to (--wrt)")
-    name = ascii_name(wrt.strip())
-    if name not in problem.symbols:
-        known = ", ".join(sorted(problem.env.symbols)) or "none"
-        raise MatcalcError(f"'{wrt}' does not appear in the expression; its symbols are: {known}")
-    return problem, name
+    if asked == ["all"]:
+        names = [s for s in problem.symbols if not getattr(problem.declarations.get(s), "data", False)]
+        if not names:
+            raise MatcalcError("every symbol is declared data: there is no parameter to differentiate by")
+        return problem, names, True
+    names = []
+    for written in asked:
+        name = ascii_name(written)
+        if name not in problem.symbols:
+            known = ", ".join(problem.symbols) or "none"
+            defined = " (it is a value the program defines)" if name in problem.env.symbols else ""
+            raise MatcalcError(f"'{written}' does not appear in the expression{defined}; "
+                               f"its symbols are: {known}")
+        if many and getattr(problem.declarations.get(name), "data", False):
+            raise MatcalcError(f"'{written}' is declared data, not a parameter")
+        if name in names:
+            raise MatcalcError(f"'{written}' is asked for twice")
+        names.append(name)
+    return problem, names, many
+
+
+def _one(request, command) -> tuple[Problem, str]:
+    problem, names, many = request
+    if many:
+        raise MatcalcError(f"{command} takes one symbol to differentiate with respect to, not several")
+    return problem, names[0]
 
 
 def _require_scalar(problem, command):
@@ -97,11 +138,20 @@ def _require_scalar(problem, command):
 @deep_recursion
 def derive(expression: str, wrt: str, where: str | None = None, layout: str = "mixed",
            method: str = "trace") -> "Derivation":
-    """The gradient of a scalar function with every step (SPEC §2, §3)."""
-    problem, name = _request(expression, wrt, where, layout)
+    """The gradient of a scalar function with every step (SPEC §2, §3); with
+    several wrt symbols (a list, "W1, b1", or "all") a ``Gradients`` mapping
+    from one backward sweep (SPEC §7).  A program is derived by that sweep
+    even for one symbol, so its steps use the program's names."""
+    problem, names, many = _request(expression, wrt, where, layout)
     _require_scalar(problem, "derive")
-    outcome = derive_gradient(problem.expr, name, problem.env, problem.function_name, method)
-    return Derivation(problem, finished_gradient(outcome, layout))
+    if not (many or problem.statements):
+        outcome = derive_gradient(problem.expr, names[0], problem.env, problem.function_name, method)
+        return Derivation(problem, finished_gradient(outcome, layout))
+    statements = problem.statements or program_of(problem.expr, names, problem.env, problem.function_name)
+    sweep = backward(statements, names, problem.env, problem.function_name, method)
+    gradients = {name: Derivation(problem, finished_gradient(outcome_for(sweep, name), layout))
+                 for name in names}
+    return Gradients(problem, sweep, gradients) if many else gradients[names[0]]
 
 
 @deep_recursion
@@ -111,7 +161,7 @@ def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = 
 
     ``layout`` is accepted for symmetry with ``derive``; a Jacobian is always
     in numerator layout."""
-    problem, name = _request(expression, wrt, where, layout)
+    problem, name = _one(_request(expression, wrt, where, layout), "jacobian")
     function = problem.function_name
     if not problem.named:
         function = "F" if problem.env.is_matrix(problem.expr) else "f"
@@ -122,18 +172,44 @@ def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = 
 def hessian(expression: str, wrt: str, where: str | None = None, layout: str = "numerator",
             method: str = "trace") -> "Derivation":
     """The Jacobian of the gradient: n×n for a vector, mn×mn in vec order for a matrix."""
-    problem, name = _request(expression, wrt, where, layout)
+    problem, name = _one(_request(expression, wrt, where, layout), "hessian")
     _require_scalar(problem, "hessian")
     return Derivation(problem, derive_hessian(problem.expr, name, problem.env, problem.function_name, method))
 
 
-class Derivation:
+class _Rendered:
+    """text, LaTeX, Markdown and JSON, from ``render`` (the format registry)."""
+
+    def text(self, steps: bool = True) -> str:
+        return self.render("text", steps)
+
+    def latex(self, steps: bool = False) -> str:
+        return self.render("latex", steps)
+
+    def markdown(self, steps: bool = True) -> str:
+        return self.render("markdown", steps)
+
+    def json(self, steps: bool = True) -> dict:
+        return self.render("json", steps)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex(steps=False) + "$$"
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+
+class Derivation(_Rendered):
     """An answer with its derivation (an immutable ``Outcome``); renders in
     every format of ``printers.formats``, evaluates and checks itself."""
 
     def __init__(self, problem: Problem, outcome: Outcome):
         self.problem = problem
         self.outcome = outcome
+        self._written_out = (None, None)
 
     # ---- what it is
     @property
@@ -157,7 +233,12 @@ class Derivation:
     @property
     def result(self) -> A.Expr:
         """The answer with every named value written out."""
-        return self.outcome.expanded
+        outcome = self.outcome
+        if outcome.expanded is not None:
+            return outcome.expanded
+        if self._written_out[0] is not outcome:        # written out once, when first asked
+            self._written_out = (outcome, write_out(outcome.answer, outcome.names, Context(outcome.env)))
+        return self._written_out[1]
 
     @property
     def named_result(self) -> A.Expr:
@@ -182,29 +263,10 @@ class Derivation:
         """The derivation in one of ``printers.formats.FORMATS`` (text, latex, ...)."""
         return formats.render(format, self, steps)
 
-    def text(self, steps: bool = True) -> str:
-        return self.render("text", steps)
-
-    def latex(self, steps: bool = False) -> str:
-        return self.render("latex", steps)
-
-    def markdown(self, steps: bool = True) -> str:
-        return self.render("markdown", steps)
-
-    def json(self, steps: bool = True) -> dict:
-        return self.render("json", steps)
-
-    def __str__(self) -> str:
-        return self.text()
 
     def __repr__(self) -> str:
         return f"<Derivation ∂/∂{self.wrt} = {to_text(self.result)}>"
 
-    def _repr_latex_(self) -> str:
-        return "$$" + self.latex(steps=False) + "$$"
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
 
     # ---- numbers
     @deep_recursion
@@ -236,3 +298,58 @@ class Derivation:
         return check_answer(self.problem.expr, self.problem.env, self.wrt, self.kind, self.result,
                             transposed, seed)
 
+
+
+class Gradients(_Rendered, Mapping):
+    """The gradients of every parameter asked for, from one backward sweep
+    (SPEC §4, §7): a Mapping name → Derivation, and the whole pass renders,
+    evaluates and checks itself."""
+
+    def __init__(self, problem: Problem, sweep, gradients: dict):
+        self.problem = problem
+        self.sweep = sweep
+        self._gradients = gradients
+
+    def __getitem__(self, name: str) -> Derivation:
+        return self._gradients[ascii_name(name) if isinstance(name, str) else name]
+
+    def __iter__(self):
+        return iter(self._gradients)
+
+    def __len__(self) -> int:
+        return len(self._gradients)
+
+    @property
+    def steps(self) -> tuple:
+        return self.sweep.steps
+
+    @deep_recursion
+    def render(self, format: str, steps: bool = True):
+        return formats.render_pass(format, self, steps)
+
+
+    def __repr__(self) -> str:
+        return f"<Gradients of {self.problem.function_name} wrt {', '.join(self)}>"
+
+
+    @deep_recursion
+    def evaluate(self, values: dict) -> dict:
+        """name → the gradient's value; every named value and δ is computed once."""
+        import numpy as np
+        from .numeric.evaluate import bind_values, evaluate_named
+        point, shapes = bind_values(values, self.problem.symbols, self.problem.env)
+        answers = {name: d.named_result for name, d in self.items()}
+        try:
+            with np.errstate(all="ignore"):
+                found = evaluate_named(self.sweep.names, answers, point)
+        except np.linalg.LinAlgError:
+            raise MatcalcError("the answer inverts a singular matrix at these values") from None
+        for name, derivation in self.items():
+            given = shapes.get(name)
+            if derivation.layout == "mixed" and given is not None and len(given) < 2:
+                found[name] = found[name].reshape(given)
+        return found
+
+    def check(self, seed: int = 0) -> float:
+        """The largest ``check()`` of the gradients."""
+        return max(derivation.check(seed) for derivation in self.values())

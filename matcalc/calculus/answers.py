@@ -106,7 +106,7 @@ def symmetric_gradient(outcome: Outcome, context: Context) -> Outcome:
     answer = symmetrized(outcome.answer)
     step = Step("symmetric-gradient", outcome.label, answer, outcome.steps[-1].after,
                 ("symmetric-gradient",), f"{outcome.label.wrt} is symmetric")
-    return outcome.then(step, answer, symmetrized(outcome.expanded))
+    return outcome.then(step, answer, symmetrized(outcome.expanded) if outcome.expanded is not None else None)
 
 
 def numerator_layout(outcome: Outcome, context: Context) -> Outcome:
@@ -114,7 +114,8 @@ def numerator_layout(outcome: Outcome, context: Context) -> Outcome:
     answer = _transposed_answer(outcome.answer, context)
     label = replace(outcome.label, layout="numerator")
     step = Step("numerator-layout", label, answer, outcome.steps[-1].after, ("numerator-layout",))
-    return outcome.then(step, answer, _transposed_answer(outcome.expanded, context))
+    expanded = outcome.expanded
+    return outcome.then(step, answer, _transposed_answer(expanded, context) if expanded is not None else None)
 
 
 def finished_gradient(outcome: Outcome, layout: str, catalog: Catalog | None = None) -> Outcome:

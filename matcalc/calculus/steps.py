@@ -60,7 +60,7 @@ class Step:
 class Outcome:
     """What a derivation found, and how: the answer and every step."""
     answer: A.Expr                 # in terms of the named values
-    expanded: A.Expr               # names written out
+    expanded: A.Expr | None        # names written out (None: written out when asked, by the api)
     steps: tuple[Step, ...]
     names: tuple                   # ((name, definition), ...)
     env: TypeEnv

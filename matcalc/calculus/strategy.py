@@ -39,6 +39,8 @@ ENGINE_STEPS = {
     "gradient": "the gradient, derived above",
     "symmetric-gradient": "for symmetric X only (G + G^T)/2 is a gradient in the space of symmetric matrices",
     "numerator-layout": "numerator layout: the transpose of the gradient",
+    "backprop": "dl = tr(δv^T dv): the part of dl that flows through v, with δv = ∂l/∂v",
+    "sum-over-uses": "a value used in several places: ∂l/∂v is the sum of what each use sends back",
 }
 SIMPLIFY_DL = ("probability-sum", "probability-sum-transposed", "ones-hadamard")
 SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard",
@@ -192,6 +194,10 @@ def _only(taken: Differential, wrt: str):
     return canon(A.substitute(taken.dl, others), env) if others else taken.dl
 
 
+def _differentials(expr) -> int:
+    return sum(isinstance(node, A.Differential) for node in A.walk(expr))
+
+
 def _differentiated_names(expr) -> set:
     return {node.arg.name for node in A.walk(expr)
             if isinstance(node, A.Differential) and isinstance(node.arg, A.Symbol)}
@@ -232,6 +238,8 @@ def _fold_softmax(dl, names, env):
 def _collect(dl, context, label, log):
     """Σ c_i^T dv = (Σ c_i)^T dv: one coefficient per differential."""
     collected, used = rewrite_everywhere(("factor-right", "factor-left"), dl, context)
+    if _differentials(collected) >= _differentials(dl):
+        return dl       # a factor common to different differentials: nothing was collected
     collected, transposed = transpose_out(collected, context.env)
     if transposed:
         used.append("factor-transpose")
@@ -246,13 +254,17 @@ def _simplify(expr, context):
 
 
 def _finish(answer, log: StepLog, names, context, label: Label) -> Outcome:
-    env = context.env
+    return Outcome(answer, write_out(answer, names, context), log.steps, tuple(names), context.env, label)
+
+
+def write_out(answer, names, context: Context) -> A.Expr:
+    """``answer`` with every named value written out."""
     # Definitions refer to earlier names only: write them out in order, then
     # substitute all at once (one pass, however deep the network).
     written_out: dict = {}
     for name, definition in names:
         written_out[A.Symbol(name)] = A.substitute(definition, written_out)
-    expanded = canon(A.substitute(answer, written_out), env)
+    expanded = canon(A.substitute(answer, written_out), context.env)
     # exp(x) / a1 with a1 = 1^T exp(x), written out, is softmax(x)
     expanded, _ = rewrite_everywhere(SOFTMAX_DEFINITIONS, expanded, context)
-    return Outcome(answer, expanded, log.steps, tuple(names), env, label)
+    return expanded

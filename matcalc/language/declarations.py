@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lark import Token
 
 from ..errors import LimitError, ParseError
 from .limits import MAX_SIZE
+from .names import default_kind
 from .syntax_errors import shortened, token_span
 
 
@@ -21,6 +22,7 @@ class Declaration:
     square: bool = False            # symmetric, positive definite or declared square
     rows: object = None             # int, a dimension name, or None
     cols: object = None
+    data: bool = False              # not a parameter: --wrt all leaves it out (SPEC §1)
     span: tuple[int, int] | None = field(default=None, compare=False)
 
 
@@ -33,9 +35,9 @@ _KIND_WORDS = {
     ("pd",): "positive definite", ("spd",): "positive definite",
     ("probability",): "probability vector", ("symmetric",): "symmetric",
     ("scalar",): "scalar", ("vector",): "vector", ("matrix",): "matrix",
-    ("square",): "square",
+    ("square",): "square", ("data",): "data",
 }
-_KINDS_HELP = "scalar, vector, matrix, symmetric, positive definite, probability vector"
+_KINDS_HELP = "scalar, vector, matrix, symmetric, positive definite, probability vector, data"
 
 
 def _size_value(text: str, token: Token) -> int:
@@ -98,6 +100,10 @@ def interpret_spec(tokens, span) -> Declaration:
                 raise ParseError("a size reads 'rows x cols'", span=token_span(entry[1]))
         i += 1
 
+    data = "data" in kinds
+    kinds = [kind for kind in kinds if kind != "data"]
+    if data and not kinds and not dims:
+        return Declaration(None, data=True, span=span)      # the kind is the name's default
     base_kinds = {"scalar", "vector", "matrix"} & set(kinds)
     if len(base_kinds) > 1 or ("scalar" in kinds and len(set(kinds)) > 1):
         raise ParseError(f"conflicting kinds: {' and '.join(sorted(set(kinds)))}", span=span)
@@ -134,5 +140,21 @@ def interpret_spec(tokens, span) -> Declaration:
     if (symmetric or "square" in kinds) and rows is not None and cols is not None and rows != cols:
         raise ParseError("a symmetric matrix is square", span=span)
     return Declaration(kind, symmetric, positive_definite, probability,
-                       symmetric or "square" in kinds, rows, 1 if kind == "vector" else cols, span)
+                       symmetric or "square" in kinds, rows, 1 if kind == "vector" else cols, data, span)
+
+
+def merged(name: str, earlier: Declaration | None, later: Declaration) -> Declaration | None:
+    """A name's declaration after one more: ``data`` adds to what a name is
+    (``y: probability vector; x, y: data``); two kinds are declared twice (None)."""
+    if earlier is None:
+        if later.kind is not None:
+            return later
+        kind = default_kind(name)
+        return replace(later, kind=kind, cols=1 if kind == "vector" else None)
+    if later.kind is None:
+        return replace(earlier, data=True)
+    if earlier.data and not (earlier.symmetric or earlier.probability or earlier.rows is not None) \
+            and earlier.kind == default_kind(name):
+        return replace(later, data=True)        # "x: data; x: 3" — data came first
+    return None
 

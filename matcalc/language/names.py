@@ -88,3 +88,27 @@ def default_kind(name: str) -> str:
     if letters and letters.group(0) in _LOWER_GREEK:
         return "scalar"
     return "vector"
+
+
+# The error value δ_v = ∂l/∂v of a named value v (SPEC §7) is the symbol
+# "δv".  User names are stored in ASCII (ascii_name), so a name that starts
+# with a Greek character is never one of theirs.  The letter is δ unless the
+# user took δ (or delta) for a symbol of their own, then Δ, then ε.
+ERROR_LETTERS = ("δ", "Δ", "ε")
+
+
+def error_letter(used_names) -> str:
+    used = {ascii_name(name) for name in used_names}
+    return next((letter for letter in ERROR_LETTERS if ascii_name(letter) not in used), "δ")
+
+
+def error_name(letter: str, value: str) -> str:
+    """The symbol of δ_value."""
+    return letter + value
+
+
+def split_error_name(name: str) -> tuple[str, str] | None:
+    """``δa2`` → (``δ``, ``a2``); None for any other name."""
+    if len(name) > 1 and name[0] in ERROR_LETTERS:
+        return name[0], name[1:]
+    return None

@@ -15,7 +15,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedInput, VisitError
 
 from ..errors import LimitError, MatcalcError, ParseError
-from .declarations import Declaration
+from .declarations import Declaration, merged
 from . import parser_tables
 from .limits import MAX_INPUT_CHARS
 from .syntax_errors import syntax_error
@@ -110,7 +110,8 @@ def parse_declarations(text: str) -> dict[str, Declaration]:
     result: dict[str, Declaration] = {}
     for names, declaration in _run(text, "declarations"):
         for name in names:
-            if name in result:       # "x: scalar; x: vector" must not let the last one win
+            combined = merged(name, result.get(name), declaration)
+            if combined is None:     # "x: scalar; x: vector" must not let the last one win
                 raise ParseError(f"{name} is declared twice", source=text, span=declaration.span)
-            result[name] = declaration
+            result[name] = combined
     return result

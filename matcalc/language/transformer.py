@@ -52,6 +52,24 @@ class RuleText:
 RESERVED = {"I": "the identity matrix", "ones": "the all-ones vector"}
 
 
+def _check_definitions(statements) -> None:
+    """SPEC §1 Programs: a name is defined once, before it is used."""
+    defined: dict[str, int] = {}
+    for index, statement in enumerate(statements):
+        if isinstance(statement, tuple):
+            name = statement[0]
+            if name in defined:
+                raise ParseError(f"{name} is defined twice (statements {defined[name] + 1} and {index + 1})",
+                                 span=statement[1].span)
+            defined[name] = index
+    for index, statement in enumerate(statements):
+        expr = statement[1] if isinstance(statement, tuple) else statement
+        for node in A.walk(expr):
+            if isinstance(node, A.Symbol) and defined.get(node.name, -1) >= index:
+                where = "in its own definition" if defined[node.name] == index else "before it is defined"
+                raise ParseError(f"{node.name} is used {where}", span=node.span)
+
+
 def _definable(token: Token, functions_too: bool = False) -> str:
     """A name the user may declare (not I or ones) or define in a program (not
     a function's name either; σ may still be declared a scalar)."""
@@ -168,6 +186,7 @@ class Build(Transformer_NonRecursive):
                 raise ParseError("only the last statement may be a bare expression; "
                                  "write the others as 'name = expression'", span=statement.span)
             bindings.append(statement)
+        _check_definitions(statements)
         check_written_out(statements)
         last = statements[-1]
         if isinstance(last, tuple):

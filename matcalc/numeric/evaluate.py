@@ -32,6 +32,17 @@ def evaluate(expr: A.Expr, point: Point) -> np.ndarray:
     return _eval(expr, point)
 
 
+def evaluate_named(names, answers: dict, point: Point) -> dict:
+    """Each of ``answers`` (key → expression in the named values), with every
+    named value computed once, in order (a backward pass: linear, however
+    often a δ is used)."""
+    values = dict(point.values)
+    for name, definition in names:
+        values[name] = _eval(definition, Point(values, point.sizes))
+    with_names = Point(values, point.sizes)
+    return {key: _eval(expr, with_names) for key, expr in answers.items()}
+
+
 def _dim(dim, point: Point) -> int:
     return dim.value(point.sizes)
 

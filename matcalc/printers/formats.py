@@ -10,6 +10,7 @@ from ..errors import MatcalcError
 from .json_report import json_report
 from .latex_report import latex_report
 from .markdown_report import markdown_report
+from .pass_report import pass_json, pass_latex, pass_markdown, pass_text
 from .text_report import text_report
 
 FORMATS = {
@@ -18,9 +19,17 @@ FORMATS = {
     "json": json_report,
     "markdown": markdown_report,
 }
+# The same formats for a backward pass over several parameters (SPEC §7).
+PASS_FORMATS = {"text": pass_text, "latex": pass_latex, "json": pass_json, "markdown": pass_markdown}
 
 
 def render(name: str, derivation, steps: bool = True):
     if name not in FORMATS:
         raise MatcalcError(f"unknown format '{name}'; the formats are: {', '.join(FORMATS)}")
     return FORMATS[name](derivation, steps)
+
+
+def render_pass(name: str, gradients, steps: bool = True):
+    if name not in PASS_FORMATS:
+        raise MatcalcError(f"unknown format '{name}'; the formats are: {', '.join(PASS_FORMATS)}")
+    return PASS_FORMATS[name](gradients, steps)

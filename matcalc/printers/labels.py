@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..shapes.dims import shape_text
 from .latex import symbol_latex
 from .text import symbol_text
@@ -62,7 +64,10 @@ def shapes_line(derivation) -> str:
 
 
 def kind_text(declaration) -> str:
-    """How a declaration reads in the header: 'probability vector', 'symmetric 3×3'."""
+    """How a declaration reads in the header: 'probability vector', 'symmetric 3×3', 'data'."""
+    if declaration.data:
+        plain = declaration.rows is None and not (declaration.symmetric or declaration.probability)
+        return "data" if plain else kind_text(replace(declaration, data=False)) + ", data"
     kind = ("probability vector" if declaration.probability else "positive definite"
             if declaration.positive_definite else "symmetric" if declaration.symmetric else None)
     if declaration.rows is None:

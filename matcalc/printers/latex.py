@@ -8,12 +8,15 @@ from functools import singledispatch
 from ..language import ast as A
 from ..language import functions
 from ..language.ast import scaled, split_coefficient
-from ..language.names import latex_letter, split_name
+from ..language.names import ascii_name, latex_letter, split_error_name, split_name
 from .text import (ATOM, NEGATION, POSTFIX, PRODUCT, SUM, dim_powers, fraction_parts, negative_power,
                    ones_after_fraction)
 
 
 def symbol_latex(name: str) -> str:
+    error = split_error_name(name)
+    if error:                                   # \delta_{a_{2}} (SPEC §7)
+        return f"{latex_letter(ascii_name(error[0]))}_{{{symbol_latex(error[1])}}}"
     stem, rest = split_name(name)
     stem = latex_letter(stem) or stem
     if not rest:

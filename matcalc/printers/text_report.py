@@ -19,19 +19,23 @@ def text_report(derivation, steps: bool = True) -> str:
         lines.append("names   " + "   ".join(f"{symbol_text(n)} = {to_text(d)}" for n, d in derivation.names))
     lines.append("")
     if steps:
-        rows, previous = [], None
-        for step in derivation.steps:
-            label = label_text(step.label)
-            rule = ", ".join(step.rules) + (f"  ({step.note})" if step.note else "")
-            rows.append((label if label != previous else "", to_text(step.after), rule))
-            previous = label
-        width_lhs = max(len(r[0]) for r in rows)
-        width_expr = min(max(len(r[1]) for r in rows), MAX_EXPRESSION_COLUMN)
-        for number, (lhs, expr, rule) in enumerate(rows, 1):
-            lines.append(f"{number:>3}  {lhs:<{width_lhs}} = {expr:<{width_expr}}  {rule}")
-        lines.append("")
+        lines += step_lines(derivation.steps) + [""]
     answer = label_text(derivation.label)
     lines.append(f"{answer} = {to_text(derivation.named_result)}")
     if derivation.names and derivation.result != derivation.named_result:
         lines.append(" " * len(answer) + f" = {to_text(derivation.result)}")
     return "\n".join(lines)
+
+
+def step_lines(steps) -> list[str]:
+    """One numbered line per step: label (when it changes), expression, rules."""
+    rows, previous = [], None
+    for step in steps:
+        label = label_text(step.label)
+        rule = ", ".join(step.rules) + (f"  ({step.note})" if step.note else "")
+        rows.append((label if label != previous else "", to_text(step.after), rule))
+        previous = label
+    width_lhs = max(len(r[0]) for r in rows)
+    width_expr = min(max(len(r[1]) for r in rows), MAX_EXPRESSION_COLUMN)
+    return [f"{number:>3}  {lhs:<{width_lhs}} = {expr:<{width_expr}}  {rule}"
+            for number, (lhs, expr, rule) in enumerate(rows, 1)]

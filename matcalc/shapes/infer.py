@@ -369,9 +369,16 @@ def infer(trees, source: str = "", declarations=None, predefined: dict | None = 
         t, shape = inference.infer(tree)
         typed.append(t)
         inference.symbols[name] = shape
-        inference.order.append(name)
     for tree in trees:
         typed.append(inference.infer(tree)[0])
+    if predefined:
+        # Dimensions are named after the symbols in the order the trees show
+        # them (resolve reads the order backwards), then the rest, a bound name last.
+        shown = list(dict.fromkeys(node.name for tree in trees for node in A.walk(tree)
+                                   if isinstance(node, A.Symbol) and node.name in inference.symbols
+                                   and node.name not in predefined))
+        rest = [name for name in list(predefined) + inference.order if name not in shown]
+        inference.order = list(dict.fromkeys(rest + shown))
     resolved, env = resolve(inference, typed)
     return resolved[len(predefined or {}):], resolved[:len(predefined or {})], env
 

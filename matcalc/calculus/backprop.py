@@ -1,0 +1,191 @@
+"""Backpropagation: every parameter of a program in one backward sweep (SPEC §2, §7).
+
+The program's statements ``v = f(u1, u2, W)`` are visited last to first.  The
+error value δv = ∂l/∂v of a statement is the sum of what its uses sent back;
+the part of dl that flows through v is tr(δv^T dv), and bringing
+tr(δv^T df) to Σ tr(C_u^T du) by the trace method (the same differential and
+identification as a single gradient, with δv a constant) sends C_u to each
+input u: a named value's δ, or a parameter's gradient.  Each δ is derived
+once, in the program's names, and reused by everything below it, so the cost
+and the printed size are linear in the program.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..language import ast as A
+from ..language.names import error_letter, error_name
+from ..rewriting.canon import canon
+from ..rewriting.catalog import Catalog, default_catalog
+from ..rewriting.engine import Context, rewrite_everywhere
+from ..shapes.env import TypeEnv
+from .methods import method_named
+from .naming import Namer
+from .steps import GRADIENT, VALUE, Outcome, Step, StepLog, answer_label, differential_label, value_label
+from .strategy import DEFINITIONS, differential, gradient_from
+
+@dataclass(frozen=True)
+class Sweep:
+    """What one backward pass found: δ's, gradients, and the steps that made them."""
+    steps: tuple[Step, ...]
+    statements: tuple              # ((name, definition), ...) first to last, as written
+    invented: tuple                # ((name, definition), ...) matcalc's names (s = softmax(a2))
+    deltas: tuple                  # ((δ name, expression), ...) in the order derived
+    gradients: dict                # parameter → its gradient, in names and δ's
+    done_at: dict                  # parameter → how many steps lead to its gradient
+    equations: tuple               # ((label, expression), ...): the backprop equations in order
+    env: TypeEnv
+    function: str
+
+    @property
+    def names(self) -> tuple:
+        """Every name an answer may use, each after what its definition uses."""
+        return self.statements + self.invented + self.deltas
+
+
+def inner(delta: A.Expr, value: A.Expr, env: TypeEnv) -> A.Expr:
+    """⟨δ, v⟩: δ v for a scalar, δ^T v for a vector, tr(δ^T v) for a matrix."""
+    if env.is_scalar(value):
+        return A.Product((delta, value))
+    product = A.Product((A.Transpose(delta), value))
+    return product if env.shape(value)[1].is_one else A.Trace(product)
+
+
+def backward(statements, parameters, env: TypeEnv, function: str, method: str = "trace",
+             catalog: Catalog | None = None) -> Sweep:
+    """One backward sweep over ``statements`` (the last one is ``function``)
+    for the gradients of ``parameters``."""
+    chosen = method_named(method)
+    statements = tuple(statements)
+    parameters = tuple(parameters)
+    letter = error_letter(list(env.symbols) + [name for name, _ in statements])
+    varying = set(parameters)
+    for name, definition in statements:
+        if A.symbol_names(definition) & varying:
+            varying.add(name)
+    uses = {name: [] for name in varying}
+    for name, definition in statements:
+        if name in varying:
+            for used in _inputs(definition, varying):
+                uses[used].append(name)
+
+    log, invented, deltas, gradients, done_at, equations = StepLog(), [], [], {}, {}, []
+    sent: dict[str, list] = {}                 # value or parameter → contributions
+    known = {name for name, _ in statements}
+    for index in range(len(statements) - 1, -1, -1):
+        name, definition = statements[index]
+        is_loss = index == len(statements) - 1
+        if name not in varying or not (is_loss or sent.get(name)):
+            continue
+        if is_loss:
+            seed, first = definition, ("definition", "")
+        else:
+            delta = A.Symbol(error_name(letter, name))
+            env.add_symbol(delta.name, env.shape(A.Symbol(name)))
+            total = _total(sent[name], env)
+            deltas.append((delta.name, total))
+            equations.append((value_label(delta.name), total))
+            if len(sent[name]) > 1:
+                log.add("sum-over-uses", value_label(delta.name), total,
+                        note=f"{name} is used by " + ", ".join(uses[name]))
+            seed = inner(delta, definition, env)
+            first = ("backprop", "")
+        inputs = _inputs(definition, varying)
+        taken = differential(seed, set(inputs), env, function, names=((name, definition),) if not is_loss else (),
+                             first=first, catalog=catalog)
+        for new_name, new_definition in taken.names:
+            if new_name not in known:
+                known.add(new_name)
+                invented.append((new_name, new_definition))
+        opening = None if is_loss else (inner(delta, A.Differential(A.Symbol(name)), env),
+                                        f"{delta.name} = ∂{function}/∂{name}")
+        _record_local(log, taken.steps, opening, function)
+        for used in inputs:
+            outcome = gradient_from(taken, used, chosen)
+            final = len(uses[used]) == 1
+            target = (value_label(error_name(letter, used)) if used not in parameters
+                      else answer_label(GRADIENT, function, used, env))
+            for step in outcome.steps[len(taken.steps):]:
+                if step.label.kind == GRADIENT:
+                    note = step.note if final else _joined(step.note, f"through {name}")
+                    step = replace(step, label=target if final else answer_label(GRADIENT, function, used, env),
+                                   note=note)
+                log.add(step.rule, step.label, step.after, step.rules, step.note)
+            sent.setdefault(used, []).append(outcome.answer)
+            if used in parameters and len(sent[used]) == len(uses[used]):
+                gradients[used] = _total(sent[used], env)
+                if len(sent[used]) > 1:
+                    log.add("sum-over-uses", target, gradients[used],
+                            note=f"{used} is used by " + ", ".join(uses[used]))
+                done_at[used] = len(log.steps)
+                equations.append((answer_label(GRADIENT, function, used, env), gradients[used]))
+    for parameter in parameters:
+        if parameter not in gradients:           # l does not depend on it
+            shape = env.shape(A.Symbol(parameter))
+            gradients[parameter] = A.ZERO if env.is_scalar(A.Symbol(parameter)) else canon(A.Zero(*shape), env)
+            log.add("identify", answer_label(GRADIENT, function, parameter, env), gradients[parameter],
+                    note=f"{function} does not depend on {parameter}")
+            done_at[parameter] = len(log.steps)
+            equations.append((answer_label(GRADIENT, function, parameter, env), gradients[parameter]))
+    return Sweep(log.steps, statements, tuple(invented), tuple(deltas), gradients, done_at, tuple(equations),
+                 env, function)
+
+
+def program_of(expr: A.Expr, parameters, env: TypeEnv, function: str,
+               catalog: Catalog | None = None) -> tuple:
+    """An expression as the program a textbook would write for it: its
+    intermediate values named as a single gradient names them (a1 = W1 x,
+    h1 = σ(a1), ...), the function last."""
+    expr = canon(expr, env)
+    expr, _ = rewrite_everywhere(DEFINITIONS, expr, Context(env, catalog=catalog or default_catalog()))
+    namer = Namer(env, parameters)
+    top = namer.visit(expr, top=True)
+    return tuple(namer.names) + ((function, top),)
+
+
+def outcome_for(sweep: Sweep, parameter: str) -> Outcome:
+    """One parameter's gradient as a derivation of its own: the sweep's steps
+    up to it, the answer in names and δ's (written out when asked)."""
+    label = answer_label(GRADIENT, sweep.function, parameter, sweep.env)
+    return Outcome(sweep.gradients[parameter], None, sweep.steps[:sweep.done_at[parameter]], sweep.names,
+                   sweep.env, label)
+
+
+def _inputs(definition, varying) -> list:
+    """The varying symbols of a definition, in the order they are first written."""
+    found = []
+    for node in A.walk(definition):
+        if isinstance(node, A.Symbol) and node.name in varying and node.name not in found:
+            found.append(node.name)
+    return found
+
+
+def _total(terms, env):
+    """One term per use, as the uses sent them."""
+    return terms[0] if len(terms) == 1 else canon(A.Add(tuple(terms)), env)
+
+
+def _joined(*notes) -> str:
+    return "; ".join(note for note in notes if note)
+
+
+def _record_local(log: StepLog, steps, opening, function) -> None:
+    """The steps of one statement's differential, up to where identification starts.
+
+    Below the loss, the local function tr(δv^T f) is no value of the program:
+    its first line is ``opening``, dl = tr(δv^T dv), and a rewrite of the
+    local function itself (a definition, names) is shown as a line of dl."""
+    d = differential_label(function)
+    if opening is not None:
+        log.add("backprop", d, opening[0], note=opening[1])
+        steps = steps[1:]
+    for step in steps:
+        if opening is not None and step.label.kind == VALUE:
+            step = replace(step, label=d, after=A.Differential(step.after))
+        if log.steps and log.steps[-1].after == step.after and log.steps[-1].label == step.label:
+            continue        # d(δ^T v) = δ^T dv again: the definition folded back into its name
+        log.add(step.rule, step.label, step.after, step.rules, step.note)
+
+
+__all__ = ["Sweep", "backward", "inner", "outcome_for", "program_of"]

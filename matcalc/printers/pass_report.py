@@ -1,0 +1,100 @@
+"""A backward pass (SPEC §7) in every format: the program, each statement's
+derivation, then the backprop equations, a δ per line with the gradients it
+gives beside it."""
+
+from __future__ import annotations
+
+from .labels import kind_text, label_json, label_latex, label_text, shapes_line
+from .latex import symbol_latex, to_latex
+from .latex_report import step_lines_latex
+from .text import symbol_text, to_text
+from .text_report import step_lines
+
+GRADIENTS_APART = "        "
+
+
+def _equation_rows(sweep) -> list[list]:
+    """The equations grouped: a δ, then the gradients read off right after it, on one row."""
+    rows: list[list] = []
+    for label, expr in sweep.equations:
+        if label.kind == "gradient" and rows and rows[-1][-1][0].kind == "gradient":
+            rows[-1].append((label, expr))
+        else:
+            rows.append([(label, expr)])
+    return rows
+
+
+def _header(gradients) -> list[str]:
+    problem = gradients.problem
+    sweep = gradients.sweep
+    where = ("        where " + "; ".join(f"{symbol_text(n)}: {kind_text(d)}"
+                                          for n, d in problem.declarations.items())
+             if problem.declarations else "")
+    if problem.statements:
+        program = [f"{symbol_text(n)} = {to_text(d)}" for n, d in sweep.statements]
+        lines = [program[0] + where] + program[1:]
+        invented = sweep.invented
+    else:
+        lines = [f"{symbol_text(problem.function_name)} = {to_text(problem.expr)}{where}"]
+        invented = sweep.statements[:-1] + sweep.invented
+    lines.append("shapes  " + shapes_line(gradients))
+    if invented:
+        lines.append("names   " + "   ".join(f"{symbol_text(n)} = {to_text(d)}" for n, d in invented))
+    return lines
+
+
+def pass_text(gradients, steps: bool = True) -> str:
+    sweep = gradients.sweep
+    lines = _header(gradients) + [""]
+    if steps:
+        lines += step_lines(sweep.steps) + [""]
+    for row in _equation_rows(sweep):
+        lines.append(GRADIENTS_APART.join(f"{label_text(label)} = {to_text(expr)}" for label, expr in row))
+    return "\n".join(lines)
+
+
+def pass_latex(gradients, steps: bool = False) -> str:
+    sweep = gradients.sweep
+    lines = [r"\begin{align*}"]
+    if steps:
+        lines += step_lines_latex(sweep.steps) + [r"\intertext{so}"]
+    for row in _equation_rows(sweep):
+        lines.append(r" \qquad ".join(f"{label_latex(label)} &= {to_latex(expr)}" if i == 0
+                                      else f"{label_latex(label)} = {to_latex(expr)}"
+                                      for i, (label, expr) in enumerate(row)) + r" \\")
+    lines[-1] = lines[-1].removesuffix(r" \\")
+    lines.append(r"\end{align*}")
+    return "\n".join(lines)
+
+
+def pass_markdown(gradients, steps: bool = True) -> str:
+    sweep = gradients.sweep
+    parts = ["$$" + pass_latex(gradients, False) + "$$"]
+    if steps:
+        parts += ["", "| # | | expression | rule |", "|---|---|---|---|"]
+        for number, step in enumerate(sweep.steps, 1):
+            parts.append(f"| {number} | {label_text(step.label)} | `{to_text(step.after)}` | "
+                         f"{', '.join(step.rules)} |")
+    return "\n".join(parts)
+
+
+def pass_json(gradients, steps: bool = True) -> dict:
+    problem, sweep, env = gradients.problem, gradients.sweep, gradients.problem.env
+    data = {
+        "expression": problem.source,
+        "wrt": list(gradients),
+        "program": [{"name": n, "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.statements],
+        "names": [{"name": n, "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.invented],
+        "deltas": [{"name": n, "symbol": symbol_text(n), "latex_symbol": symbol_latex(n),
+                    "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.deltas],
+        "gradients": {name: {"label": label_json(d.label), "named_text": to_text(d.named_result),
+                             "latex": to_latex(d.named_result)} for name, d in gradients.items()},
+        "equations": [{"label": label_json(label), "text": to_text(e), "latex": to_latex(e)}
+                      for label, e in sweep.equations],
+        "shapes": {name: [str(env.symbols[name].rows), str(env.symbols[name].cols)] for name in problem.symbols},
+    }
+    if steps:
+        data["steps"] = [{"lhs": label_text(s.label), "rule": s.rule, "rules": list(s.rules),
+                          "text": to_text(s.after), "latex": to_latex(s.after), "note": s.note}
+                         for s in sweep.steps]
+    return data

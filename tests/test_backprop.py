@@ -1,0 +1,120 @@
+"""Many parameters at once: one backward sweep in the program's names (SPEC §2, §4, §5, §7; issue 12)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import matcalc
+from matcalc.cli import main
+from matcalc.numeric.data import random_point
+from matcalc.numeric.differences import gradient_with_error
+from matcalc.numeric.evaluate import bind_values
+from matcalc.printers.text import to_text
+
+MLP = "a1 = W1 x + b1; h1 = sigma(a1); a2 = W2 h1 + b2; l = -y^T log(softmax(a2))"
+PROBABILITY = "y: probability vector"
+
+
+def _reference(gradients, name, seed=3):
+    """∂l/∂name by finite differences of the written-out function, and the point."""
+    problem = gradients.problem
+    values = random_point(problem.expr, problem.env, seed=seed).values
+    point, _ = bind_values(values, problem.symbols, problem.env)
+    return gradient_with_error(problem.expr, name, point, problem.env)[0], values
+
+
+def test_the_mlp_reads_as_the_four_backprop_equations():
+    g = matcalc.derive(MLP, wrt="W1, b1, W2, b2", where=PROBABILITY)
+    assert list(g) == ["W1", "b1", "W2", "b2"]
+    equations = g.text().split("\n\n")[-1].splitlines()
+    assert equations == ["δa2 = s - y",
+                         "∂l/∂W2 = δa2 h1^T        ∂l/∂b2 = δa2",
+                         "δh1 = W2^T δa2",
+                         "δa1 = δh1 ⊙ h1 ⊙ (1 - h1)",
+                         "∂l/∂W1 = δa1 x^T        ∂l/∂b1 = δa1"]
+    assert g.check() < 1e-6
+
+
+@pytest.mark.parametrize("wrt", [["W1", "W2"], "W1,W2", "W1, W2"])
+def test_every_way_of_asking_for_several(wrt):
+    g = matcalc.derive(MLP, wrt=wrt, where=PROBABILITY)
+    assert set(g) == {"W1", "W2"}
+    assert g["W2"].named_result == matcalc.derive(MLP, wrt="W2", where=PROBABILITY).named_result
+
+
+def test_all_means_every_symbol_not_declared_data():
+    g = matcalc.derive(MLP, wrt="all", where=PROBABILITY + "; x, y: data")
+    assert list(g) == ["W1", "b1", "W2", "b2"]
+    everything = matcalc.derive(MLP, wrt="all", where=PROBABILITY)
+    assert set(everything) == {"W1", "b1", "W2", "b2", "x", "y"}
+
+
+def test_each_gradient_is_a_derivation_that_agrees_with_finite_differences():
+    g = matcalc.derive(MLP, wrt="all", where=PROBABILITY + "; x: data")
+    for name, derivation in g.items():
+        numeric, values = _reference(g, name)
+        answer = np.asarray(derivation.evaluate(values)).reshape(numeric.shape)
+        assert np.max(np.abs(answer - numeric)) <= 1e-6 * max(1.0, np.max(np.abs(numeric))), name
+        assert derivation.check() < 1e-6
+        assert "∂l/∂" + name in derivation.text()
+    values = {name: value.ravel() if value.shape[1] == 1 else value for name, value in values.items()}
+    together = g.evaluate(values)
+    assert set(together) == set(g)
+    assert together["b1"].ndim == 1                  # a vector given 1-D comes back 1-D
+    for name, derivation in g.items():
+        assert np.allclose(np.asarray(together[name]).ravel(), np.asarray(derivation.evaluate(values)).ravel())
+
+
+def test_the_whole_pass_in_every_format():
+    g = matcalc.derive(MLP, wrt="W1,W2", where=PROBABILITY)
+    latex = g.latex(steps=True)
+    assert latex.startswith(r"\begin{align*}") and r"\delta_{a_{2}}" in latex
+    assert "hadamard-swap" in g.markdown()
+    data = g.json()
+    assert [d["symbol"] for d in data["deltas"]] == ["δa2", "δh1", "δa1"]
+    assert data["gradients"]["W1"]["named_text"] == "δa1 x^T"
+
+
+def test_a_weight_used_twice_gets_one_term_per_use():
+    g = matcalc.derive("a = W x; h = tanh(a); r = W^T h; l = ||r - x||^2", wrt=["W"], where="x: data")
+    assert len(g["W"].named_result.args) == 2             # δa x^T + h δr^T, as the two uses sent them
+    assert "sum-over-uses" in g["W"].text()
+    assert g.check() < 1e-6
+
+
+def test_a_program_with_one_wrt_uses_the_sweep_and_the_users_names():
+    d = matcalc.derive(MLP, wrt="W1", where=PROBABILITY)
+    assert to_text(d.named_result) == "δa1 x^T"
+    assert "h2" not in d.text() and "a3" not in d.text()
+    assert d.check() < 1e-6
+
+
+@pytest.mark.parametrize("program, wrt, message", [
+    ("a = b + x; b = a + x; l = sum(b)", "x", "b is used before it is defined"),
+    ("a = W x; a = W a; l = sum(a)", "W", "a is defined twice"),
+    ("a = W a; l = sum(a)", "W", "a is used in its own definition"),
+    (MLP, "W1,W1", "'W1' is asked for twice"),
+    (MLP, "h1", "it is a value the program defines"),
+    (MLP, "W1,z", "'z' does not appear"),
+])
+def test_bad_programs_and_bad_wrt_get_one_line_and_exit_2(program, wrt, message, capsys):
+    assert main(["derive", program, "--wrt", wrt]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_data_symbol_cannot_be_asked_for(capsys):
+    assert main(["derive", MLP, "--wrt", "W1,x", "--where", "x: data"]) == 2
+    assert "'x' is declared data" in capsys.readouterr().err
+
+
+def test_the_cli_prints_the_pass_and_checks_it(capsys):
+    assert main(["derive", MLP, "--wrt", "all", "--where", PROBABILITY + "; x, y: data", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "δa1 = δh1 ⊙ h1 ⊙ (1 - h1)" in out and "(ok)" in out
+
+
+def test_jacobian_and_hessian_take_one_symbol(capsys):
+    assert main(["hessian", MLP, "--wrt", "W1,W2"]) == 2
+    assert "takes one symbol" in capsys.readouterr().err
