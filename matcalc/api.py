@@ -165,7 +165,8 @@ def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = 
     function = problem.function_name
     if not problem.named:
         function = "F" if problem.env.is_matrix(problem.expr) else "f"
-    return Derivation(problem, derive_jacobian(problem.expr, name, problem.env, function, method))
+    return Derivation(problem, derive_jacobian(problem.expr, name, problem.env, function, method,
+                                               names=problem.statements[:-1]))
 
 
 @deep_recursion
@@ -174,7 +175,8 @@ def hessian(expression: str, wrt: str, where: str | None = None, layout: str = "
     """The Jacobian of the gradient: n×n for a vector, mn×mn in vec order for a matrix."""
     problem, name = _one(_request(expression, wrt, where, layout), "hessian")
     _require_scalar(problem, "hessian")
-    return Derivation(problem, derive_hessian(problem.expr, name, problem.env, problem.function_name, method))
+    return Derivation(problem, derive_hessian(problem.expr, name, problem.env, problem.function_name, method,
+                                              names=problem.statements[:-1]))
 
 
 class _Rendered:

@@ -111,6 +111,8 @@ def main(argv=None) -> int:
                                         "text": error.render(), "span": error.span}},
                              ensure_ascii=False, indent=2))
         return 2
+    except BrokenPipeError:                    # the reader stopped reading (| head): not an error
+        return 0
     except RecursionError:
         print("matcalc: error: the expression is too deeply nested", file=sys.stderr)
         return 2

@@ -118,3 +118,25 @@ def test_the_cli_prints_the_pass_and_checks_it(capsys):
 def test_jacobian_and_hessian_take_one_symbol(capsys):
     assert main(["hessian", MLP, "--wrt", "W1,W2"]) == 2
     assert "takes one symbol" in capsys.readouterr().err
+
+
+BATCH_NORM = "mu = mean(x); c = x - mu 1; s2 = mean(c ⊙ c); xh = c / sqrt(s2 + eps); l = w^T (gamma xh + beta 1)"
+
+
+def test_batch_norm_in_the_programs_names_without_invented_ones():
+    g = matcalc.derive(BATCH_NORM, wrt="x, gamma, beta", where="eps: scalar; w: data")
+    deltas = {name: to_text(expr) for name, expr in g.sweep.deltas}
+    assert deltas["δs2"] == "-1/2 δxh^T c / (s2 + ε)^{3/2}"      # sqrt(u)^2 u^{1/2} is u^{3/2}
+    assert "a1" not in g.text() and "h1" not in g.text()
+    assert to_text(g["x"].named_result) == "δc + δμ 1 / n"
+    assert g.check() < 1e-6
+
+
+@pytest.mark.parametrize("command", ["hessian", "jacobian"])
+def test_jacobians_and_hessians_of_programs_keep_the_users_names(command):
+    program = ("a1 = W1 x; h1 = sigma(a1); a2 = W2 h1; l = -y^T log(softmax(a2))" if command == "hessian"
+               else "a = W x; h = tanh(a); f = V h")
+    d = getattr(matcalc, command)(program, wrt="x", where="y: probability vector" if command == "hessian" else None)
+    text = d.text()
+    assert ("dh1" in text or "dh " in text) and "a3" not in text and "h2" not in text
+    assert d.check() < 1e-6

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..language import ast as A
-from ..language.names import error_letter, error_name
+from ..language.names import display_name, error_letter, error_name
 from ..rewriting.canon import canon
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
@@ -40,8 +40,9 @@ class Sweep:
 
     @property
     def names(self) -> tuple:
-        """Every name an answer may use, each after what its definition uses."""
-        return self.statements + self.invented + self.deltas
+        """Every name an answer may use, each after what its definition uses
+        (the function itself is none of them)."""
+        return self.statements[:-1] + self.invented + self.deltas
 
 
 def inner(delta: A.Expr, value: A.Expr, env: TypeEnv) -> A.Expr:
@@ -93,13 +94,13 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             first = ("backprop", "")
         inputs = _inputs(definition, varying)
         taken = differential(seed, set(inputs), env, function, names=((name, definition),) if not is_loss else (),
-                             first=first, catalog=catalog)
+                             first=first, catalog=catalog, name_values=False)
         for new_name, new_definition in taken.names:
             if new_name not in known:
                 known.add(new_name)
                 invented.append((new_name, new_definition))
         opening = None if is_loss else (inner(delta, A.Differential(A.Symbol(name)), env),
-                                        f"{delta.name} = ∂{function}/∂{name}")
+                                        f"{display_name(delta.name)} = ∂{display_name(function)}/∂{display_name(name)}")
         _record_local(log, taken.steps, opening, function)
         for used in inputs:
             outcome = gradient_from(taken, used, chosen)

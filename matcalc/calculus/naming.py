@@ -72,3 +72,13 @@ def softmax_name(node: A.Softmax, names: list, env: TypeEnv) -> str:
     env.add_symbol(name, env.shape(node))
     names.append((name, node))
     return name
+
+
+def depending(statements, variables) -> list:
+    """The (name, definition) pairs of a program whose values depend on ``variables``."""
+    varying, kept = set(variables), []
+    for name, definition in statements:
+        if A.symbol_names(definition) & varying:
+            varying.add(name)
+            kept.append((name, definition))
+    return kept

@@ -23,7 +23,7 @@ from .answers import answer_form, transpose_out
 from .differential import sweeps
 from .elementwise import derivative
 from .methods import Method, method_named
-from .naming import Namer, softmax_name
+from .naming import Namer, depending, softmax_name
 from .scalars import simplify_coefficients
 from .steps import (DIFFERENTIAL, GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
                     differential_label, value_label)
@@ -63,10 +63,11 @@ class Differential:
 
 # ---------------------------------------------------------------- the answers
 def derive_gradient(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
-                    method: str = "trace", catalog: Catalog | None = None) -> Outcome:
+                    method: str = "trace", catalog: Catalog | None = None, names=()) -> Outcome:
     """∂l/∂X for a scalar l: dl brought to tr(C^T dX), by the rules of ``catalog``
-    (the rules that ship with matcalc unless a catalog is given)."""
-    taken = differential(expr, {wrt}, env, function, catalog=catalog)
+    (the rules that ship with matcalc unless a catalog is given); ``names`` are
+    the values a program named, kept wherever they occur."""
+    taken = differential(expr, {wrt}, env, function, names=depending(names, {wrt}), catalog=catalog)
     return gradient_from(taken, wrt, method_named(method))
 
 
@@ -91,17 +92,17 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
 
 
 def derive_jacobian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "F",
-                    method: str = "trace", catalog: Catalog | None = None) -> Outcome:
+                    method: str = "trace", catalog: Catalog | None = None, names=()) -> Outcome:
     """∂vec(F)/∂vec(X)^T: dF brought to vec(dF) = J vec(dX) (numerator layout)."""
-    taken = differential(expr, {wrt}, env, function, catalog=catalog)
+    taken = differential(expr, {wrt}, env, function, names=depending(names, {wrt}), catalog=catalog)
     label = answer_label(JACOBIAN, function, wrt, env, expr, "numerator")
     return _jacobian_from(taken, expr, wrt, method_named(method), label)
 
 
 def derive_hessian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
-                   method: str = "trace", catalog: Catalog | None = None) -> Outcome:
+                   method: str = "trace", catalog: Catalog | None = None, names=()) -> Outcome:
     """The Jacobian of the gradient g = ∂l/∂x (n×n; mn×mn in vec order for a matrix)."""
-    gradient = derive_gradient(expr, wrt, env, function, method, catalog)
+    gradient = derive_gradient(expr, wrt, env, function, method, catalog, names)
     g = "g" if "g" not in env.symbols else "g_" + wrt
     taken = differential(gradient.answer, {wrt}, env, g, gradient.steps, list(gradient.names),
                          first=("gradient", f"{g} = ∂{function}/∂{wrt}"), catalog=catalog)
@@ -130,10 +131,12 @@ def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label)
 
 # ---------------------------------------------------------------- the differential
 def differential(expr, variables, env, function, steps=(), names=(), first=("definition", ""),
-                 catalog: Catalog | None = None) -> Differential:
+                 catalog: Catalog | None = None, name_values: bool = True) -> Differential:
     """definitions → names → dl → d(name) for each name → chain, over a set of
     variables.  ``names`` are values named before (a Hessian's gradient keeps
-    its a1, s); ``first`` is the rule and note of the first line."""
+    its a1, s); ``first`` is the rule and note of the first line; without
+    ``name_values`` no new names are made (a statement of a program, whose
+    values the user named)."""
     log = StepLog(steps)
     rules = catalog or default_catalog()
     value, d = value_label(function), differential_label(function)
@@ -148,7 +151,7 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
 
     # 2. names for intermediate values.
     namer = Namer(env, variables, names)
-    named = namer.visit(defined, top=True)
+    named = namer.visit(defined, top=True) if name_values else defined
     names = namer.names
     varying = set(variables) | {name for name, _ in names}
     context = Context(env, lambda e: not (A.symbol_names(e) & varying), rules, derivative)

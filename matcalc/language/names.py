@@ -112,3 +112,12 @@ def split_error_name(name: str) -> tuple[str, str] | None:
     if len(name) > 1 and name[0] in ERROR_LETTERS:
         return name[0], name[1:]
     return None
+
+
+def display_name(name: str) -> str:
+    """A name as text shows it: ``Sigma2`` → ``Σ2``, ``δmu`` → ``δμ``."""
+    error = split_error_name(name)
+    if error:                                   # δa2, the error value of a2 (SPEC §7)
+        return error[0] + display_name(error[1])
+    stem, rest = split_name(name)
+    return unicode_letter(stem) + rest

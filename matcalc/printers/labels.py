@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ..shapes.dims import shape_text
 from .latex import symbol_latex
-from .text import symbol_text
+from .text import symbol_text, to_text
 
 
 def label_text(label) -> str:
@@ -75,3 +75,14 @@ def kind_text(declaration) -> str:
     if declaration.cols in (None, 1):                    # "x: 5 x 1", as declared
         return f"{kind or 'vector'} of length {declaration.rows}"
     return f"{kind + ' ' if kind else ''}{declaration.rows}×{declaration.cols}"
+
+
+def function_lines(problem) -> list[str]:
+    """The header's first lines: the function with its declarations, or a
+    program statement by statement, as the user wrote it."""
+    where = ("        where " + "; ".join(f"{symbol_text(n)}: {kind_text(d)}" for n, d in problem.declarations.items())
+             if problem.declarations else "")
+    if not problem.statements:
+        return [f"{symbol_text(problem.function_name)} = {to_text(problem.expr)}{where}"]
+    program = [f"{symbol_text(n)} = {to_text(d)}" for n, d in problem.statements]
+    return [program[0] + where] + program[1:]

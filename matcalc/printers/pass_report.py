@@ -4,7 +4,7 @@ gives beside it."""
 
 from __future__ import annotations
 
-from .labels import kind_text, label_json, label_latex, label_text, shapes_line
+from .labels import function_lines, label_json, label_latex, label_text, shapes_line
 from .latex import symbol_latex, to_latex
 from .latex_report import step_lines_latex
 from .text import symbol_text, to_text
@@ -25,19 +25,9 @@ def _equation_rows(sweep) -> list[list]:
 
 
 def _header(gradients) -> list[str]:
-    problem = gradients.problem
-    sweep = gradients.sweep
-    where = ("        where " + "; ".join(f"{symbol_text(n)}: {kind_text(d)}"
-                                          for n, d in problem.declarations.items())
-             if problem.declarations else "")
-    if problem.statements:
-        program = [f"{symbol_text(n)} = {to_text(d)}" for n, d in sweep.statements]
-        lines = [program[0] + where] + program[1:]
-        invented = sweep.invented
-    else:
-        lines = [f"{symbol_text(problem.function_name)} = {to_text(problem.expr)}{where}"]
-        invented = sweep.statements[:-1] + sweep.invented
-    lines.append("shapes  " + shapes_line(gradients))
+    problem, sweep = gradients.problem, gradients.sweep
+    lines = function_lines(problem) + ["shapes  " + shapes_line(gradients)]
+    invented = sweep.invented if problem.statements else sweep.statements[:-1] + sweep.invented
     if invented:
         lines.append("names   " + "   ".join(f"{symbol_text(n)} = {to_text(d)}" for n, d in invented))
     return lines

@@ -9,18 +9,14 @@ from functools import singledispatch
 from ..language import ast as A
 from ..language import functions
 from ..language.ast import scaled, split_coefficient
-from ..language.names import split_error_name, split_name, unicode_letter
+from ..language.names import display_name
 
 # Binding strength, loosest first; a child printed inside a parent that binds
 # tighter than the child gets parentheses.
 SUM, NEGATION, PRODUCT, POSTFIX, ATOM = range(5)
 
 def symbol_text(name: str) -> str:
-    error = split_error_name(name)
-    if error:                                   # δa2, the error value of a2 (SPEC §7)
-        return error[0] + symbol_text(error[1])
-    stem, rest = split_name(name)
-    return unicode_letter(stem) + rest
+    return display_name(name)
 
 
 def number_text(value: Fraction) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .labels import kind_text, label_text, shapes_line
+from .labels import function_lines, label_text, shapes_line
 from .text import symbol_text, to_text
 
 MAX_EXPRESSION_COLUMN = 90
@@ -10,13 +10,11 @@ MAX_EXPRESSION_COLUMN = 90
 
 def text_report(derivation, steps: bool = True) -> str:
     problem = derivation.problem
-    header = f"{symbol_text(problem.function_name)} = {to_text(problem.expr)}"
-    if problem.declarations:
-        header += "        where " + "; ".join(
-            f"{symbol_text(n)}: {kind_text(d)}" for n, d in problem.declarations.items())
-    lines = [header, "shapes  " + shapes_line(derivation)]
-    if derivation.names:
-        lines.append("names   " + "   ".join(f"{symbol_text(n)} = {to_text(d)}" for n, d in derivation.names))
+    lines = function_lines(problem) + ["shapes  " + shapes_line(derivation)]
+    written = {name for name, _ in problem.statements}
+    names = [(n, d) for n, d in derivation.names if n not in written]
+    if names:
+        lines.append("names   " + "   ".join(f"{symbol_text(n)} = {to_text(d)}" for n, d in names))
     lines.append("")
     if steps:
         lines += step_lines(derivation.steps) + [""]

@@ -3,6 +3,8 @@ unvec, the commutation matrix, counts (tr(I) = n), functions of constants."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ...language import ast as A
 from ...language.ast import split_coefficient
 from ...shapes.dims import Dim
@@ -64,6 +66,9 @@ def _transpose(expr: A.Transpose, env):
 def _func(expr: A.Func, env):
     """f of a constant matrix c 1 1^T is f(c) 1 1^T: tanh(0) = 0, σ(0) 1 = 1/2 1,
     exp(1 1^T) = exp(1) 1 1^T (a bare 1 inside f(..) would lose its size)."""
+    if expr.name == "sqrt" and env.is_scalar(expr):
+        # one form for a scalar root, so that sqrt(u)^2 u^{1/2} is u^{3/2}
+        return simplify(A.Power(expr.arg, A.Number(Fraction(1, 2))), env)
     constant = constant_entries(expr.arg)
     entry = functions.lookup(expr.name)
     if constant is None or entry is None:
