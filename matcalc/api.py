@@ -11,9 +11,10 @@ from .calculus.answers import finished_gradient
 from .calculus.steps import GRADIENT, Outcome
 from .calculus.backprop import backward, outcome_for, program_of
 from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian, write_out
-from .errors import DerivationError, MatcalcError, MatcalcWarning
+from .errors import DerivationError, LimitError, MatcalcError, MatcalcWarning
 from .language import ast as A
 from .language import functions
+from .language.limits import MAX_NODES, written_out_size
 from .language.names import ascii_name
 from .language.parser import parse_declarations, parse_program
 from .printers import formats
@@ -239,8 +240,17 @@ class Derivation(_Rendered):
         if outcome.expanded is not None:
             return outcome.expanded
         if self._written_out[0] is not outcome:        # written out once, when first asked
+            if written_out_size(outcome.answer, outcome.names) > MAX_NODES:
+                raise LimitError(f"the answer with its names written out has more than {MAX_NODES:,} parts; "
+                                 "named_result has it in the program's names")
             self._written_out = (outcome, write_out(outcome.answer, outcome.names, Context(outcome.env)))
         return self._written_out[1]
+
+    @property
+    def printed_result(self) -> A.Expr:
+        """The answer as reports print it: written out where the derivation
+        wrote it out (one gradient), in names and δ's for a backward pass."""
+        return self.outcome.expanded if self.outcome.expanded is not None else self.outcome.answer
 
     @property
     def named_result(self) -> A.Expr:
@@ -267,18 +277,19 @@ class Derivation(_Rendered):
 
 
     def __repr__(self) -> str:
-        return f"<Derivation ∂/∂{self.wrt} = {to_text(self.result)}>"
+        return f"<Derivation ∂/∂{self.wrt} = {to_text(self.printed_result)}>"
 
 
     # ---- numbers
     @deep_recursion
     def evaluate(self, values: dict) -> "np.ndarray":
         import numpy as np                          # NumPy is imported when numbers are asked for
-        from .numeric.evaluate import bind_values, evaluate
+        from .numeric.evaluate import bind_values, evaluate, evaluate_named
         point, shapes = bind_values(values, self.problem.symbols, self.problem.env)
         try:
             with np.errstate(all="ignore"):
-                answer = evaluate(self.result, point)
+                answer = (evaluate(self.result, point) if self.outcome.expanded is not None
+                          else evaluate_named(self.names, {0: self.named_result}, point)[0])
         except np.linalg.LinAlgError:
             raise MatcalcError("the answer inverts a singular matrix at these values") from None
         if self.layout == "numerator" or self.kind != GRADIENT:
@@ -297,6 +308,9 @@ class Derivation(_Rendered):
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             raise MatcalcError(f"the seed of check() is a whole number from 0 up, not {seed!r}")
         transposed = self.layout == "numerator" and self.kind == GRADIENT
+        if self.outcome.expanded is None:          # a backward pass: in its names, computed once
+            return check_answer(self.problem.expr, self.problem.env, self.wrt, self.kind, self.named_result,
+                                transposed, seed, self.names)
         return check_answer(self.problem.expr, self.problem.env, self.wrt, self.kind, self.result,
                             transposed, seed)
 

@@ -17,6 +17,7 @@ CHECK_TOLERANCE = 1e-5          # --check says ok below this relative error
 EXAMPLES = """examples:
   matcalc derive "-y^T log(softmax(W2 sigma(W1 x)))" --wrt W1 --where "y: probability vector"
   matcalc derive "x^T A x" --wrt x --check
+  matcalc derive "a1 = W1 x + b1; h1 = sigma(a1); l = ||W2 h1 - y||^2" --wrt all --where "x, y: data"
   matcalc derive "||X A^T - B||_F^2" --wrt X --format latex
   matcalc derive "logdet(X)" --wrt X --where "X: positive definite" --no-steps
 """
@@ -39,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=summary, description=summary, epilog=EXAMPLES,
                                       formatter_class=argparse.RawDescriptionHelpFormatter)
         command.add_argument("expression", help='the function, e.g. "x^T A x"')
-        command.add_argument("--wrt", required=True, help="the symbol to differentiate with respect to")
+        command.add_argument("--wrt", required=True,
+                             help="the symbol to differentiate with respect to; for derive also several "
+                                  "(W1,b1,W2) or 'all' (every symbol not declared data): one backward pass")
         command.add_argument("--where", default="", help='declarations, e.g. "y: probability vector; S: symmetric"')
         command.add_argument("--format", choices=tuple(FORMATS), default="text")
         command.add_argument("--no-steps", action="store_true", help="print only the answer")

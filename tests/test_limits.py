@@ -24,7 +24,7 @@ import pytest
 
 import matcalc
 from matcalc.language import ast as A
-from matcalc.language.limits import MAX_DEPTH, MAX_INPUT_CHARS, MAX_NODES
+from matcalc.language.limits import MAX_DEPTH, MAX_INPUT_CHARS, MAX_NODES, MAX_WRITTEN_OUT_DEPTH
 from matcalc.language.parser import (parse_declarations,
                            parse_program)
 
@@ -282,9 +282,20 @@ def test_a_program_that_doubles_at_every_line_is_refused():
 
 
 def test_a_program_that_nests_line_by_line_is_refused():
-    lines = ["a0 = x"] + [f"a{i} = tanh(a{i - 1})" for i in range(1, 300)]
-    error = refused(PARSE_SECONDS, "; ".join(lines) + "; l = a299^T a299")
+    lines = ["a0 = x"] + [f"a{i} = tanh(a{i - 1})" for i in range(1, MAX_WRITTEN_OUT_DEPTH + 1)]
+    error = refused(PARSE_SECONDS, "; ".join(lines) + f"; l = a{MAX_WRITTEN_OUT_DEPTH}^T x")
     assert "written out" in error.message and "levels deep" in error.message
+
+
+def test_a_deep_program_is_derived_in_its_names():
+    """300 statements deep: the backward pass works in the program's names;
+    the answer written out would be too big, and says so."""
+    lines = ["a0 = x"] + [f"a{i} = tanh(a{i - 1})" for i in range(1, 300)]
+    derivation = derive_within(PARSE_SECONDS * 4, "; ".join(lines) + "; l = a299^T a299", "x")
+    assert isinstance(derivation, matcalc.Derivation), derivation
+    assert "δa1" in derivation.text()
+    with pytest.raises(matcalc.LimitError, match="written out"):
+        derivation.result
 
 
 def test_many_statements_are_answered_in_bounded_time():

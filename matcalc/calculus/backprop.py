@@ -89,12 +89,12 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             equations.append((value_label(delta.name), total))
             if len(sent[name]) > 1:
                 log.add("sum-over-uses", value_label(delta.name), total,
-                        note=f"{name} is used by " + ", ".join(uses[name]))
+                        note=f"{display_name(name)} is used by " + ", ".join(map(display_name, uses[name])))
             seed = inner(delta, definition, env)
             first = ("backprop", "")
         inputs = _inputs(definition, varying)
         taken = differential(seed, set(inputs), env, function, names=((name, definition),) if not is_loss else (),
-                             first=first, catalog=catalog, name_values=False)
+                             first=first, catalog=catalog, name_layers=False)
         for new_name, new_definition in taken.names:
             if new_name not in known:
                 known.add(new_name)
@@ -109,7 +109,7 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
                       else answer_label(GRADIENT, function, used, env))
             for step in outcome.steps[len(taken.steps):]:
                 if step.label.kind == GRADIENT:
-                    note = step.note if final else _joined(step.note, f"through {name}")
+                    note = step.note if final else _joined(step.note, f"through {display_name(name)}")
                     step = replace(step, label=target if final else answer_label(GRADIENT, function, used, env),
                                    note=note)
                 log.add(step.rule, step.label, step.after, step.rules, step.note)
@@ -118,7 +118,7 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
                 gradients[used] = _total(sent[used], env)
                 if len(sent[used]) > 1:
                     log.add("sum-over-uses", target, gradients[used],
-                            note=f"{used} is used by " + ", ".join(uses[used]))
+                            note=f"{display_name(used)} is used by " + ", ".join(map(display_name, uses[used])))
                 done_at[used] = len(log.steps)
                 equations.append((answer_label(GRADIENT, function, used, env), gradients[used]))
     for parameter in parameters:
@@ -129,6 +129,11 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
                     note=f"{function} does not depend on {parameter}")
             done_at[parameter] = len(log.steps)
             equations.append((answer_label(GRADIENT, function, parameter, env), gradients[parameter]))
+    # No value written out where its name exists: a gradient that came out
+    # as a δ's expression (∂l/∂ε and δs2 in batch norm, -2 (r - x) and δr)
+    # is written with the δ.
+    gradients = {p: _with_deltas(g, deltas, env) for p, g in gradients.items()}
+    equations = [(label, gradients[label.wrt] if label.kind == GRADIENT else expr) for label, expr in equations]
     return Sweep(log.steps, statements, tuple(invented), tuple(deltas), gradients, done_at, tuple(equations),
                  env, function)
 
@@ -151,6 +156,18 @@ def outcome_for(sweep: Sweep, parameter: str) -> Outcome:
     label = answer_label(GRADIENT, sweep.function, parameter, sweep.env)
     return Outcome(sweep.gradients[parameter], None, sweep.steps[:sweep.done_at[parameter]], sweep.names,
                    sweep.env, label)
+
+
+def _with_deltas(expr, deltas, env):
+    named = {}
+    for name, definition in deltas:
+        # (a δ that is a constant, δh = 1, or a bare name stays as it is)
+        if not isinstance(definition, A.Symbol) and A.symbol_names(definition):
+            named[definition] = A.Symbol(name)
+            named[canon(A.Product((A.Number(-1), definition)), env)] = canon(
+                A.Product((A.Number(-1), A.Symbol(name))), env)
+    folded = A.substitute(expr, named)
+    return canon(folded, env) if folded != expr else expr
 
 
 def _inputs(definition, varying) -> list:

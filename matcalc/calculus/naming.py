@@ -12,8 +12,9 @@ from ..shapes.env import TypeEnv
 
 
 class Namer:
-    def __init__(self, env: TypeEnv, variables, names=()):
+    def __init__(self, env: TypeEnv, variables, names=(), layers: bool = True):
         self.env = env
+        self.layers = layers             # name a layer's argument and value (a1, h1), or norms only
         self.variables = set(variables)
         self.names: list = list(names)
         self.layer = 0
@@ -47,11 +48,16 @@ class Namer:
         node = A.with_children(node, [self.visit(k) for k in kids])
         if not self.depends(node):
             return node
-        if isinstance(node, (A.Func, A.Softmax, A.LogSoftmax)) and not isinstance(node.arg, A.Symbol) \
+        if not self.layers:
+            pass
+        elif isinstance(node, (A.Func, A.Softmax, A.LogSoftmax)) and not isinstance(node.arg, A.Symbol) \
                 and self.depends(node.arg):
             self.layer += 1
             node = A.with_children(node, [self.bind("a", self.layer, node.arg)])
-        if isinstance(node, A.Norm) and not isinstance(node.arg, A.Symbol):
+        # In a program (no layers of matcalc's own) the residual is r only where
+        # the user has no r: r2 next to their r would read as a layer of theirs.
+        if isinstance(node, A.Norm) and not isinstance(node.arg, A.Symbol) \
+                and (self.layers or self.fresh("r", None) == "r"):
             node = A.with_children(node, [self.bind("r", None, node.arg)])
         # The value of a layer (h1 = σ(a1)) is named when its argument was.
         layer_output = isinstance(node, (A.Func, A.Softmax)) and any(

@@ -131,12 +131,12 @@ def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label)
 
 # ---------------------------------------------------------------- the differential
 def differential(expr, variables, env, function, steps=(), names=(), first=("definition", ""),
-                 catalog: Catalog | None = None, name_values: bool = True) -> Differential:
+                 catalog: Catalog | None = None, name_layers: bool = True) -> Differential:
     """definitions → names → dl → d(name) for each name → chain, over a set of
     variables.  ``names`` are values named before (a Hessian's gradient keeps
     its a1, s); ``first`` is the rule and note of the first line; without
-    ``name_values`` no new names are made (a statement of a program, whose
-    values the user named)."""
+    ``name_layers`` no layer gets names of matcalc's own (a statement of a
+    program, whose layers the user named)."""
     log = StepLog(steps)
     rules = catalog or default_catalog()
     value, d = value_label(function), differential_label(function)
@@ -150,8 +150,8 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
         log.add(used[0], value, defined, used)
 
     # 2. names for intermediate values.
-    namer = Namer(env, variables, names)
-    named = namer.visit(defined, top=True) if name_values else defined
+    namer = Namer(env, variables, names, name_layers)
+    named = namer.visit(defined, top=True)
     names = namer.names
     varying = set(variables) | {name for name, _ in names}
     context = Context(env, lambda e: not (A.symbol_names(e) & varying), rules, derivative)

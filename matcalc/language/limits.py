@@ -16,6 +16,10 @@ from .syntax_errors import shortened, token_span
 
 MAX_INPUT_CHARS = 100_000
 MAX_DEPTH = 200              # nesting levels; a flat chain a + b + ... is one level
+# A program's statements are each at most MAX_DEPTH deep; written out, a deep
+# network nests more (a 128-layer σ network about 400 levels), and only the
+# function's values and finite differences walk that tree.
+MAX_WRITTEN_OUT_DEPTH = 600
 MAX_NODES = 5_000            # nodes of the tree, after a program's names are written out
 MAX_NUMBER_DIGITS = 100      # a literal's digits: 10^(10^9) would take minutes to build
 MAX_NUMBER_EXPONENT = 100    # |e| in 1e100
@@ -24,7 +28,8 @@ MAX_SIZE = 1_000_000         # a declared dimension, "A: 3 x 4"
 
 def too_deep(span, written_out: bool = False) -> LimitError:
     what = "the program, with its names written out," if written_out else "the expression"
-    return LimitError(f"{what} nests more than {MAX_DEPTH} levels deep", span=span)
+    limit = MAX_WRITTEN_OUT_DEPTH if written_out else MAX_DEPTH
+    return LimitError(f"{what} nests more than {limit} levels deep", span=span)
 
 
 def too_big(span, written_out: bool = False) -> LimitError:
@@ -60,7 +65,7 @@ def check_written_out(statements) -> None:
         if name is not None:
             measured[name] = (nodes, depth)
     is_program = len(statements) > 1
-    if depth > MAX_DEPTH:
+    if depth > (MAX_WRITTEN_OUT_DEPTH if is_program else MAX_DEPTH):
         raise too_deep(expr.span, written_out=is_program)
     if nodes > MAX_NODES:
         raise too_big(expr.span, written_out=is_program)
@@ -76,4 +81,17 @@ def _written_out_size(expr: A.Expr, measured: dict) -> tuple[int, int]:
         kid_nodes, kid_depth = _written_out_size(kid, measured)
         nodes, depth = nodes + kid_nodes, max(depth, kid_depth)
     # Capped, so that a doubling program keeps small numbers.
-    return min(nodes, MAX_NODES + 1), min(depth + 1, MAX_DEPTH + 1)
+    return min(nodes, MAX_NODES + 1), min(depth + 1, MAX_WRITTEN_OUT_DEPTH + 1)
+
+
+def written_out_size(expr: A.Expr, names) -> int:
+    """How many nodes ``expr`` has with ``names`` ((name, definition), each
+    after what it uses) written out, counted without building it."""
+    sizes: dict[str, int] = {}
+
+    def size(tree) -> int:
+        return sum(sizes.get(node.name, 1) if isinstance(node, A.Symbol) else 1 for node in A.walk(tree))
+
+    for name, definition in names:
+        sizes[name] = min(size(definition), MAX_NODES + 1)
+    return size(expr)

@@ -17,22 +17,23 @@ from ..language import ast as A
 from ..shapes.env import TypeEnv
 from .data import defined_points, refuse_oversized
 from .differences import error_floor, gradient_with_error, hessian_with_error, jacobian_with_error
-from .evaluate import evaluate
+from .evaluate import evaluate, evaluate_named
 
 TRUSTED = 1e-8            # finite differences trusted to this relative error (100× below 1e-6)
 REFERENCE_POINTS = 4      # points tried before settling for the most trustworthy one
 
 
 def check_answer(function: A.Expr, env: TypeEnv, wrt: str, kind: str, answer: A.Expr,
-                 transposed: bool = False, seed: int = 0) -> float:
+                 transposed: bool = False, seed: int = 0, names=()) -> float:
     """Max relative error of ``answer`` (a gradient, Jacobian or Hessian of
-    ``function`` wrt ``wrt``; ``transposed`` in numerator layout)."""
+    ``function`` wrt ``wrt``; ``transposed`` in numerator layout), which may
+    use ``names`` ((name, definition), ...)."""
     refuse_oversized(function, env, wrt, kind)
     closest = None
     for tried, point in enumerate(defined_points(function, env, seed)):
         if tried == REFERENCE_POINTS:
             break
-        error, uncertainty = _check_at(function, env, wrt, kind, answer, transposed, point)
+        error, uncertainty = _check_at(function, env, wrt, kind, answer, transposed, point, names)
         if uncertainty <= TRUSTED:
             return error
         if np.isfinite(uncertainty) and (closest is None or uncertainty < closest[1]):
@@ -42,7 +43,7 @@ def check_answer(function: A.Expr, env: TypeEnv, wrt: str, kind: str, answer: A.
     return closest[0]
 
 
-def _check_at(function, env, wrt, kind, answer_expr, transposed, point) -> tuple[float, float]:
+def _check_at(function, env, wrt, kind, answer_expr, transposed, point, names=()) -> tuple[float, float]:
     """(relative error of the answer, relative error of the finite
     differences themselves as their extrapolation estimates it) at ``point``."""
     if kind == "jacobian":
@@ -55,7 +56,7 @@ def _check_at(function, env, wrt, kind, answer_expr, transposed, point) -> tuple
         return np.inf, np.inf
     try:
         with np.errstate(all="ignore"):
-            answer = evaluate(answer_expr, point)
+            answer = evaluate_named(names, {0: answer_expr}, point)[0]
     except np.linalg.LinAlgError:       # the answer inverts a matrix that the function does not
         answer = np.array([[np.nan]])
     if transposed:

@@ -36,9 +36,14 @@ def evaluate_named(names, answers: dict, point: Point) -> dict:
     """Each of ``answers`` (key → expression in the named values), with every
     named value computed once, in order (a backward pass: linear, however
     often a δ is used)."""
+    needed = set().union(*(A.symbol_names(expr) for expr in answers.values()))
+    for name, definition in reversed(names):      # only what the answers use (not an unused statement)
+        if name in needed:
+            needed |= A.symbol_names(definition)
     values = dict(point.values)
     for name, definition in names:
-        values[name] = _eval(definition, Point(values, point.sizes))
+        if name in needed:
+            values[name] = _eval(definition, Point(values, point.sizes))
     with_names = Point(values, point.sizes)
     return {key: _eval(expr, with_names) for key, expr in answers.items()}
 

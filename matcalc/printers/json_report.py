@@ -14,7 +14,7 @@ def json_report(derivation, steps: bool = True) -> dict:
         "wrt": derivation.wrt,
         "layout": derivation.layout,
         "label": label_json(derivation.label),
-        "answer": {"text": to_text(derivation.result), "latex": to_latex(derivation.result),
+        "answer": {"text": to_text(derivation.printed_result), "latex": to_latex(derivation.printed_result),
                    "named_text": to_text(derivation.named_result)},
         "names": [{"name": n, "text": to_text(d), "latex": to_latex(d)} for n, d in derivation.names],
         "shapes": {name: [str(env.symbols[name].rows), str(env.symbols[name].cols)]

@@ -7,7 +7,7 @@ from .latex import symbol_latex, to_latex
 
 
 def latex_report(derivation, steps: bool = False) -> str:
-    answer = f"{label_latex(derivation.label)} = {to_latex(derivation.result)}"
+    answer = f"{label_latex(derivation.label)} = {to_latex(derivation.printed_result)}"
     if not steps:
         return answer
     lines = [r"\begin{align*}"] + step_lines_latex(derivation.steps)

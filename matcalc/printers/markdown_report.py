@@ -8,7 +8,7 @@ from .text import symbol_text, to_text
 
 
 def markdown_report(derivation, steps: bool = True) -> str:
-    parts = [f"**{label_text(derivation.label)}** = `{to_text(derivation.result)}`", "",
+    parts = [f"**{label_text(derivation.label)}** = `{to_text(derivation.printed_result)}`", "",
              "$$" + latex_report(derivation, False) + "$$"]
     if steps:
         parts += ["", "| # | | expression | rule |", "|---|---|---|---|"]

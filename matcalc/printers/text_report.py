@@ -20,8 +20,8 @@ def text_report(derivation, steps: bool = True) -> str:
         lines += step_lines(derivation.steps) + [""]
     answer = label_text(derivation.label)
     lines.append(f"{answer} = {to_text(derivation.named_result)}")
-    if derivation.names and derivation.result != derivation.named_result:
-        lines.append(" " * len(answer) + f" = {to_text(derivation.result)}")
+    if derivation.names and derivation.printed_result != derivation.named_result:
+        lines.append(" " * len(answer) + f" = {to_text(derivation.printed_result)}")
     return "\n".join(lines)
 
 
