@@ -140,3 +140,12 @@ def test_jacobians_and_hessians_of_programs_keep_the_users_names(command):
     text = d.text()
     assert ("dh1" in text or "dh " in text) and "a3" not in text and "h2" not in text
     assert d.check() < 1e-6
+
+
+def test_a_layer_written_in_one_statement_gets_its_preactivation_delta():
+    g = matcalc.derive("h1 = tanh(W h0 + U x1 + b); h2 = tanh(W h1 + U x2 + b); l = ||V h2 - y||^2",
+                       wrt="all", where="x1, x2, y: data")
+    assert to_text(g["W"].named_result) == "δa2 h1^T + δa1 h0^T"      # one term per time step
+    assert "δa2 = δh2 ⊙ (1 - h2 .^ 2)" in g.text()
+    assert all(len(line) <= 100 for line in g.text().split("\n\n")[-1].splitlines())
+    assert g.check() < 1e-6

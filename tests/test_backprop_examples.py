@@ -156,7 +156,7 @@ def test_the_equations_use_the_programs_names(path):
         assert bare in known, f"{word!r} in the equations of {path.stem}"
     for word in re.findall(r"[^\W\d]\w*\d\b", text):      # anywhere in the pass
         bare = word.lstrip("δΔ")
-        assert bare in users or bare in invented or (bare[:1] == "d" and bare[1:] in users), word
+        assert bare in users or bare in invented or (bare[:1] == "d" and bare[1:] in users | invented), word
 
 
 RNNS = [path for path in EXAMPLES if "rnn" in path.stem]
@@ -168,7 +168,8 @@ def test_bptt_gives_one_term_per_time_step(name, path):
     g = derived(path)
     result = g[name].named_result
     assert isinstance(result, A.Add) and len(result.args) == 3, to_text(result)
-    uses = [defined for defined, definition in g.problem.statements if name in A.symbol_names(definition)]
+    # (pre-activations: h1 = tanh(W h0 + ...) is derived as a1 = W h0 + ...; h1 = tanh(a1))
+    uses = [defined for defined, definition in g.sweep.statements if name in A.symbol_names(definition)]
     assert len(uses) == 3 and f"{name} is used by {', '.join(uses)}" in g[name].text()
     assert not isinstance(g["h0"].named_result, A.Add)         # h0 is used once
 

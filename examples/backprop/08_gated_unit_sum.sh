@@ -1,4 +1,4 @@
 # The gated unit of 07 with l = sum(h): the error of h is the all-ones vector.
-# expect-Wg: (δg ⊙ g ⊙ (1 - g)) x^T
-# expect-bg: δg ⊙ g ⊙ (1 - g)
+# expect-Wg: δa x^T
+# expect-bg: δa
 matcalc derive "g = sigma(Wg x + bg); h = g ⊙ tanh(Wc x); l = sum(h)" --wrt Wg,bg,Wc --where "x: data" --check

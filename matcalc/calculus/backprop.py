@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..language import ast as A
-from ..language.names import display_name, error_letter, error_name
+from ..language.names import display_name, error_letter, error_name, split_name
 from ..rewriting.canon import canon
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
@@ -42,7 +42,8 @@ class Sweep:
     def names(self) -> tuple:
         """Every name an answer may use, each after what its definition uses
         (the function itself is none of them)."""
-        return self.statements[:-1] + self.invented + self.deltas
+        written = {name for name, _ in self.statements}
+        return self.statements[:-1] + tuple(n for n in self.invented if n[0] not in written) + self.deltas
 
 
 def inner(delta: A.Expr, value: A.Expr, env: TypeEnv) -> A.Expr:
@@ -58,9 +59,9 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
     """One backward sweep over ``statements`` (the last one is ``function``)
     for the gradients of ``parameters``."""
     chosen = method_named(method)
-    statements = tuple(statements)
     parameters = tuple(parameters)
     letter = error_letter(list(env.symbols) + [name for name, _ in statements])
+    statements, preactivations = _preactivations(tuple(statements), set(parameters), env)
     varying = set(parameters)
     for name, definition in statements:
         if A.symbol_names(definition) & varying:
@@ -71,7 +72,7 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             for used in _inputs(definition, varying):
                 uses[used].append(name)
 
-    log, invented, deltas, gradients, done_at, equations = StepLog(), [], [], {}, {}, []
+    log, invented, deltas, gradients, done_at, equations = StepLog(), list(preactivations), [], {}, {}, []
     sent: dict[str, list] = {}                 # value or parameter → contributions
     known = {name for name, _ in statements}
     for index in range(len(statements) - 1, -1, -1):
@@ -156,6 +157,31 @@ def outcome_for(sweep: Sweep, parameter: str) -> Outcome:
     label = answer_label(GRADIENT, sweep.function, parameter, sweep.env)
     return Outcome(sweep.gradients[parameter], None, sweep.steps[:sweep.done_at[parameter]], sweep.names,
                    sweep.env, label)
+
+
+def _preactivations(statements, parameters, env):
+    """``h2 = tanh(W h1 + U x2 + b)`` is ``a2 = W h1 + U x2 + b; h2 = tanh(a2)``,
+    as a textbook writes a layer, so that δa2 = δh2 ⊙ (1 - h2 .^ 2) is derived
+    once and every gradient of the layer reads δa2.  Returns (the statements,
+    the names made)."""
+    varying, taken = set(parameters), set(env.symbols) | {name for name, _ in statements}
+    result, made = [], []
+    for index, (name, definition) in enumerate(statements):
+        inner = definition.arg if isinstance(definition, A.Func) else None
+        if index < len(statements) - 1 and inner is not None and not isinstance(inner, A.Symbol) \
+                and A.symbol_names(inner) & varying:
+            _, suffix = split_name(name)
+            preactivation = next(candidate for candidate in (f"a{suffix}", f"z{suffix}", f"a_{name}", f"a_{name}_")
+                                 if candidate not in taken)
+            taken.add(preactivation)
+            env.add_symbol(preactivation, env.shape(inner))
+            result.append((preactivation, inner))
+            made.append((preactivation, inner))
+            definition = A.with_children(definition, [A.Symbol(preactivation)])
+        if A.symbol_names(definition) & varying:
+            varying.add(name)
+        result.append((name, definition))
+    return tuple(result), made
 
 
 def _with_deltas(expr, deltas, env):

@@ -11,17 +11,24 @@ from .text import symbol_text, to_text
 from .text_report import step_lines
 
 GRADIENTS_APART = "        "
+ROW_WIDTH = 100          # gradients read off together share a line up to this width
 
 
 def _equation_rows(sweep) -> list[list]:
-    """The equations grouped: a δ, then the gradients read off right after it, on one row."""
+    """The equations grouped: a δ, then the gradients read off right after it
+    on one row, as long as the row is short enough to read."""
     rows: list[list] = []
     for label, expr in sweep.equations:
-        if label.kind == "gradient" and rows and rows[-1][-1][0].kind == "gradient":
+        if label.kind == "gradient" and rows and rows[-1][-1][0].kind == "gradient" \
+                and len(_row_text(rows[-1] + [(label, expr)])) <= ROW_WIDTH:
             rows[-1].append((label, expr))
         else:
             rows.append([(label, expr)])
     return rows
+
+
+def _row_text(row) -> str:
+    return GRADIENTS_APART.join(f"{label_text(label)} = {to_text(expr)}" for label, expr in row)
 
 
 def _header(gradients) -> list[str]:
@@ -38,8 +45,7 @@ def pass_text(gradients, steps: bool = True) -> str:
     lines = _header(gradients) + [""]
     if steps:
         lines += step_lines(sweep.steps) + [""]
-    for row in _equation_rows(sweep):
-        lines.append(GRADIENTS_APART.join(f"{label_text(label)} = {to_text(expr)}" for label, expr in row))
+    lines += [_row_text(row) for row in _equation_rows(sweep)]
     return "\n".join(lines)
 
 
