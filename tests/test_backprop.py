@@ -149,3 +149,11 @@ def test_a_layer_written_in_one_statement_gets_its_preactivation_delta():
     assert "δa2 = δh2 ⊙ (1 - h2 .^ 2)" in g.text()
     assert all(len(line) <= 100 for line in g.text().split("\n\n")[-1].splitlines())
     assert g.check() < 1e-6
+
+
+def test_an_unused_statement_is_no_use_of_a_parameter():
+    # q = W a is never used: W's gradient is what a sends back, not 0.
+    with pytest.warns(matcalc.MatcalcWarning, match="never used"):
+        g = matcalc.derive("a = W x; q = W a; l = sum(a)", wrt="W, x")
+    assert to_text(g["W"].named_result) == "δa x^T"
+    assert g.check() < 1e-6

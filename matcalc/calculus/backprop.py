@@ -66,9 +66,15 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
     for name, definition in statements:
         if A.symbol_names(definition) & varying:
             varying.add(name)
+    # Only the statements the function uses send anything back (an unused
+    # statement, which gets a warning, is no use of a parameter).
+    live = {statements[-1][0]}
+    for name, definition in reversed(statements):
+        if name in live:
+            live |= A.symbol_names(definition)
     uses = {name: [] for name in varying}
     for name, definition in statements:
-        if name in varying:
+        if name in varying and name in live:
             for used in _inputs(definition, varying):
                 uses[used].append(name)
 
