@@ -50,10 +50,13 @@ def _problem(expression: str, where: str | None) -> Problem:
     declarations = parse_declarations(where or "")
     program = parse_program(expression, declarations)
     _warn_unused(program, expression)
-    expr = program.result
     # A program is a sequence of definitions; the function is the last one.
-    for name, definition in reversed(program.bindings):
-        expr = A.substitute(expr, {A.Symbol(name): definition})
+    # Each definition uses earlier names only: write them out in order, then
+    # the function at once (one pass, however long the program).
+    written: dict = {}
+    for name, definition in program.bindings:
+        written[A.Symbol(name)] = A.substitute(definition, written)
+    expr = A.substitute(program.result, written)
     bindings = dict(program.bindings)
     trees = [expr, program.result] if bindings else [expr]
     typed_trees, typed_bindings, env = infer(trees, expression, declarations, predefined=bindings, show=to_text)

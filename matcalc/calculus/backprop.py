@@ -139,7 +139,8 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
     # No value written out where its name exists: a gradient that came out
     # as a δ's expression (∂l/∂ε and δs2 in batch norm, -2 (r - x) and δr)
     # is written with the δ.
-    gradients = {p: _with_deltas(g, deltas, env) for p, g in gradients.items()}
+    by_delta = _delta_names(deltas, env)
+    gradients = {p: _with_deltas(g, by_delta, env) for p, g in gradients.items()}
     equations = [(label, gradients[label.wrt] if label.kind == GRADIENT else expr) for label, expr in equations]
     return Sweep(log.steps, statements, tuple(invented), tuple(deltas), gradients, done_at, tuple(equations),
                  env, function)
@@ -190,7 +191,8 @@ def _preactivations(statements, parameters, env):
     return tuple(result), made
 
 
-def _with_deltas(expr, deltas, env):
+def _delta_names(deltas, env) -> dict:
+    """δ expression (and its negation) → the δ."""
     named = {}
     for name, definition in deltas:
         # (a δ that is a constant, δh = 1, or a bare name stays as it is)
@@ -198,6 +200,10 @@ def _with_deltas(expr, deltas, env):
             named[definition] = A.Symbol(name)
             named[canon(A.Product((A.Number(-1), definition)), env)] = canon(
                 A.Product((A.Number(-1), A.Symbol(name))), env)
+    return named
+
+
+def _with_deltas(expr, named, env):
     folded = A.substitute(expr, named)
     return canon(folded, env) if folded != expr else expr
 
