@@ -53,7 +53,7 @@ def pass_latex(gradients, steps: bool = False) -> str:
     sweep = gradients.sweep
     lines = [r"\begin{align*}"]
     if steps:
-        lines += step_lines_latex(sweep.steps) + [r"\intertext{so}"]
+        lines += step_lines_latex(sweep.steps) + [r"&\text{so} \\"]
     for row in _equation_rows(sweep):
         lines.append(r" \qquad ".join(f"{label_latex(label)} &= {to_latex(expr)}" if i == 0
                                       else f"{label_latex(label)} = {to_latex(expr)}"
