@@ -94,7 +94,8 @@ def test_canonical_forms_apply_the_silent_rules(name):
     env = TypeEnv()
     bindings = {}
     for variable, info in rule.env.symbols.items():
-        env.add_symbol(variable.lstrip("?"), (info.rows, info.cols), info.kind)
+        env.add_symbol(variable.lstrip("?"), (info.rows, info.cols), info.kind,
+                       symmetric="symmetric" in rule.conditions.get(variable, ()))
         bindings[variable] = A.Symbol(variable.lstrip("?"))
     context = Context(env)
     sides = [canon(instantiate(rule, side, bindings, context), env) for side in (rule.lhs, rule.rhs)]

@@ -61,7 +61,10 @@ class TypeEnv:
         return not rows.is_one and not cols.is_one
 
     def symmetric(self, expr) -> bool:
-        """Known symmetric: a declared symmetric symbol, its inverse, I, diag(v)."""
+        """Known symmetric (SPEC §2 Structure): a declared symmetric symbol, I,
+        diag(v), M^T M, M M^T, M^T S M and every product that reads the same
+        transposed, sums and scalar multiples of symmetric matrices, and their
+        inverses and powers."""
         while isinstance(expr, (A.Inverse, A.Power)):
             expr = expr.arg if isinstance(expr, A.Inverse) else expr.base
         if isinstance(expr, A.Identity):
@@ -70,8 +73,21 @@ class TypeEnv:
             return self.is_vector(expr.arg)
         if isinstance(expr, (A.Hadamard, A.Add, A.Kron)):   # (A ⊗ B)^T = A^T ⊗ B^T
             return all(self.symmetric(a) for a in expr.args)
+        if isinstance(expr, A.Product):
+            # (a1 ... ak)^T = ak^T ... a1^T: symmetric when a_i^T = a_(k+1-i).
+            factors = [f for f in expr.args if not self.is_scalar(f)]
+            if not factors or not self.is_square(expr):
+                return False
+            pairs = zip(factors[:len(factors) // 2], reversed(factors))
+            middle = factors[len(factors) // 2] if len(factors) % 2 else None
+            return all(self._mirrored(a, b) for a, b in pairs) and (middle is None or self.symmetric(middle))
         return isinstance(expr, A.Symbol) and expr.name in self.symbols and (
             self.symbols[expr.name].symmetric or self.symbols[expr.name].positive_definite)
+
+    def _mirrored(self, a, b) -> bool:
+        """a = b^T, as written (or both the same symmetric matrix)."""
+        return (a == A.Transpose(b) or b == A.Transpose(a)
+                or (a == b and self.symmetric(a)))
 
     def probability(self, expr) -> bool:
         return isinstance(expr, A.Symbol) and expr.name in self.symbols and self.symbols[expr.name].probability
