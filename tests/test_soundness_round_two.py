@@ -83,3 +83,12 @@ def test_shapes_through_vec_follow_the_kronecker_identities(expression, wrt, sha
 def test_nonlinear_factors_inside_kron(expression):
     assert matcalc.derive(expression, wrt="X").check() < 1e-8
 
+
+
+@pytest.mark.parametrize("expression", ["a^T (alpha ⊙ x ⊙ y)", "a^T (alpha ⊙ (x ./ y))", "a^T (2 ⊙ x)"])
+def test_a_scalar_first_in_a_hadamard_product_scales_it(expression):
+    # α ⊙ x has the shape of x: it was typed 1×1 (the first operand's shape),
+    # which refused a^T (α ⊙ x ⊙ y) as a row vector and let canon regroup
+    # h (α ⊙ u ⊙ v) as (h u) ⊙ v.
+    d = matcalc.derive(expression, wrt="x")
+    assert d.check() < 1e-6

@@ -22,6 +22,7 @@ from ..shapes.env import TypeEnv
 from .answers import answer_form, transpose_out
 from .differential import sweeps
 from .elementwise import derivative
+from .elementwise_algebra import simplify_elementwise
 from .methods import Method, method_named
 from .naming import Namer, depending, softmax_name
 from .scalars import simplify_coefficients
@@ -86,7 +87,8 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
         d_label = differential_label(taken.function)
         gradient = method.gradient(dl, X, context, lambda rule, after, rules: log.add(rule, d_label, after, rules))
     gradient = simplify_coefficients(gradient, env, taken.names)
-    gradient = _simplify(gradient, context)
+    gradient = simplify_elementwise(gradient, env, taken.names)
+    gradient = simplify_elementwise(_simplify(gradient, context), env, taken.names)
     log.add("identify", label, gradient)
     return _finish(gradient, log, taken.names, context, label)
 

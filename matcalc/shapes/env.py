@@ -125,10 +125,17 @@ def _shape_of(expr, env: TypeEnv) -> Shape:
         return size, size
     if t is A.Unvec:
         return expr.rows, expr.cols
-    if t in (A.Add, A.Hadamard):
+    if t is A.Add:
         for arg in expr.args:
             if not (type(arg) is A.Number and arg.value == 0):
                 return env.shape(arg)
+        return ONE, ONE
+    if t is A.Hadamard:
+        # a scalar operand scales (α ⊙ x is α x): the shape is the others'
+        for arg in expr.args:
+            shape = env.shape(arg)
+            if not (shape[0].is_one and shape[1].is_one):
+                return shape
         return ONE, ONE
     if t is A.Product:
         rows = cols = ONE

@@ -1,0 +1,183 @@
+"""Algebra of entrywise expressions, done by SymPy (SPEC §2; issue 13 item 2).
+
+Entry by entry, ⊙, ./ and .^ are the multiplication, division and powers of
+ordinary numbers, and exp, log, σ act on each entry: an expression built of
+them is a scalar expression applied to every entry, and its algebra is
+SymPy's.  So ``h1 .^ -1 ⊙ h1 ⊙ (1 - h1)`` cancels to ``1 - h1`` (x ./ x = 1),
+and ``(1 + exp(z)) .^ -1 ⊙ exp(z)`` is recognised as ``σ(z)`` by writing
+``exp(z)`` as ``σ(z) / (1 - σ(z))`` and cancelling.  Matrix products, traces
+and anything else enter SymPy as opaque symbols and come back unchanged.  A
+form is kept only when it is shorter; only quotients (a negative .^) are
+tried, so σ(a) ⊙ (1 - σ(a)) stays the textbook σ'.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..language import ast as A
+from ..language import functions
+from ..rewriting.canon import canon
+from ..shapes.env import TypeEnv
+
+SIGMA = "sigma"
+
+
+def simplify_elementwise(expr: A.Expr, env: TypeEnv, names=()) -> A.Expr:
+    """``expr`` with each quotient of entrywise factors in its shortest form."""
+    if not any(_is_quotient(node) or _sum_of_products(node, env) for node in A.walk(expr)):
+        return expr              # the common case: nothing to divide, no SymPy
+    definitions = {name: d for name, d in names if _entrywise(d)}
+    return canon(_visit(expr, env, definitions), env)
+
+
+def _sum_of_products(node, env) -> bool:
+    if not isinstance(node, A.Add) or env.is_scalar(node):
+        return False
+    bare = [A.split_coefficient(a)[1] for a in node.args]
+    return any(isinstance(b, A.Hadamard) for b in bare) and all(
+        isinstance(b, (A.Hadamard, A.Func, A.Symbol, A.Ones, A.ElemPow)) for b in bare)
+
+
+def _is_quotient(node) -> bool:
+    return isinstance(node, A.ElemPow) and isinstance(node.exponent, A.Number) and node.exponent.value < 0
+
+
+def _entrywise(node) -> bool:
+    """A definition that is entrywise at the top (h1 = exp(a1), a2 = 1 + h1),
+    written out for SymPy; a1 = X w stays the atom a1."""
+    return isinstance(node, (A.Hadamard, A.ElemPow, A.Add)) or (isinstance(node, A.Func) and node.name != "step")
+
+
+def _visit(node, env, definitions):
+    if isinstance(node, (A.Hadamard, A.ElemPow)) and any(_is_quotient(n) for n in A.walk(node)):
+        return _shortest(node, env, definitions)
+    if _sum_of_products(node, env):            # (1 - y) ⊙ σ(z) - y ⊙ (1 - σ(z)) = σ(z) - y
+        return _shortest(node, env, definitions)
+    kids = A.children(node)
+    return A.with_children(node, [_visit(k, env, definitions) for k in kids]) if kids else node
+
+
+def _shortest(node, env, definitions):
+    import sympy
+    translate = _ToSympy(env, env.shape(node), definitions)
+    value = translate(node)
+    forms = [value, sympy.cancel(value)]
+    with_sigma = _with_sigma(forms[-1], translate)
+    forms += [sympy.factor(forms[-1])] + with_sigma + [sympy.factor(form) for form in with_sigma]
+    best = node
+    for form in forms:
+        try:
+            candidate = canon(translate.back(form), env)
+        except ValueError:          # a form with no entrywise spelling (SymPy's own functions)
+            continue
+        if A.size(candidate) < A.size(best):
+            best = candidate
+    return best
+
+
+def _with_sigma(value, translate) -> list:
+    """exp(u) = σ(u) / (1 - σ(u)): the value in σ's, cancelled, for each exp."""
+    import sympy
+    found = []
+    for power in sorted(value.atoms(sympy.exp), key=sympy.default_sort_key):
+        s = translate.sigma(power.args[0])
+        found.append(sympy.cancel(value.subs(power, s / (1 - s))))
+    return found
+
+
+class _ToSympy:
+    """Entrywise AST of one shape ↔ SymPy; anything else is an opaque symbol."""
+
+    def __init__(self, env: TypeEnv, shape, definitions: dict):
+        import sympy
+        self.env, self.shape, self.definitions = env, shape, definitions
+        self.atoms: dict = {}
+        self.nodes: dict = {}
+        self.named: dict = {}          # SymPy value of a name's definition → the name
+        self.sigmas: dict = {}         # SymPy argument → the symbol that stands for σ of it
+        self.by_sympy = {entry.sympy(sympy): entry.name for entry in functions.FUNCTIONS
+                         if entry.sympy is not None and entry.node is A.Func}
+
+    def sigma(self, argument):
+        """σ(argument) as a symbol of its own (SymPy has no σ; SymPy gets no text)."""
+        import sympy
+        if argument not in self.sigmas:
+            self.sigmas[argument] = sympy.Symbol(f"_sigma{len(self.sigmas)}")
+        return self.sigmas[argument]
+
+    def _same_shape(self, node) -> bool:
+        return self.env.shape(node) == self.shape
+
+    def __call__(self, node):
+        import sympy
+        if isinstance(node, A.Number):
+            return sympy.Rational(node.value.numerator, node.value.denominator)
+        if isinstance(node, A.Ones) and self._same_shape(node):
+            return sympy.Integer(1)
+        if isinstance(node, A.Symbol) and node.name in self.definitions and self._same_shape(node):
+            value = self(self.definitions[node.name])
+            self.named.setdefault(value, node)            # comes back as its name
+            return value
+        if isinstance(node, A.Hadamard) or (isinstance(node, A.Add) and self._same_shape(node)):
+            op = sympy.Mul if isinstance(node, A.Hadamard) else sympy.Add
+            return op(*[self(a) for a in node.args])
+        if isinstance(node, A.Product) and self._same_shape(node) and \
+                sum(not self.env.is_scalar(a) for a in node.args) == 1:
+            return sympy.Mul(*[self(a) for a in node.args])          # c ⊙ entries, c scalar
+        if isinstance(node, A.ElemPow) and isinstance(node.exponent, A.Number):
+            value = node.exponent.value
+            return sympy.Pow(self(node.base), sympy.Rational(value.numerator, value.denominator))
+        if isinstance(node, A.Func) and self._same_shape(node):
+            entry = functions.lookup(node.name)
+            if entry is not None and entry.sympy is not None:
+                return entry.sympy(sympy)(self(node.arg))
+            if node.name == SIGMA:
+                return self.sigma(self(node.arg))
+        if node not in self.atoms:
+            symbol = sympy.Symbol(f"_entry{len(self.atoms)}")
+            self.atoms[node], self.nodes[symbol] = symbol, node
+        return self.atoms[node]
+
+    def back(self, value) -> A.Expr:
+        import sympy
+        if value in self.named:
+            return self.named[value]
+        if value.is_Rational:
+            number = A.Number(Fraction(int(value.p), int(value.q)))
+            return A.Product((number, A.Ones(*self.shape))) if value != 1 else A.Ones(*self.shape)
+        if value.is_Symbol:
+            sigma_of = next((u for u, s in self.sigmas.items() if s == value), None)
+            return A.Func(SIGMA, self.back(sigma_of)) if sigma_of is not None else self.nodes[value]
+        if value.is_Add:
+            return A.Add(tuple(self._entries(self.back(a)) for a in _ordered(value.args)))
+        if value.is_Mul:
+            # numbers and scalars scale; the rest multiply entry by entry
+            factors = [self.back(a) for a in _ordered(value.args) if not a.is_Rational]
+            scalars = [f for f in factors if self.env.is_scalar(f)]
+            entries = [f for f in factors if not self.env.is_scalar(f)]
+            number = sympy.Mul(*[a for a in value.args if a.is_Rational])
+            scale = ([self.back_number(number)] if number != 1 else []) + scalars
+            body = (entries[0] if len(entries) == 1 else A.Hadamard(tuple(entries)) if entries
+                    else A.Ones(*self.shape))         # c 1: a scalar term keeps the shape
+            return A.Product(tuple(scale) + (body,)) if scale else body
+        if value.is_Pow and value.exp.is_Rational:
+            return A.ElemPow(self.back(value.base), self.back_number(value.exp))
+        if isinstance(value, sympy.exp):
+            return A.Func("exp", self.back(value.args[0]))
+        if value.func in self.by_sympy:
+            return A.Func(self.by_sympy[value.func], self.back(value.args[0]))
+        raise ValueError(f"no entrywise form for {value}")
+
+    def _entries(self, term: A.Expr) -> A.Expr:
+        """A term of an entrywise sum, as a matrix of the sum's shape: a scalar η is η 1."""
+        return A.Product((term, A.Ones(*self.shape))) if self.env.is_scalar(term) else term
+
+    @staticmethod
+    def back_number(value) -> A.Number:
+        return A.Number(Fraction(int(value.p), int(value.q)))
+
+
+def _ordered(args):
+    import sympy
+    return sorted(args, key=lambda a: (not a.is_Number, sympy.default_sort_key(a)))
