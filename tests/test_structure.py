@@ -48,3 +48,16 @@ def test_textbook_answers_use_symmetry(expression, wrt, where, textbook):
     d = matcalc.derive(expression, wrt=wrt, where=where)
     assert to_text(d.result) == textbook
     assert d.check() < 1e-6
+
+
+def test_symmetry_is_seen_whichever_way_a_transpose_is_written():
+    # (W1 ⊙ C)^T is canonically W1^T ⊙ C^T: I + (W1^T ⊙ C^T)(W1 ⊙ C) is still
+    # M^T M-shaped; seeing it in one form and not the other broke hadamard-swap.
+    d = matcalc.derive("logdet((I + (W1 ∘ C)^T (W1 ∘ C)) ⊙ Q)", wrt="W1", where="W1: matrix; C: matrix; Q: spd")
+    assert d.check() < 1e-6
+
+
+def test_the_binary_cross_entropy_gradient_is_the_textbook_one():
+    d = matcalc.derive("-y^T log(sigma(X w)) - (1 - y)^T log(1 - sigma(X w))", wrt="w")
+    assert to_text(d.result) == "X^T (σ(X w) - y)"
+    assert d.check() < 1e-6

@@ -28,7 +28,34 @@ def simplify_elementwise(expr: A.Expr, env: TypeEnv, names=()) -> A.Expr:
     if not any(_is_quotient(node) or _sum_of_products(node, env) for node in A.walk(expr)):
         return expr              # the common case: nothing to divide, no SymPy
     definitions = {name: d for name, d in names if _entrywise(d)}
-    return canon(_visit(expr, env, definitions), env)
+    return canon(_visit(_grouped(expr, env), env, definitions), env)
+
+
+def _grouped(expr, env):
+    """M u - M v as M (u - v): terms that end in entrywise factors after the
+    same matrices are summed entry by entry, where SymPy may shorten them
+    (X^T ((1 - y) ⊙ σ(z)) - X^T (y ⊙ (1 - σ(z))) is X^T (σ(z) - y))."""
+    if not isinstance(expr, A.Add):
+        return expr
+    groups: dict = {}
+    for term in expr.args:
+        number, rest = A.split_coefficient(term)
+        if isinstance(rest, A.Product) and _entrywise_term(rest.args[-1], env):
+            key, last = rest.args[:-1], rest.args[-1]
+        else:
+            key, last = (), rest
+        groups.setdefault(key, []).append(A.Product((A.Number(number), last)) if number != 1 else last)
+    if all(len(terms) == 1 for key, terms in groups.items() if key):
+        return expr
+    rebuilt = [A.Product(key + (canon(A.Add(tuple(terms)), env),)) if key and len(terms) > 1
+               else A.Product(key + (terms[0],)) if key else A.Add(tuple(terms)) if len(terms) > 1 else terms[0]
+               for key, terms in groups.items()]
+    grouped = canon(A.Add(tuple(rebuilt)) if len(rebuilt) > 1 else rebuilt[0], env)
+    return grouped if A.size(grouped) < A.size(expr) else expr
+
+
+def _entrywise_term(node, env) -> bool:
+    return not env.is_scalar(node) and isinstance(node, (A.Hadamard, A.Func, A.ElemPow))
 
 
 def _sum_of_products(node, env) -> bool:

@@ -85,8 +85,9 @@ class TypeEnv:
             self.symbols[expr.name].symmetric or self.symbols[expr.name].positive_definite)
 
     def _mirrored(self, a, b) -> bool:
-        """a = b^T, as written (or both the same symmetric matrix)."""
-        return (a == A.Transpose(b) or b == A.Transpose(a)
+        """a = b^T, with the transpose where canonical forms put it (into ⊙ and
+        + operands, reversing products), or both the same symmetric matrix."""
+        return (a == _transposed(b) or _transposed(a) == b or a == A.Transpose(b) or b == A.Transpose(a)
                 or (a == b and self.symmetric(a)))
 
     def probability(self, expr) -> bool:
@@ -106,6 +107,18 @@ class TypeEnv:
                     if name not in names:
                         names.append(name)
         return names + [name for name in self.free_dims if name not in names]
+
+
+def _transposed(expr):
+    """expr^T pushed in as far as structure allows: (A ⊙ B)^T = A^T ⊙ B^T,
+    (A + B)^T = A^T + B^T, (A B)^T = B^T A^T, (A^T)^T = A."""
+    if isinstance(expr, A.Transpose):
+        return expr.arg
+    if isinstance(expr, (A.Hadamard, A.Add)):
+        return type(expr)(tuple(_transposed(a) for a in expr.args))
+    if isinstance(expr, A.Product):
+        return A.Product(tuple(_transposed(a) for a in reversed(expr.args)))
+    return A.Transpose(expr)
 
 
 def _shape_of(expr, env: TypeEnv) -> Shape:
