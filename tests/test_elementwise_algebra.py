@@ -30,3 +30,10 @@ def test_the_textbook_derivative_of_sigma_is_left_as_it_is():
     d = matcalc.derive("sum(sigma(W x))", wrt="W")
     assert to_text(d.result) == "(σ(W x) ⊙ (1 - σ(W x))) x^T"
     assert d.check() < 1e-6
+
+
+def test_deviations_from_the_mean_sum_to_zero():
+    # 1^T (x - mean(x) 1) = 0 (rule centered-sum): the factor's derivative and its value vanish
+    d = matcalc.derive("1^T (x - mean(x) 1) a^T x", wrt="x")
+    assert to_text(d.result) == "0"
+    assert d.check() < 1e-6

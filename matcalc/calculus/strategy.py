@@ -46,7 +46,7 @@ ENGINE_STEPS = {
 SIMPLIFY_DL = ("probability-sum", "probability-sum-transposed", "ones-hadamard")
 SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard",
                    "kron-mixed-product", "probability-sum", "probability-sum-transposed",
-                   "factor-left", "factor-right")
+                   "factor-left", "factor-right", "centered-sum")
 SOFTMAX_DEFINITIONS = ("softmax-definition", "softmax-definition-sum")
 DEFINITIONS = SOFTMAX_DEFINITIONS + ("log-softmax",)
 
