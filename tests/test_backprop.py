@@ -157,3 +157,9 @@ def test_an_unused_statement_is_no_use_of_a_parameter():
         g = matcalc.derive("a = W x; q = W a; l = sum(a)", wrt="W, x")
     assert to_text(g["W"].named_result) == "δa x^T"
     assert g.check() < 1e-6
+
+
+def test_the_pass_prints_each_gradient_in_the_layout_asked_for():
+    g = matcalc.derive("a = W x; h = tanh(a); l = sum(h)", wrt="all", layout="numerator")
+    assert "∂l/∂W^T = x δa^T" in g.text() and "∂l/∂x^T = δa^T W" in g.text()
+    assert g.check() < 1e-6

@@ -14,11 +14,18 @@ GRADIENTS_APART = "        "
 ROW_WIDTH = 100          # gradients read off together share a line up to this width
 
 
-def _equation_rows(sweep) -> list[list]:
+def _equations(gradients) -> list:
+    """The backprop equations in order, each gradient as asked for (its
+    layout, the symmetric part for a symmetric parameter)."""
+    return [(gradients[label.wrt].label, gradients[label.wrt].named_result) if label.kind == "gradient"
+            else (label, expr) for label, expr in gradients.sweep.equations]
+
+
+def _equation_rows(gradients) -> list[list]:
     """The equations grouped: a δ, then the gradients read off right after it
     on one row, as long as the row is short enough to read."""
     rows: list[list] = []
-    for label, expr in sweep.equations:
+    for label, expr in _equations(gradients):
         if label.kind == "gradient" and rows and rows[-1][-1][0].kind == "gradient" \
                 and len(_row_text(rows[-1] + [(label, expr)])) <= ROW_WIDTH:
             rows[-1].append((label, expr))
@@ -45,7 +52,7 @@ def pass_text(gradients, steps: bool = True) -> str:
     lines = _header(gradients) + [""]
     if steps:
         lines += step_lines(sweep.steps) + [""]
-    lines += [_row_text(row) for row in _equation_rows(sweep)]
+    lines += [_row_text(row) for row in _equation_rows(gradients)]
     return "\n".join(lines)
 
 
@@ -54,7 +61,7 @@ def pass_latex(gradients, steps: bool = False) -> str:
     lines = [r"\begin{align*}"]
     if steps:
         lines += step_lines_latex(sweep.steps) + [r"&\text{so} \\"]
-    for row in _equation_rows(sweep):
+    for row in _equation_rows(gradients):
         lines.append(r" \qquad ".join(f"{label_latex(label)} &= {to_latex(expr)}" if i == 0
                                       else f"{label_latex(label)} = {to_latex(expr)}"
                                       for i, (label, expr) in enumerate(row)) + r" \\")
@@ -86,7 +93,7 @@ def pass_json(gradients, steps: bool = True) -> dict:
         "gradients": {name: {"label": label_json(d.label), "named_text": to_text(d.named_result),
                              "latex": to_latex(d.named_result)} for name, d in gradients.items()},
         "equations": [{"label": label_json(label), "text": to_text(e), "latex": to_latex(e)}
-                      for label, e in sweep.equations],
+                      for label, e in _equations(gradients)],
         "shapes": {name: [str(env.symbols[name].rows), str(env.symbols[name].cols)] for name in problem.symbols},
     }
     if steps:
