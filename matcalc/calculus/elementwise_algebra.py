@@ -19,6 +19,7 @@ from ..language import ast as A
 from ..language import functions
 from ..rewriting.canon import canon
 from ..shapes.env import TypeEnv
+from .scalars import sympy_ordered as _ordered
 
 SIGMA = "sigma"
 
@@ -47,9 +48,10 @@ def _grouped(expr, env):
         groups.setdefault(key, []).append(A.Product((A.Number(number), last)) if number != 1 else last)
     if all(len(terms) == 1 for key, terms in groups.items() if key):
         return expr
-    rebuilt = [A.Product(key + (canon(A.Add(tuple(terms)), env),)) if key and len(terms) > 1
-               else A.Product(key + (terms[0],)) if key else A.Add(tuple(terms)) if len(terms) > 1 else terms[0]
-               for key, terms in groups.items()]
+    rebuilt = []
+    for key, terms in groups.items():
+        summed = terms[0] if len(terms) == 1 else canon(A.Add(tuple(terms)), env)
+        rebuilt.append(A.Product(key + (summed,)) if key else summed)
     grouped = canon(A.Add(tuple(rebuilt)) if len(rebuilt) > 1 else rebuilt[0], env)
     return grouped if A.size(grouped) < A.size(expr) else expr
 
@@ -204,7 +206,3 @@ class _ToSympy:
     def back_number(value) -> A.Number:
         return A.Number(Fraction(int(value.p), int(value.q)))
 
-
-def _ordered(args):
-    import sympy
-    return sorted(args, key=lambda a: (not a.is_Number, sympy.default_sort_key(a)))

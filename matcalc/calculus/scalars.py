@@ -107,16 +107,16 @@ class _ToSympy:
         if value.is_Symbol:
             return self.nodes[value]
         if value.is_Add:
-            return A.Add(tuple(self.back(a) for a in _ordered(value.args)))
+            return A.Add(tuple(self.back(a) for a in sympy_ordered(value.args)))
         if value.is_Mul:
-            return A.Product(tuple(self.back(a) for a in _ordered(value.args)))
+            return A.Product(tuple(self.back(a) for a in sympy_ordered(value.args)))
         if value.is_Pow and value.exp.is_Rational:
             exponent = Fraction(int(value.exp.p), int(value.exp.q))
             return A.Power(self.back(value.base), A.Number(exponent))
         raise InternalError(f"SymPy gave back {value}, which is no scalar arithmetic")
 
 
-def _ordered(args):
+def sympy_ordered(args):
     """Numbers first, then in SymPy's canonical order (deterministic)."""
     import sympy
     return sorted(args, key=lambda a: (not a.is_Number, sympy.default_sort_key(a)))
