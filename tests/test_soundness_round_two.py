@@ -92,3 +92,10 @@ def test_a_scalar_first_in_a_hadamard_product_scales_it(expression):
     # h (α ⊙ u ⊙ v) as (h u) ⊙ v.
     d = matcalc.derive(expression, wrt="x")
     assert d.check() < 1e-6
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11: the vec method cannot split s^T (vec(C) ⊙ vec(dC)) "
+                                       "(InternalError 'expected a product ending in'); found by soak seed 1")
+def test_the_mean_of_a_logsoftmax_of_squared_entries_derives():
+    d = matcalc.derive("mean(logsoftmax(vec(C) .^ 2))", wrt="C", where="C: m x p")
+    assert d.check() < 1e-6
