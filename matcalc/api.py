@@ -278,29 +278,29 @@ class Derivation(_Rendered):
         """The derivation in one of ``printers.formats.FORMATS`` (text, latex, ...)."""
         return formats.render(format, self, steps)
 
-
     def __repr__(self) -> str:
         return f"<Derivation ∂/∂{self.wrt} = {to_text(self.printed_result)}>"
-
 
     # ---- numbers
     @deep_recursion
     def evaluate(self, values: dict) -> "np.ndarray":
-        import numpy as np                          # NumPy is imported when numbers are asked for
-        from .numeric.evaluate import bind_values, evaluate, evaluate_named
-        point, shapes = bind_values(values, self.problem.symbols, self.problem.env)
-        try:
-            with np.errstate(all="ignore"):
-                answer = (evaluate(self.result, point) if self.outcome.expanded is not None
-                          else evaluate_named(self.names, {0: self.named_result}, point)[0])
-        except np.linalg.LinAlgError:
-            raise MatcalcError("the answer inverts a singular matrix at these values") from None
-        if self.layout == "numerator" or self.kind != GRADIENT:
-            return answer
+        expr, names = self._for_numbers()
+        found, shapes = _evaluated(self.problem, {self.wrt: expr}, names, values)
+        return self._as_given(found[self.wrt], shapes)
+
+    def _for_numbers(self) -> tuple:
+        """(the answer, the names it uses): written out where the derivation
+        wrote it out; in names and δ's for a backward pass (each computed once)."""
+        if self.outcome.expanded is not None:
+            return self.outcome.expanded, ()
+        return self.outcome.answer, self.outcome.names
+
+    def _as_given(self, answer, shapes: dict):
+        """A gradient of a vector given 1-D comes back 1-D (SPEC §4)."""
         given = shapes.get(self.wrt)
-        if given is not None and len(given) < 2:
-            return answer.reshape(given)
-        return answer
+        if self.layout == "numerator" or self.kind != GRADIENT or given is None or len(given) >= 2:
+            return answer
+        return answer.reshape(given)
 
     @deep_recursion
     def check(self, seed: int = 0) -> float:
@@ -311,12 +311,20 @@ class Derivation(_Rendered):
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             raise MatcalcError(f"the seed of check() is a whole number from 0 up, not {seed!r}")
         transposed = self.layout == "numerator" and self.kind == GRADIENT
-        if self.outcome.expanded is None:          # a backward pass: in its names, computed once
-            return check_answer(self.problem.expr, self.problem.env, self.wrt, self.kind, self.named_result,
-                                transposed, seed, self.names)
-        return check_answer(self.problem.expr, self.problem.env, self.wrt, self.kind, self.result,
-                            transposed, seed)
+        expr, names = self._for_numbers()
+        return check_answer(self.problem.expr, self.problem.env, self.wrt, self.kind, expr, transposed, seed, names)
 
+
+def _evaluated(problem: Problem, answers: dict, names, values: dict) -> tuple[dict, dict]:
+    """(key → the value of each answer, the shapes the values were given in)."""
+    import numpy as np                          # NumPy is imported when numbers are asked for
+    from .numeric.evaluate import bind_values, evaluate_named
+    point, shapes = bind_values(values, problem.symbols, problem.env)
+    try:
+        with np.errstate(all="ignore"):
+            return evaluate_named(names, answers, point), shapes
+    except np.linalg.LinAlgError:
+        raise MatcalcError("the answer inverts a singular matrix at these values") from None
 
 
 class Gradients(_Rendered, Mapping):
@@ -346,28 +354,15 @@ class Gradients(_Rendered, Mapping):
     def render(self, format: str, steps: bool = True):
         return formats.render_pass(format, self, steps)
 
-
     def __repr__(self) -> str:
         return f"<Gradients of {self.problem.function_name} wrt {', '.join(self)}>"
-
 
     @deep_recursion
     def evaluate(self, values: dict) -> dict:
         """name → the gradient's value; every named value and δ is computed once."""
-        import numpy as np
-        from .numeric.evaluate import bind_values, evaluate_named
-        point, shapes = bind_values(values, self.problem.symbols, self.problem.env)
         answers = {name: d.named_result for name, d in self.items()}
-        try:
-            with np.errstate(all="ignore"):
-                found = evaluate_named(self.sweep.names, answers, point)
-        except np.linalg.LinAlgError:
-            raise MatcalcError("the answer inverts a singular matrix at these values") from None
-        for name, derivation in self.items():
-            given = shapes.get(name)
-            if derivation.layout == "mixed" and given is not None and len(given) < 2:
-                found[name] = found[name].reshape(given)
-        return found
+        found, shapes = _evaluated(self.problem, answers, self.sweep.names, values)
+        return {name: derivation._as_given(found[name], shapes) for name, derivation in self.items()}
 
     def check(self, seed: int = 0) -> float:
         """The largest ``check()`` of the gradients."""

@@ -13,17 +13,19 @@ and the printed size are linear in the program.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from ..language import ast as A
 from ..language.names import display_name, error_letter, error_name, split_name
-from ..rewriting.canon import canon
+from ..rewriting.canon import canon, zero_like
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
 from ..shapes.env import TypeEnv
 from .methods import method_named
-from .naming import Namer
+from .naming import Namer, depending
 from .steps import GRADIENT, VALUE, Outcome, Step, StepLog, answer_label, differential_label, value_label
 from .strategy import DEFINITIONS, differential, gradient_from
+
 
 @dataclass(frozen=True)
 class Sweep:
@@ -38,7 +40,7 @@ class Sweep:
     env: TypeEnv
     function: str
 
-    @property
+    @cached_property
     def names(self) -> tuple:
         """Every name an answer may use, each after what its definition uses
         (the function itself is none of them)."""
@@ -61,11 +63,9 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
     chosen = method_named(method)
     parameters = tuple(parameters)
     letter = error_letter(list(env.symbols) + [name for name, _ in statements])
-    statements, preactivations = _preactivations(tuple(statements), set(parameters), env)
-    varying = set(parameters)
-    for name, definition in statements:
-        if A.symbol_names(definition) & varying:
-            varying.add(name)
+    varying = set(parameters) | {name for name, _ in depending(statements, parameters)}
+    statements, preactivations = _preactivations(tuple(statements), varying, env)
+    varying |= {name for name, _ in preactivations}
     # Only the statements the function uses send anything back (an unused
     # statement, which gets a warning, is no use of a parameter).
     live = {statements[-1][0]}
@@ -130,8 +130,7 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
                 equations.append((answer_label(GRADIENT, function, used, env), gradients[used]))
     for parameter in parameters:
         if parameter not in gradients:           # l does not depend on it
-            shape = env.shape(A.Symbol(parameter))
-            gradients[parameter] = A.ZERO if env.is_scalar(A.Symbol(parameter)) else canon(A.Zero(*shape), env)
+            gradients[parameter] = canon(zero_like(A.Symbol(parameter), env), env)
             log.add("identify", answer_label(GRADIENT, function, parameter, env), gradients[parameter],
                     note=f"{function} does not depend on {parameter}")
             done_at[parameter] = len(log.steps)
@@ -166,12 +165,13 @@ def outcome_for(sweep: Sweep, parameter: str) -> Outcome:
                    sweep.env, label)
 
 
-def _preactivations(statements, parameters, env):
+def _preactivations(statements, varying, env):
     """``h2 = tanh(W h1 + U x2 + b)`` is ``a2 = W h1 + U x2 + b; h2 = tanh(a2)``,
     as a textbook writes a layer, so that δa2 = δh2 ⊙ (1 - h2 .^ 2) is derived
-    once and every gradient of the layer reads δa2.  Returns (the statements,
+    once and every gradient of the layer reads δa2.  ``varying``: the
+    parameters and the values that depend on them.  Returns (the statements,
     the names made)."""
-    varying, taken = set(parameters), set(env.symbols) | {name for name, _ in statements}
+    taken = set(env.symbols) | {name for name, _ in statements}
     result, made = [], []
     for index, (name, definition) in enumerate(statements):
         inner = definition.arg if isinstance(definition, A.Func) else None
@@ -185,8 +185,6 @@ def _preactivations(statements, parameters, env):
             result.append((preactivation, inner))
             made.append((preactivation, inner))
             definition = A.with_children(definition, [A.Symbol(preactivation)])
-        if A.symbol_names(definition) & varying:
-            varying.add(name)
         result.append((name, definition))
     return tuple(result), made
 

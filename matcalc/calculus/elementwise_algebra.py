@@ -7,8 +7,9 @@ SymPy's.  So ``h1 .^ -1 ⊙ h1 ⊙ (1 - h1)`` cancels to ``1 - h1`` (x ./ x = 1)
 and ``(1 + exp(z)) .^ -1 ⊙ exp(z)`` is recognised as ``σ(z)`` by writing
 ``exp(z)`` as ``σ(z) / (1 - σ(z))`` and cancelling.  Matrix products, traces
 and anything else enter SymPy as opaque symbols and come back unchanged.  A
-form is kept only when it is shorter; only quotients (a negative .^) are
-tried, so σ(a) ⊙ (1 - σ(a)) stays the textbook σ'.
+form is kept only when it is shorter, and only quotients (a negative .^) and
+sums of entrywise products are tried, so σ(a) ⊙ (1 - σ(a)) stays the
+textbook σ'.
 """
 
 from __future__ import annotations
@@ -75,13 +76,12 @@ def _is_quotient(node) -> bool:
 def _entrywise(node) -> bool:
     """A definition that is entrywise at the top (h1 = exp(a1), a2 = 1 + h1),
     written out for SymPy; a1 = X w stays the atom a1."""
-    return isinstance(node, (A.Hadamard, A.ElemPow, A.Add)) or (isinstance(node, A.Func) and node.name != "step")
+    return isinstance(node, (A.Hadamard, A.ElemPow, A.Add, A.Func))
 
 
 def _visit(node, env, definitions):
-    if isinstance(node, (A.Hadamard, A.ElemPow)) and any(_is_quotient(n) for n in A.walk(node)):
-        return _shortest(node, env, definitions)
-    if _sum_of_products(node, env):            # (1 - y) ⊙ σ(z) - y ⊙ (1 - σ(z)) = σ(z) - y
+    quotient = isinstance(node, (A.Hadamard, A.ElemPow)) and any(_is_quotient(n) for n in A.walk(node))
+    if quotient or _sum_of_products(node, env):    # (1 - y) ⊙ σ(z) - y ⊙ (1 - σ(z)) = σ(z) - y
         return _shortest(node, env, definitions)
     kids = A.children(node)
     return A.with_children(node, [_visit(k, env, definitions) for k in kids]) if kids else node
@@ -125,6 +125,7 @@ class _ToSympy:
         self.nodes: dict = {}
         self.named: dict = {}          # SymPy value of a name's definition → the name
         self.sigmas: dict = {}         # SymPy argument → the symbol that stands for σ of it
+        self.sigma_of: dict = {}       # that symbol → the argument
         self.by_sympy = {entry.sympy(sympy): entry.name for entry in functions.FUNCTIONS
                          if entry.sympy is not None and entry.node is A.Func}
 
@@ -132,7 +133,8 @@ class _ToSympy:
         """σ(argument) as a symbol of its own (SymPy has no σ; SymPy gets no text)."""
         import sympy
         if argument not in self.sigmas:
-            self.sigmas[argument] = sympy.Symbol(f"_sigma{len(self.sigmas)}")
+            symbol = sympy.Symbol(f"_sigma{len(self.sigmas)}")
+            self.sigmas[argument], self.sigma_of[symbol] = symbol, argument
         return self.sigmas[argument]
 
     def _same_shape(self, node) -> bool:
@@ -173,11 +175,12 @@ class _ToSympy:
         if value in self.named:
             return self.named[value]
         if value.is_Rational:
-            number = A.Number(Fraction(int(value.p), int(value.q)))
-            return A.Product((number, A.Ones(*self.shape))) if value != 1 else A.Ones(*self.shape)
+            ones = A.Ones(*self.shape)
+            return A.Product((self.back_number(value), ones)) if value != 1 else ones
         if value.is_Symbol:
-            sigma_of = next((u for u, s in self.sigmas.items() if s == value), None)
-            return A.Func(SIGMA, self.back(sigma_of)) if sigma_of is not None else self.nodes[value]
+            if value in self.sigma_of:
+                return A.Func(SIGMA, self.back(self.sigma_of[value]))
+            return self.nodes[value]
         if value.is_Add:
             return A.Add(tuple(self._entries(self.back(a)) for a in _ordered(value.args)))
         if value.is_Mul:
@@ -192,9 +195,7 @@ class _ToSympy:
             return A.Product(tuple(scale) + (body,)) if scale else body
         if value.is_Pow and value.exp.is_Rational:
             return A.ElemPow(self.back(value.base), self.back_number(value.exp))
-        if isinstance(value, sympy.exp):
-            return A.Func("exp", self.back(value.args[0]))
-        if value.func in self.by_sympy:
+        if value.func in self.by_sympy:                   # exp, log, tanh, ...
             return A.Func(self.by_sympy[value.func], self.back(value.args[0]))
         raise ValueError(f"no entrywise form for {value}")
 

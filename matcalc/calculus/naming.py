@@ -48,10 +48,8 @@ class Namer:
         node = A.with_children(node, [self.visit(k) for k in kids])
         if not self.depends(node):
             return node
-        if not self.layers:
-            pass
-        elif isinstance(node, (A.Func, A.Softmax, A.LogSoftmax)) and not isinstance(node.arg, A.Symbol) \
-                and self.depends(node.arg):
+        if self.layers and isinstance(node, (A.Func, A.Softmax, A.LogSoftmax)) \
+                and not isinstance(node.arg, A.Symbol) and self.depends(node.arg):
             self.layer += 1
             node = A.with_children(node, [self.bind("a", self.layer, node.arg)])
         # In a program (no layers of matcalc's own) the residual is r only where

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..language import ast as A
-from ..rewriting.canon import canon
+from ..rewriting.canon import canon, zero_like
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
 from ..shapes.env import TypeEnv
@@ -78,7 +78,7 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
     label = answer_label(GRADIENT, taken.function, wrt, env)
     dl = _only(taken, wrt)
     if not A.contains(dl, A.Differential(X)):
-        gradient = canon(A.Zero(*env.shape(X)), env) if not env.is_scalar(X) else A.ZERO
+        gradient = canon(zero_like(X, env), env)
         log.add("identify", label, gradient, note=f"{taken.function} does not depend on {wrt}")
         return _finish(gradient, log, taken.names, context, label)
     if env.is_scalar(X):
@@ -87,6 +87,8 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
         d_label = differential_label(taken.function)
         gradient = method.gradient(dl, X, context, lambda rule, after, rules: log.add(rule, d_label, after, rules))
     gradient = simplify_coefficients(gradient, env, taken.names)
+    # Entrywise algebra before the answer rules (cancelled quotients collect)
+    # and after them (factoring brings entrywise terms under one matrix).
     gradient = simplify_elementwise(gradient, env, taken.names)
     gradient = simplify_elementwise(_simplify(gradient, context), env, taken.names)
     log.add("identify", label, gradient)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from .labels import function_lines, label_json, label_latex, label_text, shapes_line
 from .latex import symbol_latex, to_latex
 from .latex_report import step_lines_latex
+from .markdown_report import step_table
 from .text import symbol_text, to_text
 from .text_report import step_lines
 
@@ -74,10 +75,7 @@ def pass_markdown(gradients, steps: bool = True) -> str:
     sweep = gradients.sweep
     parts = ["$$" + pass_latex(gradients, False) + "$$"]
     if steps:
-        parts += ["", "| # | | expression | rule |", "|---|---|---|---|"]
-        for number, step in enumerate(sweep.steps, 1):
-            parts.append(f"| {number} | {label_text(step.label)} | `{to_text(step.after)}` | "
-                         f"{', '.join(step.rules)} |")
+        parts += [""] + step_table(sweep.steps)
     return "\n".join(parts)
 
 
