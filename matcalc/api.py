@@ -18,6 +18,7 @@ from .language.limits import MAX_NODES, written_out_size
 from .language.names import ascii_name
 from .language.parser import parse_declarations, parse_program
 from .printers import formats
+from .printers.labels import label_text
 from .printers.text import to_text
 from .recursion import deep_recursion
 from .rewriting.canon import canon
@@ -202,10 +203,14 @@ class _Rendered:
         return self.text()
 
     def _repr_latex_(self) -> str:
-        return "$$" + self.latex(steps=False) + "$$"
+        # aligned, not align*: text/latex is pasted into $$ … $$ when a notebook becomes a PDF
+        return "$$" + self.latex(steps=False).replace("align*", "aligned") + "$$"
 
     def _repr_markdown_(self) -> str:
         return self.markdown()
+
+    def _repr_html_(self) -> str:
+        return self.render("html")
 
 
 class Derivation(_Rendered):
@@ -279,7 +284,7 @@ class Derivation(_Rendered):
         return formats.render(format, self, steps)
 
     def __repr__(self) -> str:
-        return f"<Derivation ∂/∂{self.wrt} = {to_text(self.printed_result)}>"
+        return f"<Derivation {label_text(self.label)} = {to_text(self.printed_result)}>"
 
     # ---- numbers
     @deep_recursion

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
-import warnings
 
-from . import api
-from .errors import MatcalcError, MatcalcWarning
+from .errors import MatcalcError
 from .printers.formats import FORMATS
-
-CHECK_TOLERANCE = 1e-5          # --check says ok below this relative error
+from .service import CHECK_TOLERANCE, COMMANDS, Request, check_json, derivation_for, error_json
 
 EXAMPLES = """examples:
   matcalc derive "-y^T log(softmax(W2 sigma(W1 x)))" --wrt W1 --where "y: probability vector"
@@ -20,6 +16,7 @@ EXAMPLES = """examples:
   matcalc derive "a1 = W1 x + b1; h1 = sigma(a1); l = ||W2 h1 - y||^2" --wrt all --where "x, y: data"
   matcalc derive "||X A^T - B||_F^2" --wrt X --format latex
   matcalc derive "logdet(X)" --wrt X --where "X: positive definite" --no-steps
+  matcalc serve                  # the web page on http://127.0.0.1:8000
 """
 
 
@@ -48,7 +45,15 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--no-steps", action="store_true", help="print only the answer")
         command.add_argument("--check", action="store_true",
                              help="compare the answer with finite differences on random data")
-        command.add_argument("--layout", choices=("mixed", "numerator"), default="mixed")
+        command.add_argument("--layout", choices=("mixed", "numerator"), default=None,
+                             help="mixed (the default for derive) or numerator (always for jacobian, hessian)")
+    serve = commands.add_parser("serve", help="the web page, on this machine",
+                                description="a local web page: type an expression, see every step")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
+                                                           "this machine only)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--time-limit", type=float, default=10.0,
+                       help="seconds a derivation may take before it is stopped (default 10)")
     return parser
 
 
@@ -57,10 +62,7 @@ def _render(derivation, options) -> str:
     if isinstance(rendered, str):
         return rendered
     if options.check:
-        error = derivation.check()
-        finite = math.isfinite(error)          # JSON has no Infinity: a mismatch is null, not ok
-        rendered["check"] = {"max_relative_error": error if finite else None,
-                             "ok": finite and error < CHECK_TOLERANCE}
+        rendered["check"] = check_json(derivation)
     return json.dumps(rendered, ensure_ascii=False, indent=2)
 
 
@@ -92,14 +94,16 @@ def _is_minus_expression(argv: list[str], i: int) -> bool:
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     options = _parser().parse_args(_expression_words_last(argv))
-    function = getattr(api, options.command)
+    if options.command == "serve":
+        from .web.app import serve             # the web stack loads only for the page
+        return serve(options.host, options.port, options.time_limit)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", MatcalcWarning)
-            derivation = function(options.expression, wrt=options.wrt, where=options.where,
-                                  layout=options.layout)
+        caught: list[str] = []
+        request = Request(options.expression, options.wrt, options.where, COMMANDS[options.command],
+                          layout=options.layout)
+        derivation = derivation_for(request, caught)
         for warning in caught:
-            print(f"matcalc: warning: {warning.message}", file=sys.stderr)
+            print(f"matcalc: warning: {warning}", file=sys.stderr)
         print(_render(derivation, options))
         if options.check and options.format != "json":
             error = derivation.check()
@@ -110,9 +114,7 @@ def main(argv=None) -> int:
     except MatcalcError as error:
         print(f"matcalc: error: {error.render()}", file=sys.stderr)
         if options.format == "json":           # other programs get the error as JSON too
-            print(json.dumps({"error": {"kind": type(error).__name__, "message": error.message,
-                                        "text": error.render(), "span": error.span}},
-                             ensure_ascii=False, indent=2))
+            print(json.dumps(error_json(error), ensure_ascii=False, indent=2))
         return 2
     except BrokenPipeError:                    # the reader stopped reading (| head): not an error
         return 0

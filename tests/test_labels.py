@@ -109,11 +109,12 @@ def test_latex_steps_have_no_plain_text_label(derived, name):
 
 
 @pytest.mark.parametrize("name", IDS)
-def test_markdown_bold_label_and_math_block(derived, name):
-    _, text_label, latex_label = LABELS[name]
+def test_markdown_opens_with_the_labelled_answer_as_math(derived, name):
+    latex_label = LABELS[name][2]
     markdown = derived[name].markdown()
-    assert markdown.splitlines()[0].startswith(f"**{text_label}**"), markdown.splitlines()[0]
     math = [line for line in markdown.splitlines() if line.startswith("$$")]
+    assert markdown.startswith(math[0]), markdown.splitlines()[0]
+    assert "`" not in markdown, "every step is math, not code"
     assert math and math[0].startswith("$$" + latex_label), math[:1]
     assert derived[name].check() < 1e-6
 

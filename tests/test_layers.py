@@ -26,7 +26,8 @@ LAYERS = {
     "calculus": 4,
     "numeric": 5, "printers": 5,
     "api": 6,
-    "cli": 7, "__main__": 7, "__init__": 7,
+    "service": 7,                       # one request → JSON, for the CLI and the page
+    "cli": 8, "web": 8, "__main__": 8, "__init__": 8,
 }
 # Siblings that must know nothing of each other.
 APART = {"numeric", "printers"}

@@ -13,7 +13,7 @@ from functools import lru_cache
 # English name → (Unicode letter, LaTeX command or None where LaTeX has none).
 GREEK_LETTERS = {
     "alpha": ("α", r"\alpha"), "beta": ("β", r"\beta"), "gamma": ("γ", r"\gamma"),
-    "delta": ("δ", r"\delta"), "epsilon": ("ε", r"\epsilon"), "zeta": ("ζ", r"\zeta"),
+    "delta": ("δ", r"\delta"), "epsilon": ("ε", r"\varepsilon"), "zeta": ("ζ", r"\zeta"),
     "eta": ("η", r"\eta"), "theta": ("θ", r"\theta"), "iota": ("ι", r"\iota"),
     "kappa": ("κ", r"\kappa"), "lambda": ("λ", r"\lambda"), "mu": ("μ", r"\mu"),
     "nu": ("ν", r"\nu"), "xi": ("ξ", r"\xi"), "omicron": ("ο", None), "pi": ("π", r"\pi"),

@@ -7,6 +7,7 @@ new format (generated code is next) is one module and one entry here.
 from __future__ import annotations
 
 from ..errors import MatcalcError
+from .html_report import html_report, pass_html
 from .json_report import json_report
 from .latex_report import latex_report
 from .markdown_report import markdown_report
@@ -18,9 +19,11 @@ FORMATS = {
     "latex": latex_report,
     "json": json_report,
     "markdown": markdown_report,
+    "html": html_report,
 }
 # The same formats for a backward pass over several parameters (SPEC §7).
-PASS_FORMATS = {"text": pass_text, "latex": pass_latex, "json": pass_json, "markdown": pass_markdown}
+PASS_FORMATS = {"text": pass_text, "latex": pass_latex, "json": pass_json, "markdown": pass_markdown,
+               "html": pass_html}
 
 
 def render(name: str, derivation, steps: bool = True):

@@ -10,7 +10,7 @@ from ..language import functions
 from ..language.ast import scaled, split_coefficient
 from ..language.names import ascii_name, latex_letter, split_error_name, split_name
 from .text import (ATOM, NEGATION, POSTFIX, PRODUCT, SUM, dim_powers, fraction_parts, negative_power,
-                   ones_after_fraction)
+                   ones_after_fraction, to_text)
 
 
 def symbol_latex(name: str) -> str:
@@ -18,13 +18,10 @@ def symbol_latex(name: str) -> str:
     if error:                                   # \delta_{a_{2}} (SPEC §7)
         return f"{latex_letter(ascii_name(error[0]))}_{{{symbol_latex(error[1])}}}"
     stem, rest = split_name(name)
-    stem = latex_letter(stem) or stem
-    if not rest:
-        return stem
-    index = ",".join(part for part in rest.split("_") if part)      # x_t_1 → x_{t,1}
-    if not index:
-        return stem                                                  # x_ reads as x
-    return f"{stem}_{{{index}}}" if len(stem) == 1 or stem.startswith("\\") else f"\\mathit{{{stem}}}_{{{index}}}"
+    # A name of several letters is one italic word (xh, not x·h).
+    stem = latex_letter(stem) or (stem if len(stem) == 1 else f"\\mathit{{{stem}}}")
+    index = ",".join(part for part in rest.split("_") if part)      # x_t_1 → x_{t,1}; x_ reads as x
+    return f"{stem}_{{{index}}}" if index else stem
 
 
 def number_latex(value: Fraction) -> str:
@@ -39,11 +36,16 @@ def to_latex(expr: A.Expr) -> str:
 
 def _wrap(expr, minimum):
     text, strength = _latex(expr)
-    return rf"\left({text}\right)" if strength < minimum else text
+    return _paren(text) if strength < minimum else text
+
+
+TALL = (r"\frac", r"\left", r"\begin")
 
 
 def _paren(text):
-    return rf"\left({text}\right)"
+    r"""Brackets that grow only around tall contents (a fraction): on a line
+    of symbols \left( \right) would stand apart and look too big."""
+    return rf"\left({text}\right)" if any(mark in text for mark in TALL) else f"({text})"
 
 
 @singledispatch
@@ -68,7 +70,7 @@ _latex.register(A.Identity)(lambda e: ("I", ATOM))
 _latex.register(A.Zero)(lambda e: ("0", ATOM))
 _latex.register(A.Commutation)(lambda e: (f"K_{{{_dim(e.rows)},{_dim(e.cols)}}}", ATOM))
 _latex.register(A.Unvec)(lambda e: (rf"\operatorname{{vec}}^{{-1}}_{{{_dim(e.rows)}\times {_dim(e.cols)}}}"
-                                    rf"\left({to_latex(e.arg)}\right)", ATOM))
+                                    + _paren(to_latex(e.arg)), ATOM))
 
 
 def _dim(dim) -> str:
@@ -90,14 +92,36 @@ def _(expr: A.Number):
 
 @_latex.register
 def _(expr: A.Add):
-    parts = []
+    return "".join(piece for piece, _ in _sum_pieces(expr)), SUM
+
+
+def _sum_pieces(expr: A.Add):
+    """Each term of a sum with the sign before it, and how wide it reads (as text)."""
     for index, term in enumerate(expr.args):
         coefficient, rest = split_coefficient(term)
         if index and coefficient < 0:
-            parts.append(" - " + _wrap(scaled(-coefficient, rest), NEGATION + 1))
+            term = scaled(-coefficient, rest)
+            yield " - " + _wrap(term, NEGATION + 1), 3 + len(to_text(term))
         else:
-            parts.append((" + " if index else "") + _wrap(term, NEGATION if not index else NEGATION + 1))
-    return "".join(parts), SUM
+            yield (" + " if index else "") + _wrap(term, NEGATION if not index else NEGATION + 1), \
+                3 + len(to_text(term))
+
+
+LINE_WIDTH = 80       # characters (as text) a line of a display holds before it breaks
+
+
+def latex_lines(expr: A.Expr, width: int = LINE_WIDTH) -> list[str]:
+    """The expression as lines of about ``width`` characters, broken before a
+    + or - of its outermost sum (a display that runs off the page cannot be read)."""
+    if not isinstance(expr, A.Add) or len(to_text(expr)) <= width:
+        return [to_latex(expr)]
+    lines, line, line_width = [], "", 0
+    for piece, piece_width in _sum_pieces(expr):
+        if line and line_width + piece_width > width:
+            lines.append(line)
+            line, line_width = "", 0
+        line, line_width = line + piece, line_width + piece_width
+    return [part.strip() for part in lines + [line]]
 
 
 @_latex.register
@@ -109,17 +133,45 @@ def _(expr: A.Product):
     if split := ones_after_fraction(numerators, denominators):
         fraction, ones = split
         return f"{_latex(fraction)[0]} {_latex(ones)[0]}", PRODUCT
-    parts = []
-    for factor in numerators:
-        if isinstance(factor, (A.Product, A.Hadamard, A.Kron)):
-            parts.append(_paren(_latex(factor)[0]))
-        else:
-            parts.append(_wrap(factor, PRODUCT))
-    top = " ".join(parts) if parts else "1"
-    if denominators:
-        bottom = " ".join(_wrap(d, PRODUCT) for d in denominators)
-        return rf"\frac{{{top}}}{{{bottom}}}", PRODUCT
-    return top, PRODUCT
+    below = []
+    if denominators:                # ½ a / b reads a / (2 b): no fraction inside a fraction
+        numbers = [f for f in numerators if isinstance(f, A.Number) and f.value.denominator != 1]
+        for number in numbers:
+            numerators = [f for f in numerators if f is not number]
+            if number.value.numerator != 1:
+                numerators.insert(0, A.Number(Fraction(number.value.numerator)))
+            below.append(A.Number(Fraction(number.value.denominator)))
+    if not denominators:
+        return _factors(numerators), PRODUCT
+    return rf"\frac{{{_fraction_part(numerators)}}}{{{_fraction_part(below + denominators)}}}", PRODUCT
+
+
+def _fraction_part(factors) -> str:
+    """A fraction's top or bottom: the bar groups it, so one factor needs no brackets."""
+    return to_latex(factors[0]) if len(factors) == 1 else _factors(factors) or "1"
+
+
+def _factors(factors) -> str:
+    r"""Factors side by side, a thin space where they would run together: around
+    a differential (A\, dX\, B) and between a number and a number-like factor (2\, 1^T)."""
+    text = ""
+    for index, factor in enumerate(factors):
+        part = (_paren(_latex(factor)[0]) if isinstance(factor, (A.Product, A.Hadamard, A.Kron))
+                else _wrap(factor, PRODUCT))
+        if index:
+            previous = factors[index - 1]
+            apart = _is_differential(previous) or _is_differential(factor) or (
+                isinstance(previous, (A.Number, A.DimValue)) and (part[:1].isdigit() or part.startswith(
+                    (r"\mathbf{1}", r"\frac"))))
+            text += r"\, " if apart else " "
+        text += part
+    return text
+
+
+def _is_differential(expr) -> bool:
+    while isinstance(expr, (A.Transpose, A.Inverse)):
+        expr = expr.arg
+    return isinstance(expr, A.Differential)
 
 
 def _infix(expr, operator):
@@ -157,6 +209,8 @@ def _exponent(exponent):
 def _(expr: A.Power):
     if negative_power(expr):
         return _latex(A.Product((expr,)))
+    if expr.exponent == A.Number(Fraction(1, 2)):        # a matrix power is whole: this is a scalar's root
+        return rf"\sqrt{{{to_latex(expr.base)}}}", ATOM
     if isinstance(expr.base, A.Inverse) and isinstance(expr.exponent, A.Number):
         return _wrap(expr.base.arg, ATOM) + "^{" + _exponent(A.Number(-expr.exponent.value)) + "}", POSTFIX
     return _wrap(expr.base, ATOM) + "^{" + _exponent(expr.exponent) + "}", POSTFIX
@@ -168,7 +222,7 @@ def _(expr: A.ElemPow):
 
 
 def _call(operator, arg):
-    return rf"{operator}\left({to_latex(arg)}\right)", ATOM
+    return operator + _paren(to_latex(arg)), ATOM
 
 
 @_latex.register
@@ -184,11 +238,14 @@ for _cls in functions.CALLED_NODES:
 @_latex.register
 def _(expr: A.Norm):
     suffix = "_F" if expr.subscript in ("F", "fro") else ""
-    return rf"\left\lVert {to_latex(expr.arg)} \right\rVert{suffix}", ATOM
+    inner = to_latex(expr.arg)
+    if any(mark in inner for mark in TALL):
+        return rf"\left\lVert {inner} \right\rVert{suffix}", ATOM
+    return rf"\lVert {inner} \rVert{suffix}", ATOM
 
 
 @_latex.register
 def _(expr: A.Differential):
     if isinstance(expr.arg, A.Symbol):
         return r"\mathrm{d}" + symbol_latex(expr.arg.name), ATOM
-    return rf"\mathrm{{d}}\left({to_latex(expr.arg)}\right)", ATOM
+    return r"\mathrm{d}" + _paren(to_latex(expr.arg)), ATOM

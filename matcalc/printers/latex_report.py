@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 from .labels import label_latex
-from .latex import symbol_latex, to_latex
+from .latex import latex_lines, symbol_latex, to_latex
 
 
 def latex_report(derivation, steps: bool = False) -> str:
-    answer = f"{label_latex(derivation.label)} = {to_latex(derivation.printed_result)}"
+    label = label_latex(derivation.label)
     if not steps:
-        return answer
+        return f"{label} = {to_latex(derivation.printed_result)}"
     lines = [r"\begin{align*}"] + step_lines_latex(derivation.steps)
     if derivation.names:
         names = ",\\ ".join(f"{symbol_latex(n)} = {to_latex(d)}" for n, d in derivation.names)
         lines.append(rf"&\text{{where }} {names} \\")
-    lines.append(answer.replace(" = ", " &= ", 1))
+    last = derivation.steps[-1] if derivation.steps else None
+    if derivation.names or last is None or (label_latex(last.label), last.after) != (label, derivation.printed_result):
+        lines += aligned_rows(label, derivation.printed_result)       # the answer, unless the last step is it
+    lines[-1] = lines[-1].removesuffix(r" \\")
     lines.append(r"\end{align*}")
     return "\n".join(lines)
 
 
+def aligned_rows(label: str, expr, note: str = "") -> list[str]:
+    """``label &= expr && note``, a long sum continued on indented rows."""
+    first, *more = latex_lines(expr)
+    rows = [rf"{label} &= {first}" + (rf" && {note}" if note else "") + r" \\"]
+    return rows + [rf"&\quad {line} \\" for line in more]
+
+
 def step_lines_latex(steps) -> list[str]:
-    """One ``align*`` row per step: label (when it changes), expression, rules."""
+    """Rows of an ``align*`` block per step: label (when it changes), expression, rules."""
     lines, previous = [], None
     for step in steps:
         label = label_latex(step.label)
-        shown = label if label != previous else ""
+        lines += aligned_rows(label if label != previous else "", step.after, rf"\text{{{', '.join(step.rules)}}}")
         previous = label
-        lines.append(rf"{shown} &= {to_latex(step.after)} && \text{{{', '.join(step.rules)}}} \\")
     return lines

@@ -1,26 +1,38 @@
-"""A derivation in Markdown, for notebooks and issues."""
+"""A derivation in Markdown, for notebooks and issues: the answer and every
+step as math (``$…$``, which GitHub and Jupyter typeset), in a table."""
 
 from __future__ import annotations
 
-from .labels import label_text
+from .labels import label_latex
+from .latex import symbol_latex, to_latex
 from .latex_report import latex_report
-from .text import symbol_text, to_text
 
 
 def markdown_report(derivation, steps: bool = True) -> str:
-    parts = [f"**{label_text(derivation.label)}** = `{to_text(derivation.printed_result)}`", "",
-             "$$" + latex_report(derivation, False) + "$$"]
+    label = label_latex(derivation.label)
+    if not derivation.names:
+        parts = ["$$" + latex_report(derivation, False) + "$$"]
+    else:                           # the answer in names, the names, then written out
+        parts = [f"$${label} = {to_latex(derivation.named_result)}$$", "",
+                 "where " + ", ".join(inline_math(f"{symbol_latex(n)} = {to_latex(d)}") for n, d in derivation.names)
+                 + "; written out,", "", "$$" + latex_report(derivation, False) + "$$"]
     if steps:
         parts += [""] + step_table(derivation.steps)
-        if derivation.names:
-            parts += ["", "where " + ", ".join(f"`{symbol_text(n)} = {to_text(d)}`"
-                                                for n, d in derivation.names)]
     return "\n".join(parts)
 
 
+def inline_math(latex: str) -> str:
+    # A | would end a table cell; \vert is the same bar in math.
+    return "$" + latex.replace("|", r"\vert ") + "$"
+
+
 def step_table(steps) -> list[str]:
-    """The steps as a Markdown table: number, label, expression, rules."""
-    rows = ["| # | | expression | rule |", "|---|---|---|---|"]
+    """The steps as a Markdown table: number, label (when it changes), expression, rules."""
+    rows = ["| # | | | rule |", "|---:|---:|:---|:---|"]
+    previous = None
     for number, step in enumerate(steps, 1):
-        rows.append(f"| {number} | {label_text(step.label)} | `{to_text(step.after)}` | {', '.join(step.rules)} |")
+        label = label_latex(step.label)
+        shown = inline_math(label) if label != previous else ""
+        previous = label
+        rows.append(f"| {number} | {shown} | {inline_math('= ' + to_latex(step.after))} | {', '.join(step.rules)} |")
     return rows

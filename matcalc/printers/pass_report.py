@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .labels import function_lines, label_json, label_latex, label_text, shapes_line
 from .latex import symbol_latex, to_latex
-from .latex_report import step_lines_latex
+from .latex_report import aligned_rows, step_lines_latex
 from .markdown_report import step_table
 from .text import symbol_text, to_text
 from .text_report import step_lines
@@ -63,6 +63,9 @@ def pass_latex(gradients, steps: bool = False) -> str:
     if steps:
         lines += step_lines_latex(sweep.steps) + [r"&\text{so} \\"]
     for row in _equation_rows(gradients):
+        if len(row) == 1:
+            lines += aligned_rows(label_latex(row[0][0]), row[0][1])
+            continue
         lines.append(r" \qquad ".join(f"{label_latex(label)} &= {to_latex(expr)}" if i == 0
                                       else f"{label_latex(label)} = {to_latex(expr)}"
                                       for i, (label, expr) in enumerate(row)) + r" \\")
@@ -84,8 +87,8 @@ def pass_json(gradients, steps: bool = True) -> dict:
     data = {
         "expression": problem.source,
         "wrt": list(gradients),
-        "program": [{"name": n, "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.statements],
-        "names": [{"name": n, "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.invented],
+        "program": [{"name": n, "latex_name": symbol_latex(n), "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.statements],
+        "names": [{"name": n, "latex_name": symbol_latex(n), "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.invented],
         "deltas": [{"name": n, "symbol": symbol_text(n), "latex_symbol": symbol_latex(n),
                     "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.deltas],
         "gradients": {name: {"label": label_json(d.label), "named_text": to_text(d.named_result),
@@ -95,7 +98,7 @@ def pass_json(gradients, steps: bool = True) -> dict:
         "shapes": {name: [str(env.symbols[name].rows), str(env.symbols[name].cols)] for name in problem.symbols},
     }
     if steps:
-        data["steps"] = [{"lhs": label_text(s.label), "rule": s.rule, "rules": list(s.rules),
+        data["steps"] = [{"lhs": label_text(s.label), "lhs_latex": label_latex(s.label), "rule": s.rule, "rules": list(s.rules),
                           "text": to_text(s.after), "latex": to_latex(s.after), "note": s.note}
                          for s in sweep.steps]
     return data
