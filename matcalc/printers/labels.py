@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..shapes.dims import shape_text
 from .latex import symbol_latex
 from .text import symbol_text, to_text
@@ -64,10 +62,8 @@ def shapes_line(derivation) -> str:
 
 
 def kind_text(declaration) -> str:
-    """How a declaration reads in the header: 'probability vector', 'symmetric 3×3', 'data'."""
-    if declaration.data:
-        plain = declaration.rows is None and not (declaration.symmetric or declaration.probability)
-        return "data" if plain else kind_text(replace(declaration, data=False)) + ", data"
+    """How a declaration reads in the header: 'probability vector', 'symmetric 3×3'
+    (being data is said apart, as it is typed: ``x, y: data``)."""
     kind = ("probability vector" if declaration.probability else "positive definite"
             if declaration.positive_definite else "symmetric" if declaration.symmetric else None)
     if declaration.rows is None:
@@ -77,11 +73,18 @@ def kind_text(declaration) -> str:
     return f"{kind + ' ' if kind else ''}{declaration.rows}×{declaration.cols}"
 
 
+def _where_text(declarations) -> str:
+    """The declarations as they could be typed again: kinds, then the data."""
+    kinds = [f"{symbol_text(n)}: {kind_text(d)}" for n, d in declarations.items()
+             if not (d.data and d.rows is None and not (d.symmetric or d.probability or d.positive_definite))]
+    data = [symbol_text(n) for n, d in declarations.items() if d.data]
+    return "; ".join(kinds + ([f"{', '.join(data)}: data"] if data else []))
+
+
 def function_lines(problem) -> list[str]:
     """The header's first lines: the function with its declarations, or a
     program statement by statement, as the user wrote it."""
-    where = ("        where " + "; ".join(f"{symbol_text(n)}: {kind_text(d)}" for n, d in problem.declarations.items())
-             if problem.declarations else "")
+    where = "        where " + _where_text(problem.declarations) if problem.declarations else ""
     if not problem.statements:
         return [f"{symbol_text(problem.function_name)} = {to_text(problem.expr)}{where}"]
     program = [f"{symbol_text(n)} = {to_text(d)}" for n, d in problem.statements]
