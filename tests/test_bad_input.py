@@ -156,7 +156,6 @@ SHAPES = [
     ("det-of-non-square", derive("det(A)", "A", "--where", "A: 3 x 4"), ["det(A)", "square", "3×4"]),
     ("logdet-of-vector", derive("logdet(x)"), ["square", "x has length"]),
     ("inverse-of-vector", derive("sum(inv(x))"), ["inv(x)", "x has length"]),
-    ("softmax-of-matrix", derive("sum(softmax(A))", "A"), ["softmax(A)", "vector", "A is"]),
     ("hadamard-matrix-vector", derive("sum(A ⊙ x)"), ["A ⊙ x", "A is", "x has length"]),
     ("elementwise-divide-vector-matrix", derive("sum(x ./ A)"), ["x ./ A", "x has length", "A is"]),
     ("divide-by-matrix", derive("sum(E / A)", "E"), ["'/'", "scalar", "A is"]),

@@ -10,7 +10,7 @@ from matcalc.printers.text import to_text
 
 CASES = [
     # softplus' = σ: the logistic regression gradient
-    ("sum(log(1 + exp(X w))) - y^T X w", "w", None, "X^T σ(X w) - X^T y"),
+    ("sum(log(1 + exp(X w))) - y^T X w", "w", None, "X^T (σ(X w) - y)"),
     # x ./ x = 1: log σ(z)' = 1 - σ(z)
     ("sum(log(sigma(y ⊙ (X w))))", "w", None, "X^T (y ⊙ (1 - σ(y ⊙ (X w))))"),
     # exp(-z) ./ (1 + exp(-z)) = σ(-z)

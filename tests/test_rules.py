@@ -60,7 +60,7 @@ def draw_value(rng, info: SymbolType, words: set, sizes: dict, positive: bool) -
     # Entries at least 0.5 away from 0, where abs, sign, relu and step are smooth.
     magnitude = rng.uniform(0.5, 1.5, (rows, cols))
     if "probability" in words:
-        return magnitude / magnitude.sum()
+        return magnitude / magnitude.sum(axis=0, keepdims=True)     # each column sums to one
     value = magnitude if positive else magnitude * rng.choice([-1.0, 1.0], (rows, cols))
     if "symmetric" in words:
         value = (value + value.T) / 2

@@ -90,6 +90,8 @@ def _one_rule(expr: A.Differential, variables, context: Context, used) -> A.Expr
     name = RULE_FOR.get(type(inner))
     if name == "d-diag" and env.is_vector(inner.arg):
         name = "d-diag-vector"
+    if name in ("d-softmax", "d-logsoftmax") and not env.is_vector(inner.arg):
+        name += "-columns"                   # a matrix: each column is a softmax of its own
     if name is None:
         raise DerivationError(f"no differential rule for {type(inner).__name__}")
     result = rewrite(name, expr, context)

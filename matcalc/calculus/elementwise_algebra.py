@@ -105,6 +105,20 @@ def _shortest(node, env, definitions):
     return best
 
 
+def _sign_into_factor(value):
+    """-a (h - 1) as a (1 - h): a minus sign goes into a factor whose number is
+    negative, so σ' reads σ(z) ⊙ (1 - σ(z)) as in the textbook."""
+    import sympy
+    number, factors = value.as_coeff_mul()
+    if number >= 0:
+        return value
+    for index, factor in enumerate(factors):
+        if factor.is_Add and factor.as_coeff_add()[0] < 0:
+            flipped = factors[:index] + (sympy.expand(-factor),) + factors[index + 1:]
+            return sympy.Mul(-number, *flipped, evaluate=False)
+    return value
+
+
 def _with_sigma(value, translate) -> list:
     """exp(u) = σ(u) / (1 - σ(u)): the value in σ's, cancelled, for each exp."""
     import sympy
@@ -184,6 +198,7 @@ class _ToSympy:
         if value.is_Add:
             return A.Add(tuple(self._entries(self.back(a)) for a in _ordered(value.args)))
         if value.is_Mul:
+            value = _sign_into_factor(value)
             # numbers and scalars scale; the rest multiply entry by entry
             factors = [self.back(a) for a in _ordered(value.args) if not a.is_Rational]
             scalars = [f for f in factors if self.env.is_scalar(f)]

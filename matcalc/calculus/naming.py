@@ -36,6 +36,8 @@ class Namer:
         for name, existing in self.names:
             if existing == definition:
                 return A.Symbol(name)
+        if self.env.is_matrix(definition):
+            stem = stem.upper()                 # a batch of samples as columns: A1 = W1 X, H1 = σ(A1)
         name = self.fresh(stem, index)
         self.env.add_symbol(name, self.env.shape(definition))
         self.names.append((name, definition))
@@ -71,7 +73,8 @@ def softmax_name(node: A.Softmax, names: list, env: TypeEnv) -> str:
     for name, definition in names:
         if definition == node:
             return name
-    name = next(candidate for candidate in ("s", *(f"s{k}" for k in range(2, len(names) + 3)))
+    letter = "s" if env.is_vector(node) else "S"          # the softmax of a matrix, column by column
+    name = next(candidate for candidate in (letter, *(f"{letter}{k}" for k in range(2, len(names) + 3)))
                 if candidate not in env.symbols)
     env.add_symbol(name, env.shape(node))
     names.append((name, node))

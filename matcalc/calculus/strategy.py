@@ -43,10 +43,12 @@ ENGINE_STEPS = {
     "backprop": "dl = tr(δv^T dv): the part of dl that flows through v, with δv = ∂l/∂v",
     "sum-over-uses": "a value used in several places: ∂l/∂v is the sum of what each use sends back",
 }
-SIMPLIFY_DL = ("probability-sum", "probability-sum-transposed", "ones-hadamard")
+PROBABILITY_SUMS = ("probability-sum", "probability-sum-transposed", "probability-columns-sum",
+                    "probability-columns-sum-transposed", "probability-columns-ones")
+SIMPLIFY_DL = PROBABILITY_SUMS + ("ones-hadamard",)
 SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard",
-                   "kron-mixed-product", "probability-sum", "probability-sum-transposed",
-                   "factor-left", "factor-right", "centered-sum")
+                   "kron-mixed-product") + PROBABILITY_SUMS + (
+                   "hadamard-column-sums", "diag-ones-right", "diag-ones-left", "factor-left", "factor-right", "centered-sum")
 SOFTMAX_DEFINITIONS = ("softmax-definition", "softmax-definition-sum")
 DEFINITIONS = SOFTMAX_DEFINITIONS + ("log-softmax",)
 
@@ -91,6 +93,7 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
     # and after them (factoring brings entrywise terms under one matrix).
     gradient = simplify_elementwise(gradient, env, taken.names)
     gradient = simplify_elementwise(_simplify(gradient, context), env, taken.names)
+    gradient = _simplify(gradient, context)     # what SymPy left a sum of products: W^T S - W^T Y
     log.add("identify", label, gradient)
     return _finish(gradient, log, taken.names, context, label)
 

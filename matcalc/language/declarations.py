@@ -147,6 +147,8 @@ def merged(name: str, earlier: Declaration | None, later: Declaration) -> Declar
     """A name's declaration after one more: ``data`` adds to what a name is
     (``y: probability vector; x, y: data``); two kinds are declared twice (None)."""
     if earlier is None:
+        if later.probability and later.kind == "vector" and later.rows is None and default_kind(name) == "matrix":
+            return replace(later, kind="matrix", cols=None)     # Y: probability vector — each column is one
         if later.kind is not None:
             return later
         kind = default_kind(name)

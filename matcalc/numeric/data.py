@@ -69,8 +69,8 @@ def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
             continue
         rows, cols = info.rows.value(sizes), info.cols.value(sizes)
         if info.probability:
-            p = rng.uniform(0.5, 1.5, size=(rows, 1))
-            values[name] = p / p.sum()
+            p = rng.uniform(0.5, 1.5, size=(rows, cols))
+            values[name] = p / p.sum(axis=0, keepdims=True)        # every column sums to one
             continue
         if positive:
             value = scale * rng.uniform(0.5, 1.5, size=(rows, cols))

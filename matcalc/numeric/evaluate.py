@@ -169,8 +169,9 @@ def _(expr: A.Func, point):
 
 
 def _softmax(z):
-    shifted = np.exp(z - z.max())
-    return shifted / shifted.sum()
+    """Column by column, shifted by each column's largest entry (no overflow)."""
+    shifted = np.exp(z - z.max(axis=0, keepdims=True))
+    return shifted / shifted.sum(axis=0, keepdims=True)
 
 
 _eval.register(A.Softmax)(lambda expr, point: _softmax(_eval(expr.arg, point)))
@@ -179,7 +180,8 @@ _eval.register(A.Softmax)(lambda expr, point: _softmax(_eval(expr.arg, point)))
 @_eval.register
 def _(expr: A.LogSoftmax, point):
     z = _eval(expr.arg, point)
-    return z - (z.max() + np.log(np.exp(z - z.max()).sum()))
+    top = z.max(axis=0, keepdims=True)
+    return z - (top + np.log(np.exp(z - top).sum(axis=0, keepdims=True)))
 
 
 _eval.register(A.Trace)(lambda expr, point: np.array([[np.trace(_eval(expr.arg, point))]]))

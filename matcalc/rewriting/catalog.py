@@ -53,7 +53,10 @@ def read_rule(line: str, origin: str, ruleset: str = "") -> Rule:
             conditions.setdefault(name, set()).update(words)
             if condition.declaration is not None:
                 declarations[name] = condition.declaration
-    (lhs, rhs), _, env = infer([text.lhs, text.rhs], line, declarations)
+    try:
+        (lhs, rhs), _, env = infer([text.lhs, text.rhs], line, declarations, same_shape=True)
+    except MatcalcError as error:
+        raise MatcalcError(f"{origin}: rule {text.name}: {error.render()}") from None
     unbound = _variables(rhs) - _variables(lhs)
     if unbound:
         raise MatcalcError(f"{origin}: rule {text.name}: the right side uses {', '.join(sorted(unbound))}, "

@@ -67,12 +67,18 @@ def _same_orientation(pattern, expr) -> bool:
 
 
 def _match_operands(pattern, expr, bindings, accept):
-    wanted, given = pattern.args, expr.args
-    if len(wanted) > len(given):
-        return
-    for split in _splits(len(given), len(wanted)):
-        groups = [A.joined(type(expr), given[a:b]) for a, b in split]
-        yield from _match_sequence(wanted, groups, bindings, accept)
+    wanted = pattern.args
+    orders = [expr.args]
+    if isinstance(expr, A.Product) and isinstance(expr.args[0], A.Number) and len(expr.args) > 2:
+        # A number commutes with every factor: -W^T y is also W^T (-y), so
+        # ?A ?B + ?A ?C factors W^T s - W^T y.
+        orders.append(expr.args[1:] + expr.args[:1])
+    for given in orders:
+        if len(wanted) > len(given):
+            return
+        for split in _splits(len(given), len(wanted)):
+            groups = [A.joined(type(expr), given[a:b]) for a, b in split]
+            yield from _match_sequence(wanted, groups, bindings, accept)
 
 
 def _match_sequence(patterns, exprs, bindings, accept):

@@ -284,19 +284,14 @@ class _Infer:
             shape = (shape[0], shape[0])
         return A.Func(node.name, arg, span=node.span), shape
 
-    def _vector_function(self, node, cls):
-        arg, shape = self.infer(node.arg)
-        if not self.try_unify_all((shape[1], 1)):
-            name = "softmax" if cls is A.Softmax else "logsoftmax"
-            raise self.error(f"{self.text(node)}: {name} applies to a vector, but "
-                             f"{self.text(node.arg)} {describe(self.shown(shape))}", node)
-        return cls(arg, span=node.span), shape
-
     def infer_Softmax(self, node):
-        return self._vector_function(node, A.Softmax)
+        # A vector, or a matrix column by column (samples as columns, SPEC §1).
+        arg, shape = self.infer(node.arg)
+        return A.Softmax(arg, span=node.span), shape
 
     def infer_LogSoftmax(self, node):
-        return self._vector_function(node, A.LogSoftmax)
+        arg, shape = self.infer(node.arg)
+        return A.LogSoftmax(arg, span=node.span), shape
 
     def _scalar_of_square(self, node, what):
         arg, shape = self.infer(node.arg)
@@ -359,18 +354,26 @@ def _join(nodes):
 
 
 def infer(trees, source: str = "", declarations=None, predefined: dict | None = None,
-          show: Callable[[A.Expr], str] | None = None):
+          show: Callable[[A.Expr], str] | None = None, same_shape: bool = False):
     """Type a list of trees together (a program's statements, or a rule's two
-    sides).  ``predefined`` maps a bound name to the tree it stands for, so its
-    shape is that tree's.  Returns (typed trees, TypeEnv)."""
+    sides, which ``same_shape`` makes one shape: the 1 of ``?Y^T 1 = 1`` is then
+    as long as Y is wide).  ``predefined`` maps a bound name to the tree it
+    stands for, so its shape is that tree's.  Returns (typed trees, TypeEnv)."""
     inference = _Infer(source, declarations or {}, show)
     typed = []
     for name, tree in (predefined or {}).items():
         t, shape = inference.infer(tree)
         typed.append(t)
         inference.symbols[name] = shape
+    shapes = []
     for tree in trees:
-        typed.append(inference.infer(tree)[0])
+        tree, shape = inference.infer(tree)
+        typed.append(tree)
+        shapes.append(shape)
+    zero = any(isinstance(tree, A.Number) and tree.value == 0 for tree in trees)   # 0 is a zero of any shape
+    if same_shape and not zero and not inference.try_unify_all(*(pair for other in shapes[1:] for pair in zip(shapes[0], other))):
+        raise ShapeError(f"the two sides have different shapes: {describe(inference.shown(shapes[0]))} "
+                         f"and {describe(inference.shown(shapes[1]))}")
     if predefined:
         # Dimensions are named after the symbols in the order the trees show
         # them (resolve reads the order backwards), then the rest, a bound name last.
