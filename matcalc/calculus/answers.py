@@ -8,6 +8,7 @@ symmetric matrices, and the transpose of the gradient (SPEC §2).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from fractions import Fraction
 
@@ -23,7 +24,7 @@ from .trace_method import push_transposes
 def answer_form(expr, env):
     """An answer as the books write it: 1/2 (A + A^T), (x - μ)^T rather than
     x^T - μ^T, s 1^T y."""
-    expr, _ = transpose_out(_common_number(expr), env)
+    expr, _ = transpose_out(_common_factor(expr, env), env)
     return canon(_sum_of_entries_last(expr, env), env)
 
 
@@ -42,19 +43,35 @@ def _sum_of_entries_last(expr, env):
     return expr
 
 
-def _common_number(expr):
-    """1/2 A + 1/2 A^T = 1/2 (A + A^T): a number every term of a sum shares
+def _common_factor(expr, env):
+    """1/2 A + 1/2 A^T = 1/2 (A + A^T), 2 A - 2 B = 2 (A - B) and S/m - Y/m =
+    (S - Y)/m: a number (up to sign) or a scalar every term of a sum shares
     stands in front of it (not a sign alone: s - y stays as it is)."""
     kids = A.children(expr)
     if kids:
-        expr = A.with_children(expr, [_common_number(k) for k in kids])
+        expr = A.with_children(expr, [_common_factor(k, env) for k in kids])
     if not isinstance(expr, A.Add):
         return expr
     split = [split_coefficient(term) for term in expr.args]
-    coefficients = {coefficient for coefficient, _ in split}
-    if len(coefficients) != 1 or abs(split[0][0]) == 1 or any(rest is None for _, rest in split):
+    if any(rest is None for _, rest in split):
         return expr
-    return A.Product((A.Number(split[0][0]), A.Add(tuple(rest for _, rest in split))))
+    factors = [list(rest.args) if isinstance(rest, A.Product) else [rest] for _, rest in split]
+    counts = [Counter(term_factors) for term_factors in factors]
+    shared = [f for f in dict.fromkeys(factors[0]) if env.is_scalar(f)
+              for _ in range(min(count[f] for count in counts))]
+    magnitudes = {abs(coefficient) for coefficient, _ in split}
+    number = magnitudes.pop() if len(magnitudes) == 1 else Fraction(1)
+    if number == 1 and not shared:
+        return expr
+    terms = []
+    for (coefficient, _), term_factors in zip(split, factors):
+        left = list(term_factors)
+        for factor in shared:
+            left.remove(factor)
+        rest = left[0] if len(left) == 1 else A.Product(tuple(left)) if left else A.Number(Fraction(1))
+        terms.append(scaled(coefficient / number, rest))
+    front = ((A.Number(number),) if number != 1 else ()) + tuple(shared)
+    return A.Product(front + (A.Add(tuple(terms)),))
 
 
 def transpose_out(expr, env):
