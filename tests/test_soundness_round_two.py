@@ -99,3 +99,25 @@ def test_a_scalar_first_in_a_hadamard_product_scales_it(expression):
 def test_the_mean_of_a_logsoftmax_of_squared_entries_derives():
     d = matcalc.derive("mean(logsoftmax(vec(C) .^ 2))", wrt="C", where="C: m x p")
     assert d.check() < 1e-6
+
+
+@pytest.mark.parametrize("expression, wrt", [
+    ("vec(X)^T A vec(X)", "X"), ("vec(X)^T (B ⊗ C) vec(X)", "X"), ("vec(X)^T vec(X A)", "X"),
+    ("a^T vec(X) + vec(X)^T vec(X)", "X"), ("||F ⊗ P||_F^2", "P"),
+])
+def test_hessians_of_gradients_read_off_through_vec(expression, wrt):
+    # The gradient is unvec(..); the Hessian is ∂vec(G)/∂vec(X)^T and vec(unvec(v)) = v.
+    H = matcalc.hessian(expression, wrt=wrt, where="F: 2 x 3; P: 3 x 2")
+    assert H.check() < 1e-6
+
+
+@pytest.mark.parametrize("command, expression, wrt, where", [
+    (matcalc.jacobian, "kron(X, X)", "X", "X: 31 x 31"),
+    (matcalc.hessian, "sum(sigma(A ⊗ tanh(Y + r 1^T)))", "r", None),
+    (matcalc.hessian, "||F ⊗ P||_F^2", "P", None),
+    (matcalc.hessian, "x^T A x", "x", "x: 400"),
+])
+def test_a_check_that_cannot_fit_is_refused_at_once(command, expression, wrt, where):
+    derivation = command(expression, wrt=wrt, where=where)
+    with pytest.raises(matcalc.MatcalcError, match="entries|too slow"):
+        derivation.check()

@@ -111,10 +111,16 @@ def derive_hessian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
     """The Jacobian of the gradient g = ∂l/∂x (n×n; mn×mn in vec order for a matrix)."""
     gradient = derive_gradient(expr, wrt, env, function, method, catalog, names)
     g = "g" if "g" not in env.symbols else "g_" + wrt
-    taken = differential(gradient.answer, {wrt}, env, g, gradient.steps, list(gradient.names),
-                         first=("gradient", f"{g} = ∂{function}/∂{wrt}"), catalog=catalog)
+    answer, note = gradient.answer, f"{g} = ∂{function}/∂{wrt}"
+    if any(isinstance(node, A.Unvec) for node in A.walk(answer)):
+        # The Hessian is ∂vec(G)/∂vec(X)^T, and vec(unvec(v)) = v: differentiate vec(G).
+        context = Context(env, catalog=catalog or default_catalog())
+        answer, _ = rewrite_everywhere(("vec-add", "vec-scalar"), canon(A.Vec(answer), env), context)
+        note = f"{g} = vec(∂{function}/∂{wrt})"
+    taken = differential(answer, {wrt}, env, g, gradient.steps, list(gradient.names),
+                         first=("gradient", note), catalog=catalog)
     label = answer_label(HESSIAN, function, wrt, env, layout="numerator")
-    return _jacobian_from(taken, gradient.answer, wrt, method_named(method), label)
+    return _jacobian_from(taken, answer, wrt, method_named(method), label)
 
 
 def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label) -> Outcome:

@@ -14,7 +14,7 @@ from functools import singledispatch
 
 import numpy as np
 
-from ..errors import MatcalcError
+from ..errors import LimitError, MatcalcError
 from ..language import ast as A
 from ..language import functions
 from ..language.names import ascii_name
@@ -87,19 +87,31 @@ def _(expr: A.DimValue, point):
     return np.array([[float(_dim(expr.dim, point))]])
 
 
+MAX_ENTRIES = 2**26         # 512 MB of float64: a larger matrix is refused before it is allocated
+
+
+def _fits(rows: int, cols: int) -> tuple[int, int]:
+    if rows * cols > MAX_ENTRIES:
+        raise LimitError(f"evaluating this needs a {rows:,}×{cols:,} matrix, more than the "
+                         f"{MAX_ENTRIES:,} entries allowed")
+    return rows, cols
+
+
 @_eval.register
 def _(expr: A.Ones, point):
-    return np.ones((_dim(expr.rows, point), _dim(expr.cols, point)))
+    return np.ones(_fits(_dim(expr.rows, point), _dim(expr.cols, point)))
 
 
 @_eval.register
 def _(expr: A.Zero, point):
-    return np.zeros((_dim(expr.rows, point), _dim(expr.cols, point)))
+    return np.zeros(_fits(_dim(expr.rows, point), _dim(expr.cols, point)))
 
 
 @_eval.register
 def _(expr: A.Identity, point):
-    return np.eye(_dim(expr.size, point))
+    size = _dim(expr.size, point)
+    _fits(size, size)
+    return np.eye(size)
 
 
 @_eval.register
@@ -125,6 +137,7 @@ def _(expr: A.Product, point):
         return np.array([[scale]])
     result = chain[0]
     for value in chain[1:]:
+        _fits(result.shape[0], value.shape[1])
         result = _times(result, value)      # a 1×1 partial product is a scalar (s^T q v)
     return scale * result
 
@@ -141,7 +154,9 @@ def _(expr: A.Hadamard, point):
 def _(expr: A.Kron, point):
     result = _eval(expr.args[0], point)
     for arg in expr.args[1:]:
-        result = np.kron(result, _eval(arg, point))
+        value = _eval(arg, point)
+        _fits(result.shape[0] * value.shape[0], result.shape[1] * value.shape[1])
+        result = np.kron(result, value)
     return result
 
 
@@ -203,6 +218,7 @@ _eval.register(A.Norm)(lambda expr, point: np.array([[np.linalg.norm(_eval(expr.
 def _(expr: A.Diag, point):
     value = _eval(expr.arg, point)
     if value.shape[1] == 1:
+        _fits(value.shape[0], value.shape[0])
         return np.diag(value[:, 0])
     return np.diag(value).reshape(-1, 1).copy()
 
@@ -219,6 +235,7 @@ def _(expr: A.Unvec, point):
 @_eval.register
 def _(expr: A.Commutation, point):
     rows, cols = _dim(expr.rows, point), _dim(expr.cols, point)
+    _fits(rows * cols, rows * cols)
     # Row i of K picks the entry of vec(A) that lands at position i of vec(A^T).
     source = np.arange(rows * cols).reshape((rows, cols), order="F")
     return np.eye(rows * cols)[source.T.reshape(-1, order="F")]

@@ -117,6 +117,8 @@ def _counting(expr, env):
 def _vec(expr: A.Vec, env):
     if is_zero(expr.arg):
         return zero_like(expr, env)
+    if isinstance(expr.arg, A.Unvec):
+        return expr.arg.arg                          # vec undoes unvec
     rows, cols = env.shape(expr.arg)
     if cols.is_one:
         return expr.arg                              # a vector is its own vec
