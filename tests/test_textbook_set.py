@@ -229,19 +229,6 @@ PROBLEMS = [
 # matcalc's answers that are still too long or wrong: the lead's work list.
 # id -> reason, quoting matcalc's answer (from the first run, after the answers were written).
 KNOWN: dict[str, str] = {
-    "mn_vec_kron_quadratic": "too long (4.82x): unvec_{n×m}((A ⊗ B) vec(X)) + unvec_{n×m}((A^T ⊗ B^T) vec(X)); "
-                             "(A ⊗ B) vec(X) = vec(B X A^T) is not folded back",
-    "mc108_tr_X2B": "too long (1.44x): B^T X^T + X^T B^T",
-    "mc51_det_AXB": "too long (1.71x): det(A X B) A^T (A X B)^{-T} B^T; "
-                    "A^T (A X B)^{-T} B^T = X^{-T} for square A, B",
-    "log_barrier": "check() raises DerivationError: could not find data on which the function is defined "
-                   "(positive random data never give b - A x > 0); the answer A^T (b - A x) .^ -1 is right",
-    "log_barrier_hessian": "check() raises DerivationError: could not find data on which the function is "
-                           "defined (b - A x > 0); the answer A^T diag((b - A x) .^ -2) A is right",
-    "attention_queries": "too long (1.36x): K ((V^T G) ⊙ softmax(K^T Q / c) - softmax(K^T Q / c) "
-                         "diag(((G^T V) ⊙ softmax(K^T Q / c)^T) 1)) / c",
-    "hess_logsumexp": "too long (1.36x): diag(exp(x)) / (1^T exp(x)) - exp(x) exp(x)^T / (1^T exp(x))^2; "
-                      "exp(x) / (1^T exp(x)) is softmax(x)",
 }
 
 

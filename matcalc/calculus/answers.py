@@ -75,8 +75,8 @@ def _common_factor(expr, env):
 
 
 def transpose_out(expr, env):
-    """s^T - y^T = (s - y)^T and (1^T y) s^T - y^T = ((1^T y) s - y)^T, inside
-    products; returns (expr, changed)."""
+    """s^T - y^T = (s - y)^T, (1^T y) s^T - y^T = ((1^T y) s - y)^T and
+    B^T X^T + X^T B^T = (X B + B X)^T, inside products; returns (expr, changed)."""
     changed = False
 
     def visit(node):
@@ -92,10 +92,11 @@ def transpose_out(expr, env):
                     return node
                 factors = list(rest.args) if isinstance(rest, A.Product) else [rest]
                 matrices = [f for f in factors if not env.is_scalar(f)]
-                if len(matrices) != 1 or not isinstance(matrices[0], A.Transpose):
+                if not matrices or not all(isinstance(m, A.Transpose) for m in matrices):
                     return node
-                # c s^T = (c s)^T with the scalars c where they stand
-                untransposed = [f.arg if f is matrices[0] else f for f in factors]
+                # c s^T = (c s)^T, B^T X^T = (X B)^T, with the scalars c in front
+                scalars = [f for f in factors if env.is_scalar(f)]
+                untransposed = scalars + [m.arg for m in reversed(matrices)]
                 inner.append(scaled(coefficient, A.product_of(untransposed)))
             changed = True
             return canon(A.Transpose(A.Add(tuple(inner))), env)

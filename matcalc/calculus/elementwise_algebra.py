@@ -27,10 +27,11 @@ SIGMA = "sigma"
 
 def simplify_elementwise(expr: A.Expr, env: TypeEnv, names=()) -> A.Expr:
     """``expr`` with each quotient of entrywise factors in its shortest form."""
-    if not any(_is_quotient(node) or _sum_of_products(node, env) for node in A.walk(expr)):
-        return expr              # the common case: nothing to divide, no SymPy
+    grouped = _grouped(expr, env)
+    if not any(_is_quotient(node) or _sum_of_products(node, env) for node in A.walk(grouped)):
+        return grouped           # the common case: nothing to divide, no SymPy
     definitions = {name: d for name, d in names if _entrywise(d)}
-    return canon(_visit(_grouped(expr, env), env, definitions), env)
+    return canon(_visit(grouped, env, definitions), env)
 
 
 def _grouped(expr, env):

@@ -18,7 +18,7 @@ from ..errors import LimitError
 from ..language import ast as A
 from ..language import functions
 from ..shapes.env import TypeEnv
-from .evaluate import Point, evaluate
+from .evaluate import MAX_ENTRIES, Point, evaluate
 
 LARGE = 1e10              # a function value this large means data too large for the function
 ILL_CONDITIONED = 1e8     # a matrix to invert with a larger condition number counts as singular
@@ -49,7 +49,7 @@ def _inverted(expr) -> list:
 
 
 def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
-                 reverse: bool = False) -> Point:
+                 reverse: bool = False, shrunk: frozenset = frozenset()) -> Point:
     """Values for every symbol: distinct sizes 3, 4, 5, ... per dimension (in
     the opposite order with ``reverse``); positive entries where logs or roots
     need them; declared kinds respected.  Square matrices that are inverted
@@ -57,7 +57,8 @@ def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
     conditioned, determinant positive and near 1 (not growing like nⁿ with
     the size).  ``scale`` shrinks the random part of every value (not the
     identity of those square matrices, nor probability vectors) for functions
-    that overflow on unit-sized data."""
+    that overflow on unit-sized data; the symbols in ``shrunk`` are drawn ten
+    times smaller (b - A x > 0 needs a small A x)."""
     rng = np.random.default_rng(seed)
     sizes = _sizes(env, reverse)
     positive = _needs_positive(expr)
@@ -76,6 +77,8 @@ def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
             value = scale * rng.uniform(0.5, 1.5, size=(rows, cols))
         else:
             value = scale * rng.standard_normal((rows, cols))
+        if name in shrunk:
+            value = value / 10
         if rows == cols and rows > 1:
             if info.positive_definite:
                 value = value @ value.T / rows + np.eye(rows)
@@ -107,6 +110,11 @@ def refuse_oversized(expr: A.Expr, env: TypeEnv, wrt: str, kind: str) -> None:
     if sum(count.values()) > MAX_CHECK_ENTRIES:
         raise LimitError(f"a check would draw {sum(count.values()):,} random numbers at the declared "
                          f"sizes; matcalc checks at most {MAX_CHECK_ENTRIES:,} (declare smaller sizes to check)")
+    rows, cols = env.shape(expr)
+    if kind == "jacobian" and rows.value(sizes) * cols.value(sizes) * count[wrt] > MAX_ENTRIES:
+        raise LimitError(f"a check computes a {rows.value(sizes) * cols.value(sizes):,}×{count[wrt]:,} "
+                         f"Jacobian by differences; matcalc checks at most {MAX_ENTRIES:,} entries "
+                         "(declare smaller sizes to check)")
     if count[wrt] > MAX_CHECK_UNKNOWNS[kind]:
         raise LimitError(f"a check takes a difference quotient for each of the {count[wrt]:,} entries of "
                          f"{wrt}; matcalc checks a {kind} in at most {MAX_CHECK_UNKNOWNS[kind]:,} "
@@ -132,8 +140,12 @@ def defined_points(expr: A.Expr, env: TypeEnv, seed: int, attempts: int = 12):
     larger than ``LARGE`` the data are also halved, since such values come
     from exp or powers of sums that grow with the size of the data."""
     scale = 1.0
+    names = sorted(A.symbol_names(expr) & set(env.symbols))
     for attempt in range(attempts):
-        point = random_point(expr, env, seed + attempt, scale, reverse=attempt % 2 == 1)
+        # From the third attempt on, some symbols are drawn smaller, in turn, for a
+        # domain such as b - A x > 0 that unit-sized data miss.
+        shrunk = frozenset(name for index, name in enumerate(names) if attempt >= 2 and (attempt >> 1) >> index & 1)
+        point = random_point(expr, env, seed + attempt, scale, reverse=attempt % 2 == 1, shrunk=shrunk)
         try:
             with np.errstate(all="ignore"):
                 value = evaluate(expr, point)

@@ -279,7 +279,9 @@ def _rewrite_window(name, expr: A.Product, context):
     first = type(operands[0]) if not isinstance(operands[0], A.PatternVar) else None
     last = type(operands[-1]) if not isinstance(operands[-1], A.PatternVar) else None
     width = len(operands)
-    for size in range(width, len(factors)):
+    # Only variables take several factors: with none, the window is as wide as the pattern.
+    widest = width if len(fixed) == width else len(factors) - 1
+    for size in range(width, widest + 1):
         for start in range(0, len(factors) - size + 1):
             if (first and type(factors[start]) is not first) or \
                     (last and type(factors[start + size - 1]) is not last):
