@@ -21,6 +21,7 @@ from ..resources import data_dir
 from ..shapes.env import TypeEnv
 from ..shapes.infer import infer
 from .canon import canon
+from .match import size_placeholder
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def _matchable(lhs: A.Expr, env: TypeEnv) -> A.Expr:
     have: exp(z) / (1^T exp(z)) has its scalar in front, 1^T is the row of
     ones.  (A side that canon reduces to a bare variable, ?a^T for a scalar,
     is an identity canon already applies; it stays as written.)"""
-    canonical = canon(lhs, env)
+    canonical = canon(size_placeholder(lhs), env)
     return lhs if isinstance(canonical, A.PatternVar) else canonical
 
 

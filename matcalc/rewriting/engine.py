@@ -118,6 +118,16 @@ def _shapes_fit(rule: Rule, bindings: dict, env: TypeEnv) -> bool:
     return all(seen.setdefault(name, actual) == actual for name, actual in _named_dims(rule, bindings, env))
 
 
+def _sizes_fit(rule: Rule, bindings: dict, context) -> bool:
+    """A size the pattern's numel(?v) matched is the number of entries of ?v."""
+    for key, size in bindings.items():
+        if isinstance(key, tuple) and key[0] == "numel":
+            rows, cols = context.env.shape(instantiate(rule, key[1], bindings, context))
+            if rows * cols != size:
+                return False
+    return True
+
+
 def _mapped(dim: Dim, mapping: dict) -> Dim:
     result = Dim(dim.coef)
     for name in dim.names:
@@ -128,13 +138,12 @@ def _mapped(dim: Dim, mapping: dict) -> Dim:
 def rewrite(rule_name: str, expr: A.Expr, context: Context) -> A.Expr | None:
     """The right side of the rule for the first match of its left side at the
     root of ``expr``, in canonical form; None if none."""
-    chosen = context.rule(rule_name)
-    if not _may_match(chosen.pattern, expr):
-        return None
-    return _rewrite_root(rule_name, chosen, expr, context)
+    return _rewrite_root(rule_name, context.rule(rule_name), expr, context)
 
 
 def _rewrite_root(rule_name: str, chosen: Rule, expr: A.Expr, context: Context) -> A.Expr | None:
+    if not _may_match(chosen.pattern, expr):
+        return None
     key = (rule_name, expr)
     memo = context.memo
     result = memo.get(key, _UNKNOWN)
@@ -142,7 +151,7 @@ def _rewrite_root(rule_name: str, chosen: Rule, expr: A.Expr, context: Context) 
         return result
     result = None
     for bindings in bindings_of(chosen, expr, context):
-        if _shapes_fit(chosen, bindings, context.env):
+        if _shapes_fit(chosen, bindings, context.env) and _sizes_fit(chosen, bindings, context):
             result = right_side(chosen, bindings, expr, context)
             break
     memo[key] = result
@@ -156,7 +165,14 @@ def _may_match(pattern: A.Expr, expr: A.Expr) -> bool:
     """A cheap test before matching: the roots must be of one type."""
     if isinstance(pattern, A.PatternVar):
         return True
-    return type(pattern) is type(expr)
+    if type(pattern) is not type(expr):
+        return False
+    if isinstance(pattern, (A.Add, A.Product, A.Hadamard, A.Kron)):
+        # An operand that is no variable matches one operand of its own type.
+        present = {type(arg) for arg in expr.args}
+        return all(isinstance(o, A.PatternVar) or type(o) is type(pattern) or type(o) in present
+                   for o in pattern.args)
+    return True
 
 
 def rewrite_with(rule_name: str, bindings: dict, subject: A.Expr, context: Context) -> A.Expr:

@@ -13,6 +13,7 @@ from itertools import combinations
 from typing import Callable, Iterator
 
 from ..language import ast as A
+from ..shapes.dims import Dim
 
 NARY = (A.Add, A.Product, A.Hadamard, A.Kron)
 
@@ -41,6 +42,12 @@ def matches(pattern: A.Expr, expr: A.Expr, bindings: dict,
             if bound is None or bound == expr.name:
                 yield from matches(pattern.arg, expr.arg, {**bindings, pattern.name: expr.name}, accept)
         return
+    counted = counted_variable(pattern)
+    if counted is not None:
+        # numel(?v) matches a size; the engine checks that it is ?v's (sizes_fit).
+        if isinstance(expr, A.DimValue):
+            yield {**bindings, ("numel", counted): expr.dim}
+        return
     if isinstance(pattern, (A.Ones, A.Identity, A.Zero)):
         if type(pattern) is type(expr) and _same_orientation(pattern, expr):
             yield bindings
@@ -57,6 +64,26 @@ def matches(pattern: A.Expr, expr: A.Expr, bindings: dict,
     if isinstance(pattern, A.Func) and pattern.name != expr.name:
         return
     yield from _match_sequence(A.children(pattern), A.children(expr), bindings, accept)
+
+
+NUMEL = "numel "
+
+
+def size_placeholder(expr: A.Expr) -> A.Expr:
+    """A pattern's numel(?v) as the size it stands for (a DimValue named after
+    ?v), so that canon puts it where an expression's sizes stand: ?v^T 1 / numel(?v)
+    is matched in the form n^{-1} w^T 1 that derivations have."""
+    if isinstance(expr, A.Func) and expr.name == "numel" and isinstance(expr.arg, A.PatternVar):
+        return A.DimValue(Dim(1, (NUMEL + expr.arg.name,)))
+    kids = A.children(expr)
+    return A.with_children(expr, [size_placeholder(k) for k in kids]) if kids else expr
+
+
+def counted_variable(pattern) -> A.PatternVar | None:
+    """The ?v of a size placeholder, else None."""
+    if isinstance(pattern, A.DimValue) and len(pattern.dim.names) == 1 and pattern.dim.names[0].startswith(NUMEL):
+        return A.PatternVar(pattern.dim.names[0][len(NUMEL):])
+    return None
 
 
 def _same_orientation(pattern, expr) -> bool:
