@@ -140,6 +140,20 @@ def _require_scalar(problem, command):
             f"{describe(problem.env.shape(problem.expr))}; use jacobian for vector or matrix functions")
 
 
+# A parameter inside more nested layers than this (one weight in every layer of
+# a deep network, σ(W σ(W ...))) is derived by the backward sweep: linear in the
+# depth, where one differential of the whole expression grows with its square.
+SWEEP_LAYERS = 8
+
+
+def _layers_around(expr: A.Expr, name: str) -> int:
+    """The most nonlinear functions nested around one another with ``name`` inside."""
+    if name not in A.symbol_names(expr):
+        return 0
+    inner = max((_layers_around(kid, name) for kid in A.children(expr)), default=0)
+    return inner + isinstance(expr, (A.Func, A.Softmax, A.LogSoftmax))
+
+
 @deep_recursion
 def derive(expression: str, wrt: str, where: str | None = None, layout: str = "mixed",
            method: str = "trace") -> "Derivation":
@@ -149,7 +163,7 @@ def derive(expression: str, wrt: str, where: str | None = None, layout: str = "m
     even for one symbol, so its steps use the program's names."""
     problem, names, many = _request(expression, wrt, where, layout)
     _require_scalar(problem, "derive")
-    if not (many or problem.statements):
+    if not (many or problem.statements or _layers_around(problem.expr, names[0]) > SWEEP_LAYERS):
         outcome = derive_gradient(problem.expr, names[0], problem.env, problem.function_name, method)
         return Derivation(problem, finished_gradient(outcome, layout))
     statements = problem.statements or program_of(problem.expr, names, problem.env, problem.function_name)

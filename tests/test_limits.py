@@ -397,3 +397,12 @@ def test_check_at_huge_declared_sizes_is_refused_before_allocating(run_cli, comm
 
 def test_check_at_moderate_declared_sizes_runs():
     assert matcalc.derive("a^T X b", wrt="X", where="X: 30 x 20").check() < 1e-9
+
+
+def test_one_weight_in_99_nested_layers_is_derived_by_the_backward_sweep():
+    """sum(tanh(W tanh(W ... x))): one differential of the whole expression
+    grows with the square of the depth (25 s at 99 deep); the sweep is linear."""
+    expression = "sum(" + "tanh(W " * 99 + "x" + ")" * 99 + ")"
+    outcome = derive_within(DERIVE_SECONDS, expression, "W")
+    assert isinstance(outcome, matcalc.Derivation), outcome
+    assert outcome.check() < 1e-6
