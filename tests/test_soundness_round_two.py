@@ -120,3 +120,19 @@ def test_a_check_that_cannot_fit_is_refused_at_once(command, expression, wrt, wh
     derivation = command(expression, wrt=wrt, where=where)
     with pytest.raises(matcalc.MatcalcError, match="entries|checks a hessian in at most"):
         derivation.check()
+
+
+@pytest.mark.parametrize("written, meant", [
+    ("||A x ||x||||", "norm(A x norm(x))"),
+    ("||2 ||x|| x||", "norm(2 norm(x) x)"),
+    ("|| A x - b ||", "norm(A x - b)"),
+    ("||a|| ||b||", "norm(a) norm(b)"),
+    ("||x||^2 + ||y - x||", "norm(x)^2 + norm(y - x)"),
+    ("2||x||", "2 norm(x)"),
+    ("‖x‖ ‖y - x‖", "norm(x) norm(y - x)"),
+])
+def test_norm_bars_read_as_they_look(written, meant):
+    """A bar touching an operand on one side only opens (||x) or closes (x||)."""
+    from matcalc.language.parser import parse_program
+    assert parse_program(written).result == parse_program(meant).result
+    assert matcalc.derive(written, wrt="x" if "x" in written else "a").check() < 1e-6

@@ -9,6 +9,7 @@ desugars as it builds, so the rest of matcalc sees only primitive nodes.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from functools import lru_cache
 
 from lark import Lark, Token
@@ -24,22 +25,44 @@ from .transformer import Build, Program, RuleText
 # Tokens after which a norm bar closes the innermost open norm.
 _OPERAND_END = {"NAME", "NUMBER", "PATTERN_VAR", "TEE", "TRANSPOSE", "INVERSE_SUP",
                 "SQUARE_SUP", "NORM_CLOSE", "NORM_SUB", "RPAR", "RBRACE"}
+# The text being parsed, for the post-lexer's look at the spaces around a bar
+# (a context variable: each thread or task parses its own text).
+_SOURCE: ContextVar[str] = ContextVar("matcalc_source", default="")
+
+
+def bar_side(text: str, start: int, end: int) -> str | None:
+    """How a bar at text[start:end] reads by what touches it, as a person reads
+    it: 'open' when only its right neighbour belongs to an operand (||x), 'close'
+    when only its left one does (x||); None when both or neither do."""
+    left = text[start - 1] if start > 0 else ""
+    right = text[end] if end < len(text) else ""
+    left_operand = bool(left) and (left.isalnum() or left in ")}]'")
+    right_operand = bool(right) and (right.isalnum() or right in "(-")
+    if left_operand == right_operand:
+        return None
+    return "close" if left_operand else "open"
 
 
 class _NormBars:
-    """Post-lexer: a norm bar opens a norm unless it can close an open one.
+    """Post-lexer: which norm bars open and which close.
 
-    ``||a|| ||b||`` is two norms; ``||A x - b||`` one.  A bar closes the
-    innermost open norm when the token before it ends an operand.
+    A bar touching an operand on one side only reads as it looks: ``||2 ||x|| x||``
+    is the norm of 2 ||x|| x, and ``||A x ||x||||`` the norm of A x ||x||.  Any
+    other bar closes the innermost open norm when the token before it ends an
+    operand, else opens one: ``||a|| ||b||`` is two norms, ``|| A x - b ||`` one.
     """
     always_accept = ("NORM_BAR",)
 
     def process(self, stream):
+        source = _SOURCE.get()
         open_norms = 0
         previous = None
         for token in stream:
             if token.type == "NORM_BAR":
-                if open_norms and previous is not None and previous.type in _OPERAND_END:
+                side = bar_side(source, token.start_pos, token.end_pos) if source else None
+                closes = open_norms and (side == "close" or side is None and previous is not None
+                                         and previous.type in _OPERAND_END)
+                if closes:
                     token = Token.new_borrow_pos("NORM_CLOSE", token, token)
                     open_norms -= 1
                 else:
@@ -77,10 +100,13 @@ def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
                          source=text, span=(MAX_INPUT_CHARS, len(text)))   # the part over it
     if not text.strip():
         raise ParseError("the input is empty", source=text)
+    reading = _SOURCE.set(text)
     try:
         tree = _parser().parse(text, start=start)
     except UnexpectedInput as error:
         raise syntax_error(error, text) from None
+    finally:
+        _SOURCE.reset(reading)
     builder = Build(pattern_mode, product_names)
     try:
         return builder.transform(tree)
