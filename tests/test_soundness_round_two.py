@@ -94,9 +94,9 @@ def test_a_scalar_first_in_a_hadamard_product_scales_it(expression):
     assert d.check() < 1e-6
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: the vec method cannot split s^T (vec(C) ⊙ vec(dC)) "
-                                       "(InternalError 'expected a product ending in'); found by soak seed 1")
 def test_the_mean_of_a_logsoftmax_of_squared_entries_derives():
+    """Found by soak seed 1: the vec method looked for M vec(..) in canonical form,
+    where 1^T 1 had become the number m p; it now takes M as the rule writes it."""
     d = matcalc.derive("mean(logsoftmax(vec(C) .^ 2))", wrt="C", where="C: m x p")
     assert d.check() < 1e-6
 

@@ -13,7 +13,7 @@ from ..language import ast as A
 from ..rewriting.canon import canon
 from ..language.ast import split_coefficient
 from ..errors import DerivationError, InternalError
-from ..rewriting.engine import Context, rewrite_with
+from ..rewriting.engine import Context, instantiate, rewrite_with
 
 
 class Vectorizer:
@@ -47,8 +47,12 @@ class Vectorizer:
     def _then(self, rule_name, bindings, subject, inner, used):
         """Rewrite ``subject`` by the rule to M vec(inner); return M J_inner."""
         used.append(rule_name)
-        rewritten = rewrite_with(rule_name, bindings, subject, self.context)
-        head = _without_last(rewritten, canon(A.Vec(inner), self.env), self.env)
+        rewrite_with(rule_name, bindings, subject, self.context)     # (checks that the rule applies)
+        # M as the rule's right side M vec(..) writes it: in canonical form the
+        # product may have merged into its neighbours (1^T 1 is the number n).
+        written = instantiate(self.context.rule(rule_name), self.context.rule(rule_name).rhs, bindings,
+                              self.context)
+        head = A.product_of(list(written.args[:-1])) if isinstance(written, A.Product) else A.ONE
         return _times(head, self._peel(inner, used))
 
     def _product(self, expr: A.Product, used):
