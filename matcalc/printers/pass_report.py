@@ -82,13 +82,18 @@ def pass_markdown(gradients, steps: bool = True) -> str:
     return "\n".join(parts)
 
 
+def _named_json(name, definition) -> dict:
+    return {"name": name, "latex_name": symbol_latex(name), "text": to_text(definition),
+            "latex": to_latex(definition)}
+
+
 def pass_json(gradients, steps: bool = True) -> dict:
     problem, sweep, env = gradients.problem, gradients.sweep, gradients.problem.env
     data = {
         "expression": problem.source,
         "wrt": list(gradients),
-        "program": [{"name": n, "latex_name": symbol_latex(n), "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.statements],
-        "names": [{"name": n, "latex_name": symbol_latex(n), "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.invented],
+        "program": [_named_json(n, d) for n, d in sweep.statements],
+        "names": [_named_json(n, d) for n, d in sweep.invented],
         "deltas": [{"name": n, "symbol": symbol_text(n), "latex_symbol": symbol_latex(n),
                     "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.deltas],
         "gradients": {name: {"label": label_json(d.label), "named_text": to_text(d.named_result),
@@ -98,7 +103,8 @@ def pass_json(gradients, steps: bool = True) -> dict:
         "shapes": {name: [str(env.symbols[name].rows), str(env.symbols[name].cols)] for name in problem.symbols},
     }
     if steps:
-        data["steps"] = [{"lhs": label_text(s.label), "lhs_latex": label_latex(s.label), "rule": s.rule, "rules": list(s.rules),
+        data["steps"] = [{"lhs": label_text(s.label), "lhs_latex": label_latex(s.label),
+                          "rule": s.rule, "rules": list(s.rules),
                           "text": to_text(s.after), "latex": to_latex(s.after), "note": s.note}
                          for s in sweep.steps]
     return data

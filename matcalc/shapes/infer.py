@@ -371,7 +371,8 @@ def infer(trees, source: str = "", declarations=None, predefined: dict | None = 
         typed.append(tree)
         shapes.append(shape)
     zero = any(isinstance(tree, A.Number) and tree.value == 0 for tree in trees)   # 0 is a zero of any shape
-    if same_shape and not zero and not inference.try_unify_all(*(pair for other in shapes[1:] for pair in zip(shapes[0], other))):
+    pairs = [pair for other in shapes[1:] for pair in zip(shapes[0], other)]
+    if same_shape and not zero and not inference.try_unify_all(*pairs):
         raise ShapeError(f"the two sides have different shapes: {describe(inference.shown(shapes[0]))} "
                          f"and {describe(inference.shown(shapes[1]))}")
     if predefined:
