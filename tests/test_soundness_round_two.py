@@ -136,3 +136,12 @@ def test_norm_bars_read_as_they_look(written, meant):
     from matcalc.language.parser import parse_program
     assert parse_program(written).result == parse_program(meant).result
     assert matcalc.derive(written, wrt="x" if "x" in written else "a").check() < 1e-6
+
+
+def test_a_symmetric_product_whose_transpose_was_pushed_in_stays_symmetric():
+    """Found by soak seed 2 (InternalError in hadamard-swap): P P^T with
+    P = H + 1 a^T, H symmetric, reads (H + 1 a^T)(H + a 1^T) once the transpose
+    is pushed in; it is still symmetric, so M^{-T} = M^{-1} for M built of it."""
+    d = matcalc.derive("det((G^T G) ⊙ (G^T G + (H + 1 a^T) (H + 1 a^T)^T))", wrt="G",
+                       where="G: matrix m × m; H: symmetric matrix")
+    assert d.check() < 1e-6

@@ -86,9 +86,25 @@ class TypeEnv:
 
     def _mirrored(self, a, b) -> bool:
         """a = b^T, with the transpose where canonical forms put it (into ⊙ and
-        + operands, reversing products), or both the same symmetric matrix."""
-        return (a == _transposed(b) or _transposed(a) == b or a == A.Transpose(b) or b == A.Transpose(a)
+        + operands, reversing products, dropped from symmetric matrices and
+        turning 1 into 1^T), or both the same symmetric matrix."""
+        return (_unordered(a) == _unordered(self._transposed(b)) or a == A.Transpose(b) or b == A.Transpose(a)
                 or (a == b and self.symmetric(a)))
+
+    def _transposed(self, expr):
+        """expr^T pushed in as far as structure allows: (A ⊙ B)^T = A^T ⊙ B^T,
+        (A + B)^T = A^T + B^T, (A B)^T = B^T A^T, (A^T)^T = A, S^T = S."""
+        if isinstance(expr, A.Transpose):
+            return expr.arg
+        if isinstance(expr, A.Ones) and expr.rows is not None:
+            return A.Ones(expr.cols, expr.rows)
+        if isinstance(expr, (A.Hadamard, A.Add)):
+            return type(expr)(tuple(self._transposed(a) for a in expr.args))
+        if isinstance(expr, A.Product):
+            return A.Product(tuple(self._transposed(a) for a in reversed(expr.args)))
+        if isinstance(expr, (A.Number, A.DimValue, A.Identity)) or (isinstance(expr, A.Symbol) and self.symmetric(expr)):
+            return expr
+        return A.Transpose(expr)
 
     def probability(self, expr) -> bool:
         return isinstance(expr, A.Symbol) and expr.name in self.symbols and self.symbols[expr.name].probability
@@ -109,16 +125,15 @@ class TypeEnv:
         return names + [name for name in self.free_dims if name not in names]
 
 
-def _transposed(expr):
-    """expr^T pushed in as far as structure allows: (A ⊙ B)^T = A^T ⊙ B^T,
-    (A + B)^T = A^T + B^T, (A B)^T = B^T A^T, (A^T)^T = A."""
-    if isinstance(expr, A.Transpose):
-        return expr.arg
-    if isinstance(expr, (A.Hadamard, A.Add)):
-        return type(expr)(tuple(_transposed(a) for a in expr.args))
-    if isinstance(expr, A.Product):
-        return A.Product(tuple(_transposed(a) for a in reversed(expr.args)))
-    return A.Transpose(expr)
+def _unordered(expr):
+    """expr with the terms of its sums and ⊙ products in one order (they commute)."""
+    kids = A.children(expr)
+    if not kids:
+        return expr
+    kids = [_unordered(k) for k in kids]
+    if isinstance(expr, (A.Add, A.Hadamard)):
+        kids = sorted(kids, key=repr)
+    return A.with_children(expr, kids)
 
 
 def _shape_of(expr, env: TypeEnv) -> Shape:
