@@ -1170,7 +1170,7 @@ def check_reference_is_inaccurate(case: Case, derivation, seeds=range(10)) -> bo
     ``meaning_error`` checks separately): then a large check() says nothing
     about the answer.  Happens where check's error scale (floor 1e-6) meets
     finite-difference noise, as for an exactly zero gradient."""
-    from matcalc.numeric.evaluate import bind_values, evaluate
+    from matcalc.numeric.evaluate import Point as EnginePoint, bind_values, evaluate
     from matcalc.numeric.data import random_point
     from matcalc.numeric.differences import gradient_with_error
     expr, env = derivation.problem.expr, derivation.problem.env
