@@ -264,7 +264,7 @@ def bind_values(values, names, env) -> tuple[Point, dict]:
     if not isinstance(values, Mapping):
         raise MatcalcError("evaluate takes a dict: symbol name → number or array")
     given = {ascii_name(str(key)): value for key, value in values.items()}
-    arrays, shapes, sizes = {}, {}, {}
+    arrays, shapes, sizes, set_by = {}, {}, {}, {}
     for name in names:
         if name not in given:
             raise MatcalcError(f"evaluate needs a value for {name}")
@@ -285,8 +285,12 @@ def bind_values(values, names, env) -> tuple[Point, dict]:
             if not dim.names and dim.coef != size:
                 raise MatcalcError(f"{name} has {size} where its shape says {dim.coef} "
                                    f"({name} is {info.rows}×{info.cols})")
-            if len(dim.names) == 1 and dim.coef == 1 and sizes.setdefault(dim.names[0], size) != size:
-                raise MatcalcError(f"{name} has a size that does not match the other values "
-                                   f"(dimension {dim.names[0]} is {sizes[dim.names[0]]})")
+            if len(dim.names) == 1 and dim.coef == 1:
+                known = dim.names[0]
+                if sizes.setdefault(known, size) != size:
+                    given_shape = "×".join(str(n) for n in array.shape)
+                    raise MatcalcError(f"{name} is {given_shape}, but {name} is {info.rows}×{info.cols} with "
+                                       f"{known} = {sizes[known]} (from {set_by[known]})")
+                set_by.setdefault(known, name)
         arrays[name] = array
     return Point(arrays, sizes), shapes
