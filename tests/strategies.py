@@ -248,12 +248,14 @@ def _sigma(x):
 
 
 def _softmax(z):
-    e = np.exp(z - z.max())
-    return e / e.sum()
+    """Column by column (SPEC §1: samples are columns); a vector is one column."""
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
 
 
 def _logsoftmax(z):
-    return z - z.max() - np.log(np.exp(z - z.max()).sum())
+    top = z.max(axis=0, keepdims=True)
+    return z - top - np.log(np.exp(z - top).sum(axis=0, keepdims=True))
 
 
 def _scalar(x) -> np.ndarray:
@@ -428,7 +430,8 @@ class Generator:
             options += [(2, "diag", self.diag_of_vector), (2, "inverse", self.inverse),
                         (1, "matrix-power", self.matrix_power), (2, "identity", self.identity_shift)]
         if shape.is_matrix:
-            options += [(1, "ones", self.ones_outer)]
+            # softmax of a matrix acts on each column (issue 13: batched data)
+            options += [(1, "ones", self.ones_outer), (2, "softmax", self.softmax)]
         if shape.has_product_dim and kron_factors(shape):
             options += [(6, "kron", self.kron)]
         return options
