@@ -9,7 +9,7 @@ import matcalc
 from matcalc.cli import main
 from matcalc.numeric.data import random_point
 from matcalc.numeric.differences import gradient_with_error
-from matcalc.numeric.evaluate import bind_values
+from matcalc.numeric.evaluate import bind_values, evaluate_named
 from matcalc.printers.text import to_text
 
 MLP = "a1 = W1 x + b1; h1 = sigma(a1); a2 = W2 h1 + b2; l = -y^T log(softmax(a2))"
@@ -163,3 +163,35 @@ def test_the_pass_prints_each_gradient_in_the_layout_asked_for():
     g = matcalc.derive("a = W x; h = tanh(a); l = sum(h)", wrt="all", layout="numerator")
     assert "∂l/∂W^T = x δa^T" in g.text() and "∂l/∂x^T = δa^T W" in g.text()
     assert g.check() < 1e-6
+
+
+NORMALIZATIONS = {
+    "batch norm": ("mu = mean(x); c = x - mu 1; s2 = mean(c ⊙ c); xh = c / sqrt(s2 + eps); "
+                   "l = w^T (gamma xh + beta 1)", "x, gamma, beta", "x",
+                   "γ (w - mean(w) 1 - mean(w ⊙ xh) xh) / (s2 + ε)^{1/2}"),
+    "layer norm": ("mu = mean(h); c = h - mu 1; s2 = mean(c ⊙ c); hh = c / sqrt(s2 + eps); "
+                   "l = w^T (g ⊙ hh + b)", "h, g, b", "h",
+                   "(w ⊙ g - mean(w ⊙ g) 1 - mean(w ⊙ g ⊙ hh) hh) / (s2 + ε)^{1/2}"),
+}
+
+
+@pytest.mark.parametrize("case", NORMALIZATIONS)
+def test_a_normalization_layer_gets_its_textbook_closed_form(case):
+    """Issue 12 item 5: after the δ's, ∂l/∂x with the δ's written out, 1^T c = 0
+    for the centred c, and c = σ xh: the seed 002 form, checked numerically."""
+    program, wrt, x, textbook = NORMALIZATIONS[case]
+    g = matcalc.derive(program, wrt=wrt, where="eps: scalar; w: data")
+    closed = g.sweep.closed_forms[x]
+    assert to_text(closed) == textbook
+    assert "closed-form" in g.text() and textbook in g.text()
+    values = random_point(g.problem.expr, g.problem.env, seed=2).values
+    point, _ = bind_values(values, g.problem.symbols, g.problem.env)
+    found = evaluate_named(g.sweep.statements[:-1], {x: closed}, point)[x]
+    assert np.allclose(found.reshape(-1), np.asarray(g[x].evaluate(values)).reshape(-1), rtol=1e-9, atol=1e-12)
+    assert g.check() < 1e-6
+
+
+def test_a_network_without_normalization_has_no_closed_form_line():
+    g = matcalc.derive("a1 = W1 x + b1; h1 = sigma(a1); a2 = W2 h1 + b2; l = -y^T log(softmax(a2))",
+                       wrt="all", where="x, y: data; y: probability vector")
+    assert g.sweep.closed_forms == {} and "closed-form" not in g.text()

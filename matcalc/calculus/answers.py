@@ -69,7 +69,8 @@ def _common_factor(expr, env):
         for factor in shared:
             left.remove(factor)
         rest = left[0] if len(left) == 1 else A.Product(tuple(left)) if left else A.Number(Fraction(1))
-        terms.append(scaled(coefficient / number, rest))
+        # w - (a + b) is w - a - b: a sum left inside a term joins the outer one
+        terms.extend(scaled(coefficient / number, part) for part in (rest.args if isinstance(rest, A.Add) else (rest,)))
     front = ((A.Number(number),) if number != 1 else ()) + tuple(shared)
     return A.Product(front + (A.Add(tuple(terms)),))
 

@@ -24,7 +24,8 @@ from ..shapes.env import TypeEnv
 from .methods import method_named
 from .naming import Namer, depending
 from .steps import GRADIENT, VALUE, Outcome, Step, StepLog, answer_label, differential_label, value_label
-from .strategy import DEFINITIONS, differential, gradient_from
+from .closed_form import closed_form
+from .strategy import DEFINITIONS, differential, gradient_from, simplify_answer
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Sweep:
     equations: tuple               # ((label, expression), ...): the backprop equations in order
     env: TypeEnv
     function: str
+    closed_forms: dict             # parameter → its gradient with the δ's written out, where that is textbook
 
     @cached_property
     def names(self) -> tuple:
@@ -141,8 +143,16 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
     by_delta = _delta_names(deltas, env)
     gradients = {p: _with_deltas(g, by_delta, env) for p, g in gradients.items()}
     equations = [(label, gradients[label.wrt] if label.kind == GRADIENT else expr) for label, expr in equations]
+    context = Context(env, catalog=catalog or default_catalog())
+    closed_forms = {}
+    for parameter in parameters:           # batch norm's gradient as the textbook writes it
+        closed = closed_form(gradients[parameter], deltas, statements[:-1], context, simplify_answer)
+        if closed is not None:
+            closed_forms[parameter] = closed
+            log.add("closed-form", answer_label(GRADIENT, function, parameter, env), closed,
+                    note="the δ's written out")
     return Sweep(log.steps, statements, tuple(invented), tuple(deltas), gradients, done_at, tuple(equations),
-                 env, function)
+                 env, function, closed_forms)
 
 
 def program_of(expr: A.Expr, parameters, env: TypeEnv, function: str,

@@ -42,6 +42,8 @@ ENGINE_STEPS = {
     "numerator-layout": "numerator layout: the transpose of the gradient",
     "backprop": "dl = tr(δv^T dv): the part of dl that flows through v, with δv = ∂l/∂v",
     "sum-over-uses": "a value used in several places: ∂l/∂v is the sum of what each use sends back",
+    "closed-form": "the δ's written out in the program's names: a centred c has 1^T c = 0 (centered-sum), "
+                   "and xh = c / σ stands for c = σ xh",
 }
 PROBABILITY_SUMS = ("probability-sum", "probability-sum-transposed", "probability-columns-sum",
                     "probability-columns-sum-transposed", "probability-columns-ones")
@@ -94,8 +96,8 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
     # Entrywise algebra before the answer rules (cancelled quotients collect)
     # and after them (factoring brings entrywise terms under one matrix).
     gradient = simplify_elementwise(gradient, env, taken.names)
-    gradient = simplify_elementwise(_simplify(gradient, context), env, taken.names)
-    gradient = _simplify(gradient, context)     # what SymPy left a sum of products: W^T S - W^T Y
+    gradient = simplify_elementwise(simplify_answer(gradient, context), env, taken.names)
+    gradient = simplify_answer(gradient, context)     # what SymPy left a sum of products: W^T S - W^T Y
     log.add("identify", label, gradient)
     return _finish(gradient, log, taken.names, context, label)
 
@@ -135,7 +137,7 @@ def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label)
         log.add("identify-jacobian", label, jacobian, note=f"{taken.function} does not depend on {wrt}")
         return _finish(jacobian, log, taken.names, context, label)
     jacobian, used = method.jacobian(dF, X, context)
-    jacobian = _simplify(jacobian, context)
+    jacobian = simplify_answer(jacobian, context)
     vectorized = canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env)
     if used and vectorized != dF:      # a vector differential is already its vec
         vec_label = Label(DIFFERENTIAL, taken.function, function_is_matrix=not env.shape(expr)[1].is_one)
@@ -266,7 +268,7 @@ def _collect(dl, context, label, log):
     return collected
 
 
-def _simplify(expr, context):
+def simplify_answer(expr, context):
     simplified, _ = rewrite_everywhere(SIMPLIFY_ANSWER, expr, context)
     return answer_form(simplified, context.env)
 

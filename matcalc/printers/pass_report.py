@@ -17,9 +17,19 @@ ROW_WIDTH = 100          # gradients read off together share a line up to this w
 
 def _equations(gradients) -> list:
     """The backprop equations in order, each gradient as asked for (its
-    layout, the symmetric part for a symmetric parameter)."""
-    return [(gradients[label.wrt].label, gradients[label.wrt].named_result) if label.kind == "gradient"
-            else (label, expr) for label, expr in gradients.sweep.equations]
+    layout, the symmetric part for a symmetric parameter), and after it its
+    closed form where the sweep found one."""
+    found = []
+    for label, expr in gradients.sweep.equations:
+        if label.kind != "gradient":
+            found.append((label, expr))
+            continue
+        derivation = gradients[label.wrt]
+        found.append((derivation.label, derivation.named_result))
+        closed = gradients.sweep.closed_forms.get(label.wrt)
+        if closed is not None and derivation.label.layout != "numerator":
+            found.append((derivation.label, closed))
+    return found
 
 
 def _equation_rows(gradients) -> list[list]:
@@ -27,8 +37,10 @@ def _equation_rows(gradients) -> list[list]:
     on one row, as long as the row is short enough to read."""
     rows: list[list] = []
     for label, expr in _equations(gradients):
-        if label.kind == "gradient" and rows and rows[-1][-1][0].kind == "gradient" \
-                and len(_row_text(rows[-1] + [(label, expr)])) <= ROW_WIDTH:
+        previous = rows[-1][-1][0] if rows else None
+        # (a closed form, the same label again, reads as a line of its own)
+        if label.kind == "gradient" and previous is not None and previous.kind == "gradient" \
+                and previous != label and len(_row_text(rows[-1] + [(label, expr)])) <= ROW_WIDTH:
             rows[-1].append((label, expr))
         else:
             rows.append([(label, expr)])
