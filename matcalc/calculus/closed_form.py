@@ -15,6 +15,7 @@ from ..language import ast as A
 from ..rewriting.canon import canon, is_zero, zero_like
 from ..rewriting.engine import Context, rewrite_everywhere
 from .scalars import simplify_coefficients
+from .strategy import write_out
 
 EXPAND = ("transpose-sum", "transpose-product", "distribute-left", "distribute-right")
 MEANS = ("mean-of-sum", "mean-of-product")
@@ -45,8 +46,8 @@ def closed_form(gradient: A.Expr, deltas, statements, context: Context, simplify
     named = _in_normalised_names(collected, statements, env, collect)
     if folded == expr and named == collected:
         return None
-    means, _ = rewrite_everywhere(MEANS, _counts_beside_sums(named, env), context)
-    spread, _ = rewrite_everywhere(EXPAND, canon(means, env), context)     # one sum, then its common factor
+    averaged, _ = rewrite_everywhere(MEANS, _counts_beside_sums(named, env), context)
+    spread, _ = rewrite_everywhere(EXPAND, canon(averaged, env), context)     # one sum, then its common factor
     closed = simplify(spread, context)
     return closed if A.size(closed) < A.size(written) else None
 
@@ -66,7 +67,6 @@ def _without_deltas(expr, deltas: dict) -> A.Expr | None:
 
 def _centred(name: str, statements, context: Context) -> bool:
     """1^T v = 0 for the vector v = name, by ``centered-sum`` on v written out."""
-    from .strategy import write_out       # (strategy imports this module's caller)
     env = context.env
     symbol = A.Symbol(name)
     if not env.is_vector(symbol):
