@@ -8,16 +8,16 @@ from __future__ import annotations
 from html import escape
 
 from .labels import label_latex
-from .latex import symbol_latex, to_latex
-from .latex_report import latex_report
+from .latex import to_latex
+from .latex_report import latex_report, names_latex
 from .pass_report import pass_latex
 
 
 def html_report(derivation, steps: bool = True) -> str:
     label = label_latex(derivation.label)
     if derivation.names:
-        names = r",\ ".join(f"{symbol_latex(n)} = {to_latex(d)}" for n, d in derivation.names)
-        answer = [f"{label} = {to_latex(derivation.named_result)}", rf"\text{{where }} {names}",
+        answer = [f"{label} = {to_latex(derivation.named_result)}",
+                  rf"\text{{where }} {names_latex(derivation.names)}",
                   latex_report(derivation, False)]
     else:
         answer = [latex_report(derivation, False)]

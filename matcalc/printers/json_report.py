@@ -8,7 +8,6 @@ from .text import to_text
 
 
 def json_report(derivation, steps: bool = True) -> dict:
-    env = derivation.problem.env
     data = {
         "expression": derivation.problem.source,
         "wrt": derivation.wrt,
@@ -16,15 +15,28 @@ def json_report(derivation, steps: bool = True) -> dict:
         "label": label_json(derivation.label),
         "answer": {"text": to_text(derivation.printed_result), "latex": to_latex(derivation.printed_result),
                    "named_text": to_text(derivation.named_result), "named_latex": to_latex(derivation.named_result)},
-        "names": [{"name": n, "latex_name": symbol_latex(n), "text": to_text(d), "latex": to_latex(d)}
-                  for n, d in derivation.names],
-        "shapes": {name: [str(env.symbols[name].rows), str(env.symbols[name].cols)]
-                   for name in derivation.problem.symbols},
+        "names": [named_json(n, d) for n, d in derivation.names],
+        "shapes": shapes_json(derivation.problem),
     }
     if steps:
-        data["steps"] = [{"lhs": label_text(s.label), "lhs_latex": label_latex(s.label),
-                          "rule": s.rule, "rules": list(s.rules),
-                          "text": to_text(s.after), "latex": to_latex(s.after),
-                          "before": to_text(s.before) if s.before is not None else None,
-                          "note": s.note} for s in derivation.steps]
+        data["steps"] = [{**step_json(s), "before": to_text(s.before) if s.before is not None else None}
+                         for s in derivation.steps]
     return data
+
+
+def named_json(name: str, definition) -> dict:
+    """A named value (a1 = W1 x) for other programs."""
+    return {"name": name, "latex_name": symbol_latex(name), "text": to_text(definition),
+            "latex": to_latex(definition)}
+
+
+def step_json(step) -> dict:
+    return {"lhs": label_text(step.label), "lhs_latex": label_latex(step.label), "rule": step.rule,
+            "rules": list(step.rules), "text": to_text(step.after), "latex": to_latex(step.after),
+            "note": step.note}
+
+
+def shapes_json(problem) -> dict:
+    """symbol → [rows, cols], as dimension names or sizes."""
+    env = problem.env
+    return {name: [str(env.symbols[name].rows), str(env.symbols[name].cols)] for name in problem.symbols}

@@ -96,15 +96,14 @@ def _(expr: A.Add):
 
 
 def _sum_pieces(expr: A.Add):
-    """Each term of a sum with the sign before it, and how wide it reads (as text)."""
+    """Each term of a sum with the sign before it, and the term as it stands there."""
     for index, term in enumerate(expr.args):
         coefficient, rest = split_coefficient(term)
         if index and coefficient < 0:
             term = scaled(-coefficient, rest)
-            yield " - " + _wrap(term, NEGATION + 1), 3 + len(to_text(term))
+            yield " - " + _wrap(term, NEGATION + 1), term
         else:
-            yield (" + " if index else "") + _wrap(term, NEGATION if not index else NEGATION + 1), \
-                3 + len(to_text(term))
+            yield (" + " if index else "") + _wrap(term, NEGATION if not index else NEGATION + 1), term
 
 
 LINE_WIDTH = 80       # characters (as text) a line of a display holds before it breaks
@@ -116,7 +115,8 @@ def latex_lines(expr: A.Expr, width: int = LINE_WIDTH) -> list[str]:
     if not isinstance(expr, A.Add) or len(to_text(expr)) <= width:
         return [to_latex(expr)]
     lines, line, line_width = [], "", 0
-    for piece, piece_width in _sum_pieces(expr):
+    for piece, term in _sum_pieces(expr):
+        piece_width = 3 + len(to_text(term))        # " + " and the term, as text
         if line and line_width + piece_width > width:
             lines.append(line)
             line, line_width = "", 0

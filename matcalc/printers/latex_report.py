@@ -12,14 +12,18 @@ def latex_report(derivation, steps: bool = False) -> str:
         return f"{label} = {to_latex(derivation.printed_result)}"
     lines = [r"\begin{align*}"] + step_lines_latex(derivation.steps)
     if derivation.names:
-        names = ",\\ ".join(f"{symbol_latex(n)} = {to_latex(d)}" for n, d in derivation.names)
-        lines.append(rf"&\text{{where }} {names} \\")
+        lines.append(rf"&\text{{where }} {names_latex(derivation.names)} \\")
     last = derivation.steps[-1] if derivation.steps else None
     if derivation.names or last is None or (label_latex(last.label), last.after) != (label, derivation.printed_result):
         lines += aligned_rows(label, derivation.printed_result)       # the answer, unless the last step is it
     lines[-1] = lines[-1].removesuffix(r" \\")
     lines.append(r"\end{align*}")
     return "\n".join(lines)
+
+
+def names_latex(names) -> str:
+    r"""a_{1} = W_{1} x,\ h_{1} = \sigma(a_{1}): the named values on one line."""
+    return ",\\ ".join(f"{symbol_latex(n)} = {to_latex(d)}" for n, d in names)
 
 
 def aligned_rows(label: str, expr, note: str = "") -> list[str]:

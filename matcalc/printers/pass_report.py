@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .labels import function_lines, label_json, label_latex, label_text, shapes_line
 from .latex import symbol_latex, to_latex
+from .json_report import named_json, shapes_json, step_json
 from .latex_report import aligned_rows, step_lines_latex
 from .markdown_report import step_table
 from .text import symbol_text, to_text
@@ -94,29 +95,21 @@ def pass_markdown(gradients, steps: bool = True) -> str:
     return "\n".join(parts)
 
 
-def _named_json(name, definition) -> dict:
-    return {"name": name, "latex_name": symbol_latex(name), "text": to_text(definition),
-            "latex": to_latex(definition)}
-
-
 def pass_json(gradients, steps: bool = True) -> dict:
-    problem, sweep, env = gradients.problem, gradients.sweep, gradients.problem.env
+    problem, sweep = gradients.problem, gradients.sweep
     data = {
         "expression": problem.source,
         "wrt": list(gradients),
-        "program": [_named_json(n, d) for n, d in sweep.statements],
-        "names": [_named_json(n, d) for n, d in sweep.invented],
+        "program": [named_json(n, d) for n, d in sweep.statements],
+        "names": [named_json(n, d) for n, d in sweep.invented],
         "deltas": [{"name": n, "symbol": symbol_text(n), "latex_symbol": symbol_latex(n),
                     "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.deltas],
         "gradients": {name: {"label": label_json(d.label), "named_text": to_text(d.named_result),
                              "latex": to_latex(d.named_result)} for name, d in gradients.items()},
         "equations": [{"label": label_json(label), "text": to_text(e), "latex": to_latex(e)}
                       for label, e in _equations(gradients)],
-        "shapes": {name: [str(env.symbols[name].rows), str(env.symbols[name].cols)] for name in problem.symbols},
+        "shapes": shapes_json(problem),
     }
     if steps:
-        data["steps"] = [{"lhs": label_text(s.label), "lhs_latex": label_latex(s.label),
-                          "rule": s.rule, "rules": list(s.rules),
-                          "text": to_text(s.after), "latex": to_latex(s.after), "note": s.note}
-                         for s in sweep.steps]
+        data["steps"] = [step_json(s) for s in sweep.steps]
     return data
