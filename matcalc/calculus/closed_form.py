@@ -83,18 +83,13 @@ def _fold_centred_sums(expr, centred: set, env):
     if kids:
         expr = A.with_children(expr, [_fold_centred_sums(k, centred, env) for k in kids])
     if isinstance(expr, A.Product):
+        centred_symbol = lambda node: isinstance(node, A.Symbol) and node.name in centred
         for left, right in zip(expr.args, expr.args[1:]):
-            if _is_centred(left, centred, transposed=True) and isinstance(right, A.Ones) \
-                    or isinstance(left, A.Ones) and left.rows is not None and left.rows.is_one \
-                    and _is_centred(right, centred, transposed=False):
+            column_sum = isinstance(left, A.Transpose) and centred_symbol(left.arg) and isinstance(right, A.Ones)
+            row_sum = isinstance(left, A.Ones) and left.rows is not None and left.rows.is_one and centred_symbol(right)
+            if column_sum or row_sum:
                 return zero_like(expr, env)
     return expr
-
-
-def _is_centred(node, centred: set, transposed: bool) -> bool:
-    if transposed:
-        return isinstance(node, A.Transpose) and isinstance(node.arg, A.Symbol) and node.arg.name in centred
-    return isinstance(node, A.Symbol) and node.name in centred
 
 
 def _in_normalised_names(expr, statements, env, collect):

@@ -95,9 +95,10 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
     gradient = simplify_coefficients(gradient, env, taken.names)
     # Entrywise algebra before the answer rules (cancelled quotients collect)
     # and after them (factoring brings entrywise terms under one matrix).
-    gradient = simplify_elementwise(gradient, env, taken.names)
-    gradient = simplify_elementwise(simplify_answer(gradient, context), env, taken.names)
-    gradient = simplify_answer(gradient, context)     # what SymPy left a sum of products: W^T S - W^T Y
+    gradient = simplify_answer(simplify_elementwise(gradient, env, taken.names), context)
+    entrywise = simplify_elementwise(gradient, env, taken.names)
+    if entrywise != gradient:                       # what SymPy left a sum of products: W^T S - W^T Y
+        gradient = simplify_answer(entrywise, context)
     log.add("identify", label, gradient)
     return _finish(gradient, log, taken.names, context, label)
 
