@@ -59,26 +59,26 @@ def test_where_clauses_are_read_once_into_conditions():
 
 
 def test_the_engine_runs_on_the_catalog_it_is_given(tmp_path):
-    """The product rule written the other way round: the derivation follows
-    the given catalog (its lines read differently) and stays right."""
+    """The Hadamard product rule written the other way round: the derivation
+    follows the given catalog (its lines read differently) and stays right."""
     for path in RULES.glob("*.rules"):
         shutil.copy(path, tmp_path / path.name)
     differentials = tmp_path / "differentials.rules"
     text = differentials.read_text(encoding="utf-8")
-    standard = "d-product: d(?A ?B) = d(?A) ?B + ?A d(?B)"
+    standard = "d-hadamard: d(?A ⊙ ?B) = d(?A) ⊙ ?B + ?A ⊙ d(?B)"
     assert standard in text
-    differentials.write_text(text.replace(standard, "d-product: d(?A ?B) = ?A d(?B) + d(?A) ?B"),
+    differentials.write_text(text.replace(standard, "d-hadamard: d(?A ⊙ ?B) = ?A ⊙ d(?B) + d(?A) ⊙ ?B"),
                              encoding="utf-8")
 
-    problem = _problem("x^T A x", None)
+    problem = _problem("a^T (x ⊙ (A x))", None)
     ours = derive_gradient(problem.expr, "x", problem.env, catalog=Catalog(tmp_path))
     theirs = derive_gradient(problem.expr, "x", problem.env)
-    assert to_text(ours.steps[1].after) == "x^T d(A x) + d(x^T) A x"
-    assert to_text(theirs.steps[1].after) == "d(x^T) A x + x^T d(A x)"
+    assert to_text(ours.steps[2].after) == "a^T (x ⊙ d(A x) + dx ⊙ (A x))"
+    assert to_text(theirs.steps[2].after) == "a^T (dx ⊙ (A x) + x ⊙ d(A x))"
     point = random_point(problem.expr, problem.env, seed=3)
     np.testing.assert_allclose(evaluate(ours.expanded, point), evaluate(theirs.expanded, point))
-    A, x = point.values["A"], point.values["x"]
-    np.testing.assert_allclose(evaluate(ours.expanded, point), (A + A.T) @ x)
+    A, x, a = point.values["A"], point.values["x"], point.values["a"]
+    np.testing.assert_allclose(evaluate(ours.expanded, point), a * (A @ x) + A.T @ (a * x))
 
 
 CANONICAL = [name for name, rule_ in ((n, default_catalog()[n]) for n in default_catalog())

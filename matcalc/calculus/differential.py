@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..language import ast as A
 from ..language import functions
-from ..rewriting.canon import canon
+from ..rewriting.canon import canon, zero_like
 from ..errors import DerivationError, LimitError
 from ..rewriting.engine import Context, rewrite, rewrite_with
 
@@ -113,35 +113,68 @@ def _check_growth(factors: A.Expr, context: Context) -> None:
 
 
 def _product_rule(expr, context: Context, used) -> A.Expr:
-    """d(P R) with the cut after the longest constant prefix (d(P) = 0), else
-    before the longest constant suffix, else after the first factor."""
-    factors = expr.arg.args
+    used.append("d-product")
+    return _every_cut(expr, context, used)
+
+
+def _first_cut(differential: A.Differential, context: Context) -> dict:
+    """Where d-product cuts ``differential``'s product: after the longest
+    constant prefix (d(P) = 0), else before the longest constant suffix, else
+    after the first factor; X^k is X X^{k-1} (d-matrix-power)."""
+    inner = differential.arg
+    if isinstance(inner, A.Power):
+        k = int(inner.exponent.value)
+        return {"?A": inner.base, "?B": inner.base if k == 2 else A.Power(inner.base, A.number(k - 1))}
+    factors = inner.args
     constant = [context.is_constant(f) for f in factors]
     cut = 1
     if constant[0]:
         cut = next(i for i, c in enumerate(constant) if not c)
     elif constant[-1]:
         cut = len(factors) - next(i for i, c in enumerate(reversed(constant)) if not c)
-    left = A.joined(A.Product, factors[:cut])
-    right = A.joined(A.Product, factors[cut:])
-    used.append("d-product")
-    result = rewrite_with("d-product", {"?A": left, "?B": right}, expr, context)
-    if constant[0] or constant[-1]:
-        used.append("d-const")
-        result = _zero_constants(result, context)
-    return result
+    return {"?A": A.joined(A.Product, factors[:cut]), "?B": A.joined(A.Product, factors[cut:])}
 
 
-def _zero_constants(expr, context):
-    """d(C) = 0 for the constant piece the product rule split off."""
-    def visit(node):
-        if isinstance(node, A.Differential):
-            if context.is_constant(node.arg):
-                return rewrite("d-const", node, context)
-            return node
-        kids = A.children(node)
-        return A.with_children(node, [visit(k) for k in kids]) if kids else node
-    return canon(visit(expr), context.env)
+def _every_cut(expr: A.Differential, context: Context, used) -> A.Expr:
+    """d-product at one cut, then again on each d(product) or d(X^k) it
+    leaves, all in one sweep (one term per varying factor: d(A B C) =
+    dA B C + A dB C + A B dC), and d(C) = 0 for each constant piece."""
+    env = context.env
+    terms = [(A.Differential(expr.arg), expr)]     # (term, its d(..) still to cut, or None)
+    index = 0
+    while index < len(terms):
+        term, pending = terms[index]
+        if pending is None:
+            index += 1
+            continue
+        if isinstance(pending.arg, A.Power) and "d-matrix-power" not in used:
+            used.append("d-matrix-power")
+        pieces = _first_cut(pending, context)
+        cut = rewrite_with("d-product", pieces, pending, context)
+        expanded = []
+        for part in (cut.args if isinstance(cut, A.Add) else (cut,)):
+            whole = canon(A.substitute(term, {pending: part}), env)
+            inner = [n for n in A.walk(whole) if isinstance(n, A.Differential)]
+            if len(inner) == 1 and context.is_constant(inner[0].arg):
+                if "d-const" not in used:
+                    used.append("d-const")
+                continue
+            cut_again = len(inner) == 1 and _has_cuts(inner[0].arg, env)
+            expanded.append((whole, inner[0] if cut_again else None))
+        terms[index:index + 1] = expanded
+    parts = tuple(term for term, _ in terms)
+    if not parts:
+        return zero_like(expr, env)
+    return canon(A.Add(parts) if len(parts) > 1 else parts[0], env)
+
+
+def _has_cuts(expr: A.Expr, env) -> bool:
+    """A product, or an integer matrix power, is cut again in the same sweep."""
+    if isinstance(expr, A.Product):
+        return True
+    return (isinstance(expr, A.Power) and not env.is_scalar(expr.base)
+            and isinstance(expr.exponent, A.Number) and expr.exponent.value.denominator == 1
+            and expr.exponent.value >= 2)
 
 
 def _power_rule(expr, variables, context: Context, used) -> A.Expr:
@@ -157,10 +190,13 @@ def _power_rule(expr, variables, context: Context, used) -> A.Expr:
     exponent = power.exponent.value
     if exponent.denominator != 1 or exponent < 2:
         raise _not_differentiable(power, "a fractional matrix power")
-    # X^k = X X^{k-1} (canon writes X^{-k} as (X^{-1})^k), then the product rule.
-    used.extend(["d-matrix-power", "d-product"])
-    rest = power.base if exponent == 2 else A.Power(power.base, A.number(exponent - 1))
-    return rewrite_with("d-product", {"?A": power.base, "?B": rest}, expr, context)
+    # X^k = X X^{k-1} (canon writes X^{-k} as (X^{-1})^k), then the product
+    # rule, down to d(X) in one sweep: d(X^k) = Σ_i X^i dX X^{k-1-i}.  One
+    # sweep per power would need a thousand for tr(A^1000).
+    if exponent * A.size(power.base) > MAX_DIFFERENTIAL_NODES:
+        _check_growth(A.Product((power.base,) * int(exponent)), context)
+    used.append("d-product")
+    return _every_cut(expr, context, used)
 
 
 def _norm_squared(power: A.Power, env) -> str | None:

@@ -52,7 +52,7 @@ SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "tra
                    "kron-mixed-product") + PROBABILITY_SUMS + (
                    "hadamard-column-sums", "diag-ones-right", "diag-ones-left", "inverse-product",
                    "inverse-transposed-cancels", "inverse-transposed-cancels-right",
-                   "factor-left", "factor-right", "centered-sum", "mean-of-sum", "mean-of-product")
+                   "factor-left", "factor-right", "centered-sum", "centered-sum-transposed", "mean-of-sum", "mean-of-product")
 SOFTMAX_DEFINITIONS = ("softmax-definition", "softmax-definition-sum", "softmax-diag", "softmax-outer")
 DEFINITIONS = SOFTMAX_DEFINITIONS + ("log-softmax",)
 

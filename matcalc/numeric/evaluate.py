@@ -18,6 +18,7 @@ from ..errors import LimitError, MatcalcError
 from ..language import ast as A
 from ..language import functions
 from ..language.names import ascii_name
+from . import structured
 
 
 @dataclass
@@ -125,21 +126,21 @@ def _(expr: A.Add, point):
 
 @_eval.register
 def _(expr: A.Product, point):
-    values = [_eval(a, point) for a in expr.args]
+    # I ⊗ K ⊗ I, K, diag(v) act on their neighbours, never built (structured.py)
+    values = [structured.operator(a, lambda sub: _eval(sub, point), lambda dim: _dim(dim, point))
+              for a in expr.args]
+    values = [_eval(a, point) if value is None else value for a, value in zip(expr.args, values)]
     scale = 1.0
     chain = []
     for value in values:
-        if value.shape == (1, 1):
+        if isinstance(value, np.ndarray) and value.shape == (1, 1):
             scale *= value[0, 0]
         else:
             chain.append(value)
     if not chain:
         return np.array([[scale]])
-    result = chain[0]
-    for value in chain[1:]:
-        _fits(result.shape[0], value.shape[1])
-        result = _times(result, value)      # a 1×1 partial product is a scalar (s^T q v)
-    return scale * result
+    # a 1×1 partial product is a scalar (s^T q v): _times
+    return scale * structured.chain(chain, _times, _fits)
 
 
 @_eval.register
@@ -236,9 +237,7 @@ def _(expr: A.Unvec, point):
 def _(expr: A.Commutation, point):
     rows, cols = _dim(expr.rows, point), _dim(expr.cols, point)
     _fits(rows * cols, rows * cols)
-    # Row i of K picks the entry of vec(A) that lands at position i of vec(A^T).
-    source = np.arange(rows * cols).reshape((rows, cols), order="F")
-    return np.eye(rows * cols)[source.T.reshape(-1, order="F")]
+    return np.eye(rows * cols)[structured.commutation_source(rows, cols)]
 
 
 @_eval.register

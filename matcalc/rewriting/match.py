@@ -16,10 +16,18 @@ from ..language import ast as A
 from ..shapes.dims import Dim
 
 NARY = (A.Add, A.Product, A.Hadamard, A.Kron)
+LONG_PRODUCT = 8
 
 
 def _splits(n: int, k: int):
     """Ways to cut n operands into k non-empty contiguous groups."""
+    if k == 2 and n > LONG_PRODUCT:
+        # Middle cuts first in a long product: (A1 … An)^T by transpose-product
+        # is then log n rounds deep, not n.  A short one is cut as a person
+        # would, first factor first: (dA B C)^T = (B C)^T dA^T.
+        for cut in sorted(range(1, n), key=lambda cut: abs(2 * cut - n)):
+            yield [(0, cut), (cut, n)]
+        return
     for cuts in combinations(range(1, n), k - 1):
         bounds = (0,) + cuts + (n,)
         yield [(bounds[i], bounds[i + 1]) for i in range(k)]

@@ -99,8 +99,8 @@ def _counting(expr, env):
         if scalars and len(rest) == 1 and isinstance(rest[0], A.Identity):
             # tr(c I) = c tr(I), whatever the scalar c
             return simplify(A.Product((*scalars, canon(type(expr)(rest[0]), env))), env)
-    if isinstance(expr, A.Trace) and isinstance(arg, A.Identity) and arg.size is not None:
-        return dimension_value(arg.size)
+    if isinstance(expr, (A.Trace, A.Sum)) and isinstance(arg, A.Identity) and arg.size is not None:
+        return dimension_value(arg.size)             # tr(I_n) = sum(I_n) = n
     if isinstance(expr, A.Mean) and isinstance(arg, A.Identity) and arg.size is not None:
         return simplify(A.Power(dimension_value(arg.size), A.MINUS_ONE), env)
     constant = constant_entries(arg)
