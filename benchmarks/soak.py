@@ -173,6 +173,8 @@ def _guarded(outcome, action, problems):
         raise
     except S.OutOfDomain:
         return None
+    except S.UnfixedSize as error:
+        problems.append(("printed", "a size the printed answer does not fix reads back unknown", str(error)))
     except MatcalcError as error:
         problems.append((outcome, f"{outcome}: {error_category(error)}", str(error).splitlines()[0]))
     except Exception as error:

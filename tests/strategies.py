@@ -1002,6 +1002,11 @@ class OutOfDomain(Exception):
     Not a matcalc failure; callers count it separately."""
 
 
+class UnfixedSize(Exception):
+    """A printed answer read back alone has a size nothing in it fixes (the I
+    of sum(I), once fixed by the input around it): it cannot be evaluated."""
+
+
 def draw_values(case: Case, seed: int, sizes: dict) -> Point:
     """Values respecting the declared kinds: symmetric, positive definite
     (V V^T / n + I), probability vectors, and square symbols that are
@@ -1251,7 +1256,11 @@ def printed_answer_error(case: Case, derivation, point: Point) -> tuple[float, s
     worst, worst_text = 0.0, ""
     for text in printed_answers(derivation).values():
         answer, env = typed_with_source(case.expression, case.where, text, case.wrt)
-        value = evaluate(answer, engine_point(env, point.values)).reshape(-1)
+        at = engine_point(env, point.values)
+        unfixed = [name for name in env.free_dims if name not in at.sizes]
+        if unfixed:
+            raise UnfixedSize(f"{text}: the size {', '.join(unfixed)}")
+        value = evaluate(answer, at).reshape(-1)
         if value.size == 1 and expected.size > 1:
             value = np.broadcast_to(value, expected.shape)       # a printed 0 for a zero gradient
         error = relative_error(value, expected, 1e-4)

@@ -181,6 +181,10 @@ def _(expr: A.ElemPow, point):
 
 @_eval.register
 def _(expr: A.Func, point):
+    if expr.name == "log" and isinstance(expr.arg, A.Func) and expr.arg.name == "sigma":
+        # log σ(z) = -log(1 + e^{-z}): log of a σ(z) rounded near 1 loses
+        # every digit of the small answer (at z = 18, eight of them)
+        return -np.logaddexp(0, -_eval(expr.arg.arg, point))
     return functions.elementwise(expr.name).numpy(np, _eval(expr.arg, point))
 
 

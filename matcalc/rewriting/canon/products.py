@@ -200,20 +200,20 @@ def _as_power(factor):
 
 
 def _merge_ones(chain):
-    """1 1^T is the all-ones matrix: adjacent ones vectors merge."""
+    """1 1^T is the all-ones matrix, and all-ones matrices multiply by
+    counting: (1_r 1_k^T)(1_k 1_c^T) = k 1_r 1_c^T, so 1^T 1 = n and 1 1^T 1 = n 1."""
     merged = [chain[0]]
     for factor in chain[1:]:
         last = merged[-1]
-        if isinstance(last, A.Ones) and isinstance(factor, A.Ones) and last.cols.is_one \
-                and factor.rows.is_one:
-            merged[-1] = A.Ones(last.rows, factor.cols)
-        elif isinstance(last, A.Ones) and isinstance(factor, A.Ones) and last.rows.is_one \
-                and factor.cols.is_one and last.cols == factor.rows:
-            merged[-1] = dimension_value(last.cols)              # 1^T 1 = n
-        else:
+        if not (isinstance(last, A.Ones) and isinstance(factor, A.Ones) and last.cols == factor.rows):
             merged.append(factor)
+            continue
+        ones = A.Ones(last.rows, factor.cols)
+        whole = [] if ones.rows.is_one and ones.cols.is_one else [ones]
+        merged[-1:] = ([] if last.cols.is_one else [dimension_value(last.cols)]) + whole
+        if not merged:
+            merged = [A.ONE]
     return merged
-
 
 
 def _repeated_as_powers(factors, env):
