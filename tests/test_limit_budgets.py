@@ -54,7 +54,7 @@ AT_THE_LIMITS = [
 PROBE = """
 import json, resource, sys, time
 import matcalc
-matcalc.derive("x^T A x", wrt="x").text()          # the grammar and rules loaded first
+matcalc.derive("sum(sigma(x))", wrt="x").check()   # grammar, rules, SymPy loaded first: once per process
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 results = []
 for command, expression, wrt, where, check in json.loads(sys.stdin.read()):

@@ -144,3 +144,33 @@ def test_a_symmetric_product_whose_transpose_was_pushed_in_stays_symmetric():
     d = matcalc.derive("det((G^T G) ⊙ (G^T G + (H + 1 a^T) (H + 1 a^T)^T))", wrt="G",
                        where="G: matrix m × m; H: symmetric matrix")
     assert d.check() < 1e-6
+
+
+def test_a_gram_matrix_of_a_scaled_hadamard_product_is_symmetric():
+    """Found by the soak grammar: M^T M with M = γ W ⊙ (W - Φ) reads
+    ((γ W^T) ⊙ (W - Φ)^T)(γ W ⊙ (W - Φ)) once transposes are pushed; γ stays
+    in front when M is transposed, so the product is still seen as symmetric
+    (the hadamard-swap's check once failed on it: InternalError)."""
+    d = matcalc.derive("logdet(I + (gamma * W_2 ∘ (W_2 - Phi))^T (gamma * W_2 ∘ (W_2 - Phi)))", wrt="Phi",
+                       where="gamma: scalar; W_2: matrix; Phi: matrix")
+    assert "^{-T}" not in d.text(steps=False)
+    assert d.check() < 1e-6
+
+
+def test_a_gram_matrix_with_a_kronecker_term_is_symmetric():
+    """Found by soak seed 5 (InternalError in hadamard-swap): (A ⊗ B)^T = A^T ⊗ B^T
+    when the transpose of M = C .^ 3 + b^T ⊗ a1 is pushed in, so M^T M is symmetric."""
+    d = matcalc.derive("log(det(I + (C .^ 3 + kron(b^T, a1))^T (C .^ 3 + kron(b^T, a1))))", wrt="C",
+                       where="C: p x n; b: vector n by 1; a1: vector p × 1")
+    assert d.text(steps=False).count("^{-1}") == 1 and "^{-T}" not in d.text(steps=False)
+    assert d.check() < 1e-6
+
+
+@pytest.mark.parametrize("written", ["(2/2)", "(0.1 / 0.1) .^ 3", "1.0"])
+def test_a_one_that_arithmetic_makes_is_a_number(written):
+    """Found by soak seed 5: only the token 1 may be the all-ones vector
+    (SPEC §1); (0.1 / 0.1) .^ 3 between x^T and y is the number 1, and
+    x^T 1 y was refused as a vector function."""
+    d = matcalc.derive(f"x^T {written} y", wrt="x")
+    assert d.text(steps=False).endswith("∂l/∂x = y")
+    assert d.check() < 1e-8

@@ -23,6 +23,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 TIME_LIMIT = 2.0                 # seconds a derivation may take on the test server
+IMPATIENT_TIME_LIMIT = 0.5       # on the server that tests the time limit itself
 STARTUP = 30.0                   # seconds the server may take to answer its first request
 
 
@@ -51,12 +52,12 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _start(port: int) -> subprocess.Popen:
+def _start(port: int, time_limit: float) -> subprocess.Popen:
     # No --host: the default address (127.0.0.1) is part of what is tested.
     # The output goes to a file (a pipe nobody reads could fill up and block the server).
     log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-m", "matcalc", "serve", "--port", str(port), "--time-limit", f"{TIME_LIMIT:g}"],
+        [sys.executable, "-m", "matcalc", "serve", "--port", str(port), "--time-limit", f"{time_limit:g}"],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)           # its own process group: the fork server goes with it
     process.log = log
@@ -81,12 +82,11 @@ def _stop(process: subprocess.Popen) -> str:
     return output
 
 
-@pytest.fixture(scope="session")
-def server():
+def _serving(time_limit: float):
     for _attempt in range(3):             # another program may take the free port before the server binds it
         port = free_port()
-        process = _start(port)
-        ready = Server("127.0.0.1", port, TIME_LIMIT)
+        process = _start(port, time_limit)
+        ready = Server("127.0.0.1", port, time_limit)
         deadline = time.monotonic() + STARTUP
         while time.monotonic() < deadline and process.poll() is None:
             if _answers(ready.url + "/"):
@@ -101,3 +101,14 @@ def server():
         yield ready
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def server():
+    yield from _serving(TIME_LIMIT)
+
+
+@pytest.fixture(scope="session")
+def impatient_server():
+    """A server whose time limit stops a derivation of about a second."""
+    yield from _serving(IMPATIENT_TIME_LIMIT)

@@ -148,7 +148,7 @@ def _every_cut(expr: A.Differential, context: Context, used) -> A.Expr:
     dA B C + A dB C + A B dC), and d(C) = 0 for each constant piece."""
     env = context.env
     # (term, its d(..) still to cut or None, whether that d is the rest of a power already counted)
-    terms = [(A.Differential(expr.arg), expr, False)]
+    terms = [(expr, expr, False)]
     index = 0
     while index < len(terms):
         term, pending, counted = terms[index]

@@ -14,7 +14,7 @@ from ..language import ast as A
 from ..rewriting.canon import canon
 from ..language.ast import split_coefficient
 from ..errors import DerivationError, InternalError
-from ..rewriting.engine import Context, rewrite, rewrite_everywhere, rewrite_with
+from ..rewriting.engine import Context, instantiate, rewrite, rewrite_everywhere, rewrite_with
 from .vec_method import Vectorizer
 
 MAX_ROUNDS = 60
@@ -269,9 +269,41 @@ def _render_traces(pairs, env):
 def push_transposes(expr, context: Context) -> A.Expr:
     """Transposes moved onto the leaves: (y^T W)^T = W^T y."""
     expr = canon(expr, context.env)
-    if not any(isinstance(node, A.Transpose) and isinstance(node.arg, COMPOUND) for node in A.walk(expr)):
+    if not _transposed_compound(expr):
         return expr                                  # nothing to push (most calls)
+    expr = canon(_through_products(expr, context), context.env)
+    if not _transposed_compound(expr):
+        return expr                                  # only products were transposed
     return rewrite_everywhere(TRANSPOSE_RULES, expr, context)[0]
+
+
+def _transposed_compound(expr) -> bool:
+    return any(isinstance(node, A.Transpose) and isinstance(node.arg, COMPOUND) for node in A.walk(expr))
+
+
+def _through_products(expr, context: Context) -> A.Expr:
+    """(A1 … An)^T by transpose-product at the middle cut, again on each
+    half, the factors collected flat and put into canonical form once: a
+    pass of the engine per level would put each half into canonical form,
+    n log n in all."""
+    if isinstance(expr, A.Transpose) and isinstance(expr.arg, A.Product):
+        return A.Product(tuple(_transposed_factors(expr.arg, context)))
+    kids = A.children(expr)
+    return A.with_children(expr, [_through_products(k, context) for k in kids]) if kids else expr
+
+
+def _transposed_factors(product: A.Product, context: Context) -> list:
+    rule = context.rule("transpose-product")
+    middle = len(product.args) // 2
+    halves = {"?A": A.joined(A.Product, product.args[:middle]), "?B": A.joined(A.Product, product.args[middle:])}
+    pushed = instantiate(rule, rule.rhs, halves, context)
+    factors = []
+    for factor in (pushed.args if isinstance(pushed, A.Product) else (pushed,)):
+        if isinstance(factor, A.Transpose) and isinstance(factor.arg, A.Product):
+            factors.extend(_transposed_factors(factor.arg, context))
+        else:
+            factors.append(_through_products(factor, context))
+    return factors
 
 
 COMPOUND = (A.Product, A.Add, A.Hadamard, A.Kron)

@@ -79,7 +79,11 @@ class PatternVar(Expr):
 
 @node
 class Number(Expr):
+    """A number.  ``written_one`` marks the token ``1`` as typed, which shape
+    inference may read as the all-ones vector (SPEC §1); a 1 that arithmetic
+    made, like ``2/2``, is only ever the number."""
     value: Fraction
+    written_one: bool = field(default=False, compare=False, repr=False)
 
 
 @node

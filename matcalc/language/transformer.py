@@ -234,7 +234,8 @@ class Build(Transformer_NonRecursive):
         return self._made(A.Symbol(name, span=span))
 
     def number(self, meta, items):
-        return self._made(A.Number(number_value(items[0]), span=token_span(items[0])))
+        return self._made(A.Number(number_value(items[0]), written_one=str(items[0]) == "1",
+                                   span=token_span(items[0])))
 
     def negative_number(self, meta, items):
         return self._made(A.Number(-number_value(items[1]), span=_span(meta)))

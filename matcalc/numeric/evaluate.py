@@ -162,7 +162,19 @@ def _(expr: A.Kron, point):
 
 
 _eval.register(A.Transpose)(lambda expr, point: _eval(expr.arg, point).T)
-_eval.register(A.Inverse)(lambda expr, point: np.linalg.inv(_eval(expr.arg, point)))
+
+# Past this condition number an inverse has no correct digit left: the
+# matrix is singular but for rounding (a repeated row rounds to a pivot of
+# 1e-17, and inv returns entries of 1e16 instead of failing).
+SINGULAR_CONDITION = 1e13
+
+
+@_eval.register
+def _(expr: A.Inverse, point):
+    matrix = _eval(expr.arg, point)
+    if np.all(np.isfinite(matrix)) and np.linalg.cond(matrix) > SINGULAR_CONDITION:
+        raise np.linalg.LinAlgError("singular matrix")
+    return np.linalg.inv(matrix)
 
 
 @_eval.register
@@ -266,7 +278,12 @@ def bind_values(values, names, env) -> tuple[Point, dict]:
     other and with declared sizes.  Returns (point, the shapes as given)."""
     if not isinstance(values, Mapping):
         raise MatcalcError("evaluate takes a dict: symbol name → number or array")
-    given = {ascii_name(str(key)): value for key, value in values.items()}
+    given = {}
+    for key, value in values.items():
+        name = ascii_name(str(key))
+        if name in given:
+            raise MatcalcError(f"evaluate was given {name} twice (as {key} and as another spelling)")
+        given[name] = value
     arrays, shapes, sizes, set_by = {}, {}, {}, {}
     for name in names:
         if name not in given:
@@ -275,9 +292,14 @@ def bind_values(values, names, env) -> tuple[Point, dict]:
         if given[name] is None:
             raise not_numbers
         try:
-            array = np.asarray(given[name], dtype=float)
-        except (TypeError, ValueError):
+            array = np.asarray(given[name])
+        except (TypeError, ValueError):              # a ragged list
             raise not_numbers from None
+        if array.dtype.kind not in "iuf":             # text ("2" too), None, booleans, complex numbers
+            raise not_numbers
+        if array.size == 0:
+            raise MatcalcError(f"the value of {name} has no entries")
+        array = array.astype(float)
         if array.ndim > 2:
             raise MatcalcError(f"the value of {name} has {array.ndim} dimensions; matcalc takes "
                                "numbers, vectors and matrices")

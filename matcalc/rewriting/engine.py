@@ -162,7 +162,8 @@ _UNKNOWN = object()      # not looked up yet (None is a memoized "no match")
 
 
 def _may_match(pattern: A.Expr, expr: A.Expr) -> bool:
-    """A cheap test before matching: the roots must be of one type."""
+    """A cheap test before matching: the nodes must be of one type, down to
+    the pattern's first n-ary node or variable ((?A ?B)^T never matches A^T)."""
     if isinstance(pattern, A.PatternVar):
         return True
     if type(pattern) is not type(expr):
@@ -172,7 +173,7 @@ def _may_match(pattern: A.Expr, expr: A.Expr) -> bool:
         present = {type(arg) for arg in expr.args}
         return all(isinstance(o, A.PatternVar) or type(o) is type(pattern) or type(o) in present
                    for o in pattern.args)
-    return True
+    return all(_may_match(p, e) for p, e in zip(A.children(pattern), A.children(expr)))
 
 
 def rewrite_with(rule_name: str, bindings: dict, subject: A.Expr, context: Context) -> A.Expr:
@@ -302,7 +303,11 @@ def _rewrite_window(name, expr: A.Product, context):
             if (first and type(factors[start]) is not first) or \
                     (last and type(factors[start + size - 1]) is not last):
                 continue
-            window = A.Product(factors[start:start + size])
+            window_factors = factors[start:start + size]
+            if size == width and not isinstance(window_factors[0], A.Number) and \
+                    not all(_may_match(o, f) for o, f in zip(operands, window_factors)):
+                continue        # one factor per operand (a number may also be matched last)
+            window = A.Product(window_factors)
             result = rewrite(name, window, context)
             if result is not None:
                 return A.Product(factors[:start] + (result,) + factors[start + size:])

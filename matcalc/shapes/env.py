@@ -93,15 +93,19 @@ class TypeEnv:
 
     def _transposed(self, expr):
         """expr^T pushed in as far as structure allows: (A ⊙ B)^T = A^T ⊙ B^T,
-        (A + B)^T = A^T + B^T, (A B)^T = B^T A^T, (A^T)^T = A, S^T = S."""
+        (A + B)^T = A^T + B^T, (A ⊗ B)^T = A^T ⊗ B^T, (A B)^T = B^T A^T,
+        (A^T)^T = A, S^T = S."""
         if isinstance(expr, A.Transpose):
             return expr.arg
         if isinstance(expr, A.Ones) and expr.rows is not None:
             return A.Ones(expr.cols, expr.rows)
-        if isinstance(expr, (A.Hadamard, A.Add)):
+        if isinstance(expr, (A.Hadamard, A.Add, A.Kron)):       # (A ⊗ B)^T = A^T ⊗ B^T too
             return type(expr)(tuple(self._transposed(a) for a in expr.args))
         if isinstance(expr, A.Product):
-            return A.Product(tuple(self._transposed(a) for a in reversed(expr.args)))
+            # scalars stay in front, as canon puts them: (γ W)^T = γ W^T
+            scalars = [a for a in expr.args if self.is_scalar(a)]
+            return A.Product(tuple(scalars) + tuple(self._transposed(a) for a in reversed(expr.args)
+                                                    if not self.is_scalar(a)))
         if isinstance(expr, (A.Number, A.DimValue, A.Identity)) or (isinstance(expr, A.Symbol) and self.symmetric(expr)):
             return expr
         return A.Transpose(expr)

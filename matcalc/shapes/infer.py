@@ -112,7 +112,7 @@ class _Infer:
     infer_PatternVar = infer_Symbol
 
     def infer_Number(self, node):
-        if node.value == 1:
+        if node.written_one:
             # The literal 1: the number, or the all-ones (column) vector where
             # shapes need one; never a matrix, never a row (that is 1^T).
             rows = self.unifier.new_var(poly=True)
