@@ -87,6 +87,7 @@ EXTRAS = [
     ("delta-and-Delta-taken", "derive", "a = W x + delta + Delta y; l = sum(tanh(a))", "all", "delta: vector", None),
     ("unicode-greek", "derive", "w^T Φ2 w + ϵ sum(w)", "w", None, None),
     ("rare-names", "derive", "omicron x_t_1^T A x_t_1 + Alpha_1 + sum(Omicron)", "x_t_1", "Alpha_1: scalar", None),
+    ("odd-underscores", "derive", "x_^T x + x__1^T x_1_", "x_", None, None),
 ]
 
 CASES = {("backprop/" if path.parent.name == "backprop" else "") + path.stem: example_call(path)

@@ -174,3 +174,14 @@ def test_a_one_that_arithmetic_makes_is_a_number(written):
     d = matcalc.derive(f"x^T {written} y", wrt="x")
     assert d.text(steps=False).endswith("∂l/∂x = y")
     assert d.check() < 1e-8
+
+
+def test_names_with_odd_underscores_stay_apart_in_latex():
+    """x_ and x are two names: x_ once printed as x (the issue: "x_t_1, W_1_2,
+    x_ print invalid LaTeX"; x_t_1 is x_{t,1}, W_1_2 is W_{1,2})."""
+    d = matcalc.derive("x_^T x + x__1^T x_1_", wrt="x__1")
+    latex = d.latex()
+    assert latex == r"\frac{\partial l}{\partial \mathit{x\_\_1}} = \mathit{x\_1\_}", latex
+    assert matcalc.derive("x_^T x", wrt="x_").latex() == r"\frac{\partial l}{\partial \mathit{x\_}} = x"
+    assert matcalc.derive("x_t_1^T W_1_2 y", wrt="y").latex().endswith(r"W_{1,2}^\top x_{t,1}")
+    assert d.check() < 1e-8

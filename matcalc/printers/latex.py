@@ -20,7 +20,11 @@ def symbol_latex(name: str) -> str:
     stem, rest = split_name(name)
     # A name of several letters is one italic word (xh, not x·h).
     stem = latex_letter(stem) or (stem if len(stem) == 1 else f"\\mathit{{{stem}}}")
-    index = ",".join(part for part in rest.split("_") if part)      # x_t_1 → x_{t,1}; x_ reads as x
+    parts = rest.split("_")
+    if rest.startswith("_") and not all(parts[1:]):
+        # x_, x__1, x_1_: written as typed, so that x_ and x stay two names
+        return f"\\mathit{{{name.replace('_', chr(92) + '_')}}}"
+    index = ",".join(part for part in parts if part)      # x_t_1 → x_{t,1}
     return f"{stem}_{{{index}}}" if index else stem
 
 
