@@ -38,6 +38,8 @@ AT_THE_LIMITS = [
     ("size: a Hadamard chain", "derive", "sum(" + " ⊙ ".join(f"x{i}" for i in range(2400)) + ")", "x7",
      None, False, "answer"),
     ("size, over", "derive", " + ".join(["x^T x"] * 1251), "x", None, False, "5,000 parts"),
+    ("size: distinct quadratic forms", "derive", " + ".join(f"x^T A{i} x" for i in range(1, 991)), "x",
+     None, False, "answer"),
     ("numbers", "derive", "1" * MAX_NUMBER_DIGITS + " x^T x + 1e100 x^T A x", "x", None, False, "answer"),
     ("declared sizes", "derive", "x^T A x", "x", f"x: {MAX_SIZE}", False, "answer"),
     ("differential", "derive", "tr(" + " ".join(f"X A{i}" for i in range(1, 51)) + ")", "X", None, False,
@@ -83,7 +85,13 @@ def measured():
     return json.loads(done.stdout)
 
 
-@pytest.mark.parametrize("index", range(len(AT_THE_LIMITS)), ids=[row[0] for row in AT_THE_LIMITS])
+# Known to take longer: 990 distinct terms cost about 3 ms each (README "Limits").
+SLOW = {"size: distinct quadratic forms"}
+
+
+@pytest.mark.parametrize("index", [
+    pytest.param(i, marks=pytest.mark.xfail(reason="about 3 s: the engine's cost per distinct term"))
+    if row[0] in SLOW else i for i, row in enumerate(AT_THE_LIMITS)], ids=[row[0] for row in AT_THE_LIMITS])
 def test_an_input_at_a_limit_is_handled_in_under_two_seconds(measured, index):
     outcome, seconds = measured["results"][index]
     expected = AT_THE_LIMITS[index][-1]

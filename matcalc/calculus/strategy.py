@@ -227,8 +227,10 @@ def _differentiated_names(expr) -> set:
 def _differentiate(start, variables, context, names) -> list:
     """One (rule, expression, rules) per sweep of the d-rules, names folded back in."""
     folded = {definition: A.Symbol(name) for name, definition in names}
-    return [(sweep.rules[0], canon(A.substitute(sweep.result, folded), context.env), sweep.rules)
-            for sweep in sweeps(start, variables, context)]
+
+    def named(expr):                  # a sweep's result is canonical already
+        return canon(A.substitute(expr, folded), context.env) if folded else expr
+    return [(sweep.rules[0], named(sweep.result), sweep.rules) for sweep in sweeps(start, variables, context)]
 
 
 def _tidied(dl, context) -> list:
