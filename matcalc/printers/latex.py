@@ -23,7 +23,7 @@ def symbol_latex(name: str) -> str:
     parts = rest.split("_")
     if rest.startswith("_") and not all(parts[1:]):
         # x_, x__1, x_1_: written as typed, so that x_ and x stay two names
-        return f"\\mathit{{{name.replace('_', chr(92) + '_')}}}"
+        return "\\mathit{" + name.replace("_", r"\_") + "}"
     index = ",".join(part for part in parts if part)      # x_t_1 → x_{t,1}
     return f"{stem}_{{{index}}}" if index else stem
 
