@@ -185,3 +185,19 @@ def test_names_with_odd_underscores_stay_apart_in_latex():
     assert matcalc.derive("x_^T x", wrt="x_").latex() == r"\frac{\partial l}{\partial \mathit{x\_}} = x"
     assert matcalc.derive("x_t_1^T W_1_2 y", wrt="y").latex().endswith(r"W_{1,2}^\top x_{t,1}")
     assert d.check() < 1e-8
+
+
+def test_a_cube_by_hadamard_products_of_transposes_compares_equal():
+    """Found by soak seed 7 (InternalError in hadamard-swap): h^T ⊙ (h ⊙ h)^T
+    is (h .^ 3)^T; the comparison form reads h .^ 3 as h ⊙ h ⊙ h."""
+    d = matcalc.derive("h_2^T ∘ (h_2 ⊙ h_2)^T (0.5 sin(y) - logsoftmax(-h_2))", wrt="y", where="y: vector")
+    assert d.text(steps=False).endswith("∂l/∂y = 1/2 (h_2 .^ 3 ⊙ cos(y))")
+    assert d.check() < 1e-8
+
+
+def test_a_check_skips_points_where_the_answer_is_undefined():
+    """Found by soak seed 7 (check() = inf for a right answer): at ρ > 0 the
+    norm is ||0||, where the answer is 0/0 although the function is flat; the
+    check takes another point."""
+    d = matcalc.derive("||(abs(q) + y ⊙ y) relu(-ρ)||", wrt="rho", where="q: vector m by 1; y: vector")
+    assert all(d.check(seed=seed) < 1e-8 for seed in range(4))

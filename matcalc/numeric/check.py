@@ -29,16 +29,23 @@ def check_answer(function: A.Expr, env: TypeEnv, wrt: str, kind: str, answer: A.
     ``function`` wrt ``wrt``; ``transposed`` in numerator layout), which may
     use ``names`` ((name, definition), ...)."""
     refuse_oversized(function, env, wrt, kind)
-    closest = None
+    closest, undefined = None, False
     for tried, point in enumerate(defined_points(function, env, seed)):
         if tried == REFERENCE_POINTS:
             break
         error, uncertainty = _check_at(function, env, wrt, kind, answer, transposed, point, names)
+        if np.isnan(error):
+            # The answer is undefined here though the function is not: 0/0 at
+            # ||relu(-ρ) v|| = 0, where the norm has its kink.  Another point.
+            undefined = True
+            continue
         if uncertainty <= TRUSTED:
             return error
         if np.isfinite(uncertainty) and (closest is None or uncertainty < closest[1]):
             closest = (error, uncertainty)
     if closest is None:
+        if undefined:
+            return np.inf           # undefined at every point tried
         raise DerivationError("could not find data on which the function is defined")
     return closest[0]
 
@@ -64,8 +71,10 @@ def _check_at(function, env, wrt, kind, answer_expr, transposed, point, names=()
     if answer.shape != numeric.shape and answer.size == 1:
         answer = np.broadcast_to(answer, numeric.shape)
     scale = max(float(np.max(np.abs(numeric))), error_floor(evaluate(function, point)))
-    if answer.shape != numeric.shape or not np.all(np.isfinite(answer)):
+    if answer.shape != numeric.shape:
         return np.inf, uncertainty / scale
+    if not np.all(np.isfinite(answer)):
+        return np.nan, uncertainty / scale
     # The answer's own size counts too: an answer far too large is compared on its scale.
     scale = max(scale, float(np.max(np.abs(answer))))
     return float(np.max(np.abs(answer - numeric))) / scale, uncertainty / scale

@@ -31,10 +31,11 @@ def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
         if isinstance(inner, A.Product):
             parts.reverse()
         return comparison_form(type(inner)(tuple(parts)), env)
-    if isinstance(expr, A.Transpose) and isinstance(expr.arg, A.Power):
-        # (A^2)^T and (A^T)^2 are one matrix, whichever way canon left it
+    if isinstance(expr, A.Transpose) and isinstance(expr.arg, (A.Power, A.ElemPow)):
+        # (A^2)^T and (A^T)^2 are one matrix, whichever way canon left it; so
+        # are (h .^ 3)^T and (h^T) .^ 3
         power = expr.arg
-        return comparison_form(A.Power(A.Transpose(power.base), power.exponent), env)
+        return comparison_form(type(power)(A.Transpose(power.base), power.exponent), env)
     if isinstance(expr, A.Product):
         # Compare the factors first: a transpose pushed inside may become a
         # product whose scalar runs must join this product's.
@@ -80,8 +81,11 @@ def _sums_untransposed(expr: A.Expr, env: TypeEnv) -> A.Expr:
 
 def _repeated(expr: A.Expr, env: TypeEnv) -> A.Expr:
     """(x^T x)^2 compares as (x^T x)(x^T x), which is how x^T x x^T x reads;
-    a matrix power (M Y)^2 as M Y M Y."""
+    a matrix power (M Y)^2 as M Y M Y; h .^ 3 as h ⊙ h ⊙ h, which is how
+    h ⊙ (h ⊙ h) reads when canon has not joined them."""
     if isinstance(expr, A.Power) and isinstance(expr.base, A.Product) and expr.exponent in SMALL_POWERS:
         return A.Product((expr.base,) * int(expr.exponent.value))
+    if isinstance(expr, A.ElemPow) and expr.exponent in SMALL_POWERS:
+        return A.Hadamard((expr.base,) * int(expr.exponent.value))
     return expr
 
