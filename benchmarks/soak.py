@@ -182,8 +182,8 @@ def _guarded(outcome, action, problems):
         raise
     except S.OutOfDomain:
         return None
-    except S.UnfixedSize as error:
-        problems.append(("printed", "a size the printed answer does not fix reads back unknown", str(error)))
+    except S.UnreadableSizes as error:
+        problems.append(("printed", "sizes the printed answer does not fix read back otherwise", str(error)))
     except MatcalcError as error:
         problems.append((outcome, f"{outcome}: {error_category(error)}", str(error).splitlines()[0]))
     except Exception as error:

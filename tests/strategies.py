@@ -1002,9 +1002,10 @@ class OutOfDomain(Exception):
     Not a matcalc failure; callers count it separately."""
 
 
-class UnfixedSize(Exception):
-    """A printed answer read back alone has a size nothing in it fixes (the I
-    of sum(I), once fixed by the input around it): it cannot be evaluated."""
+class UnreadableSizes(Exception):
+    """A printed answer read back alone has sizes nothing in it fixes (the I
+    of sum(I), the 1 of a constant softmax(0), once fixed by the input around
+    them): it cannot be evaluated."""
 
 
 def draw_values(case: Case, seed: int, sizes: dict) -> Point:
@@ -1259,8 +1260,11 @@ def printed_answer_error(case: Case, derivation, point: Point) -> tuple[float, s
         at = engine_point(env, point.values)
         unfixed = [name for name in env.free_dims if name not in at.sizes]
         if unfixed:
-            raise UnfixedSize(f"{text}: the size {', '.join(unfixed)}")
-        value = evaluate(answer, at).reshape(-1)
+            raise UnreadableSizes(f"{text}: the size {', '.join(unfixed)}")
+        try:
+            value = evaluate(answer, at).reshape(-1)
+        except ValueError as error:          # read back with other sizes than the answer had
+            raise UnreadableSizes(f"{text}: {error}") from None
         if value.size == 1 and expected.size > 1:
             value = np.broadcast_to(value, expected.shape)       # a printed 0 for a zero gradient
         error = relative_error(value, expected, 1e-4)
