@@ -237,7 +237,7 @@ def _(expr: A.Diag, point):
     if value.shape[1] == 1:
         _fits(value.shape[0], value.shape[0])
         return np.diag(value[:, 0])
-    return np.diag(value).reshape(-1, 1).copy()
+    return structured.diagonal(value)
 
 
 _eval.register(A.Vec)(lambda expr, point: _eval(expr.arg, point).reshape(-1, 1, order="F"))

@@ -114,24 +114,34 @@ def commutation_source(rows: int, cols: int) -> np.ndarray:
     return np.arange(rows * cols).reshape((rows, cols), order="F").T.reshape(-1, order="F")
 
 
-def operator(expr: A.Expr, evaluate, dim) -> object | None:
-    """``expr`` as an operator when it is structured, else None (it is then
-    evaluated densely).  ``evaluate`` evaluates a subtree, ``dim`` a size."""
+def diagonal(matrix: np.ndarray) -> np.ndarray:
+    """diag(M) of a square matrix: its diagonal as a column."""
+    return np.diag(matrix).reshape(-1, 1).copy()
+
+
+def operator(expr: A.Expr, evaluate, dim):
+    """``expr`` as an operator when it is structured; its value when telling
+    took it (``diag(M)`` of a matrix: M is evaluated once, not again); else
+    None (it is then evaluated densely).  ``evaluate`` evaluates a subtree,
+    ``dim`` a size."""
     if isinstance(expr, A.Identity):
         return Identity(dim(expr.size))
     if isinstance(expr, A.Commutation):
         return Permutation(commutation_source(dim(expr.rows), dim(expr.cols)))
     if isinstance(expr, A.Diag):
         value = evaluate(expr.arg)
-        return RowScaling(value) if value.shape[1] == 1 and value.shape[0] > 1 else None
+        return RowScaling(value) if value.shape[1] == 1 and value.shape[0] > 1 else diagonal(value)
     if isinstance(expr, A.Transpose):
         inner = operator(expr.arg, evaluate, dim)
+        if isinstance(inner, np.ndarray):
+            return inner.T
         return inner.transposed() if inner is not None else None
     if isinstance(expr, A.Kron):
         parts = [operator(arg, evaluate, dim) for arg in expr.args]
         if all(part is None for part in parts):
             return None
-        return Kronecker(tuple(part if part is not None else Dense(evaluate(arg))
+        return Kronecker(tuple(Dense(part) if isinstance(part, np.ndarray) else
+                               part if part is not None else Dense(evaluate(arg))
                                for part, arg in zip(parts, expr.args)))
     return None
 
@@ -162,12 +172,8 @@ def chain(parts: list, times, fits) -> np.ndarray:
         runs, trailing = trailing + [dense(last)], []
     result = runs.pop()
     for part in reversed(runs):
-        if isinstance(part, np.ndarray):
-            fits(part.shape[0], result.shape[1])
-            result = times(part, result)
-        else:
-            fits(part.shape[0], result.shape[1])
-            result = part.apply(result)
+        fits(part.shape[0], result.shape[1])
+        result = times(part, result) if isinstance(part, np.ndarray) else part.apply(result)
     for op in trailing:
         fits(result.shape[0], op.shape[1])
         result = op.transposed().apply(result.T).T
