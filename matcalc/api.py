@@ -11,7 +11,7 @@ from .calculus.answers import finished_gradient
 from .calculus.steps import GRADIENT, Outcome
 from .calculus.backprop import backward, outcome_for, program_of
 from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian, write_out
-from .errors import DerivationError, LimitError, MatcalcError, MatcalcWarning
+from .errors import DerivationError, InternalError, LimitError, MatcalcError, MatcalcWarning
 from .language import ast as A
 from .language import functions
 from .language.limits import MAX_NODES, written_out_size
@@ -304,8 +304,8 @@ class Derivation(_Rendered):
     @deep_recursion
     def evaluate(self, values: dict) -> "np.ndarray":
         expr, names = self._for_numbers()
-        found, shapes = _evaluated(self.problem, {self.wrt: expr}, names, values)
-        return self._as_given(found[self.wrt], shapes)
+        found, shapes, point = _evaluated(self.problem, {self.wrt: expr}, names, values)
+        return self._as_given(found[self.wrt], shapes, point)
 
     def _for_numbers(self) -> tuple:
         """(the answer, the names it uses): written out where the derivation
@@ -314,8 +314,17 @@ class Derivation(_Rendered):
             return self.outcome.expanded, ()
         return self.outcome.answer, self.outcome.names
 
-    def _as_given(self, answer, shapes: dict):
-        """A gradient of a vector given 1-D comes back 1-D (SPEC §4)."""
+    def _as_given(self, answer, shapes: dict, point):
+        """The answer's value, checked to have the shape the answer must have; a
+        gradient of a vector given 1-D comes back 1-D (SPEC §4)."""
+        from .numeric.evaluate import answer_shape
+        expected = answer_shape(self.kind, self.problem.expr, self.wrt, self.problem.env, point)
+        if self.layout == "numerator" and self.kind == GRADIENT:
+            expected = expected[::-1]
+        if answer.shape != expected:
+            raise InternalError(f"the answer {to_text(self.printed_result)} evaluates to a "
+                                f"{answer.shape[0]}×{answer.shape[1]} array, but {label_text(self.label)} "
+                                f"is {expected[0]}×{expected[1]}")
         given = shapes.get(self.wrt)
         if self.layout == "numerator" or self.kind != GRADIENT or given is None or len(given) >= 2:
             return answer
@@ -335,13 +344,13 @@ class Derivation(_Rendered):
 
 
 def _evaluated(problem: Problem, answers: dict, names, values: dict) -> tuple[dict, dict]:
-    """(key → the value of each answer, the shapes the values were given in)."""
+    """(key → the value of each answer, the shapes the values were given in, the point)."""
     import numpy as np                          # NumPy is imported when numbers are asked for
     from .numeric.evaluate import bind_values, evaluate_named
     point, shapes = bind_values(values, problem.symbols, problem.env)
     try:
         with np.errstate(all="ignore"):
-            return evaluate_named(names, answers, point), shapes
+            return evaluate_named(names, answers, point), shapes, point
     except np.linalg.LinAlgError:
         raise MatcalcError("the answer inverts a singular matrix at these values") from None
 
@@ -380,8 +389,8 @@ class Gradients(_Rendered, Mapping):
     def evaluate(self, values: dict) -> dict:
         """name → the gradient's value; every named value and δ is computed once."""
         answers = {name: d.named_result for name, d in self.items()}
-        found, shapes = _evaluated(self.problem, answers, self.sweep.names, values)
-        return {name: derivation._as_given(found[name], shapes) for name, derivation in self.items()}
+        found, shapes, point = _evaluated(self.problem, answers, self.sweep.names, values)
+        return {name: derivation._as_given(found[name], shapes, point) for name, derivation in self.items()}
 
     def check(self, seed: int = 0) -> float:
         """The largest ``check()`` of the gradients."""

@@ -9,10 +9,13 @@ are compared with the hand-derived ones on random data of distinct sizes.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 import matcalc
+from matcalc.errors import InternalError
 
 CASES = [
     # expression, wrt, the answer by hand as a function of the values
@@ -201,3 +204,32 @@ def test_a_check_skips_points_where_the_answer_is_undefined():
     check takes another point."""
     d = matcalc.derive("||(abs(q) + y ⊙ y) relu(-ρ)||", wrt="rho", where="q: vector m by 1; y: vector")
     assert all(d.check(seed=seed) < 1e-8 for seed in range(4))
+
+
+@pytest.mark.parametrize("expression, wrt, where, by_hand", [
+    # soak seed 9: SymPy's 1/softplus(0) came back a scalar, the ones vector lost
+    ("(vec(v^T) ./ softplus(v - v))^T 1", "v", None, lambda v: np.full((4, 1), 1 / np.log(2))),
+    ("sum(x ./ (alpha 1))", "x", None, lambda v: np.full((4, 1), 1 / v["alpha"])),
+    ("sum(x ./ (alpha 1) + (2 x) .^ 3)", "x", None, lambda v: 1 / v["alpha"] + 24 * v["x"] ** 2),
+    ("sum((4 x) .^ 0.5)", "x", "x: vector", lambda v: v["x"] ** -0.5),
+])
+def test_an_entrywise_constant_keeps_its_shape(expression, wrt, where, by_hand):
+    derivation = matcalc.derive(expression, wrt=wrt, where=where)
+    assert derivation.check() < 1e-8
+    rng = np.random.default_rng(9)
+    values = {"alpha": 1.7, "x": rng.uniform(0.5, 2, size=(4, 1)), "v": rng.normal(size=(4, 1))}
+    values = {name: value for name, value in values.items() if name in derivation.problem.symbols}
+    answer = derivation.evaluate(values)
+    assert answer.shape == (4, 1)
+    np.testing.assert_allclose(answer, by_hand(values), rtol=1e-10)
+
+
+def test_an_answer_of_the_wrong_shape_fails_the_check_and_evaluate(monkeypatch):
+    """A gradient wrt a vector that evaluates to one number is wrong, not
+    broadcast: check() reports a mismatch and evaluate() an internal error."""
+    derivation = matcalc.derive("sum(x ./ (alpha 1))", wrt="x")
+    scalar = matcalc.derive("alpha^2", wrt="alpha").outcome.expanded
+    monkeypatch.setattr(derivation, "outcome", replace(derivation.outcome, expanded=scalar))
+    assert derivation.check() == np.inf
+    with pytest.raises(InternalError, match=r"evaluates to a 1×1 array, but ∂l/∂x is 4×1"):
+        derivation.evaluate({"x": np.ones(4), "alpha": 2.0})

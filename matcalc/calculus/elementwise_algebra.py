@@ -98,7 +98,7 @@ def _shortest(node, env, definitions):
     best = node
     for form in forms:
         try:
-            candidate = canon(translate.back(form), env)
+            candidate = canon(translate.entries(translate.back(form)), env)
         except ValueError:          # a form with no entrywise spelling (SymPy's own functions)
             continue
         if A.size(candidate) < A.size(best):
@@ -197,7 +197,7 @@ class _ToSympy:
                 return A.Func(SIGMA, self.back(self.sigma_of[value]))
             return self.nodes[value]
         if value.is_Add:
-            return A.Add(tuple(self._entries(self.back(a)) for a in _ordered(value.args)))
+            return A.Add(tuple(self.entries(self.back(a)) for a in _ordered(value.args)))
         if value.is_Mul:
             value = _sign_into_factor(value)
             # numbers and scalars scale; the rest multiply entry by entry
@@ -215,8 +215,9 @@ class _ToSympy:
             return A.Func(self.by_sympy[value.func], self.back(value.args[0]))
         raise ValueError(f"no entrywise form for {value}")
 
-    def _entries(self, term: A.Expr) -> A.Expr:
-        """A term of an entrywise sum, as a matrix of the sum's shape: a scalar η is η 1."""
+    def entries(self, term: A.Expr) -> A.Expr:
+        """A term of an entrywise sum, or a whole value, as a matrix of the
+        value's shape: a scalar η is η 1 ((α 1) .^ -1 is α^{-1} 1, not α^{-1})."""
         return A.Product((term, A.Ones(*self.shape))) if self.env.is_scalar(term) else term
 
     @staticmethod

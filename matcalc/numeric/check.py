@@ -68,8 +68,6 @@ def _check_at(function, env, wrt, kind, answer_expr, transposed, point, names=()
         answer = np.array([[np.nan]])
     if transposed:
         answer = answer.T
-    if answer.shape != numeric.shape and answer.size == 1:
-        answer = np.broadcast_to(answer, numeric.shape)
     scale = max(float(np.max(np.abs(numeric))), error_floor(evaluate(function, point)))
     if answer.shape != numeric.shape:
         return np.inf, uncertainty / scale

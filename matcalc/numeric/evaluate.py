@@ -49,6 +49,19 @@ def evaluate_named(names, answers: dict, point: Point) -> dict:
     return {key: _eval(expr, with_names) for key, expr in answers.items()}
 
 
+def answer_shape(kind: str, function: A.Expr, wrt: str, env, point: Point) -> tuple[int, int]:
+    """The shape of a gradient (mixed layout), Jacobian ∂vec(F)/∂vec(X)^T or
+    Hessian of ``function`` wrt ``wrt`` at ``point`` (SPEC §2)."""
+    wrt_shape = point.values[wrt].shape
+    if kind == "gradient":
+        return wrt_shape
+    unknowns = wrt_shape[0] * wrt_shape[1]
+    if kind == "hessian":
+        return unknowns, unknowns
+    rows, cols = env.shape(function)
+    return _dim(rows, point) * _dim(cols, point), unknowns
+
+
 def _dim(dim, point: Point) -> int:
     return dim.value(point.sizes)
 

@@ -1,5 +1,5 @@
 """Canonical powers and inverses: (A^2)^2 = A^4, (c M)^{-1} = c^{-1} M^{-1},
-X^{-k} = (X^{-1})^k, rational powers of numbers folded."""
+X^{-k} = (X^{-1})^k, (c A) .^ k = c^k A .^ k, rational powers of numbers folded."""
 
 from __future__ import annotations
 
@@ -72,6 +72,22 @@ def _elem_pow(expr: A.ElemPow, env):
         return expr.base
     if env.is_scalar(expr.base):
         return simplify(A.Power(expr.base, expr.exponent), env) if isinstance(expr.exponent, A.Number) else expr
+    if isinstance(expr.base, A.Ones):
+        return expr.base                                   # 1^p = 1, entry by entry
+    if isinstance(expr.exponent, A.Number) and isinstance(expr.base, A.Product):
+        return _scaled_elem_pow(expr.base, expr.exponent, env)
     return expr
+
+
+def _scaled_elem_pow(base: A.Product, exponent: A.Number, env):
+    """(c A) .^ k = c^k A .^ k (rule hadamard-power-scaled): for a whole k, or
+    a positive number c (((-1) (-1))^{1/2} is not (-1)^{1/2} (-1)^{1/2})."""
+    scalars = [f for f in base.args if env.is_scalar(f)]
+    rest = [f for f in base.args if not env.is_scalar(f)]
+    whole = exponent.value.denominator == 1
+    if not scalars or not (whole or all(isinstance(c, A.Number) and c.value > 0 for c in scalars)):
+        return A.ElemPow(base, exponent)
+    powered = simplify(A.ElemPow(A.joined(A.Product, rest), exponent), env)
+    return simplify(A.Product(tuple(simplify(A.Power(c, exponent), env) for c in scalars) + (powered,)), env)
 
 
