@@ -1165,11 +1165,24 @@ def meaning_error(case: Case, derivation, point: Point) -> float:
     catches precedence, desugaring and typing slips that a gradient check of
     matcalc against itself would never see."""
     from matcalc.numeric.evaluate import evaluate
+    at = engine_point(derivation.problem.env, point.values)
     try:
-        engine = evaluate(derivation.problem.expr, engine_point(derivation.problem.env, point.values))
+        engine = evaluate(derivation.problem.expr, at)
+        floor = rounding_floor(derivation.problem.expr, at)
     except (ValueError, KeyError, np.linalg.LinAlgError):
         return math.inf          # matcalc typed the input otherwise: our values do not fit its reading
-    return relative_error(engine.reshape(-1)[:1], case.function(point).reshape(-1)[:1], 1e-8)
+    return relative_error(engine.reshape(-1)[:1], case.function(point).reshape(-1)[:1], floor)
+
+
+def rounding_floor(expr, at) -> float:
+    """The error floor of comparing values of ``expr``: rounding scales with
+    the largest value on the way (tr(logsoftmax(M)) for an M with entries
+    of 88 is -7.8e-12: 88 - 88 to the last bits)."""
+    from matcalc.language.ast import walk
+    from matcalc.numeric.evaluate import evaluate
+    with np.errstate(all="ignore"):
+        largest = max(float(np.max(np.abs(evaluate(node, at)))) for node in walk(expr))
+    return 1e-8 * max(1.0, largest) if np.isfinite(largest) else 1e-8
 
 
 def check_reference_is_inaccurate(case: Case, derivation, seeds=range(10)) -> bool:
@@ -1292,8 +1305,9 @@ def text_round_trip_problems(case: Case, derivation, point: Point) -> list[str]:
     problems = []
     printed = printed_input_text(derivation)
     tree, env = typed_with_source(case.expression, case.where, printed)
-    value = evaluate(tree, engine_point(env, point.values))
-    if relative_error(value.reshape(-1)[:1], case.function(point).reshape(-1)[:1], 1e-8) > 1e-8:
+    at = engine_point(env, point.values)
+    value = evaluate(tree, at)
+    if relative_error(value.reshape(-1)[:1], case.function(point).reshape(-1)[:1], rounding_floor(tree, at)) > 1e-8:
         problems.append(f"printed as {printed!r} the input means something else")
     canonical = canonical_input(derivation)
     text = to_text(canonical)

@@ -40,6 +40,8 @@ AT_THE_LIMITS = [
     ("size, over", "derive", " + ".join(["x^T x"] * 1251), "x", None, False, "5,000 parts"),
     ("size: distinct quadratic forms", "derive", " + ".join(f"x^T A{i} x" for i in range(1, 991)), "x",
      None, False, "answer"),
+    ("size: two long products", "derive", "(" + " ".join(f"A{i}" for i in range(300)) + " x)^T ("
+     + " ".join(f"B{i}" for i in range(300)) + " x)", "x", None, False, "answer"),
     ("numbers", "derive", "1" * MAX_NUMBER_DIGITS + " x^T x + 1e100 x^T A x", "x", None, False, "answer"),
     ("declared sizes", "derive", "x^T A x", "x", f"x: {MAX_SIZE}", False, "answer"),
     ("differential", "derive", "tr(" + " ".join(f"X A{i}" for i in range(1, 51)) + ")", "X", None, False,

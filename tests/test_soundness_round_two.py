@@ -16,6 +16,9 @@ import pytest
 
 import matcalc
 from matcalc.errors import InternalError
+from matcalc.language import ast as A
+from matcalc.rewriting.canon import canon
+from matcalc.shapes.env import TypeEnv
 
 CASES = [
     # expression, wrt, the answer by hand as a function of the values
@@ -233,3 +236,18 @@ def test_an_answer_of_the_wrong_shape_fails_the_check_and_evaluate(monkeypatch):
     assert derivation.check() == np.inf
     with pytest.raises(InternalError, match=r"evaluates to a 1×1 array, but ∂l/∂x is 4×1"):
         derivation.evaluate({"x": np.ones(4), "alpha": 2.0})
+
+
+@pytest.mark.parametrize("expression, wrt, where", [
+    # soak seed 9: a number in front of a Kronecker factor that is itself a ⊗
+    ("tr(kron(σ(u^T) .^ 0.5 ⊗ ((1/2) u^T), -a1 - h_2 ./ exp(h_2)))", "h_2", None),
+    ("trace((1/2) * kron(v, h_2^T) ⊗ ((q^T + a1^T) kron(x_t, mu^T)))", "a1", "mu: vector"),
+])
+def test_a_scaled_kronecker_factor_flattens_in_one_pass(expression, wrt, where):
+    derivation = matcalc.derive(expression, wrt=wrt, where=where)
+    env = derivation.problem.env
+    once = canon(derivation.problem.expr, env)
+    assert canon(once, TypeEnv(env.symbols, env.free_dims)) == once
+    kron = next(node for node in A.walk(once) if isinstance(node, A.Kron))
+    assert not any(isinstance(factor, A.Kron) for factor in kron.args)
+    assert derivation.check() < 1e-8

@@ -9,6 +9,7 @@ so ``tr(?A ?B)`` offers each cyclic cut of a product.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import combinations
 from typing import Callable, Iterator
 
@@ -19,18 +20,36 @@ NARY = (A.Add, A.Product, A.Hadamard, A.Kron)
 LONG_PRODUCT = 8
 
 
-def _splits(n: int, k: int):
-    """Ways to cut n operands into k non-empty contiguous groups."""
-    if k == 2 and n > LONG_PRODUCT:
-        # Middle cuts first in a long product: (A1 … An)^T by transpose-product
-        # is then log n rounds deep, not n.  A short one is cut as a person
-        # would, first factor first: (dA B C)^T = (B C)^T dA^T.
-        for cut in sorted(range(1, n), key=lambda cut: abs(2 * cut - n)):
+def _splits(n: int, k: int, first=(), last=()):
+    """Ways to cut n operands into k non-empty contiguous groups; ``first`` and
+    ``last``, when given, are the only sizes the first and last group may have."""
+    if k == 2:
+        cuts = _cuts(n)
+        if first or last:
+            allowed = {size for size in first} if first else set(range(1, n))
+            if last:
+                allowed &= {n - size for size in last}
+            cuts = [cut for cut in cuts if cut in allowed] if len(allowed) > 2 else \
+                [cut for cut in sorted(allowed) if 0 < cut < n]
+        for cut in cuts:
             yield [(0, cut), (cut, n)]
         return
     for cuts in combinations(range(1, n), k - 1):
         bounds = (0,) + cuts + (n,)
+        if (first and bounds[1] not in first) or (last and n - bounds[-2] not in last):
+            continue
         yield [(bounds[i], bounds[i + 1]) for i in range(k)]
+
+
+@lru_cache(maxsize=64)
+def _cuts(n: int) -> tuple:
+    """The cuts of n operands into two groups, in the order they are tried.
+    Middle cuts first in a long product: (A1 … An)^T by transpose-product is
+    then log n rounds deep, not n.  A short one is cut as a person would,
+    first factor first: (dA B C)^T = (B C)^T dA^T."""
+    if n > LONG_PRODUCT:
+        return tuple(sorted(range(1, n), key=lambda cut: abs(2 * cut - n)))
+    return tuple(range(1, n))
 
 
 def matches(pattern: A.Expr, expr: A.Expr, bindings: dict,
@@ -111,9 +130,21 @@ def _match_operands(pattern, expr, bindings, accept):
     for given in orders:
         if len(wanted) > len(given):
             return
-        for split in _splits(len(given), len(wanted)):
+        first, last = (_spans(wanted[end], type(expr), bindings) for end in (0, -1))
+        for split in _splits(len(given), len(wanted), first, last):
             groups = [A.joined(type(expr), given[a:b]) for a, b in split]
             yield from _match_sequence(wanted, groups, bindings, accept)
+
+
+def _spans(pattern, kind, bindings) -> tuple:
+    """How many operands a pattern variable already bound can cover: one,
+    or as many as its value has (?A ?B + ?A ?C: once ?A is a prefix of the
+    first product, only one cut of the second can match; every cut tried
+    made factoring two long products quadratic).  Empty when it is unbound."""
+    bound = bindings.get(pattern.name) if isinstance(pattern, A.PatternVar) else None
+    if bound is None:
+        return ()
+    return (1, len(bound.args)) if type(bound) is kind else (1,)
 
 
 def _match_sequence(patterns, exprs, bindings, accept):

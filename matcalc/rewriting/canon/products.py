@@ -270,16 +270,22 @@ def _hadamard(expr: A.Hadamard, env):
 def _kron(expr: A.Kron, env):
     coefficient = Fraction(1)
     factors = []
-    for arg in expr.args:
-        for part in (arg.args if isinstance(arg, A.Kron) else (arg,)):
-            if is_zero(part):
-                return zero_like(expr, env)
-            c, rest = split_coefficient(part)
-            coefficient *= c
-            if rest is not None and env.is_scalar(rest):
-                factors.append(A.Product((rest,)))      # keeps its place; see below
-            elif rest is not None:
-                factors.append(rest)
+    pending = list(reversed(expr.args))
+    while pending:
+        part = pending.pop()
+        if isinstance(part, A.Kron):
+            pending.extend(reversed(part.args))
+            continue
+        if is_zero(part):
+            return zero_like(expr, env)
+        c, rest = split_coefficient(part)
+        coefficient *= c
+        if isinstance(rest, A.Kron):                 # (1/2 (v ⊗ h^T)) ⊗ M: the number out, v ⊗ h^T in
+            pending.extend(reversed(rest.args))
+        elif rest is not None and env.is_scalar(rest):
+            factors.append(A.Product((rest,)))      # keeps its place; see below
+        elif rest is not None:
+            factors.append(rest)
     scalars = [f.args[0] for f in factors if isinstance(f, A.Product) and len(f.args) == 1]
     factors = [f for f in factors if not (isinstance(f, A.Product) and len(f.args) == 1)]
     if len(factors) > 1 and all(isinstance(f, A.Identity) for f in factors):
