@@ -228,31 +228,43 @@ def _repeated_as_powers(factors, env):
             for f, c in counts.items() for _ in range(1 if c >= 3 else c)]
 
 
-@register(A.Hadamard)
-def _hadamard(expr: A.Hadamard, env):
-    if env.is_scalar(expr):
-        return simplify(A.Product(expr.args), env)
+def _flat_parts(expr, env):
+    """(number, scalar parts, other parts) of an entrywise or Kronecker product,
+    a nested product of the same kind flattened, also behind a number
+    (-(u ⊙ v) ⊙ w, (1/2 (v ⊗ h^T)) ⊗ M); None when a part is zero."""
+    kind = type(expr)
     coefficient = Fraction(1)
     scalars: list[A.Expr] = []
     factors: list[A.Expr] = []
     pending = list(reversed(expr.args))
     while pending:
         part = pending.pop()
-        if isinstance(part, A.Hadamard):
+        if isinstance(part, kind):
             pending.extend(reversed(part.args))
             continue
         if is_zero(part):
-            return zero_like(expr, env)
+            return None
         c, rest = split_coefficient(part)
         coefficient *= c
         if rest is None:
             continue
-        if isinstance(rest, A.Hadamard):             # -(u ⊙ v) ⊙ w: the sign out, u ⊙ v in
+        if isinstance(rest, kind):
             pending.extend(reversed(rest.args))
-        elif env.is_scalar(rest) and not env.is_scalar(expr):
+        elif env.is_scalar(rest):
             scalars.append(rest)
         else:
             factors.append(rest)
+    return coefficient, scalars, factors
+
+
+@register(A.Hadamard)
+def _hadamard(expr: A.Hadamard, env):
+    if env.is_scalar(expr):
+        return simplify(A.Product(expr.args), env)
+    parts = _flat_parts(expr, env)
+    if parts is None:
+        return zero_like(expr, env)
+    coefficient, scalars, factors = parts
     factors = [f for f in factors if not isinstance(f, A.Ones)] or factors[:1]
     factors = _repeated_as_powers(factors, env)
     if not factors:
@@ -268,26 +280,10 @@ def _hadamard(expr: A.Hadamard, env):
 
 @register(A.Kron)
 def _kron(expr: A.Kron, env):
-    coefficient = Fraction(1)
-    factors = []
-    pending = list(reversed(expr.args))
-    while pending:
-        part = pending.pop()
-        if isinstance(part, A.Kron):
-            pending.extend(reversed(part.args))
-            continue
-        if is_zero(part):
-            return zero_like(expr, env)
-        c, rest = split_coefficient(part)
-        coefficient *= c
-        if isinstance(rest, A.Kron):                 # (1/2 (v ⊗ h^T)) ⊗ M: the number out, v ⊗ h^T in
-            pending.extend(reversed(rest.args))
-        elif rest is not None and env.is_scalar(rest):
-            factors.append(A.Product((rest,)))      # keeps its place; see below
-        elif rest is not None:
-            factors.append(rest)
-    scalars = [f.args[0] for f in factors if isinstance(f, A.Product) and len(f.args) == 1]
-    factors = [f for f in factors if not (isinstance(f, A.Product) and len(f.args) == 1)]
+    parts = _flat_parts(expr, env)
+    if parts is None:
+        return zero_like(expr, env)
+    coefficient, scalars, factors = parts
     if len(factors) > 1 and all(isinstance(f, A.Identity) for f in factors):
         size = factors[0].size
         for factor in factors[1:]:
