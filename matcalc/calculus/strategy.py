@@ -177,7 +177,7 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
         log.add("names", value, named)
 
     # 3. the differential of l, then of each named value.
-    pending = _differentiate(A.Differential(named), varying, context, names)
+    pending = _differentiate(A.Differential(named), varying, context, _folding(names))
     pending += _tidied(pending[-1][1] if pending else A.Differential(named), context)
     dl = pending[-1][1] if pending else A.Differential(named)
     dl, note = _fold_softmax(dl, names, env)
@@ -187,9 +187,10 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
     dl = _collect(dl, context, d, log)
     differentials = {}
     needed = _differentiated_names(dl)
+    folded = _folding(names)                       # the softmax names included
     for name, definition in reversed(names):
         if name in needed:
-            steps = _differentiate(A.Differential(definition), varying, context, names)
+            steps = _differentiate(A.Differential(definition), varying, context, folded)
             for rule, after, rules in steps:
                 log.add(rule, differential_label(name), after, rules)
             differentials[name] = steps[-1][1] if steps else A.Differential(definition)
@@ -197,8 +198,12 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
 
     # 4. chain: substitute the named differentials back, outermost first.
     if differentials:
-        for name in differentials:
-            dl = canon(A.substitute(dl, {A.Differential(A.Symbol(name)): differentials[name]}), env)
+        # each d(name) written out in the inner ones first, then all put in at once
+        # (one pass over dl, not one per name)
+        written: dict = {}
+        for name in reversed(differentials):
+            written[A.Differential(A.Symbol(name))] = A.substitute(differentials[name], written)
+        dl = canon(A.substitute(dl, written), env)
         log.add("chain", d, dl)
     for rule, after, rules in _tidied(dl, context):
         log.add(rule, d, after, rules)
@@ -224,10 +229,14 @@ def _differentiated_names(expr) -> set:
             if isinstance(node, A.Differential) and isinstance(node.arg, A.Symbol)}
 
 
-def _differentiate(start, variables, context, names) -> list:
-    """One (rule, expression, rules) per sweep of the d-rules, names folded back in."""
-    folded = {definition: A.Symbol(name) for name, definition in names}
+def _folding(names) -> dict:
+    """Each named value → its name."""
+    return {definition: A.Symbol(name) for name, definition in names}
 
+
+def _differentiate(start, variables, context, folded: dict) -> list:
+    """One (rule, expression, rules) per sweep of the d-rules, the named values
+    folded back into their names."""
     def named(expr):                  # a sweep's result is canonical already
         return canon(A.substitute(expr, folded), context.env) if folded else expr
     return [(sweep.rules[0], named(sweep.result), sweep.rules) for sweep in sweeps(start, variables, context)]
@@ -249,13 +258,13 @@ def _tidied(dl, context) -> list:
 def _fold_softmax(dl, names, env):
     """softmax(a2) that a rule brought in gets the name s, as in the books.
     Returns (dl, the note for its line)."""
-    note = ""
     softmaxes = [n for n in A.walk(dl) if isinstance(n, A.Softmax) and isinstance(n.arg, A.Symbol)]
-    for node in dict.fromkeys(softmaxes):
-        name = softmax_name(node, names, env)
-        dl = canon(A.substitute(dl, {node: A.Symbol(name)}), env)
-        note = f"with {name} = softmax({node.arg.name})"
-    return dl, note
+    if not softmaxes:
+        return dl, ""
+    named = {node: A.Symbol(softmax_name(node, names, env)) for node in dict.fromkeys(softmaxes)}
+    last, name = list(named.items())[-1]
+    # one substitution for all of them: a sum of 100 cross-entropies is not 100 passes
+    return canon(A.substitute(dl, named), env), f"with {name.name} = softmax({last.arg.name})"
 
 
 def _collect(dl, context, label, log):

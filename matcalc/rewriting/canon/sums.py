@@ -13,7 +13,16 @@ from .products import product_atoms
 def like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
     """Terms equal up to where their scalar factors stand share a key:
     x x^T x and (x^T x) x are like terms (and compare equal in rules), and
-    so are u ⊙ v and v ⊙ u."""
+    so are u ⊙ v and v ⊙ u.  Memoized per problem: a sum is put into
+    canonical form again after each change to one of its terms."""
+    keys = env.memo_for("like_key")
+    key = keys.get(term)
+    if key is None:
+        key = keys[term] = _like_key(term, env)
+    return key
+
+
+def _like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
     if isinstance(term, A.Hadamard):
         return A.Hadamard(tuple(sorted(term.args, key=repr)))
     if not isinstance(term, A.Product):
@@ -60,7 +69,8 @@ def _add(expr: A.Add, env):
 def _transposes_after(terms) -> list:
     """A + A^T, not A^T + A: a term's transpose stands right after it."""
     terms = list(terms)
-    twins = {t for t in terms if isinstance(t, A.Transpose) and t.arg in terms}
+    present = set(terms)
+    twins = {t for t in terms if isinstance(t, A.Transpose) and t.arg in present}
     if not twins:
         return terms
     ordered = []
