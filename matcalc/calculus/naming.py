@@ -16,31 +16,39 @@ class Namer:
         self.env = env
         self.layers = layers             # name a layer's argument and value (a1, h1), or norms only
         self.variables = set(variables)
-        self.names: list = list(names)
+        self.names: list = []
+        self.named: set = set()          # the names, for lookups: a sum of 600 layers is not 600² steps
+        self.by_definition: dict = {}
+        for name, definition in names:
+            self._add(name, definition)
         self.layer = 0
+
+    def _add(self, name, definition) -> None:
+        self.names.append((name, definition))
+        self.named.add(name)
+        self.by_definition.setdefault(definition, name)
 
     def depends(self, expr) -> bool:
         """Does ``expr`` vary: does it hold a variable, or a name for a value that does?"""
         used = A.symbol_names(expr)
-        return bool(used & self.variables) or any(name in used for name, _ in self.names)
+        return bool(used & self.variables) or bool(used & self.named)
 
     def fresh(self, stem: str, index: int | None) -> str:
         candidate = f"{stem}{index if index is not None else ''}"
-        taken = set(self.env.symbols) | {n for n, _ in self.names}
-        while candidate in taken:
+        while candidate in self.env.symbols or candidate in self.named:
             index = (index or 1) + 1
             candidate = f"{stem}{index}"
         return candidate
 
     def bind(self, stem, index, definition) -> A.Symbol:
-        for name, existing in self.names:
-            if existing == definition:
-                return A.Symbol(name)
+        existing = self.by_definition.get(definition)
+        if existing is not None:
+            return A.Symbol(existing)
         if self.env.is_matrix(definition):
             stem = stem.upper()                 # a batch of samples as columns: A1 = W1 X, H1 = σ(A1)
         name = self.fresh(stem, index)
         self.env.add_symbol(name, self.env.shape(definition))
-        self.names.append((name, definition))
+        self._add(name, definition)
         return A.Symbol(name)
 
     def visit(self, node, top=False):
@@ -60,8 +68,8 @@ class Namer:
                 and (self.layers or self.fresh("r", None) == "r"):
             node = A.with_children(node, [self.bind("r", None, node.arg)])
         # The value of a layer (h1 = σ(a1)) is named when its argument was.
-        layer_output = isinstance(node, (A.Func, A.Softmax)) and any(
-            node.arg == A.Symbol(name) for name, _ in self.names)
+        layer_output = isinstance(node, (A.Func, A.Softmax)) and isinstance(node.arg, A.Symbol) \
+            and node.arg.name in self.named
         if not top and layer_output:
             return self.bind("h" if isinstance(node, A.Func) else "s",
                              self.layer if isinstance(node, A.Func) else None, node)

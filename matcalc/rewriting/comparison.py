@@ -13,11 +13,7 @@ from .canon import canon, like_key
 def comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
     """A form in which equal expressions that differ only in where transposes
     stand or in the order of Hadamard factors (which commute) coincide."""
-    cache = env.memo_for("comparison")
-    known = cache.get(expr)
-    if known is None:
-        known = cache[expr] = _comparison_form(expr, env)
-    return known
+    return env.memoized("comparison", expr, _comparison_form)
 
 
 def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:

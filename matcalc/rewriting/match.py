@@ -26,11 +26,10 @@ def _splits(n: int, k: int, first=(), last=()):
     if k == 2:
         cuts = _cuts(n)
         if first or last:
-            allowed = {size for size in first} if first else set(range(1, n))
-            if last:
+            allowed = set(first) if first else {n - size for size in last}
+            if first and last:
                 allowed &= {n - size for size in last}
-            cuts = [cut for cut in cuts if cut in allowed] if len(allowed) > 2 else \
-                [cut for cut in sorted(allowed) if 0 < cut < n]
+            cuts = [cut for cut in sorted(allowed) if 0 < cut < n]
         for cut in cuts:
             yield [(0, cut), (cut, n)]
         return

@@ -34,6 +34,14 @@ class TypeEnv:
     def memo_for(self, purpose: str) -> dict:
         return self.memo.setdefault(purpose, {})
 
+    def memoized(self, purpose: str, expr: A.Expr, compute):
+        """``compute(expr, self)``, once per expression for this problem."""
+        table = self.memo_for(purpose)
+        known = table.get(expr)
+        if known is None:
+            known = table[expr] = compute(expr, self)
+        return known
+
     def shape(self, expr: A.Expr) -> Shape:
         cached = self._shapes.get(expr)
         if cached is None:

@@ -15,11 +15,7 @@ def like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
     x x^T x and (x^T x) x are like terms (and compare equal in rules), and
     so are u ⊙ v and v ⊙ u.  Memoized per problem: a sum is put into
     canonical form again after each change to one of its terms."""
-    keys = env.memo_for("like_key")
-    key = keys.get(term)
-    if key is None:
-        key = keys[term] = _like_key(term, env)
-    return key
+    return env.memoized("like_key", term, _like_key)
 
 
 def _like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
