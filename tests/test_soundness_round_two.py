@@ -251,3 +251,11 @@ def test_a_scaled_kronecker_factor_flattens_in_one_pass(expression, wrt, where):
     kron = next(node for node in A.walk(once) if isinstance(node, A.Kron))
     assert not any(isinstance(factor, A.Kron) for factor in kron.args)
     assert derivation.check() < 1e-8
+
+
+def test_the_trace_of_a_constant_diagonal_is_a_count():
+    """Soak seed 9 printed tr(diag(-2/5 1)) (rule trace-of-diag: tr(diag(v)) = 1^T v)."""
+    d = matcalc.derive("trace(diag((s - γ 1) / 2.5))", wrt="gamma", where="s: probability")
+    assert d.text(steps=False).endswith("∂l/∂γ = -2/5 n")
+    assert d.check() < 1e-8
+    assert d.evaluate({"s": np.full(4, 0.25), "gamma": 3.0}) == pytest.approx(-1.6)

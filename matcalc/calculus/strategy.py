@@ -50,7 +50,7 @@ PROBABILITY_SUMS = ("probability-sum", "probability-sum-transposed", "probabilit
 SIMPLIFY_DL = PROBABILITY_SUMS + ("ones-hadamard",)
 SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard",
                    "kron-mixed-product") + PROBABILITY_SUMS + (
-                   "hadamard-column-sums", "diag-ones-right", "diag-ones-left", "inverse-product",
+                   "hadamard-column-sums", "trace-of-diag", "diag-ones-right", "diag-ones-left", "inverse-product",
                    "inverse-transposed-cancels", "inverse-transposed-cancels-right",
                    "factor-left", "factor-right", "centered-sum", "centered-sum-transposed", "mean-of-sum", "mean-of-product")
 SOFTMAX_DEFINITIONS = ("softmax-definition", "softmax-definition-sum", "softmax-diag", "softmax-outer")
