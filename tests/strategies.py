@@ -244,7 +244,10 @@ def _times(left, right):
 
 
 def _sigma(x):
-    return 0.5 * (1 + np.tanh(x / 2))
+    """1 / (1 + e^{-x}) to full relative precision on both sides (0.5 (1 +
+    tanh(x/2)) is 1 - 1 + e^x at x = -37, three digits off)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def _softmax(z):

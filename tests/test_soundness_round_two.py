@@ -259,3 +259,15 @@ def test_the_trace_of_a_constant_diagonal_is_a_count():
     assert d.text(steps=False).endswith("∂l/∂γ = -2/5 n")
     assert d.check() < 1e-8
     assert d.evaluate({"s": np.full(4, 0.25), "gamma": 3.0}) == pytest.approx(-1.6)
+
+
+@pytest.mark.parametrize("expression, wrt", [
+    # soak seed 10 (InternalError in hadamard-swap): M M^T is symmetric when M^T
+    # has K^{-1} of a symmetric K, or diag(b), where canon leaves them
+    ("logdet(K + (inv(K) ⊙ A) (inv(K) ⊙ A)^T)", "A"),
+    ("logdet(K + inv(K) ⊙ (K .* A) (inv(K) ⊙ (K .* A))^T)", "A"),
+    ("logdet(I + softplus(B) .^ -1 (softplus(B) .^ -1)^T + (diag(b) + W) (diag(b) + W)^T)", "B"),
+])
+def test_a_gram_matrix_with_symmetric_factors_is_symmetric(expression, wrt):
+    d = matcalc.derive(expression, wrt=wrt, where="K: positive definite p x p; A: p x p; b: vector")
+    assert d.check() < 1e-8

@@ -102,7 +102,7 @@ class TypeEnv:
     def _transposed(self, expr):
         """expr^T pushed in as far as structure allows: (A ⊙ B)^T = A^T ⊙ B^T,
         (A + B)^T = A^T + B^T, (A ⊗ B)^T = A^T ⊗ B^T, (A B)^T = B^T A^T,
-        (A^T)^T = A, S^T = S."""
+        (A^T)^T = A, S^T = S for every S known symmetric."""
         if isinstance(expr, A.Transpose):
             return expr.arg
         if isinstance(expr, A.Ones) and expr.rows is not None:
@@ -114,8 +114,8 @@ class TypeEnv:
             scalars = [a for a in expr.args if self.is_scalar(a)]
             return A.Product(tuple(scalars) + tuple(self._transposed(a) for a in reversed(expr.args)
                                                     if not self.is_scalar(a)))
-        if isinstance(expr, (A.Number, A.DimValue, A.Identity)) or (isinstance(expr, A.Symbol) and self.symmetric(expr)):
-            return expr
+        if isinstance(expr, (A.Number, A.DimValue)) or self.symmetric(expr):
+            return expr                   # also K^{-1} of a symmetric K and diag(v), as canon leaves them
         return A.Transpose(expr)
 
     def probability(self, expr) -> bool:
