@@ -51,12 +51,7 @@ def _power(expr: A.Power, env):
         return simplify(A.Power(base.base, A.Number(base.exponent.value * exponent.value)), env)
     if not env.is_scalar(base) and exponent.value.denominator == 1:
         if isinstance(base, A.Product) and any(env.is_scalar(f) for f in base.args):
-            # (c M)^k = c^k M^k
-            scalars = [f for f in base.args if env.is_scalar(f)]
-            matrices = [f for f in base.args if not env.is_scalar(f)]
-            rest = A.joined(A.Product, matrices)
-            return simplify(A.Product(tuple(simplify(A.Power(c, exponent), env) for c in scalars)
-                                      + (simplify(A.Power(rest, exponent), env),)), env)
+            return _scalars_out(A.Power, base, exponent, env)        # (c M)^k = c^k M^k
     if exponent.value < 0 and not env.is_scalar(base):
         # X^{-k} = (X^{-1})^k: a matrix never stands below a fraction line
         inverse = simplify(A.Inverse(base), env)
@@ -83,11 +78,14 @@ def _scaled_elem_pow(base: A.Product, exponent: A.Number, env):
     """(c A) .^ k = c^k A .^ k (rule hadamard-power-scaled): for a whole k, or
     a positive number c (((-1) (-1))^{1/2} is not (-1)^{1/2} (-1)^{1/2})."""
     scalars = [f for f in base.args if env.is_scalar(f)]
-    rest = [f for f in base.args if not env.is_scalar(f)]
     whole = exponent.value.denominator == 1
     if not scalars or not (whole or all(isinstance(c, A.Number) and c.value > 0 for c in scalars)):
         return A.ElemPow(base, exponent)
-    powered = simplify(A.ElemPow(A.joined(A.Product, rest), exponent), env)
+    return _scalars_out(A.ElemPow, base, exponent, env)
+
+
+def _scalars_out(power, base: A.Product, exponent: A.Number, env):
+    """c^k times ``power(M, k)`` for a product c M (M^k or M .^ k)."""
+    scalars = [f for f in base.args if env.is_scalar(f)]
+    powered = simplify(power(A.joined(A.Product, [f for f in base.args if not env.is_scalar(f)]), exponent), env)
     return simplify(A.Product(tuple(simplify(A.Power(c, exponent), env) for c in scalars) + (powered,)), env)
-
-
