@@ -24,7 +24,7 @@ from ..shapes.env import TypeEnv
 from .methods import method_named
 from .naming import Namer, depending
 from .steps import GRADIENT, VALUE, Outcome, Step, StepLog, answer_label, differential_label, value_label
-from .closed_form import closed_form
+from .closed_form import closed_forms
 from .strategy import DEFINITIONS, differential, gradient_from, simplify_answer
 
 
@@ -128,14 +128,14 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
                 if len(sent[used]) > 1:
                     log.add("sum-over-uses", target, gradients[used],
                             note=f"{display_name(used)} is used by " + ", ".join(map(display_name, uses[used])))
-                done_at[used] = len(log.steps)
+                done_at[used] = len(log)
                 equations.append((answer_label(GRADIENT, function, used, env), gradients[used]))
     for parameter in parameters:
         if parameter not in gradients:           # l does not depend on it
             gradients[parameter] = canon(zero_like(A.Symbol(parameter), env), env)
             log.add("identify", answer_label(GRADIENT, function, parameter, env), gradients[parameter],
                     note=f"{function} does not depend on {parameter}")
-            done_at[parameter] = len(log.steps)
+            done_at[parameter] = len(log)
             equations.append((answer_label(GRADIENT, function, parameter, env), gradients[parameter]))
     # No value written out where its name exists: a gradient that came out
     # as a δ's expression (∂l/∂ε and δs2 in batch norm, -2 (r - x) and δr)
@@ -144,15 +144,12 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
     gradients = {p: _with_deltas(g, by_delta, env) for p, g in gradients.items()}
     equations = [(label, gradients[label.wrt] if label.kind == GRADIENT else expr) for label, expr in equations]
     context = Context(env, catalog=catalog or default_catalog())
-    closed_forms = {}
-    for parameter in parameters:           # batch norm's gradient as the textbook writes it
-        closed = closed_form(gradients[parameter], deltas, statements[:-1], context, simplify_answer)
-        if closed is not None:
-            closed_forms[parameter] = closed
-            log.add("closed-form", answer_label(GRADIENT, function, parameter, env), closed,
-                    note="the δ's written out")
+    # batch norm's gradient as the textbook writes it
+    closed = closed_forms({p: gradients[p] for p in parameters}, deltas, statements[:-1], context, simplify_answer)
+    for parameter, expr in closed.items():
+        log.add("closed-form", answer_label(GRADIENT, function, parameter, env), expr, note="the δ's written out")
     return Sweep(log.steps, statements, tuple(invented), tuple(deltas), gradients, done_at, tuple(equations),
-                 env, function, closed_forms)
+                 env, function, closed)
 
 
 def program_of(expr: A.Expr, parameters, env: TypeEnv, function: str,
@@ -247,7 +244,8 @@ def _record_local(log: StepLog, steps, opening, function) -> None:
     for step in steps:
         if opening is not None and step.label.kind == VALUE:
             step = replace(step, label=d, after=A.Differential(step.after))
-        if log.steps and log.steps[-1].after == step.after and log.steps[-1].label == step.label:
+        last = log.last
+        if last is not None and last.after == step.after and last.label == step.label:
             continue        # d(δ^T v) = δ^T dv again: the definition folded back into its name
         log.add(step.rule, step.label, step.after, step.rules, step.note)
 

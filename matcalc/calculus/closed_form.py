@@ -22,19 +22,27 @@ MEANS = ("mean-of-sum", "mean-of-product")
 MAX_CLOSED_FORM = 400            # parts: a closed form longer than this reads worse than the δ's
 
 
-def closed_form(gradient: A.Expr, deltas, statements, context: Context, simplify) -> A.Expr | None:
-    """``gradient`` (in δ's) with its δ's written out, centred sums folded and
-    normalised values named; None where neither applies.  ``statements``:
+def closed_forms(gradients: dict, deltas, statements, context: Context, simplify) -> dict:
+    """The closed form of each gradient (in δ's) that has one: its δ's written
+    out, centred sums folded and normalised values named.  ``statements``:
     the program's (name, definition) before the loss; ``simplify``: the
     answer rules (strategy's) to finish with."""
-    env = context.env
     # Only a value with a mean in its definition can be centred (x - mean(x) 1):
     # a program without one has no closed form to find, and is left at once.
     means = {name for name, definition in statements if isinstance(definition, A.Mean)}
     candidates = {name for name, definition in statements
                   if A.symbol_names(definition) & means or any(isinstance(n, A.Mean) for n in A.walk(definition))}
     if not candidates:
-        return None
+        return {}
+    found = {parameter: _closed_form(gradient, deltas, statements, candidates, context, simplify)
+             for parameter, gradient in gradients.items()}
+    return {parameter: closed for parameter, closed in found.items() if closed is not None}
+
+
+def _closed_form(gradient: A.Expr, deltas, statements, candidates: set, context: Context,
+                 simplify) -> A.Expr | None:
+    """None where neither folding nor naming applies."""
+    env = context.env
     written = _without_deltas(gradient, {A.Symbol(n): d for n, d in deltas})
     if written is None or written == gradient:
         return None

@@ -91,3 +91,10 @@ class StepLog:
     @property
     def steps(self) -> tuple[Step, ...]:
         return tuple(self._steps)
+
+    @property
+    def last(self) -> Step | None:
+        return self._steps[-1] if self._steps else None
+
+    def __len__(self) -> int:
+        return len(self._steps)
