@@ -6,7 +6,8 @@ For each kind of term it finds the most terms ``t0 + t1 + …`` (each term with
 symbols of its own, so nothing is shared) that the size limit admits, times
 ``matcalc.derive(..).text()`` in a fresh interpreter (CPU seconds, after a
 warm-up call that loads the grammar, the rules and SymPy) and prints one row
-per kind.  ``--fraction 0.5`` measures at half the limit instead.  The
+per kind: answered, or refused by the work limit (README "Limits").
+``--fraction 0.5`` measures at half the limit instead.  The
 engine's cost is about linear in the number of distinct terms
 (tests/test_linear_cost.py), so the rows say what one distinct term costs.
 This is a measurement, not a test: it always exits 0.
@@ -46,8 +47,12 @@ while low < high:                                   # the most terms the size li
         high = middle - 1
 count = max(1, int(low * fraction))
 started = time.process_time()
-matcalc.derive(written(count), wrt=wrt).text()
-print(json.dumps({"terms": count, "seconds": time.process_time() - started}))
+try:
+    matcalc.derive(written(count), wrt=wrt).text()
+    outcome = "answered"
+except matcalc.LimitError:
+    outcome = "refused"
+print(json.dumps({"terms": count, "seconds": time.process_time() - started, "outcome": outcome}))
 """
 
 
@@ -56,7 +61,7 @@ def main(argv=None) -> int:
     parser.add_argument("--kinds", nargs="*", default=list(KINDS), choices=list(KINDS))
     parser.add_argument("--fraction", type=float, default=1.0, help="of the most terms admitted")
     options = parser.parse_args(argv)
-    print(f"{'kind':15s} {'term':28s} {'terms':>6s} {'CPU s':>7s} {'ms/term':>8s}")
+    print(f"{'kind':15s} {'term':28s} {'terms':>6s} {'CPU s':>7s} {'ms/term':>8s}  outcome")
     for kind in options.kinds:
         term, wrt = KINDS[kind]
         done = subprocess.run([sys.executable, "-c", PROBE, json.dumps([term, wrt, options.fraction])],
@@ -66,7 +71,7 @@ def main(argv=None) -> int:
             continue
         row = json.loads(done.stdout)
         print(f"{kind:15s} {term:28s} {row['terms']:6d} {row['seconds']:7.2f} "
-              f"{1000 * row['seconds'] / row['terms']:8.2f}", flush=True)
+              f"{1000 * row['seconds'] / row['terms']:8.2f}  {row['outcome']}", flush=True)
     return 0
 
 

@@ -231,6 +231,7 @@ def _rewrite_once(rule_names, expr, context, used):
 
 def _rewrite_once_uncached(rule_names, expr, context, used):
     kids = A.children(expr)
+    context.env.spend(1 + len(kids))
     if kids:
         expr = A.with_children(expr, [_rewrite_once(rule_names, k, context, used) for k in kids])
     for name, rule in _rules_for(rule_names, type(expr), context):

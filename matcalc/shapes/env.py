@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import LimitError
 from ..language import ast as A
+from ..language.limits import MAX_WORK
 from .dims import ONE, Dim, Shape
 
 
@@ -25,14 +27,25 @@ class TypeEnv:
 
     ``memo`` holds, for the passes above (canonical forms, comparison forms),
     results that are pure functions of an expression and this environment:
-    one table per pass, named by the pass, living as long as the problem."""
+    one table per pass, named by the pass, living as long as the problem.
+    ``work`` counts what those passes did (``spend``)."""
     symbols: dict[str, SymbolType] = field(default_factory=dict)
     free_dims: dict[str, str] = field(default_factory=dict)   # sizes no symbol fixes: {"n": "I"}
     _shapes: dict = field(default_factory=dict, repr=False)
     memo: dict[str, dict] = field(default_factory=dict, repr=False)
+    work: int = field(default=0, repr=False)
 
     def memo_for(self, purpose: str) -> dict:
         return self.memo.setdefault(purpose, {})
+
+    def spend(self, units: int) -> None:
+        """Count rewriting work for this problem; past MAX_WORK the call is
+        refused (README "Limits"), the same on every machine."""
+        self.work += units
+        if self.work > MAX_WORK:
+            raise LimitError(
+                f"the derivation needs more than {MAX_WORK:,} units of rewriting work and was stopped; "
+                "a sum of many terms that share nothing can be derived a few terms at a time")
 
     def memoized(self, purpose: str, expr: A.Expr, compute):
         """``compute(expr, self)``, once per expression for this problem."""

@@ -29,6 +29,7 @@ def _canon(expr: A.Expr, env: TypeEnv, cache: dict) -> A.Expr:
     done = cache.get(expr)
     if done is None:
         kids = A.children(expr)
+        env.spend(1 + len(kids))
         rebuilt = A.with_children(expr, [_canon(k, env, cache) for k in kids]) if kids else expr
         done = simplify(rebuilt, env)
         cache[expr] = cache[rebuilt] = cache[done] = done
