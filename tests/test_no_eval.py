@@ -45,6 +45,7 @@ REVIEWED_GETATTR = {
     ("infer.py", "'infer_' + type(node).__name__"),  # an AST class name
     ("vec_method.py", "'_' + type(expr).__name__.lower()"),  # an AST class name
     ("unify.py", "name"),                           # a dataclass field being undone
+    ("ast.py", "name"),                             # a node class's own field (order_key)
 }
 
 

@@ -81,6 +81,28 @@ def test_a_chain_of_arrays_and_operators_is_their_product(pattern):
     np.testing.assert_allclose(S.chain(parts, times, lambda r, c: None), expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_number_made_in_the_chain_scales_the_operator(side):
+    """(row)(column) is a 1×1 partial product: beside diag(v) it is a number
+    times the matrix diag(v), not diag(v) applied to it (soak seed 12:
+    tr((w^T ⊙ b^T) x .^ 3 diag(y)^T) was read as a trace of a row, and a
+    right gradient failed its check)."""
+    row, column, v = rng.normal(size=(1, 4)), rng.normal(size=(4, 1)), rng.normal(size=(3, 1))
+    parts = [row, column, S.RowScaling(v)] if side == "left" else [S.RowScaling(v), row, column]
+    times = lambda a, b: a[0, 0] * b if a.shape == (1, 1) else a * b[0, 0] if b.shape == (1, 1) else a @ b
+    expected = (row @ column).item() * np.diag(v[:, 0])
+    np.testing.assert_allclose(S.chain(parts, times, lambda r, c: None), expected, rtol=1e-12)
+
+
+def test_the_trace_of_a_number_times_a_diagonal_matrix():
+    derivation = matcalc.derive("tr(w^T ⊙ b' x .^ 3 diag(y)')", wrt="x", where="y: vector n by 1")
+    values = {"w": rng.normal(size=(4, 1)), "b": rng.normal(size=(4, 1)), "x": rng.normal(size=(4, 1)),
+              "y": rng.normal(size=(3, 1))}
+    expected = 3 * values["w"] * values["b"] * values["x"] ** 2 * values["y"].sum()
+    np.testing.assert_allclose(derivation.evaluate(values), expected, rtol=1e-12)
+    assert derivation.check() < 1e-8
+
+
 def test_the_jacobian_of_a_kronecker_square_evaluates_at_14_by_14_in_bounded_time_and_memory():
     """(I ⊗ K ⊗ I) has 1.5e9 entries at 14×14; the Jacobian itself 7.5e6."""
     J = matcalc.jacobian("kron(X, X)", wrt="X")

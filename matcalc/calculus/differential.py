@@ -87,7 +87,7 @@ def _one_rule(expr: A.Differential, variables, context: Context, used) -> A.Expr
         name = "d-norm" if env.is_vector(inner.arg) else "d-frobenius"
         used.append(name)
         return rewrite(name, expr, context)
-    if isinstance(inner, A.Trace) and _has_cuts(inner.arg, env) and isinstance(inner.arg, A.Power):
+    if isinstance(inner, A.Trace) and isinstance(inner.arg, A.Power) and _has_cuts(inner.arg, env):
         used.append("d-trace-power")
         return _trace_power_rule(inner.arg, env)
     if isinstance(inner, A.Func) and functions.elementwise(inner.name).smoothness == "jump":

@@ -32,6 +32,7 @@ def node(cls):
 
     cls.__hash__ = __hash__
     cls._child_fields = tuple(f.name for f in fields(cls) if f.name in ("arg", "args", "base", "exponent"))
+    cls._leaf_fields = tuple(f.name for f in fields(cls) if f.compare and f.name not in cls._child_fields)
     cls._children = _CHILDREN[cls._child_fields]
     return cls
 
@@ -63,6 +64,7 @@ class Expr:
     span: tuple[int, int] | None = field(default=None, compare=False, hash=False,
                                          repr=False, kw_only=True)
     _child_fields: ClassVar[tuple[str, ...]] = ()
+    _leaf_fields: ClassVar[tuple[str, ...]] = ()
 
 
 # ---------------------------------------------------------------- leaves
@@ -312,11 +314,31 @@ def with_children(expr: Expr, new_children) -> Expr:
     state = fresh.__dict__
     state.update(expr.__dict__)
     state.pop("_hash", None)
+    state.pop("_order", None)
     if expr._child_fields == ("args",):
         state["args"] = new_children
     else:
         state.update(zip(expr._child_fields, new_children))
     return fresh
+
+
+def order_key(expr: Expr) -> tuple:
+    """A total order of trees that agrees with equality, for sorting operands
+    that commute (u ⊙ v and v ⊙ u): the node's type, its own fields, then its
+    children's keys.  Cached in the node like its hash, so a key costs one
+    visit per node, where repr would print the whole subtree at every sort."""
+    try:
+        return expr.__dict__["_order"]
+    except KeyError:
+        key = expr.__dict__["_order"] = (type(expr).__name__,
+                                         tuple(_leaf_key(getattr(expr, name)) for name in expr._leaf_fields),
+                                         tuple(order_key(kid) for kid in expr._children()))
+        return key
+
+
+def _leaf_key(value) -> str:
+    # Number(-1) and Number(Fraction(-1)) are equal, and must sort as one.
+    return repr(Fraction(value)) if isinstance(value, int) and not isinstance(value, bool) else repr(value)
 
 
 def walk(expr: Expr) -> Iterator[Expr]:

@@ -163,6 +163,12 @@ def chain(parts: list, times, fits) -> np.ndarray:
             runs[-1] = times(runs[-1], part)
         else:
             runs.append(part)
+    # A 1×1 partial product beside an operator is a number times it: s diag(v)
+    # is the matrix s diag(v), not diag(v) applied to s (a column).
+    scale = 1.0
+    if len(runs) > 1:
+        scale = prod(run[0, 0] for run in runs if isinstance(run, np.ndarray) and run.shape == (1, 1))
+        runs = [run for run in runs if not (isinstance(run, np.ndarray) and run.shape == (1, 1))]
     trailing = []
     while runs and not isinstance(runs[-1], np.ndarray):
         trailing.insert(0, runs.pop())
@@ -177,4 +183,4 @@ def chain(parts: list, times, fits) -> np.ndarray:
     for op in trailing:
         fits(result.shape[0], op.shape[1])
         result = op.transposed().apply(result.T).T
-    return result
+    return scale * result

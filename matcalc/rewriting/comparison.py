@@ -43,7 +43,7 @@ def _comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
     if isinstance(expr, (A.Hadamard, A.Add)):
         # Their operands commute: flattened and sorted, any order compares equal.
         kids = sorted((part for kid in kids
-                       for part in (kid.args if type(kid) is type(expr) else (kid,))), key=repr)
+                       for part in (kid.args if type(kid) is type(expr) else (kid,))), key=A.order_key)
     return A.with_children(expr, kids)      # the kids are compared already; canon would reorder them
 
 
@@ -61,7 +61,7 @@ def _spread_scalar_powers(key: A.Product, env: TypeEnv) -> A.Expr:
             scalars += [_sums_untransposed(factor.base, env)] * int(factor.exponent.value)
         else:
             scalars.append(_sums_untransposed(factor, env))
-    return A.Product(tuple(sorted(scalars, key=repr)) + tuple(chain))
+    return A.Product(tuple(sorted(scalars, key=A.order_key)) + tuple(chain))
 
 
 def _sums_untransposed(expr: A.Expr, env: TypeEnv) -> A.Expr:

@@ -206,6 +206,8 @@ def rewrite_everywhere(rule_names, expr: A.Expr, context: Context, limit: int = 
     if key in context.memo:
         result, used = context.memo[key]
         return result, list(used)
+    if not _may_apply(rule_names, expr, context):
+        return expr, []
     used: list[str] = []
     for _ in range(limit):
         changed = _rewrite_once(rule_names, expr, context, used)
@@ -214,6 +216,37 @@ def rewrite_everywhere(rule_names, expr: A.Expr, context: Context, limit: int = 
         expr = canon(changed, context.env)
     context.memo[key] = (expr, tuple(used))
     return expr, used
+
+
+def _may_apply(rule_names, expr, context) -> bool:
+    """Whether some rule may match somewhere in ``expr``: the node types
+    ``_may_match`` asks of its left side all occur in the tree, and so does a
+    probability vector where a variable must be one.  Most passes find
+    nothing to do (no softmax, no probability vector), and one walk costs
+    less than visiting every node with every rule."""
+    present = context.env.memoized("what occurs", expr, _occurring)
+    return any(_needed(context.rule(name)) <= present for name in rule_names)
+
+
+def _occurring(expr: A.Expr, env: TypeEnv) -> frozenset:
+    nodes = list(A.walk(expr))
+    probability = any(isinstance(n, A.Symbol) and env.probability(n) for n in nodes)
+    return frozenset({type(n) for n in nodes} | ({"probability"} if probability else set()))
+
+
+def _needed(rule: Rule) -> frozenset:
+    probability = any("probability" in words for words in rule.conditions.values())
+    return _required_types(rule.pattern) | ({"probability"} if probability else frozenset())
+
+
+def _required_types(pattern: A.Expr) -> frozenset:
+    """The node types a match of ``pattern`` needs, by the tests of ``_may_match``."""
+    if isinstance(pattern, A.PatternVar):
+        return frozenset()
+    if isinstance(pattern, (A.Add, A.Product, A.Hadamard, A.Kron)):
+        return frozenset({type(pattern)} | {type(o) for o in pattern.args
+                                             if not isinstance(o, A.PatternVar) and type(o) is not type(pattern)})
+    return frozenset({type(pattern)}).union(*(_required_types(k) for k in A.children(pattern)))
 
 
 def _rewrite_once(rule_names, expr, context, used):

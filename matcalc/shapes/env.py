@@ -157,7 +157,7 @@ def _unordered(expr):
         return expr
     kids = [_unordered(k) for k in kids]
     if isinstance(expr, (A.Add, A.Hadamard)):
-        kids = sorted(kids, key=repr)
+        kids = sorted(kids, key=A.order_key)
     return A.with_children(expr, kids)
 
 

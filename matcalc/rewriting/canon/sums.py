@@ -20,11 +20,11 @@ def like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
 
 def _like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
     if isinstance(term, A.Hadamard):
-        return A.Hadamard(tuple(sorted(term.args, key=repr)))
+        return A.Hadamard(tuple(sorted(term.args, key=A.order_key)))
     if not isinstance(term, A.Product):
         return term
     scalars, chain = product_atoms(term, env)
-    return A.Product(tuple(sorted((_either_way(s, env) for s in scalars), key=repr)) + tuple(chain))
+    return A.Product(tuple(sorted((_either_way(s, env) for s in scalars), key=A.order_key)) + tuple(chain))
 
 
 def _either_way(scalar, env):
@@ -32,7 +32,7 @@ def _either_way(scalar, env):
     if not isinstance(scalar, A.Product):
         return scalar
     flipped = simplify(A.Product(tuple(canon(A.Transpose(f), env) for f in reversed(scalar.args))), env)
-    return min(scalar, flipped, key=repr)
+    return min(scalar, flipped, key=A.order_key)
 
 
 # ---------------------------------------------------------------- per node type
