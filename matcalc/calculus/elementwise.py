@@ -69,9 +69,17 @@ def _derivative(name: str) -> "sympy.Expr":
     return derivative
 
 
+_ARGUMENT = A.PatternVar("?u")
+
+
 def derivative(name: str, arg: A.Expr, shape) -> A.Expr:
     """f'(arg), entry by entry, as an expression tree of the given shape."""
-    return _to_tree(_derivative(name), arg, shape)
+    return A.substitute(_derivative_tree(name, shape), {_ARGUMENT: arg})
+
+
+@lru_cache(maxsize=256)           # pure: one tree per function and shape, not one per use
+def _derivative_tree(name: str, shape) -> A.Expr:
+    return _to_tree(_derivative(name), _ARGUMENT, shape)
 
 
 def _order(factor) -> int:
