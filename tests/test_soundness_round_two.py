@@ -271,3 +271,15 @@ def test_the_trace_of_a_constant_diagonal_is_a_count():
 def test_a_gram_matrix_with_symmetric_factors_is_symmetric(expression, wrt):
     d = matcalc.derive(expression, wrt=wrt, where="K: positive definite p x p; A: p x p; b: vector")
     assert d.check() < 1e-8
+
+
+def test_a_transposed_sum_inside_a_scaled_term_compares_as_its_terms():
+    """Soak seed 13 (InternalError: d-product does not apply): flipping the
+    scalar u^T (1/2 (u - 1) - 1) gives (1/2 (u - 1)^T - 1^T) u, whose inner
+    transposed sum the comparison form left as it was."""
+    d = matcalc.derive("((mu^T a1) * (1^T u)) * u^T ((u - ones) (1/2) - 1)", wrt="a1",
+                       where="mu: probability p by 1; u: probability")
+    mu, u, a1 = np.full((3, 1), 1 / 3), np.array([[0.1], [0.2], [0.3], [0.4]]), np.arange(3.0).reshape(3, 1)
+    by_hand = (u.T @ ((u - 1) / 2 - 1)).item() * u.sum() * mu
+    np.testing.assert_allclose(d.evaluate({"mu": mu, "u": u, "a1": a1}), by_hand, rtol=1e-12)
+    assert d.check() < 1e-8

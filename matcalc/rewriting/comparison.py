@@ -71,7 +71,8 @@ def _sums_untransposed(expr: A.Expr, env: TypeEnv) -> A.Expr:
     if kids:
         expr = A.with_children(expr, [_sums_untransposed(k, env) for k in kids])
     if isinstance(expr, A.Transpose) and isinstance(expr.arg, A.Add):
-        return A.Add(tuple(canon(A.Transpose(term), env) for term in expr.arg.args))
+        # each term transposed may hold a transposed sum again: (c (u - 1))^T = c (u - 1)^T
+        return A.Add(tuple(_sums_untransposed(canon(A.Transpose(term), env), env) for term in expr.arg.args))
     return expr
 
 
