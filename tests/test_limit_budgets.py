@@ -94,7 +94,7 @@ def measured():
 
 
 # Known to take longer: hundreds of terms that share nothing are refused by
-# the work limit only after 2-3.5 s (README "Limits": 15-40 µs a unit).
+# the work limit only after about 2 s (README "Limits": 20-35 µs a unit).
 SLOW = {"size: distinct quadratic forms", "size: distinct cross-entropies"}
 
 
