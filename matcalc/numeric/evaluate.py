@@ -143,17 +143,8 @@ def _(expr: A.Product, point):
     values = [structured.operator(a, lambda sub: _eval(sub, point), lambda dim: _dim(dim, point))
               for a in expr.args]
     values = [_eval(a, point) if value is None else value for a, value in zip(expr.args, values)]
-    scale = 1.0
-    chain = []
-    for value in values:
-        if isinstance(value, np.ndarray) and value.shape == (1, 1):
-            scale *= value[0, 0]
-        else:
-            chain.append(value)
-    if not chain:
-        return np.array([[scale]])
-    # a 1×1 partial product is a scalar (s^T q v): _times
-    return scale * structured.chain(chain, _times, _fits)
+    # a 1×1 factor or partial product is a scalar (s^T q v): _times, and structured.chain beside operators
+    return structured.chain(values, _times, _fits)
 
 
 @_eval.register

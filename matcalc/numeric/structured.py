@@ -151,6 +151,10 @@ def dense(op) -> np.ndarray:
     return op.apply(np.eye(op.shape[1]))
 
 
+def _is_number(part) -> bool:
+    return isinstance(part, np.ndarray) and part.shape == (1, 1)
+
+
 def chain(parts: list, times, fits) -> np.ndarray:
     """The product of ``parts``, each an array or an operator.  Runs of
     arrays multiply left to right with ``times`` (which reads a 1×1 partial
@@ -163,12 +167,12 @@ def chain(parts: list, times, fits) -> np.ndarray:
             runs[-1] = times(runs[-1], part)
         else:
             runs.append(part)
-    # A 1×1 partial product beside an operator is a number times it: s diag(v)
-    # is the matrix s diag(v), not diag(v) applied to s (a column).
+    # A 1×1 factor or partial product beside an operator is a number times it:
+    # s diag(v) is the matrix s diag(v), not diag(v) applied to s (a column).
     scale = 1.0
     if len(runs) > 1:
-        scale = prod(run[0, 0] for run in runs if isinstance(run, np.ndarray) and run.shape == (1, 1))
-        runs = [run for run in runs if not (isinstance(run, np.ndarray) and run.shape == (1, 1))]
+        scale = prod(run[0, 0] for run in runs if _is_number(run))
+        runs = [run for run in runs if not _is_number(run)]
     trailing = []
     while runs and not isinstance(runs[-1], np.ndarray):
         trailing.insert(0, runs.pop())

@@ -225,7 +225,11 @@ def _may_apply(rule_names, expr, context) -> bool:
     nothing to do (no softmax, no probability vector), and one walk costs
     less than visiting every node with every rule."""
     present = context.env.memoized("what occurs", expr, _occurring)
-    return any(_needed(context.rule(name)) <= present for name in rule_names)
+    key = ("needed", rule_names)
+    needed = context.memo.get(key)
+    if needed is None:
+        needed = context.memo[key] = [_needed(context.rule(name)) for name in rule_names]
+    return any(need <= present for need in needed)
 
 
 def _occurring(expr: A.Expr, env: TypeEnv) -> frozenset:
