@@ -14,7 +14,7 @@ from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian,
 from .errors import DerivationError, InternalError, LimitError, MatcalcError, MatcalcWarning
 from .language import ast as A
 from .language import functions
-from .language.limits import MAX_NODES, written_out_size
+from .language.limits import MAX_NODES, READING_WORK, written_out_size
 from .language.names import ascii_name
 from .language.parser import parse_declarations, parse_program
 from .printers import formats
@@ -62,15 +62,18 @@ def _problem(expression: str, where: str | None) -> Problem:
     trees = [expr, program.result] if bindings else [expr]
     typed_trees, typed_bindings, env = infer(trees, expression, declarations, predefined=bindings, show=to_text)
     typed = typed_trees[0]
+    env.spend(READING_WORK * A.size(typed))
     function_name = program.result_name or "l"
     statements = ()
     if bindings:
         statements = tuple(zip(bindings, typed_bindings)) + ((function_name, typed_trees[1]),)
     for node in A.walk(typed):
-        if isinstance(node, A.Power) and canon(node.base, env) == A.ZERO and isinstance(node.exponent, A.Number) \
-                and node.exponent.value < 0:
+        if isinstance(node, A.Power) and isinstance(node.exponent, A.Number) and node.exponent.value < 0 \
+                and canon(node.base, env) == A.ZERO:
             raise DerivationError("the expression divides by zero", source=expression, span=node.span)
-        if isinstance(node, A.Func) and isinstance(constant := canon(node.arg, env), A.Number) \
+        # Only a function defined on part of the line (log, sqrt) can be undefined at a constant.
+        if isinstance(node, A.Func) and functions.elementwise(node.name).domain != "real" \
+                and isinstance(constant := canon(node.arg, env), A.Number) \
                 and not functions.elementwise(node.name).defined_at(constant.value):
             raise DerivationError(f"{to_text(node)} is not defined: {node.name} takes "
                                   f"{functions.elementwise(node.name).domain} numbers only",

@@ -35,26 +35,30 @@ AT_THE_LIMITS = [
     ("nesting, one over", "derive", "sum(" + "sigma(" * 200 + "x" + ")" * 200 + ")", "x", None, False,
      "levels deep"),
     ("size: a sum", "derive", " + ".join(["x^T x"] * 1249), "x", None, False, "answer"),
-    ("size: a Hadamard chain", "derive", "sum(" + " ⊙ ".join(f"x{i}" for i in range(2400)) + ")", "x7",
+    ("size: a Hadamard chain", "derive", "sum(" + " ⊙ ".join(f"x{i}" for i in range(2000)) + ")", "x7",
      None, False, "answer"),
     ("size, over", "derive", " + ".join(["x^T x"] * 1251), "x", None, False, "5,000 parts"),
     ("size: distinct quadratic forms", "derive", " + ".join(f"x^T A{i} x" for i in range(1, 991)), "x",
      None, False, "units of rewriting work"),
     ("size: distinct cross-entropies", "derive", " + ".join(f"y{i}^T log(softmax(W{i} x))" for i in range(624)),
      "x", None, False, "units of rewriting work"),
-    ("work: half the limit", "derive", " + ".join(f"||A{i} x - b{i}||^2" for i in range(250)), "x",
-     None, False, "answer"),
+    ("work: three quarters of the limit", "derive", " + ".join(f"||A{i} x - b{i}||^2" for i in range(250)),
+     "x", None, False, "answer"),
+    ("work: a product of 3,000 matrices", "derive", "a^T " + " ".join(f"A{i}" for i in range(3000)) + " x",
+     "x", None, False, "answer"),
+    ("work, over: a product of 4,000 matrices", "derive", "a^T " + " ".join(f"A{i}" for i in range(4000))
+     + " x", "x", None, False, "units of rewriting work"),
     ("size: two long products", "derive", "(" + " ".join(f"A{i}" for i in range(300)) + " x)^T ("
      + " ".join(f"B{i}" for i in range(300)) + " x)", "x", None, False, "answer"),
     ("numbers", "derive", "1" * MAX_NUMBER_DIGITS + " x^T x + 1e100 x^T A x", "x", None, False, "answer"),
     ("declared sizes", "derive", "x^T A x", "x", f"x: {MAX_SIZE}", False, "answer"),
-    ("differential", "derive", "tr(" + " ".join(f"X A{i}" for i in range(1, 51)) + ")", "X", None, False,
+    ("differential", "derive", "tr(" + " ".join(f"X A{i}" for i in range(1, 45)) + ")", "X", None, False,
      "answer"),
-    ("differential: a power", "derive", "a^T A^600 x", "A", None, False, "answer"),
-    ("differential: a power, over", "derive", "a^T A^601 x", "A", None, False, "6,000 parts"),
+    ("differential: a power", "derive", "a^T A^400 x", "A", None, False, "answer"),
+    ("differential: a power, over", "derive", "a^T A^401 x", "A", None, False, "4,000 parts"),
     ("differential: the trace of a power", "derive", "tr(A^{-1000})", "A", None, False, "answer"),
-    ("differential, over", "derive", "tr(" + " ".join(f"X A{i}" for i in range(1, 56)) + ")", "X", None,
-     False, "6,000 parts"),
+    ("differential, over", "derive", "tr(" + " ".join(f"X A{i}" for i in range(1, 46)) + ")", "X", None,
+     False, "4,000 parts"),
     ("check: random numbers", "derive", "a^T X b", "X", "X: 100000 x 100000", True, "random numbers"),
     ("check: entries", "derive", "a^T X b", "X", "X: 100 x 100", True, "entries of X"),
     ("check: a Hessian", "hessian", "x^T A x", "x", "x: 200", True, "entries of x"),
@@ -93,18 +97,11 @@ def measured():
     return json.loads(done.stdout)
 
 
-# Known to take longer: hundreds of terms that share nothing are refused by
-# the work limit only after about 2 s (README "Limits": 20-35 µs a unit).
-SLOW = {"size: distinct quadratic forms", "size: distinct cross-entropies"}
-
-
 @pytest.mark.parametrize("index", range(len(AT_THE_LIMITS)), ids=[row[0] for row in AT_THE_LIMITS])
 def test_an_input_at_a_limit_is_handled_in_under_two_seconds(measured, index):
     outcome, seconds = measured["results"][index]
     expected = AT_THE_LIMITS[index][-1]
     assert expected in outcome, outcome
-    if AT_THE_LIMITS[index][0] in SLOW and seconds >= SECONDS:
-        pytest.xfail(f"{seconds:.2f} s: the engine's cost per unit of work")
     assert seconds < SECONDS, f"{seconds:.2f} s"
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..language import ast as A
 from ..language import functions
+from ..shapes.dims import ONE, Dim
 
 if TYPE_CHECKING:
     import sympy
@@ -70,16 +71,23 @@ def _derivative(name: str) -> "sympy.Expr":
 
 
 _ARGUMENT = A.PatternVar("?u")
+# The shape of f'(?u), filled in at each use: one tree per function, not one
+# per function and shape (a sum of 999 tanh layers has 999 shapes).
+_SHAPE = (Dim(names=("?rows",)), Dim(names=("?cols",)))
 
 
 def derivative(name: str, arg: A.Expr, shape) -> A.Expr:
     """f'(arg), entry by entry, as an expression tree of the given shape."""
-    return A.substitute(_derivative_tree(name, shape), {_ARGUMENT: arg})
+    scalar = shape[0].is_one and shape[1].is_one
+    filled = {_ARGUMENT: arg}
+    if not scalar:
+        filled.update({A.Ones(*_SHAPE): A.Ones(*shape), A.Zero(*_SHAPE): A.Zero(*shape)})
+    return A.substitute(_derivative_tree(name, scalar), filled)
 
 
-@lru_cache(maxsize=256)           # pure: one tree per function and shape, not one per use
-def _derivative_tree(name: str, shape) -> A.Expr:
-    return _to_tree(_derivative(name), _ARGUMENT, shape)
+@lru_cache(maxsize=256)           # pure: one tree per function (and scalar or not)
+def _derivative_tree(name: str, scalar: bool) -> A.Expr:
+    return _to_tree(_derivative(name), _ARGUMENT, (ONE, ONE) if scalar else _SHAPE)
 
 
 def _order(factor) -> int:

@@ -76,17 +76,28 @@ class Namer:
         return node
 
 
-def softmax_name(node: A.Softmax, names: list, env: TypeEnv) -> str:
-    """The name of a softmax a rule brought in: its existing name, or s, s2, ..."""
+def softmax_names(nodes, names: list, env: TypeEnv) -> dict:
+    """The names of the softmaxes a rule brought in, node -> Symbol: each one's
+    existing name, or s, s2, ... (S, S2, ... for a matrix, column by column).
+    One pass for all of them: a sum of 600 cross-entropies is not 600² lookups."""
+    existing = {}
     for name, definition in names:
-        if definition == node:
-            return name
-    letter = "s" if env.is_vector(node) else "S"          # the softmax of a matrix, column by column
-    name = next(candidate for candidate in (letter, *(f"{letter}{k}" for k in range(2, len(names) + 3)))
-                if candidate not in env.symbols)
-    env.add_symbol(name, env.shape(node))
-    names.append((name, node))
-    return name
+        existing.setdefault(definition, name)
+    counters = {}                     # letter -> the next index to try (the symbols only grow)
+    named = {}
+    for node in dict.fromkeys(nodes):
+        name = existing.get(node)
+        if name is None:
+            letter = "s" if env.is_vector(node) else "S"
+            index = counters.get(letter, 1)
+            while (name := letter if index == 1 else f"{letter}{index}") in env.symbols:
+                index += 1
+            counters[letter] = index + 1
+            env.add_symbol(name, env.shape(node))
+            names.append((name, node))
+            existing[node] = name
+        named[node] = A.Symbol(name)
+    return named
 
 
 def depending(statements, variables) -> list:

@@ -24,7 +24,7 @@ from .differential import sweeps
 from .elementwise import derivative
 from .elementwise_algebra import simplify_elementwise
 from .methods import Method, method_named
-from .naming import Namer, depending, softmax_name
+from .naming import Namer, depending, softmax_names
 from .scalars import simplify_coefficients
 from .steps import (DIFFERENTIAL, GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
                     differential_label, value_label)
@@ -278,7 +278,7 @@ def _fold_softmax(dl, names, env):
     softmaxes = [n for n in A.walk(dl) if isinstance(n, A.Softmax) and isinstance(n.arg, A.Symbol)]
     if not softmaxes:
         return dl, ""
-    named = {node: A.Symbol(softmax_name(node, names, env)) for node in dict.fromkeys(softmaxes)}
+    named = softmax_names(softmaxes, names, env)
     last, name = list(named.items())[-1]
     # one substitution for all of them: a sum of 100 cross-entropies is not 100 passes
     return canon(A.substitute(dl, named), env), f"with {name.name} = softmax({last.arg.name})"

@@ -24,11 +24,17 @@ MAX_NODES = 5_000            # nodes of the tree, after a program's names are wr
 MAX_NUMBER_DIGITS = 100      # a literal's digits: 10^(10^9) would take minutes to build
 MAX_NUMBER_EXPONENT = 100    # |e| in 1e100
 MAX_SIZE = 1_000_000         # a declared dimension, "A: 3 x 4"
-# Rewriting work of one call: each node the canonicalizer simplifies or a
-# rewriting pass visits, counted with its operands (a product of 4,000
-# factors costs 4,001).  At 20-35 µs a unit, about 2 s of CPU; every input
-# the README answers needs at most 59,000 (a^T A^600 x wrt A).
-MAX_WORK = 70_000
+# Work of one call: each node the canonicalizer simplifies or a rewriting
+# pass visits, counted with its operands (a product of 3,000 factors costs
+# 3,001), and the input as it is read (READING_WORK).  At 15-35 µs a unit,
+# at most about 1.5 s of CPU, so that a refusal, too, comes in under 2 s on a
+# busy machine; every input the README answers needs at most 43,000 (a
+# product of 3,000 matrices).
+MAX_WORK = 50_000
+# Reading the input (parsing it and inferring its shapes) is work too, charged
+# before the first rewrite: about as much per part as 4 rewriting units, so a
+# sum at the size limit spends its budget in the time that one of few parts does.
+READING_WORK = 4
 
 
 def too_deep(span, written_out: bool = False) -> LimitError:
