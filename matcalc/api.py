@@ -72,11 +72,11 @@ def _problem(expression: str, where: str | None) -> Problem:
                 and canon(node.base, env) == A.ZERO:
             raise DerivationError("the expression divides by zero", source=expression, span=node.span)
         # Only a function defined on part of the line (log, sqrt) can be undefined at a constant.
-        if isinstance(node, A.Func) and functions.elementwise(node.name).domain != "real" \
+        if isinstance(node, A.Func) and (entry := functions.elementwise(node.name)).domain != "real" \
                 and isinstance(constant := canon(node.arg, env), A.Number) \
-                and not functions.elementwise(node.name).defined_at(constant.value):
+                and not entry.defined_at(constant.value):
             raise DerivationError(f"{to_text(node)} is not defined: {node.name} takes "
-                                  f"{functions.elementwise(node.name).domain} numbers only",
+                                  f"{entry.domain} numbers only",
                                   source=expression, span=node.span)
     return Problem(expression, typed, env, declarations, function_name,
                    tuple(name for name in env.symbols if name not in bindings), bool(program.result_name),
