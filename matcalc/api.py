@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -11,11 +10,13 @@ from .calculus.answers import finished_gradient
 from .calculus.steps import GRADIENT, Outcome
 from .calculus.backprop import backward, outcome_for, program_of
 from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian, write_out
-from .errors import DerivationError, InternalError, LimitError, MatcalcError, MatcalcWarning
+from .errors import DerivationError, InternalError, LimitError, MatcalcError
 from .language import ast as A
 from .language import functions
 from .language.limits import MAX_NODES, READING_WORK, written_out_size
 from .language.names import ascii_name
+from .language.declarations import vector_reading
+from .language.notices import warn_layout, warn_undeclared, warn_unused_statements
 from .language.parser import parse_declarations, parse_program
 from .printers import formats
 from .printers.labels import label_text
@@ -50,7 +51,7 @@ def _problem(expression: str, where: str | None) -> Problem:
         raise MatcalcError("the expression must be a string")
     declarations = parse_declarations(where or "")
     program = parse_program(expression, declarations)
-    _warn_unused(program, expression)
+    warn_unused_statements(program, expression, to_text, stacklevel=5)    # the caller of derive
     # A program is a sequence of definitions; the function is the last one.
     # Each definition uses earlier names only: write them out in order, then
     # the function at once (one pass, however long the program).
@@ -83,22 +84,14 @@ def _problem(expression: str, where: str | None) -> Problem:
                    statements)
 
 
-def _warn_unused(program, source: str) -> None:
-    """A statement whose value nothing after it uses (SPEC §1 Programs)."""
-    later = [A.symbol_names(program.result)]
-    for name, definition in reversed(program.bindings):
-        if not any(name in used for used in later):
-            written = source[slice(*definition.span)] if definition.span else to_text(definition)
-            warnings.warn(MatcalcWarning(f"{name} = {written} is never used"), stacklevel=6)  # the caller of derive
-        later.append(A.symbol_names(definition))
-
-
 def _request(expression, wrt, where, layout) -> tuple[Problem, list, bool]:
     """The parsed, typed problem, the wrt symbols and whether several were
     asked for (a list, "W1, b1" or "all"), or a MatcalcError."""
     if layout not in LAYOUTS:
         raise MatcalcError(f"layout must be 'mixed' or 'numerator', not '{layout}'")
     problem = _problem(expression, where)
+    if not problem.env.is_scalar(problem.expr) and (vectors := vector_reading(where, problem.declarations)):
+        problem = next((p for p in [_problem(expression, vectors)] if p.env.is_scalar(p.expr)), problem)
     if isinstance(wrt, (list, tuple)) and all(isinstance(w, str) for w in wrt):
         asked, many = [w.strip() for w in wrt], True
     elif isinstance(wrt, str):
@@ -107,7 +100,9 @@ def _request(expression, wrt, where, layout) -> tuple[Problem, list, bool]:
     else:
         raise MatcalcError("wrt is a symbol's name, names separated by commas, a list of names, or 'all'")
     if not any(asked) or not all(asked):
-        raise MatcalcError("say which symbol to differentiate with respect to (--wrt)")
+        raise MatcalcError("say which symbol to differentiate with respect to (wrt is empty)")
+    warn_undeclared(problem.declarations, problem.env.symbols, stacklevel=4)
+    # Data symbols: derived when asked for by name (alone or in a list); "all" leaves them out.
     if asked == ["all"]:
         names = [s for s in problem.symbols if not getattr(problem.declarations.get(s), "data", False)]
         if not names:
@@ -121,8 +116,6 @@ def _request(expression, wrt, where, layout) -> tuple[Problem, list, bool]:
             defined = " (it is a value the program defines)" if name in problem.env.symbols else ""
             raise MatcalcError(f"'{written}' does not appear in the expression{defined}; "
                                f"its symbols are: {known}")
-        if many and getattr(problem.declarations.get(name), "data", False):
-            raise MatcalcError(f"'{written}' is declared data, not a parameter")
         if name in names:
             raise MatcalcError(f"'{written}' is asked for twice")
         names.append(name)
@@ -184,6 +177,7 @@ def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = 
     ``layout`` is accepted for symmetry with ``derive``; a Jacobian is always
     in numerator layout."""
     problem, name = _one(_request(expression, wrt, where, layout), "jacobian")
+    warn_layout(layout, stacklevel=3)
     function = problem.function_name
     if not problem.named:
         function = "F" if problem.env.is_matrix(problem.expr) else "f"
@@ -349,8 +343,9 @@ class Derivation(_Rendered):
 def _evaluated(problem: Problem, answers: dict, names, values: dict) -> tuple[dict, dict]:
     """(key → the value of each answer, the shapes the values were given in, the point)."""
     import numpy as np                          # NumPy is imported when numbers are asked for
-    from .numeric.evaluate import bind_values, evaluate_named
-    point, shapes = bind_values(values, problem.symbols, problem.env)
+    from .numeric.evaluate import evaluate_named
+    from .numeric.values import bound_values
+    point, shapes = bound_values(values, problem.symbols, problem.env)
     try:
         with np.errstate(all="ignore"):
             return evaluate_named(names, answers, point), shapes, point

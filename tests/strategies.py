@@ -56,6 +56,10 @@ FEATURES = frozenset({
     "compound-matrix-power",    # (A + B)^2; a symbol's power A^2 is always on
     "det-of-inverse",           # det(inv(S)), logdet(S^{-1})
     "scalar-hadamard",          # alpha ⊙ beta, alpha ./ beta
+    # issue 24's internal-error classes: a scalar's transpose after a power
+    # (.^ -1ᵀ), a power of a power ((rho^(1/3))^{2}), and one scalar symbol in
+    # several 1×1 groups of one product ((rho a^T b) rho (c^T d) rho^{5/3})
+    "transposed-scalar", "nested-scalar-power", "repeated-scalar",
 })
 
 
@@ -476,7 +480,8 @@ class Generator:
         """A symbol of this shape: an existing one or a new one.  ``kind`` is
         plain, positive-definite, conditioned (square, inverted) or probability."""
         reusable = [s for s in self.symbols.values() if s.shape == shape and self._fits(s, kind)]
-        if reusable and self.chance(40):
+        reuse = 80 if shape.is_scalar and self.optional("repeated-scalar", 30) else 40
+        if reusable and self.chance(reuse):
             spec = self.one_of(sorted(reusable, key=lambda s: s.name))
         else:
             spec = self.new_symbol(shape, kind)
@@ -595,6 +600,10 @@ class Generator:
                     lambda p: left.value(p) / right.value(p))
 
     def elementwise_power(self, shape, depth):
+        power = self.power_of_entries(shape, depth)
+        return self.transposed_scalar(power) if shape.is_scalar else power
+
+    def power_of_entries(self, shape, depth):
         form = self.pick([(4, None, "integer"), (3, None, "real"), (1, "symbolic-exponent", "symbolic")])
         if form == "integer":
             base = self.expr(shape, depth)
@@ -759,7 +768,17 @@ class Generator:
             base = self.positive(SCALAR, depth)
             text, exponent = self.one_of([("^{1/2}", 0.5), ("^0.5", 0.5), ("^{-1}", -1), ("^(1/2)", 0.5),
                                           ("^{-2}", -2), ("^{1/3}", 1 / 3)])
-        return Term(self.wrap(base, ATOM) + text, POSTFIX, lambda p: base.value(p) ** exponent)
+            if self.optional("nested-scalar-power", 25):     # (rho^(1/3))^{2}
+                inner = Term(self.wrap(base, ATOM) + text, POSTFIX, lambda p, b=base, e=exponent: b.value(p) ** e)
+                base, (text, exponent) = inner, self.one_of([("^{2}", 2), ("^3", 3), ("^{-1}", -1)])
+        power = Term(self.wrap(base, ATOM) + text, POSTFIX, lambda p: base.value(p) ** exponent)
+        return self.transposed_scalar(power)
+
+    def transposed_scalar(self, term: Term) -> Term:
+        """A 1×1 value transposed where it stands (``x .^ -1ᵀ``): the same number."""
+        if self.optional("transposed-scalar", 20):
+            return Term(self.wrap(term, POSTFIX) + self.transpose_suffix(), POSTFIX, term.value)
+        return term
 
     # ---- vectors
     def softmax(self, shape, depth):

@@ -104,9 +104,15 @@ def test_bad_programs_and_bad_wrt_get_one_line_and_exit_2(program, wrt, message,
     assert message in err and "Traceback" not in err
 
 
-def test_a_data_symbol_cannot_be_asked_for(capsys):
-    assert main(["derive", MLP, "--wrt", "W1,x", "--where", "x: data"]) == 2
-    assert "'x' is declared data" in capsys.readouterr().err
+def test_a_data_symbol_asked_for_by_name_is_derived_alone_or_in_a_list(capsys):
+    """One rule (issue 24): asking for a data symbol by name derives it; `all` leaves it out."""
+    assert main(["derive", MLP, "--wrt", "W1,x", "--where", "x: data", "--check", "--no-steps"]) == 0
+    out = capsys.readouterr().out
+    assert "∂l/∂x" in out and "(ok)" in out
+    assert main(["derive", MLP, "--wrt", "x", "--where", "x: data", "--check", "--no-steps"]) == 0
+    assert "(ok)" in capsys.readouterr().out
+    assert main(["derive", MLP, "--wrt", "all", "--where", "x: data", "--no-steps"]) == 0
+    assert "∂l/∂x" not in capsys.readouterr().out
 
 
 def test_the_cli_prints_the_pass_and_checks_it(capsys):

@@ -205,8 +205,8 @@ def test_bad_where_clause(run_cli, argv, needles, caret):
 # ------------------------------------------------------------- --wrt problems
 WRT = [
     ("wrt-not-in-expression", derive("x^T x", "Z"), ["'Z'", "does not appear"]),
-    ("wrt-empty", derive("x^T x", ""), ["--wrt"]),
-    ("wrt-blank", derive("x^T x", "   "), ["--wrt"]),
+    ("wrt-empty", derive("x^T x", ""), ["differentiate with respect to", "wrt is empty"]),
+    ("wrt-blank", derive("x^T x", "   "), ["differentiate with respect to", "wrt is empty"]),
     ("wrt-is-an-expression", derive("x^T x", "x^T"), ["x^T"]),
     ("wrt-missing", ("derive", "x^T x"), ["--wrt"]),
 ]

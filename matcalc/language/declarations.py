@@ -24,6 +24,9 @@ class Declaration:
     cols: object = None
     data: bool = False              # not a parameter: --wrt all leaves it out (SPEC §1)
     span: tuple[int, int] | None = field(default=None, compare=False)
+    # An upper-case name declared only "probability vector": a matrix with
+    # probability columns, unless the function is a scalar only when it is a vector.
+    matrix_or_vector: bool = field(default=False, compare=False)
 
 
 
@@ -51,8 +54,8 @@ def _size_value(text: str, token: Token) -> int:
     return int(text)
 
 
-def interpret_spec(tokens, span) -> Declaration:
-    """``positive definite``, ``3 x 4``, ``symmetric n x n``, ``p×n`` → Declaration."""
+def interpret_spec(tokens, span) -> Clause:
+    """``positive definite``, ``3 x 4``, ``symmetric n x n``, ``p×n`` → what one clause says."""
     words = []
     for token in tokens:
         text = str(token)
@@ -100,63 +103,102 @@ def interpret_spec(tokens, span) -> Declaration:
                 raise ParseError("a size reads 'rows x cols'", span=token_span(entry[1]))
         i += 1
 
-    data = "data" in kinds
-    kinds = [kind for kind in kinds if kind != "data"]
-    if data and not kinds and not dims:
-        return Declaration(None, data=True, span=span)      # the kind is the name's default
-    base_kinds = {"scalar", "vector", "matrix"} & set(kinds)
-    if len(base_kinds) > 1 or ("scalar" in kinds and len(set(kinds)) > 1):
-        raise ParseError(f"conflicting kinds: {' and '.join(sorted(set(kinds)))}", span=span)
-
     if len(dims) > 2:
         raise ParseError("a size has at most two dimensions, 'rows x cols'", span=span)
-    kind = kinds[-1] if kinds else None
-    symmetric = "symmetric" in kinds or "positive definite" in kinds
-    positive_definite = "positive definite" in kinds
-    probability = "probability vector" in kinds
-    if kind in ("symmetric", "positive definite", "square"):
-        kind = "matrix"
-    if kind == "probability vector":
-        kind = "vector"
-    rows = cols = None
-    if len(dims) == 2:
-        rows, cols = dims
-        if kind is None:
-            kind = "matrix"
-    elif len(dims) == 1:
-        rows = dims[0]
-        if kind is None:
-            kind = "vector"
-        elif kind == "matrix":
-            cols = rows            # "S: symmetric 4": a 4×4 matrix
-    if kind is None:
+    words_given = {kind for kind in kinds if kind != "data"}
+    base_kinds = {"scalar", "vector", "matrix"} & words_given
+    if len(base_kinds) > 1 or ("scalar" in words_given and len(words_given) > 1):
+        raise ParseError(f"conflicting kinds: {' and '.join(sorted(words_given))}", span=span)
+    if not kinds and not dims:
         raise ParseError(f"expected a kind ({_KINDS_HELP}) or a size", span=span)
-    if kind == "scalar" and dims:
-        raise ParseError("a scalar has no size", span=span)
-    if kind == "vector" and len(dims) == 2 and dims[1] != 1:
-        raise ParseError("a vector's size is its length, e.g. 'x: 5'", span=span)
-    if kind == "vector" and len(dims) == 2:
-        rows = dims[0]
-    if (symmetric or "square" in kinds) and rows is not None and cols is not None and rows != cols:
+    clause = Clause(base_kinds.pop() if base_kinds else None,
+                    "symmetric" in kinds or "positive definite" in kinds, "positive definite" in kinds,
+                    "probability vector" in kinds, "square" in kinds, tuple(dims), "data" in kinds, span)
+    if len(dims) == 2 and (clause.symmetric or clause.square) and dims[0] != dims[1]:
         raise ParseError("a symmetric matrix is square", span=span)
-    return Declaration(kind, symmetric, positive_definite, probability,
-                       symmetric or "square" in kinds, rows, 1 if kind == "vector" else cols, data, span)
+    return clause
 
 
-def merged(name: str, earlier: Declaration | None, later: Declaration) -> Declaration | None:
-    """A name's declaration after one more: ``data`` adds to what a name is
-    (``y: probability vector; x, y: data``); two kinds are declared twice (None)."""
+@dataclass(frozen=True)
+class Clause:
+    """What one clause says about a name, before it is combined with the
+    name's other clauses and its default kind: ``A: symmetric; A: 4 x 4`` is
+    two clauses that together declare a symmetric 4×4 matrix."""
+    kind: str | None                # scalar | vector | matrix, when a word says so
+    symmetric: bool = False
+    positive_definite: bool = False
+    probability: bool = False
+    square: bool = False
+    dims: tuple = ()                # () | (n,) | (rows, cols)
+    data: bool = False
+    span: tuple[int, int] | None = field(default=None, compare=False)
+
+    def words(self) -> str:
+        """The clause as typed, for a message that names a conflict."""
+        structure = ["positive definite" if self.positive_definite else "symmetric" if self.symmetric else None,
+                     "probability vector" if self.probability else None, "square" if self.square else None]
+        size = " x ".join(str(d) for d in self.dims)
+        return ", ".join(w for w in [self.kind, *structure, size or None, "data" if self.data else None] if w)
+
+
+def combined(name: str, earlier: Clause | None, later: Clause) -> Clause:
+    """Two clauses about one name as one: kind, structure, size and data add up
+    in any order; a kind or a size said twice differently is a conflict that
+    names both."""
     if earlier is None:
-        if later.probability and later.kind == "vector" and later.rows is None and default_kind(name) == "matrix":
-            return replace(later, kind="matrix", cols=None)     # Y: probability vector — each column is one
-        if later.kind is not None:
-            return later
-        kind = default_kind(name)
-        return replace(later, kind=kind, cols=1 if kind == "vector" else None)
-    if later.kind is None:
-        return replace(earlier, data=True)
-    if earlier.data and not (earlier.symmetric or earlier.probability or earlier.rows is not None) \
-            and earlier.kind == default_kind(name):
-        return replace(later, data=True)        # "x: data; x: 3" — data came first
-    return None
+        return later
+    for aspect in ("kind", "dims"):
+        mine, theirs = getattr(earlier, aspect), getattr(later, aspect)
+        if mine and theirs and mine != theirs:
+            raise ParseError(f"{name} is declared twice: '{earlier.words()}' and '{later.words()}'",
+                             span=later.span)
+    flags = {flag: getattr(earlier, flag) or getattr(later, flag)
+             for flag in ("symmetric", "positive_definite", "probability", "square", "data")}
+    return Clause(earlier.kind or later.kind, dims=earlier.dims or later.dims, span=later.span, **flags)
 
+
+def declaration_of(name: str, clause: Clause) -> Declaration:
+    """A name's clauses, combined, as its declaration: the kind is the one
+    declared, else the one the structure or the size needs, else the name's
+    default (an upper-case ``Y: probability vector`` is a matrix whose columns
+    are probability vectors)."""
+    default = default_kind(name)
+    structured = clause.symmetric or clause.square
+    kind = clause.kind
+    if kind is None:
+        if structured or len(clause.dims) == 2:
+            kind = "matrix"
+        elif clause.dims:
+            kind = "vector"
+        elif clause.probability:
+            kind = "matrix" if default == "matrix" else "vector"
+        else:
+            kind = default
+    what = clause.words()
+    if kind == "scalar" and (structured or clause.probability or clause.dims):
+        raise ParseError(f"{name} is declared '{what}': a scalar has no size or structure", span=clause.span)
+    if kind == "vector" and structured:
+        raise ParseError(f"{name} is declared '{what}': a vector is not a square matrix", span=clause.span)
+    rows = cols = None
+    if len(clause.dims) == 2:
+        rows, cols = clause.dims
+        if kind == "vector" and cols != 1:
+            raise ParseError("a vector's size is its length, e.g. 'x: 5'", span=clause.span)
+        if structured and rows != cols:
+            raise ParseError("a symmetric matrix is square", span=clause.span)
+    elif clause.dims:
+        rows = clause.dims[0]
+        if kind == "matrix" and (structured or not clause.probability):
+            cols = rows            # "S: symmetric 4": a 4×4 matrix
+    return Declaration(kind, clause.symmetric, clause.positive_definite, clause.probability,
+                       structured, rows, 1 if kind == "vector" else cols, clause.data, clause.span,
+                       matrix_or_vector=clause.kind is None and kind == "matrix" and clause.probability
+                       and not (structured or clause.dims))
+
+
+def vector_reading(where: str | None, declarations: dict) -> str | None:
+    """The declarations again with every upper-case ``Y: probability vector``
+    read as a vector (seed 004: ``-Y^T log(softmax(Z))``, ``Z: vector``), or
+    None when there is none to read so."""
+    either = [name for name, declaration in declarations.items() if declaration.matrix_or_vector]
+    return f"{where}; {', '.join(either)}: vector" if either else None

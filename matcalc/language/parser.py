@@ -16,7 +16,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedInput, VisitError
 
 from ..errors import LimitError, MatcalcError, ParseError
-from .declarations import Declaration, merged
+from .declarations import Clause, Declaration, combined, declaration_of
 from . import parser_tables
 from .limits import MAX_INPUT_CHARS
 from .syntax_errors import syntax_error
@@ -133,11 +133,14 @@ def parse_declarations(text: str) -> dict[str, Declaration]:
         return {}
     if not isinstance(text, str):
         raise ParseError(f"the declarations (where) must be a string, not {type(text).__name__}")
-    result: dict[str, Declaration] = {}
-    for names, declaration in _run(text, "declarations"):
-        for name in names:
-            combined = merged(name, result.get(name), declaration)
-            if combined is None:     # "x: scalar; x: vector" must not let the last one win
-                raise ParseError(f"{name} is declared twice", source=text, span=declaration.span)
-            result[name] = combined
-    return result
+    clauses: dict[str, Clause] = {}
+    try:
+        for names, clause in _run(text, "declarations"):
+            if len(set(names)) < len(names):
+                twice = next(name for name in names if names.count(name) > 1)
+                raise ParseError(f"{twice} is declared twice", span=clause.span)
+            for name in names:      # kind, structure, size and data add up, in any order
+                clauses[name] = combined(name, clauses.get(name), clause)
+        return {name: declaration_of(name, clause) for name, clause in clauses.items()}
+    except MatcalcError as error:
+        raise error.with_source(text) from None

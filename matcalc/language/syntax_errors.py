@@ -17,7 +17,8 @@ _TOKEN_NAMES = {
     "PATTERN_VAR": "a pattern variable", "$END": "end of input", "TIMES": "'×'",
     "INVERSE_SUP": "'⁻¹'", "SQUARE_SUP": "'²'", "NORM_BAR": "'||'",
 }
-
+# Tokens of the rule files only (rules/*.rules): never what a user's input lacks.
+_RULE_ONLY_TOKENS = {"PATTERN_VAR", "EXPLANATION", "CONSTANT", "_WHERE"}
 
 
 def token_span(token: Token) -> tuple[int, int]:
@@ -30,7 +31,7 @@ def shortened(text: str, keep: int = 20) -> str:
 
 def _describe(expected) -> str:
     names = sorted({_TOKEN_NAMES.get(t, f"'{t}'") for t in expected
-                    if not t.startswith("__") and t != "PATTERN_VAR"})
+                    if not t.startswith("__") and t not in _RULE_ONLY_TOKENS})
     if not names:
         return ""
     if len(names) > 8:

@@ -16,7 +16,7 @@ from lark.visitors import Transformer_NonRecursive
 from ..errors import ParseError
 from . import ast as A
 from . import functions
-from .declarations import Declaration, interpret_spec
+from .declarations import Clause, Declaration, declaration_of, interpret_spec
 from .limits import MAX_DEPTH, MAX_NODES, check_written_out, number_value, too_big, too_deep
 from .names import ascii_name, default_kind
 from .syntax_errors import token_span
@@ -218,9 +218,10 @@ class Build(Transformer_NonRecursive):
 
     def condition(self, meta, items):
         tokens = [item for item in items if isinstance(item, Token)]
-        declaration = next((item for item in items if isinstance(item, Declaration)), None)
-        return Condition(tuple(str(t) for t in tokens if t.type == "PATTERN_VAR"),
-                         any(t.type == "CONSTANT" for t in tokens), declaration)
+        names = tuple(str(t) for t in tokens if t.type == "PATTERN_VAR")
+        clause = next((item for item in items if isinstance(item, Clause)), None)
+        declaration = None if clause is None else declaration_of(names[0].lstrip("?"), clause)
+        return Condition(names, any(t.type == "CONSTANT" for t in tokens), declaration)
 
     # ---- leaves
     def symbol(self, meta, items):

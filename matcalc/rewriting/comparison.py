@@ -51,16 +51,26 @@ SMALL_POWERS = tuple(A.number(k) for k in range(2, 9))
 
 
 def _spread_scalar_powers(key: A.Product, env: TypeEnv) -> A.Expr:
-    """ρ^2 v^T v compares as ρ ρ v^T v: canon joins equal scalar factors only
-    where they meet in one product, and ρ (ρ v^T v) a^T a keeps them apart."""
-    scalars, chain = [], []
+    """ρ^2 v^T v compares as ρ ρ v^T v, and ρ^{5/3} ρ ρ as ρ^{11/3}: canon joins
+    equal scalar factors only where they meet in one product, and
+    ρ (ρ v^T v) a^T a keeps them apart.  Each scalar base stands once, with
+    the sum of its numeric exponents (ρ^a ρ^b = ρ^{a+b}), whatever grouping or
+    power canon left it in."""
+    exponents: dict = {}
+    chain, others = [], []
     for factor in key.args:
         if not env.is_scalar(factor):
             chain.append(factor)
-        elif isinstance(factor, A.Power) and factor.exponent in SMALL_POWERS:
-            scalars += [_sums_untransposed(factor.base, env)] * int(factor.exponent.value)
+        elif isinstance(factor, A.Number):
+            others.append(factor)
+        elif isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number):
+            base = _sums_untransposed(factor.base, env)
+            exponents[base] = exponents.get(base, 0) + factor.exponent.value
         else:
-            scalars.append(_sums_untransposed(factor, env))
+            base = _sums_untransposed(factor, env)
+            exponents[base] = exponents.get(base, 0) + 1
+    scalars = others + [base if total == 1 else A.Power(base, A.Number(total))
+                        for base, total in exponents.items() if total != 0]
     return A.Product(tuple(sorted(scalars, key=A.order_key)) + tuple(chain))
 
 

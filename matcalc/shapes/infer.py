@@ -101,8 +101,7 @@ class _Infer:
                 shape = (self.dim(declaration.rows if declaration else None), 1)
             else:
                 rows = self.dim(declaration.rows if declaration else None)
-                square = declaration and (declaration.square or declaration.cols is None
-                                          and declaration.rows is not None)
+                square = declaration and declaration.square
                 cols = rows if square else self.dim(declaration.cols if declaration else None)
                 shape = (rows, cols)
             self.symbols[name] = shape
