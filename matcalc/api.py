@@ -334,16 +334,13 @@ class Derivation(_Rendered):
         return answer.reshape(given)
 
     @deep_recursion
-    def check(self, seed: int = 0) -> float:
+    def check(self, seed: int = 0, progress=None) -> float:
         """Max relative error of ``evaluate`` against central finite differences
         of the original function, on random data with distinct sizes
-        (``numeric.check``)."""
-        from .numeric.check import check_answer
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise MatcalcError(f"the seed of check() is a whole number from 0 up, not {seed!r}")
-        transposed = self.layout == "numerator" and self.kind == GRADIENT
+        (``numeric.check``); ``progress(done, total)`` hears of each gradient settled."""
+        from .numeric.check import check_problem
         expr, names = self._for_numbers()
-        return check_answer(self.problem.expr, self.problem.env, self.wrt, self.kind, expr, transposed, seed, names)
+        return check_problem(self.problem, self.kind, self.layout, {self.wrt: expr}, names, seed, progress)
 
 
 def _evaluated(problem: Problem, answers: dict, names, values: dict) -> tuple[dict, dict]:
@@ -395,6 +392,9 @@ class Gradients(_Rendered, Mapping):
         found, shapes, point = _evaluated(self.problem, answers, self.sweep.names, values)
         return {name: derivation._as_given(found[name], shapes, point) for name, derivation in self.items()}
 
-    def check(self, seed: int = 0) -> float:
-        """The largest ``check()`` of the gradients."""
-        return max(derivation.check(seed) for derivation in self.values())
+    @deep_recursion
+    def check(self, seed: int = 0, progress=None) -> float:
+        """The largest ``check()`` of the gradients, every named value computed once per point."""
+        from .numeric.check import check_problem
+        answers, layout = {name: d.named_result for name, d in self.items()}, next(iter(self.values())).layout
+        return check_problem(self.problem, GRADIENT, layout, answers, self.sweep.names, seed, progress)
