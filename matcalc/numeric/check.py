@@ -10,11 +10,14 @@ Jacobian or Hessian is checked entry by entry (their size is limited).
 The data are the first random point at which the function is finite
 (``data.defined_points``) and its finite differences settle to within
 ``TRUSTED`` of the error scale, so that the number measures the answer and
-not the reference.  If the differences settle nowhere (kinks or poles near
-every point tried), the point where they came closest is used.
+not the reference (for gradients, points of smaller data are tried in turn).
+If the differences settle nowhere (kinks or poles near every point tried),
+the point where they came closest is used.
 """
 
 from __future__ import annotations
+
+from itertools import islice, zip_longest
 
 import numpy as np
 
@@ -28,6 +31,7 @@ from .evaluate import evaluate, evaluate_named
 from .program import ProgramValues
 
 TRUSTED = 1e-8            # finite differences trusted to this relative error (100× below 1e-6)
+SMALL_DATA = 1 / 8        # the scale of the data tried for gradients whose differences did not settle
 REFERENCE_POINTS = 4      # points tried before settling for the most trustworthy one
 
 
@@ -55,9 +59,9 @@ def check_gradients(function: A.Expr, statements, env: TypeEnv, answers: dict, n
     for wrt in answers:
         refuse_oversized(function, env, wrt, "gradient")
     settled, closest, undefined = {}, {}, set()
-    for tried, point in enumerate(defined_points(function, env, seed)):
+    for point in _points(function, env, seed):
         pending = [wrt for wrt in answers if wrt not in settled]
-        if tried == REFERENCE_POINTS or not pending:
+        if not pending:
             break
         with np.errstate(all="ignore"):
             program = ProgramValues(statements, point)
@@ -68,7 +72,7 @@ def check_gradients(function: A.Expr, statements, env: TypeEnv, answers: dict, n
             answer = values[wrt].T if transposed else values[wrt]
             error, uncertainty = gradient_error(lambda moved, wrt=wrt: program.moved(wrt, moved), answer,
                                                 point.values[wrt], info.symmetric or info.positive_definite,
-                                                program.value, rng)
+                                                program.value, rng, TRUSTED)
             if np.isnan(error):                 # the answer is undefined here, the function is not
                 undefined.add(wrt)
             elif uncertainty <= TRUSTED:
@@ -88,6 +92,16 @@ def check_gradients(function: A.Expr, statements, env: TypeEnv, answers: dict, n
     if progress is not None:
         progress(len(answers), len(answers))
     return settled
+
+
+def _points(function, env, seed: int):
+    """Points of unit-sized data and of smaller data in turn: a deep random
+    network on unit-sized weights is chaotic (slopes of 1e10, whose differences
+    are rounding noise), on smaller ones it is not."""
+    sources = (islice(defined_points(function, env, seed), REFERENCE_POINTS),
+               islice(defined_points(function, env, seed, scale=SMALL_DATA), REFERENCE_POINTS))
+    for pair in zip_longest(*sources):
+        yield from (point for point in pair if point is not None)
 
 
 def _answers_at(names, answers: dict, point) -> dict:

@@ -84,8 +84,10 @@ def directional_error(moved, answer: np.ndarray, direction: np.ndarray, base: np
 
 
 def gradient_error(moved, answer: np.ndarray, base: np.ndarray, symmetric: bool,
-                   value, rng) -> tuple[float, float]:
-    """The largest (error, uncertainty) of ``answer`` along ``directions``."""
+                   value, rng, trusted: float = np.inf) -> tuple[float, float]:
+    """The largest (error, uncertainty) of ``answer`` along ``directions``;
+    once the differences along one are less certain than ``trusted``, the
+    others are not tried (the point will not do)."""
     if answer.shape != base.shape:
         return np.inf, 0.0
     if not np.all(np.isfinite(answer)):
@@ -97,4 +99,6 @@ def gradient_error(moved, answer: np.ndarray, base: np.ndarray, symmetric: bool,
     for direction in directions(answer, base, symmetric, rng):
         error, uncertainty = directional_error(moved, answer, direction, base, value)
         worst, worst_uncertainty = max(worst, error), max(worst_uncertainty, uncertainty)
+        if worst_uncertainty > trusted:
+            break
     return worst, worst_uncertainty
