@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from .calculus.answers import finished_gradient
 from .calculus.steps import GRADIENT, Outcome
 from .calculus.backprop import backward, outcome_for, program_of
+from .calculus.naming import by_sweep
 from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian, write_out
 from .errors import DerivationError, InternalError, LimitError, MatcalcError, MatcalcWarning
 from .language import ast as A
@@ -143,20 +144,6 @@ def _require_scalar(problem, command):
             f"{describe(problem.env.shape(problem.expr))}; use jacobian for vector or matrix functions")
 
 
-# A parameter inside more nested layers than this (one weight in every layer of
-# a deep network, σ(W σ(W ...))) is derived by the backward sweep: linear in the
-# depth, where one differential of the whole expression grows with its square.
-SWEEP_LAYERS = 8
-
-
-def _layers_around(expr: A.Expr, name: str) -> int:
-    """The most nonlinear functions nested around one another with ``name`` inside."""
-    if name not in A.symbol_names(expr):
-        return 0
-    inner = max((_layers_around(kid, name) for kid in A.children(expr)), default=0)
-    return inner + isinstance(expr, (A.Func, A.Softmax, A.LogSoftmax))
-
-
 @deep_recursion
 def derive(expression: str, wrt: str, where: str | None = None, layout: str = "mixed",
            method: str = "trace") -> "Derivation":
@@ -166,7 +153,7 @@ def derive(expression: str, wrt: str, where: str | None = None, layout: str = "m
     even for one symbol, so its steps use the program's names."""
     problem, names, many = _request(expression, wrt, where, layout)
     _require_scalar(problem, "derive")
-    if not (many or problem.statements or _layers_around(problem.expr, names[0]) > SWEEP_LAYERS):
+    if not (many or problem.statements or by_sweep(problem.expr, names[0])):
         outcome = derive_gradient(problem.expr, names[0], problem.env, problem.function_name, method)
         return Derivation(problem, finished_gradient(outcome, layout))
     statements = problem.statements or program_of(problem.expr, names, problem.env, problem.function_name)
