@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from .calculus.answers import finished_gradient
 from .calculus.steps import GRADIENT, Outcome
 from .calculus.backprop import backward, outcome_for, program_of
+from .calculus.naming import by_sweep
 from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian, write_out
 from .errors import DerivationError, InternalError, LimitError, MatcalcError
 from .language import ast as A
@@ -136,20 +137,6 @@ def _require_scalar(problem, command):
             f"{describe(problem.env.shape(problem.expr))}; use jacobian for vector or matrix functions")
 
 
-# A parameter inside more nested layers than this (one weight in every layer of
-# a deep network, σ(W σ(W ...))) is derived by the backward sweep: linear in the
-# depth, where one differential of the whole expression grows with its square.
-SWEEP_LAYERS = 8
-
-
-def _layers_around(expr: A.Expr, name: str) -> int:
-    """The most nonlinear functions nested around one another with ``name`` inside."""
-    if name not in A.symbol_names(expr):
-        return 0
-    inner = max((_layers_around(kid, name) for kid in A.children(expr)), default=0)
-    return inner + isinstance(expr, (A.Func, A.Softmax, A.LogSoftmax))
-
-
 @deep_recursion
 def derive(expression: str, wrt: str, where: str | None = None, layout: str = "mixed",
            method: str = "trace") -> "Derivation":
@@ -159,7 +146,7 @@ def derive(expression: str, wrt: str, where: str | None = None, layout: str = "m
     even for one symbol, so its steps use the program's names."""
     problem, names, many = _request(expression, wrt, where, layout)
     _require_scalar(problem, "derive")
-    if not (many or problem.statements or _layers_around(problem.expr, names[0]) > SWEEP_LAYERS):
+    if not (many or problem.statements or by_sweep(problem.expr, names[0])):
         outcome = derive_gradient(problem.expr, names[0], problem.env, problem.function_name, method)
         return Derivation(problem, finished_gradient(outcome, layout))
     statements = problem.statements or program_of(problem.expr, names, problem.env, problem.function_name)
@@ -328,16 +315,13 @@ class Derivation(_Rendered):
         return answer.reshape(given)
 
     @deep_recursion
-    def check(self, seed: int = 0) -> float:
+    def check(self, seed: int = 0, progress=None) -> float:
         """Max relative error of ``evaluate`` against central finite differences
         of the original function, on random data with distinct sizes
-        (``numeric.check``)."""
-        from .numeric.check import check_answer
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise MatcalcError(f"the seed of check() is a whole number from 0 up, not {seed!r}")
-        transposed = self.layout == "numerator" and self.kind == GRADIENT
+        (``numeric.check``); ``progress(done, total)`` hears of each gradient settled."""
+        from .numeric.check import check_problem
         expr, names = self._for_numbers()
-        return check_answer(self.problem.expr, self.problem.env, self.wrt, self.kind, expr, transposed, seed, names)
+        return check_problem(self.problem, self.kind, self.layout, {self.wrt: expr}, names, seed, progress)
 
 
 def _evaluated(problem: Problem, answers: dict, names, values: dict) -> tuple[dict, dict]:
@@ -390,6 +374,9 @@ class Gradients(_Rendered, Mapping):
         found, shapes, point = _evaluated(self.problem, answers, self.sweep.names, values)
         return {name: derivation._as_given(found[name], shapes, point) for name, derivation in self.items()}
 
-    def check(self, seed: int = 0) -> float:
-        """The largest ``check()`` of the gradients."""
-        return max(derivation.check(seed) for derivation in self.values())
+    @deep_recursion
+    def check(self, seed: int = 0, progress=None) -> float:
+        """The largest ``check()`` of the gradients, every named value computed once per point."""
+        from .numeric.check import check_problem
+        answers, layout = {name: d.named_result for name, d in self.items()}, next(iter(self.values())).layout
+        return check_problem(self.problem, GRADIENT, layout, answers, self.sweep.names, seed, progress)

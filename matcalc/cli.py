@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 from .errors import MatcalcError
 from .printers.formats import FORMATS
@@ -62,7 +63,7 @@ def _render(derivation, options) -> str:
     if isinstance(rendered, str):
         return rendered
     if options.check:
-        rendered["check"] = check_json(derivation)
+        rendered["check"] = check_json(derivation, _CheckProgress())
     return json.dumps(rendered, ensure_ascii=False, indent=2)
 
 
@@ -91,6 +92,20 @@ def _is_minus_expression(argv: list[str], i: int) -> bool:
             and not is_value)
 
 
+class _CheckProgress:
+    """Tells stderr how many gradients a check has settled, once it has run
+    for more than a second (a deep network's --wrt all takes a few)."""
+
+    def __init__(self):
+        self.start, self.shown = time.monotonic(), False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.shown or time.monotonic() - self.start > 1:
+            self.shown = True
+            print(f"\rcheck: {done}/{total} gradients checked", end="\n" if done == total else "",
+                  file=sys.stderr, flush=True)
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     options = _parser().parse_args(_expression_words_last(argv))
@@ -106,7 +121,7 @@ def main(argv=None) -> int:
             print(f"matcalc: warning: {warning}", file=sys.stderr)
         print(_render(derivation, options))
         if options.check and options.format != "json":
-            error = derivation.check()
+            error = derivation.check(progress=_CheckProgress())
             verdict = "ok" if error < CHECK_TOLERANCE else "MISMATCH"
             print(f"\ncheck: max relative error {error:.1e} vs finite differences ({verdict})")
             if not error < CHECK_TOLERANCE:

@@ -43,9 +43,9 @@ def derivation_for(request: Request, caught_warnings: list | None = None):
     return derivation
 
 
-def check_json(derivation) -> dict:
+def check_json(derivation, progress=None) -> dict:
     """``check()`` as JSON: JSON has no Infinity, so a mismatch that large is null."""
-    error = derivation.check()
+    error = derivation.check(progress=progress)
     finite = math.isfinite(error)
     return {"max_relative_error": error if finite else None, "ok": finite and error < CHECK_TOLERANCE}
 

@@ -60,7 +60,8 @@ AT_THE_LIMITS = [
     ("differential, over", "derive", "tr(" + " ".join(f"X A{i}" for i in range(1, 46)) + ")", "X", None,
      False, "4,000 parts"),
     ("check: random numbers", "derive", "a^T X b", "X", "X: 100000 x 100000", True, "random numbers"),
-    ("check: entries", "derive", "a^T X b", "X", "X: 100 x 100", True, "entries of X"),
+    ("check: entries", "jacobian", "X b", "X", "X: 100 x 100", True, "entries of X"),
+    ("check: a gradient along directions", "derive", "a^T X b", "X", "X: 100 x 100", True, "answer"),
     ("check: a Hessian", "hessian", "x^T A x", "x", "x: 200", True, "entries of x"),
     ("check: at the limit", "derive", "a^T X b", "X", "X: 40 x 25", True, "answer"),
 ]

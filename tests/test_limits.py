@@ -385,7 +385,7 @@ def test_a_real_interpreter_neither_crashes_nor_hangs_on_deep_input():
 # --------------------------------------------------- check() at declared sizes
 @pytest.mark.parametrize("command, expr, wrt, where, named", [
     ("derive", "a^T X b", "X", "X: 100000 x 100000", "10,000,200,000 random numbers"),
-    ("derive", "a^T X b", "X", "X: 100 x 100", "10,000 entries of X"),
+    ("jacobian", "X b", "X", "X: 100 x 100", "10,000 entries of X"),
     ("hessian", "x^T A x", "x", "x: 200 x 1", "200 entries of x"),
 ])
 def test_check_at_huge_declared_sizes_is_refused_before_allocating(run_cli, command, expr, wrt, where, named):
@@ -398,6 +398,11 @@ def test_check_at_huge_declared_sizes_is_refused_before_allocating(run_cli, comm
 
 def test_check_at_moderate_declared_sizes_runs():
     assert matcalc.derive("a^T X b", wrt="X", where="X: 30 x 20").check() < 1e-9
+
+
+def test_a_gradient_of_any_size_is_checked_along_directions():
+    # a few directional differences, not one per entry: 10,000 entries are no limit
+    assert matcalc.derive("a^T X b", wrt="X", where="X: 100 x 100").check() < 1e-9
 
 
 def test_one_weight_in_99_nested_layers_is_derived_by_the_backward_sweep():

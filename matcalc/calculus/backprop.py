@@ -22,7 +22,7 @@ from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
 from ..shapes.env import TypeEnv
 from .methods import method_named
-from .naming import Namer, depending
+from .naming import Namer, depending, shared_values
 from .steps import GRADIENT, VALUE, Outcome, Step, StepLog, answer_label, differential_label, value_label
 from .closed_form import closed_forms
 from .strategy import DEFINITIONS, differential, gradient_from, simplify_answer
@@ -156,10 +156,11 @@ def program_of(expr: A.Expr, parameters, env: TypeEnv, function: str,
                catalog: Catalog | None = None) -> tuple:
     """An expression as the program a textbook would write for it: its
     intermediate values named as a single gradient names them (a1 = W1 x,
-    h1 = σ(a1), ...), the function last."""
+    h1 = σ(a1), ...), and every value used more than once named too (v = ...),
+    the function last."""
     expr = canon(expr, env)
     expr, _ = rewrite_everywhere(DEFINITIONS, expr, Context(env, catalog=catalog or default_catalog()))
-    namer = Namer(env, parameters)
+    namer = Namer(env, parameters, shared=shared_values(expr, parameters))
     top = namer.visit(expr, top=True)
     return tuple(namer.names) + ((function, top),)
 

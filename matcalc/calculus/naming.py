@@ -12,10 +12,12 @@ from ..shapes.env import TypeEnv
 
 
 class Namer:
-    def __init__(self, env: TypeEnv, variables, names=(), layers: bool = True):
+    def __init__(self, env: TypeEnv, variables, names=(), layers: bool = True, shared=frozenset()):
         self.env = env
         self.layers = layers             # name a layer's argument and value (a1, h1), or norms only
         self.variables = set(variables)
+        self.shared = shared             # values used more than once, each named once (shared_values)
+        self.shared_names: dict = {}     # such a value → its name
         self.names: list = []
         self.named: set = set()          # the names, for lookups: a sum of 600 layers is not 600² steps
         self.by_definition: dict = {}
@@ -55,7 +57,17 @@ class Namer:
         kids = A.children(node)
         if not kids:
             return node
-        node = A.with_children(node, [self.visit(k) for k in kids])
+        if top or node not in self.shared:
+            return self._visited(node, top)
+        # A value used in several places is one statement, visited once (not once per use).
+        if node not in self.shared_names:
+            value = self._visited(node)
+            named = isinstance(value, A.Symbol) or not self.depends(value)
+            self.shared_names[node] = value if named else self.bind("v", None, value)
+        return self.shared_names[node]
+
+    def _visited(self, node, top=False):
+        node = A.with_children(node, [self.visit(k) for k in A.children(node)])
         if not self.depends(node):
             return node
         if self.layers and isinstance(node, (A.Func, A.Softmax, A.LogSoftmax)) \
@@ -74,6 +86,44 @@ class Namer:
             return self.bind("h" if isinstance(node, A.Func) else "s",
                              self.layer if isinstance(node, A.Func) else None, node)
         return node
+
+
+# A shared value this small is written where it is used (x^T, -x, 2 x), not named.
+SMALLEST_SHARED = 3
+
+
+def shared_values(expr: A.Expr, variables) -> frozenset:
+    """The sub-expressions of ``expr`` that depend on ``variables`` and are
+    used more than once (a GRU's h1 in each gate of the next step, a layer
+    norm's W x): counted in the expression as a graph, each distinct
+    sub-expression's parts once, so the count is linear in the graph."""
+    uses, order = _graph(expr)
+    varying = set(variables)
+    size, depends = {}, {}
+    for node in order:
+        kids = A.children(node)
+        size[node] = min(1 + sum(size[kid] for kid in kids), SMALLEST_SHARED)   # (only compared with it)
+        depends[node] = (isinstance(node, A.Symbol) and node.name in varying) or any(depends[kid] for kid in kids)
+    return frozenset(node for node, count in uses.items()
+                     if count > 1 and size[node] >= SMALLEST_SHARED and depends[node])
+
+
+def _graph(expr: A.Expr) -> tuple[dict, list]:
+    """(distinct sub-expression → how many places use it, the distinct
+    sub-expressions each after all of its parts)."""
+    uses: dict = {}
+    order = []
+    stack = [(expr, False)]
+    while stack:
+        node, parts_done = stack.pop()
+        if parts_done:
+            order.append(node)
+            continue
+        uses[node] = uses.get(node, 0) + 1
+        if uses[node] == 1:
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in A.children(node))
+    return uses, order
 
 
 def softmax_names(nodes, names: list, env: TypeEnv) -> dict:
@@ -108,3 +158,41 @@ def depending(statements, variables) -> list:
             varying.add(name)
             kept.append((name, definition))
     return kept
+
+
+# A parameter inside more nested layers than this (one weight in every layer of
+# a deep network, σ(W σ(W ...))) is derived by the backward sweep: linear in the
+# depth, where one differential of the whole expression grows with its square.
+SWEEP_LAYERS = 8
+LAYERS = (A.Func, A.Softmax, A.LogSoftmax)
+
+
+# An expression written out at least this many times the size of its distinct
+# parts (a GRU cell over two steps: 4.7; the textbook's problems: at most 1.7).
+SHARED_RATIO = 3
+
+
+def by_sweep(expr: A.Expr, name: str) -> bool:
+    """Is one gradient of ``expr`` derived by the backward sweep, in names
+    (``api.derive``)?  Where ``name`` is inside more than SWEEP_LAYERS nested
+    layers, or where layers around it are used several times over, so that
+    the expression is SHARED_RATIO times its distinct parts (a GRU cell or a
+    layer norm written out: the differential repeats each use's derivative
+    and grows with their product; the sweep derives each value's δ once)."""
+    if _layers_around(expr, name) > SWEEP_LAYERS:
+        return True
+    _, order = _graph(expr)
+    written = {}
+    for node in order:
+        written[node] = 1 + sum(written[kid] for kid in A.children(node))
+    if written[expr] < SHARED_RATIO * len(order):
+        return False
+    return any(isinstance(node, LAYERS) for value in shared_values(expr, [name]) for node in A.walk(value))
+
+
+def _layers_around(expr: A.Expr, name: str) -> int:
+    """The most nonlinear functions nested around one another with ``name`` inside."""
+    if name not in A.symbol_names(expr):
+        return 0
+    inner = max((_layers_around(kid, name) for kid in A.children(expr)), default=0)
+    return inner + isinstance(expr, LAYERS)

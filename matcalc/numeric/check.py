@@ -1,31 +1,119 @@
 """How right an answer is: the max relative error of the answer against
 finite differences of the function itself, on random data (``check()``).
 
+A gradient is checked along a few directions (``directional``), each
+statement of the program computed once per point and only the statements
+after a parameter recomputed when it moves (``program``): the cost grows
+with the program, not with the number of entries of the parameters.  A
+Jacobian or Hessian is checked entry by entry (their size is limited).
+
 The data are the first random point at which the function is finite
 (``data.defined_points``) and its finite differences settle to within
 ``TRUSTED`` of the error scale, so that the number measures the answer and
-not the reference.  If the differences settle nowhere (kinks or poles near
-every point tried), the point where they came closest is used.
+not the reference (for gradients, points of smaller data are tried in turn).
+If the differences settle nowhere (kinks or poles near every point tried),
+the point where they came closest is used.
 """
 
 from __future__ import annotations
 
+from itertools import islice, zip_longest
+
 import numpy as np
 
-from ..errors import DerivationError
+from ..errors import DerivationError, MatcalcError
 from ..language import ast as A
 from ..shapes.env import TypeEnv
 from .data import defined_points, refuse_oversized
-from .differences import error_floor, gradient_with_error, hessian_with_error, jacobian_with_error
+from .differences import error_floor, hessian_with_error, jacobian_with_error
+from .directional import gradient_error
 from .evaluate import evaluate, evaluate_named
+from .program import ProgramValues
 
 TRUSTED = 1e-8            # finite differences trusted to this relative error (100× below 1e-6)
+SMALL_DATA = 1 / 8        # the scale of the data tried for gradients whose differences did not settle
 REFERENCE_POINTS = 4      # points tried before settling for the most trustworthy one
+
+
+def check_problem(problem, kind: str, layout: str, answers: dict, names, seed: int, progress=None) -> float:
+    """The largest error of ``answers`` (wrt → expression in ``names``: a
+    Jacobian or Hessian, or gradients, in ``layout``) of an ``api.Problem``."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise MatcalcError(f"the seed of check() is a whole number from 0 up, not {seed!r}")
+    if kind != "gradient":
+        (wrt, answer), = answers.items()
+        return check_answer(problem.expr, problem.env, wrt, kind, answer, False, seed, names)
+    statements = problem.statements or ((problem.function_name, problem.expr),)
+    errors = check_gradients(problem.expr, statements, problem.env, answers, names,
+                             layout == "numerator", seed, progress)
+    return max(errors.values())
+
+
+def check_gradients(function: A.Expr, statements, env: TypeEnv, answers: dict, names=(),
+                    transposed: bool = False, seed: int = 0, progress=None) -> dict:
+    """wrt → max relative error of the gradient ``answers[wrt]`` (an
+    expression that may use ``names``; ``transposed`` in numerator layout) of
+    ``function``, which ``statements`` ((name, definition), ..., the function
+    last) compute.  ``progress(done, total)`` is told of each gradient settled
+    (done = total at the end)."""
+    for wrt in answers:
+        refuse_oversized(function, env, wrt, "gradient")
+    settled, closest, undefined = {}, {}, set()
+    for point in _points(function, env, seed):
+        pending = [wrt for wrt in answers if wrt not in settled]
+        if not pending:
+            break
+        with np.errstate(all="ignore"):
+            program = ProgramValues(statements, point)
+            values = _answers_at(names, {wrt: answers[wrt] for wrt in pending}, point)
+        rng = np.random.default_rng(seed)
+        for wrt in pending:
+            info = env.symbols[wrt]
+            answer = values[wrt].T if transposed else values[wrt]
+            error, uncertainty = gradient_error(lambda moved, wrt=wrt: program.moved(wrt, moved), answer,
+                                                point.values[wrt], info.symmetric or info.positive_definite,
+                                                program.value, rng, TRUSTED)
+            if np.isnan(error):                 # the answer is undefined here, the function is not
+                undefined.add(wrt)
+            elif uncertainty <= TRUSTED:
+                settled[wrt] = error
+                if progress is not None and len(settled) < len(answers):
+                    progress(len(settled), len(answers))
+            elif np.isfinite(uncertainty) and (wrt not in closest or uncertainty < closest[wrt][1]):
+                closest[wrt] = (error, uncertainty)
+    for wrt in answers:
+        if wrt not in settled:
+            if wrt in closest:
+                settled[wrt] = closest[wrt][0]
+            elif wrt in undefined:
+                settled[wrt] = np.inf   # undefined at every point tried
+            else:
+                raise DerivationError("could not find data on which the function is defined")
+    if progress is not None:
+        progress(len(answers), len(answers))
+    return settled
+
+
+def _points(function, env, seed: int):
+    """Points of unit-sized data and of smaller data in turn: a deep random
+    network on unit-sized weights is chaotic (slopes of 1e10, whose differences
+    are rounding noise), on smaller ones it is not."""
+    sources = (islice(defined_points(function, env, seed), REFERENCE_POINTS),
+               islice(defined_points(function, env, seed, scale=SMALL_DATA), REFERENCE_POINTS))
+    for pair in zip_longest(*sources):
+        yield from (point for point in pair if point is not None)
+
+
+def _answers_at(names, answers: dict, point) -> dict:
+    try:
+        return evaluate_named(names, answers, point)
+    except np.linalg.LinAlgError:       # the answer inverts a matrix that the function does not
+        return {key: np.array([[np.nan]]) for key in answers}
 
 
 def check_answer(function: A.Expr, env: TypeEnv, wrt: str, kind: str, answer: A.Expr,
                  transposed: bool = False, seed: int = 0, names=()) -> float:
-    """Max relative error of ``answer`` (a gradient, Jacobian or Hessian of
+    """Max relative error of ``answer`` (a Jacobian or Hessian of
     ``function`` wrt ``wrt``; ``transposed`` in numerator layout), which may
     use ``names`` ((name, definition), ...)."""
     refuse_oversized(function, env, wrt, kind)
@@ -55,17 +143,12 @@ def _check_at(function, env, wrt, kind, answer_expr, transposed, point, names=()
     differences themselves as their extrapolation estimates it) at ``point``."""
     if kind == "jacobian":
         numeric, uncertainty = jacobian_with_error(function, wrt, point)
-    elif kind == "hessian":
-        numeric, uncertainty = hessian_with_error(function, wrt, point)
     else:
-        numeric, uncertainty = gradient_with_error(function, wrt, point, env)
+        numeric, uncertainty = hessian_with_error(function, wrt, point)
     if not np.all(np.isfinite(numeric)):
         return np.inf, np.inf
-    try:
-        with np.errstate(all="ignore"):
-            answer = evaluate_named(names, {0: answer_expr}, point)[0]
-    except np.linalg.LinAlgError:       # the answer inverts a matrix that the function does not
-        answer = np.array([[np.nan]])
+    with np.errstate(all="ignore"):
+        answer = _answers_at(names, {0: answer_expr}, point)[0]
     if transposed:
         answer = answer.T
     scale = max(float(np.max(np.abs(numeric))), error_floor(evaluate(function, point)))

@@ -96,7 +96,8 @@ def _sizes(env: TypeEnv, reverse: bool = False) -> dict:
 
 
 MAX_CHECK_ENTRIES = 1_000_000     # all the random data of one check together
-MAX_CHECK_UNKNOWNS = {"gradient": 1_000, "jacobian": 1_000, "hessian": 100}
+# A gradient is checked along a few directions whatever its size (numeric.directional).
+MAX_CHECK_UNKNOWNS = {"gradient": MAX_CHECK_ENTRIES, "jacobian": 1_000, "hessian": 100}
 
 
 def refuse_oversized(expr: A.Expr, env: TypeEnv, wrt: str, kind: str) -> None:
@@ -131,15 +132,15 @@ def _regular(expr: A.Expr, point: Point) -> bool:
     return True
 
 
-def defined_points(expr: A.Expr, env: TypeEnv, seed: int, attempts: int = 12):
+def defined_points(expr: A.Expr, env: TypeEnv, seed: int, attempts: int = 12, scale: float = 1.0):
     """Random points where ``expr`` is finite and its inverted matrices are
     regular, in the order to try them.  Each attempt draws new data (a NaN is
     a point outside the domain, such as the log of a negative number); every
     other attempt takes the sizes in reverse order (UᵀU is singular for every
     U with fewer rows than columns); after a value that overflowed or is
     larger than ``LARGE`` the data are also halved, since such values come
-    from exp or powers of sums that grow with the size of the data."""
-    scale = 1.0
+    from exp or powers of sums that grow with the size of the data; ``scale``
+    is the first scale of the data (``random_point``)."""
     names = sorted(A.symbol_names(expr) & set(env.symbols))
     for attempt in range(attempts):
         # From the third attempt on, some symbols are drawn smaller, in turn, for a

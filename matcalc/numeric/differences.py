@@ -40,7 +40,8 @@ def _steps(base: np.ndarray) -> np.ndarray:
     return FIRST_STEP * np.maximum(np.abs(base), typical / 10)
 
 
-def _limit(quotient, first_step: float, floor: float, rounding) -> tuple[np.ndarray, float]:
+def _limit(quotient, first_step: float, floor: float, rounding,
+           halvings: int = HALVINGS) -> tuple[np.ndarray, float]:
     """lim_{h→0} quotient(h) for a symmetric difference quotient, whose
     truncation error is a series in h² (c₁h² + c₂h⁴ + …) and whose rounding
     error is at most ``rounding(h)``.  Richardson's Neville tableau over
@@ -58,7 +59,7 @@ def _limit(quotient, first_step: float, floor: float, rounding) -> tuple[np.ndar
     best, best_error = None, np.inf
     previous: list = []
     h = first_step
-    for _ in range(HALVINGS):
+    for _ in range(halvings):
         try:
             with np.errstate(all="ignore"):
                 row = [np.asarray(quotient(h), dtype=float)]

@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import MatcalcError
 from ..service import Request, error_json
-from .jobs import derive_limited
+from .jobs import derive_limited, start
 
 STATIC = Path(__file__).resolve().parent / "static"
 CONCURRENT_DERIVATIONS = 4        # child processes at once; further requests wait their turn
@@ -64,6 +64,7 @@ def create_app(time_limit: float = 10.0) -> Starlette:
 def serve(host: str = "127.0.0.1", port: int = 8000, time_limit: float = 10.0) -> int:
     import uvicorn                   # loaded only to serve
 
+    start()                          # the page's workers load what derivations need, once
     print(f"matcalc: serving on http://{host}:{port}/ (Ctrl-C stops)")
     uvicorn.run(create_app(time_limit), host=host, port=port, log_level="warning")
     return 0
