@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from ..errors import MatcalcError
 from ..language import ast as A
 from ..language.names import display_name, error_letter, error_name, split_name
 from ..rewriting.canon import canon, zero_like
@@ -23,7 +24,7 @@ from ..rewriting.engine import Context, rewrite_everywhere
 from ..shapes.env import TypeEnv
 from .methods import method_named
 from .naming import Namer, depending
-from .steps import GRADIENT, VALUE, Outcome, Step, StepLog, answer_label, differential_label, value_label
+from .steps import GRADIENT, PART_OF, VALUE, Outcome, Step, StepLog, answer_label, differential_label, value_label
 from .closed_form import closed_forms
 from .strategy import DEFINITIONS, differential, gradient_from, simplify_answer
 
@@ -41,6 +42,11 @@ class Sweep:
     env: TypeEnv
     function: str
     closed_forms: dict             # parameter → its gradient with the δ's written out, where that is textbook
+
+    @cached_property
+    def shown_closed_forms(self) -> dict:
+        """The closed forms shorter than the gradient in δ's: the ones printed."""
+        return {p: e for p, e in self.closed_forms.items() if A.size(e) < A.size(self.gradients[p])}
 
     @cached_property
     def names(self) -> tuple:
@@ -104,6 +110,14 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
         inputs = _inputs(definition, varying)
         taken = differential(seed, set(inputs), env, function, names=((name, definition),) if not is_loss else (),
                              first=first, catalog=catalog, name_layers=False)
+        fused = _fused(name, definition, seed, taken, inputs, statements[:index], uses, varying, parameters,
+                       letter, env, function, catalog, chosen, delta if not is_loss else None)
+        if fused is not None:
+            taken, inputs, written = fused
+            for value, used in written:
+                uses[used] = [name if user == value else user for user in uses[used]]
+            if is_loss:
+                log.start("definition", value_label(name), definition)
         for new_name, new_definition in taken.names:
             if new_name not in known:
                 known.add(new_name)
@@ -118,10 +132,12 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
                       else answer_label(GRADIENT, function, used, env))
             for step in outcome.steps[len(taken.steps):]:
                 if step.label.kind == GRADIENT:
-                    note = step.note if final else _joined(step.note, f"through {display_name(name)}")
+                    # one use's share of a gradient is a term of it, not all of it
+                    share = not final and step.rule == "identify"
+                    note = _joined(step.note, f"through {display_name(name)}") if share else step.note
                     step = replace(step, label=target if final else answer_label(GRADIENT, function, used, env),
-                                   note=note)
-                log.add(step.rule, step.label, step.after, step.rules, step.note)
+                                   note=note, relation=PART_OF if share else step.relation)
+                log.add(step.rule, step.label, step.after, step.rules, step.note, step.relation)
             sent.setdefault(used, []).append(outcome.answer)
             if used in parameters and len(sent[used]) == len(uses[used]):
                 gradients[used] = _total(sent[used], env)
@@ -147,6 +163,8 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
     # batch norm's gradient as the textbook writes it
     closed = closed_forms({p: gradients[p] for p in parameters}, deltas, statements[:-1], context, simplify_answer)
     for parameter, expr in closed.items():
+        if A.size(expr) >= A.size(gradients[parameter]):
+            continue            # printed only where it is shorter than the δ form
         log.add("closed-form", answer_label(GRADIENT, function, parameter, env), expr, note="the δ's written out")
     return Sweep(log.steps, statements, tuple(invented), tuple(deltas), gradients, done_at, tuple(equations),
                  env, function, closed)
@@ -170,6 +188,66 @@ def outcome_for(sweep: Sweep, parameter: str) -> Outcome:
     label = answer_label(GRADIENT, sweep.function, parameter, sweep.env)
     return Outcome(sweep.gradients[parameter], None, sweep.steps[:sweep.done_at[parameter]], sweep.names,
                    sweep.env, label)
+
+
+def _fused(name, definition, seed, taken, inputs, earlier, uses, varying, parameters, letter, env, function,
+           catalog, chosen, delta):
+    """The statement differentiated together with the activations it alone
+    uses (SPEC §7, seed 000): ``yh = softmax(a2); l = -y^T log(yh)`` read as
+    ``l = -y^T log(softmax(a2))`` gives δa2 = yh - y, where two steps give
+    (diag(yh) - yh yh^T) δyh with δyh = -y ./ yh.  An activation v = f(u) is
+    written out when it has no other use and δu comes out shorter that way
+    than through δv; v keeps its name wherever it appears.  Returns (the
+    differential, its inputs, ((v, u), ...)) or None."""
+    definitions = dict(earlier)
+    candidates = []
+    for value in inputs:
+        activation = definitions.get(value)
+        if value in parameters or len(uses.get(value, ())) != 1 or not _is_activation(activation, varying):
+            continue
+        if activation.arg.name in inputs:
+            continue
+        candidates.append((value, activation))
+    if not candidates:
+        return None
+    written = dict(candidates)
+    fused_definition = canon(A.substitute(definition, {A.Symbol(v): d for v, d in candidates}), env)
+    fused_seed = fused_definition if delta is None else inner(delta, fused_definition, env)
+    fused_inputs = _inputs(fused_definition, varying)
+    names = tuple(candidates) + (((name, fused_definition),) if delta is not None else ())
+    note = ", ".join(f"{display_name(v)} = {display_name(d.arg.name)} written out" for v, d in candidates)
+    first = ("substitute-definition", note) if delta is None else ("backprop", "")
+    try:
+        together = differential(fused_seed, set(fused_inputs), env, function, names=names, first=first,
+                                catalog=catalog, name_layers=False)
+    except MatcalcError:   # a form the fused statement cannot take: the two steps stand
+        return None
+    chosen_pairs = []
+    for value, activation in candidates:
+        u = activation.arg.name
+        through = gradient_from(together, u, chosen).answer
+        in_steps = _two_steps(value, activation, gradient_from(taken, value, chosen).answer, letter, env,
+                              function, catalog, chosen)
+        if A.size(through) < A.size(in_steps):
+            chosen_pairs.append((value, u))
+    if len(chosen_pairs) != len(candidates):
+        return None
+    return together, fused_inputs, tuple(chosen_pairs)
+
+
+def _is_activation(definition, varying) -> bool:
+    return isinstance(definition, (A.Func, A.Softmax, A.LogSoftmax)) and isinstance(definition.arg, A.Symbol) \
+        and definition.arg.name in varying
+
+
+def _two_steps(value, activation, delta_value, letter, env, function, catalog, chosen):
+    """δu of v = f(u) through δv, with δv written out."""
+    delta = A.Symbol(error_name(letter, value))
+    env.add_symbol(delta.name, env.shape(A.Symbol(value)))
+    taken = differential(inner(delta, activation, env), {activation.arg.name}, env, function,
+                         names=((value, activation),), catalog=catalog, name_layers=False)
+    answer = gradient_from(taken, activation.arg.name, chosen).answer
+    return canon(A.substitute(answer, {delta: delta_value}), env)
 
 
 def _preactivations(statements, varying, env):
@@ -247,7 +325,7 @@ def _record_local(log: StepLog, steps, opening, function) -> None:
         last = log.last
         if last is not None and last.after == step.after and last.label == step.label:
             continue        # d(δ^T v) = δ^T dv again: the definition folded back into its name
-        log.add(step.rule, step.label, step.after, step.rules, step.note)
+        log.add(step.rule, step.label, step.after, step.rules, step.note, step.relation)
 
 
 __all__ = ["Sweep", "backward", "inner", "outcome_for", "program_of"]

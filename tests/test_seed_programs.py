@@ -1,0 +1,93 @@
+"""Programs typed as the seeds write them print the seeds' δ's (issue 23, SPEC §7).
+
+A δ is simplified through the named values: ``yh = softmax(a2); l = -y^T log(yh)``
+is differentiated as ``-y^T log(softmax(a2))`` (the activation's only use), so
+δa2 = yh - y as in seed 000, not (diag(yh) - yh yh^T) δyh.  Each case checks
+the printed δ and the numbers (central differences on random data)."""
+
+from __future__ import annotations
+
+import pytest
+
+import matcalc
+from matcalc.calculus.steps import PART_OF
+
+MLP = "a1 = W1 x + b1; h1 = sigma(a1); a2 = W2 h1 + b2; yh = softmax(a2); l = -y^T log(yh)"
+
+SEED_PROGRAMS = {
+    # seed 000: the MLP with softmax cross-entropy, the softmax named
+    "mlp, y a probability vector": (MLP, "y: probability vector; x, y: data",
+                                     ["δa2 = yh - y", "δh1 = W2^T δa2", "δa1 = δh1 ⊙ h1 ⊙ (1 - h1)"], ["δyh"]),
+    # SPEC §1: without the assumption 1^T y = 1 stays
+    "mlp, any y": (MLP, "x, y: data", ["δa2 = yh 1^T y - y"], ["δyh"]),
+    # seed 003: softmax regression on a batch, samples as columns
+    "batched softmax": ("A = W X; P = softmax(A); l = -sum(Y ⊙ log(P))", "Y: probability vector; X, Y: data",
+                        ["δA = P - Y", "∂l/∂W = δA X^T"], ["δP"]),
+    # logistic regression with a named σ and binary cross-entropy
+    "binary cross-entropy": ("z = w^T x + b; p = sigma(z); l = -y log(p) - (1 - y) log(1 - p)",
+                             "x, y: data; y, b: scalar", ["δz = p - y", "∂l/∂w = δz x"], ["δp"]),
+}
+
+
+@pytest.mark.parametrize("case", SEED_PROGRAMS)
+def test_a_program_as_the_seeds_write_it_prints_their_deltas(case):
+    program, where, printed, absent = SEED_PROGRAMS[case]
+    g = matcalc.derive(program, wrt="all", where=where)
+    summary = g.text(steps=False).splitlines()
+    for line in printed:
+        assert any(row.strip().startswith(line) and (row.strip() == line or "   " in row) for row in summary), \
+            (line, summary)
+    for name in absent:
+        assert not any(row.startswith(name + " =") for row in summary), summary
+    assert g.check() < 1e-6
+
+
+def test_the_activation_written_out_is_a_step_of_its_own():
+    g = matcalc.derive(MLP, wrt="all", where="y: probability vector; x, y: data")
+    rules = [step.rule for step in g.steps]
+    assert rules[:2] == ["definition", "substitute-definition"]
+    assert "yh" in g.steps[1].note
+
+
+def test_an_activation_kept_where_two_steps_are_as_short():
+    """h1 = σ(a1) used once by a2 = W2 h1 + b2: δh1 and δa1 stay the seeds' two lines."""
+    g = matcalc.derive(MLP, wrt="all", where="y: probability vector; x, y: data")
+    deltas = dict(g.sweep.deltas)
+    assert "δh1" in deltas and "δa1" in deltas
+
+
+def test_a_line_that_keeps_some_terms_of_dl_says_so():
+    """Issue 23: never '=' for a dropped term.  Each parameter's terms of dl
+    are selected by a 'terms-in' line, printed dl ∋ ..., and the line before
+    it holds every term."""
+    g = matcalc.derive(MLP, wrt="all", where="y: probability vector; x, y: data")
+    steps = g.steps
+    selections = [i for i, step in enumerate(steps) if step.rule == "terms-in"]
+    assert len(selections) == 5          # W2, h1, b2 from dl through a2; W1, b1 through a1
+    for i in selections:
+        assert steps[i].relation == PART_OF
+        sums = [step.after.args for step in steps[:i] if step.label == steps[i].label and hasattr(step.after, "args")]
+        assert any(steps[i].after in terms and len(terms) > 1 for terms in sums)
+    text = g.text()
+    assert "dl     ∋ δa2^T dW2 h1" in text
+
+
+def test_batch_norm_states_its_gradient_once():
+    g = matcalc.derive("mu = mean(x); c = x - mu 1; s2 = mean(c ⊙ c); xh = c / sqrt(s2 + eps); "
+                       "l = w^T (gamma xh + beta 1)", wrt="x, gamma, beta", where="eps: scalar; w: data")
+    assert g.text(steps=False).count("∂l/∂x =") == 1
+    shares = [step for step in g.steps if step.label.kind == "gradient" and step.label.wrt == "x"
+              and step.rule == "identify"]
+    assert len(shares) == 2 and all(step.relation == PART_OF for step in shares)
+    assert g.check() < 1e-6
+
+
+def test_scalar_algebra_is_a_step_of_its_own():
+    """The binary cross-entropy's (1 - y) p - y (1 - p) becomes p - y on a line
+    that says SymPy did it, not inside 'identify'."""
+    g = matcalc.derive("z = w^T x + b; p = sigma(z); l = -y log(p) - (1 - y) log(1 - p)", wrt="all",
+                       where="x, y: data; y, b: scalar")
+    text = g.text()
+    assert "δz    = (1 - y) p - y (1 - p)" in text and "= p - y" in text
+    algebra = [step for step in g.steps if step.rule == "scalar-algebra"]
+    assert algebra and algebra[0].label.kind == "value"
