@@ -35,6 +35,7 @@ from .trace_method import expand
 ENGINE_STEPS = {
     "definition": "the function as given",
     "names": "name the intermediate values",
+    "differential": "the differential of both sides: l = v gives dl = dv",
     "chain": "substitute the differentials of the named values (chain rule)",
     "identify": "dl = tr(C^T dX) means ∂l/∂X = C",
     "scalar-algebra": "algebra of the scalar entries, done by SymPy: both sides are equal entry by entry",
@@ -220,6 +221,8 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
     for index, (rule, after, rules) in enumerate(pending):
         last = index == len(pending) - 1
         log.add(rule, d, dl if last else after, rules, note if last else "")
+    if not pending:                  # l = z2: dl = dz2, a line of its own before anything is read off it
+        log.add("differential", d, dl)
     dl = _collect(dl, context, d, log)
     differentials = {}
     needed = _differentiated_names(dl)
