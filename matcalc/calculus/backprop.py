@@ -72,7 +72,10 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
     parameters = tuple(parameters)
     letter = error_letter(list(env.symbols) + [name for name, _ in statements])
     varying = set(parameters) | {name for name, _ in depending(statements, parameters)}
-    statements, preactivations = _preactivations(tuple(statements), varying, env)
+    _known_symmetric(statements, env)
+    # in canonical form, so that a definition met again in a step folds into its name
+    statements = tuple((name, canon(definition, env)) for name, definition in statements)
+    statements, preactivations = _preactivations(statements, varying, env)
     varying |= {name for name, _ in preactivations}
     # Only the statements the function uses send anything back (an unused
     # statement, which gets a warning, is no use of a parameter).
@@ -100,6 +103,9 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             delta = A.Symbol(error_name(letter, name))
             env.add_symbol(delta.name, env.shape(A.Symbol(name)))
             total = _total(sent[name], env)
+            if env.is_matrix(total) and env.is_square(total) and env.symmetric(total):
+                # δM = (M + I)^{-1} of a symmetric M: δM^T is δM, δM + δM^T is 2 δM
+                env.symbols[delta.name] = replace(env.symbols[delta.name], symmetric=True)
             deltas.append((delta.name, total))
             equations.append((value_label(delta.name), total))
             if len(sent[name]) > 1:
@@ -190,6 +196,16 @@ def outcome_for(sweep: Sweep, parameter: str) -> Outcome:
                    sweep.env, label)
 
 
+def _known_symmetric(statements, env) -> None:
+    """A named value symmetric by construction (M = H H^T, SPEC §2 Structure)
+    is symmetric wherever its name stands: (M + I)^{-T} is (M + I)^{-1}."""
+    for name, definition in statements[:-1]:
+        info = env.symbols.get(name)
+        if info is not None and not info.symmetric and env.is_matrix(definition) and env.is_square(definition) \
+                and env.symmetric(definition):
+            env.symbols[name] = replace(info, symmetric=True)
+
+
 def _fused(name, definition, seed, taken, inputs, earlier, uses, varying, parameters, letter, env, function,
            catalog, chosen, delta):
     """The statement differentiated together with the activations it alone
@@ -215,7 +231,7 @@ def _fused(name, definition, seed, taken, inputs, earlier, uses, varying, parame
     fused_seed = fused_definition if delta is None else inner(delta, fused_definition, env)
     fused_inputs = _inputs(fused_definition, varying)
     names = tuple(candidates) + (((name, fused_definition),) if delta is not None else ())
-    note = ", ".join(f"{display_name(v)} = {display_name(d.arg.name)} written out" for v, d in candidates)
+    note = ", ".join(f"{display_name(v)} = {_function_name(d)}({display_name(d.arg.name)})" for v, d in candidates)
     first = ("substitute-definition", note) if delta is None else ("backprop", "")
     try:
         together = differential(fused_seed, set(fused_inputs), env, function, names=names, first=first,
@@ -233,6 +249,12 @@ def _fused(name, definition, seed, taken, inputs, earlier, uses, varying, parame
     if len(chosen_pairs) != len(candidates):
         return None
     return together, fused_inputs, tuple(chosen_pairs)
+
+
+def _function_name(activation) -> str:
+    if isinstance(activation, A.Func):
+        return "σ" if activation.name == "sigma" else activation.name
+    return "softmax" if isinstance(activation, A.Softmax) else "logsoftmax"
 
 
 def _is_activation(definition, varying) -> bool:
@@ -316,15 +338,21 @@ def _record_local(log: StepLog, steps, opening, function) -> None:
     its first line is ``opening``, dl = tr(δv^T dv), and a rewrite of the
     local function itself (a definition, names) is shown as a line of dl."""
     d = differential_label(function)
+    restating = set()
     if opening is not None:
         log.add("backprop", d, opening[0], note=opening[1])
         steps = steps[1:]
+        restating = A.symbol_names(opening[0])        # δv and v
     for step in steps:
         if opening is not None and step.label.kind == VALUE:
             step = replace(step, label=d, after=A.Differential(step.after))
+        if restating and all(A.symbol_names(node.arg) <= restating for node in A.walk(step.after)
+                             if isinstance(node, A.Differential)):
+            continue        # d(δ^T v), δ^T dv again: the definition folded back into its name
+        restating = set()
         last = log.last
         if last is not None and last.after == step.after and last.label == step.label:
-            continue        # d(δ^T v) = δ^T dv again: the definition folded back into its name
+            continue
         log.add(step.rule, step.label, step.after, step.rules, step.note, step.relation)
 
 

@@ -7,7 +7,10 @@ first; a norm's compound argument is ``r``.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ..language import ast as A
+from ..rewriting.canon import canon
 from ..shapes.env import TypeEnv
 
 
@@ -108,3 +111,43 @@ def depending(statements, variables) -> list:
             varying.add(name)
             kept.append((name, definition))
     return kept
+
+
+def fold_names(expr, folded: dict, env: TypeEnv):
+    """``expr`` with each named value's definition replaced by its name
+    (``folded``: definition → Symbol), an entrywise product among more factors
+    included: δh1 ⊙ a1 ⊙ σ(a1) is δh1 ⊙ h1 for the swish h1 = a1 ⊙ σ(a1)."""
+    result = _folded(expr, folded)
+    products = [(Counter(definition.args), name) for definition, name in folded.items()
+                if isinstance(definition, A.Hadamard)]
+    if products:
+        result = _fold_products(result, products)
+    return canon(result, env) if result != expr else expr
+
+
+def _folded(node, folded):
+    """A.substitute, except that d(definition) stays as written: it is the
+    differential being taken (d(x - μ 1) of c = x - μ 1), not dc again."""
+    if node in folded:
+        return folded[node]
+    if isinstance(node, A.Differential) and node.arg in folded:
+        return node
+    kids = A.children(node)
+    return A.with_children(node, [_folded(kid, folded) for kid in kids]) if kids else node
+
+
+def _fold_products(node, products):
+    kids = A.children(node)
+    if kids:
+        node = A.with_children(node, [_fold_products(kid, products) for kid in kids])
+    if not isinstance(node, A.Hadamard):
+        return node
+    factors = Counter(node.args)
+    for product, name in products:
+        if all(factors[factor] >= count for factor, count in product.items()):
+            factors -= product
+            factors[name] += 1
+    if factors == Counter(node.args):
+        return node
+    left = list(factors.elements())
+    return left[0] if len(left) == 1 else A.Hadamard(tuple(left))

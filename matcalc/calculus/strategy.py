@@ -25,7 +25,7 @@ from .differential import sweeps
 from .elementwise import derivative
 from .elementwise_algebra import simplify_elementwise
 from .methods import Method, method_named
-from .naming import Namer, depending, softmax_names
+from .naming import Namer, depending, fold_names, softmax_names
 from .scalars import simplify_coefficients
 from .steps import (PART_OF, DIFFERENTIAL, GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
                     differential_label, value_label)
@@ -101,8 +101,12 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
         d_label = differential_label(taken.function)
         gradient = method.gradient(dl, X, context, lambda rule, after, rules: log.add(rule, d_label, after, rules))
     log.add("identify", label, gradient)
-    gradient = simplified_answer(gradient, taken.names, context,
-                                 lambda rule, after, rules: log.add(rule, label, after, rules))
+    record = lambda rule, after, rules: log.add(rule, label, after, rules)
+    gradient = simplified_answer(gradient, taken.names, context, record)
+    named = fold_names(gradient, _folding(taken.names), env)
+    if named != gradient:           # what the algebra wrote out has a name: h1 for a1 ⊙ σ(a1)
+        gradient = named
+        record("names", named, ("names",))
     return _finish(gradient, log, taken.names, context, label)
 
 
@@ -294,7 +298,7 @@ def _differentiate(start, variables, context, folded: dict) -> list:
     """One (rule, expression, rules) per sweep of the d-rules, the named values
     folded back into their names."""
     def named(expr):                  # a sweep's result is canonical already
-        return canon(A.substitute(expr, folded), context.env) if folded else expr
+        return fold_names(expr, folded, context.env) if folded else expr
     return [(sweep.rules[0], named(sweep.result), sweep.rules) for sweep in sweeps(start, variables, context)]
 
 
