@@ -127,7 +127,7 @@ BATCH_NORM = "mu = mean(x); c = x - mu 1; s2 = mean(c ⊙ c); xh = c / sqrt(s2 +
 def test_batch_norm_in_the_programs_names_without_invented_ones():
     g = matcalc.derive(BATCH_NORM, wrt="x, gamma, beta", where="eps: scalar; w: data")
     deltas = {name: to_text(expr) for name, expr in g.sweep.deltas}
-    assert deltas["δs2"] == "-1/2 δxh^T c / (s2 + ε)^{3/2}"      # sqrt(u)^2 u^{1/2} is u^{3/2}
+    assert deltas["δs2"] == "-1/2 δxh^T c / (s2 + ϵ)^{3/2}"      # sqrt(u)^2 u^{1/2} is u^{3/2}
     assert "a1" not in g.text() and "h1" not in g.text()
     assert to_text(g["x"].named_result) == "δc + δμ 1 / n"
     assert g.check() < 1e-6
@@ -169,10 +169,10 @@ def test_the_pass_prints_each_gradient_in_the_layout_asked_for():
 NORMALIZATIONS = {
     "batch norm": ("mu = mean(x); c = x - mu 1; s2 = mean(c ⊙ c); xh = c / sqrt(s2 + eps); "
                    "l = w^T (gamma xh + beta 1)", "x, gamma, beta", "x",
-                   "γ (w - mean(w) 1 - mean(w ⊙ xh) xh) / (s2 + ε)^{1/2}"),
+                   "γ (w - mean(w) 1 - mean(w ⊙ xh) xh) / (s2 + ϵ)^{1/2}"),
     "layer norm": ("mu = mean(h); c = h - mu 1; s2 = mean(c ⊙ c); hh = c / sqrt(s2 + eps); "
                    "l = w^T (g ⊙ hh + b)", "h, g, b", "h",
-                   "(w ⊙ g - mean(w ⊙ g) 1 - mean(w ⊙ g ⊙ hh) hh) / (s2 + ε)^{1/2}"),
+                   "(w ⊙ g - mean(w ⊙ g) 1 - mean(w ⊙ g ⊙ hh) hh) / (s2 + ϵ)^{1/2}"),
 }
 
 

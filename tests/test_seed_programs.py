@@ -7,6 +7,8 @@ the printed δ and the numbers (central differences on random data)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import matcalc
@@ -91,3 +93,64 @@ def test_scalar_algebra_is_a_step_of_its_own():
     assert "δz    = (1 - y) p - y (1 - p)" in text and "= p - y" in text
     algebra = [step for step in g.steps if step.rule == "scalar-algebra"]
     assert algebra and algebra[0].label.kind == "value"
+
+
+NAMED_VALUES = {
+    # swish: h1 = a1 ⊙ σ(a1) is written h1 wherever it stands
+    "swish": ("a1 = W1 x; h1 = a1 ⊙ sigma(a1); l = sum(h1)", "W1", "x: data",
+              ["δa1 = δh1 ⊙ σ(a1) ⊙ (1 + a1 - h1)"], ["a1 ⊙ σ(a1)"]),
+    # attention with the softmax inside the statement: A, never softmax(K^T Q / c)
+    "attention": ("A = softmax(K^T Q / c); O = V A; l = sum(G ⊙ O)", "Q", "c: scalar; G: data",
+                  ["∂l/∂Q = K (A ⊙ (δA - 1 1^T (δA ⊙ A))) / c"], ["softmax(K^T Q / c)"]),
+    # M = H H^T is symmetric by construction, and so is δM
+    "gram matrix": ("H = tanh(W X); M = H H^T; l = logdet(M + I)", "W", "",
+                    ["δM = (M + I)^{-1}", "δH = 2 δM H"], ["^{-T}", "δM + δM^T"]),
+}
+
+
+@pytest.mark.parametrize("case", NAMED_VALUES)
+def test_a_named_value_stands_where_its_name_can(case):
+    program, wrt, where, printed, absent = NAMED_VALUES[case]
+    d = matcalc.derive(program, wrt=wrt, where=where or None)
+    text = d.text()
+    for line in printed:
+        assert line in text, text
+    # the steps and the answer in names (not the program, nor the answer written out)
+    after_definition = "\n".join(str(step.after) for step in d.steps) + "\n" + str(d.named_result)
+    for written in absent:
+        # (d(softmax(K^T Q / c)) is the differential being taken, dA = d(its definition))
+        shown = after_definition.replace(f"d({written})", "")
+        assert not re.search(r"(?<!\w)" + re.escape(written), shown), (written, text)
+    assert d.check() < 1e-6
+
+
+def test_the_same_expression_gets_the_same_names_whatever_it_is_differentiated_by():
+    """Issue 23: wrt W2 the second pre-activation was a1, wrt W1 a2."""
+    expression = "-y^T log(softmax(W2 sigma(W1 x)))"
+    first = dict(matcalc.derive(expression, wrt="W1", where="y: probability vector").names)
+    second = dict(matcalc.derive(expression, wrt="W2", where="y: probability vector").names)
+    assert {"a2", "s"} <= set(first) & set(second) and "a1" not in second
+    assert str(first["s"]) == str(second["s"]) == "softmax(a2)"
+
+
+def test_eps_and_epsilon_print_apart():
+    d = matcalc.derive("eps * x^T x + epsilon * 1^T x", wrt="x")
+    assert str(d.result) == "2 ϵ x + ε 1"
+    assert r"\epsilon" in d.latex() and r"\varepsilon" in d.latex()
+    again = matcalc.derive("ϵ * x^T x + ε * 1^T x", wrt="x")     # what is printed reads back
+    assert str(again.result) == str(d.result)
+    assert d.check() < 1e-6
+
+
+def test_an_answer_and_its_steps_print_in_matcalcs_language():
+    d = matcalc.derive("x^T A x", wrt="x")
+    assert str(d.result) == repr(d.result) == "(A + A^T) x"
+    assert "Product(" not in repr(d.steps[-1])
+
+
+def test_one_gradient_of_a_program_is_also_shown_written_out():
+    d = matcalc.derive("a1 = W1 x; h1 = sigma(a1); a2 = W2 h1; l = -y^T log(softmax(a2))", wrt="W1",
+                       where="y: probability vector")
+    assert str(d.named_result) == "δa1 x^T"
+    assert "= ((W2^T (softmax(W2 σ(W1 x)) - y)) ⊙ σ(W1 x) ⊙ (1 - σ(W1 x))) x^T" in d.text()
+    assert d.check() < 1e-6

@@ -17,6 +17,7 @@ from functools import cached_property
 
 from ..errors import MatcalcError
 from ..language import ast as A
+from ..language.limits import written_out_size
 from ..language.names import display_name, error_letter, error_name, split_name
 from ..rewriting.canon import canon, zero_like
 from ..rewriting.catalog import Catalog, default_catalog
@@ -26,7 +27,7 @@ from .methods import method_named
 from .naming import Namer, depending
 from .steps import GRADIENT, PART_OF, VALUE, Outcome, Step, StepLog, answer_label, differential_label, value_label
 from .closed_form import closed_forms
-from .strategy import DEFINITIONS, differential, gradient_from, simplify_answer
+from .strategy import DEFINITIONS, differential, gradient_from, simplify_answer, write_out
 
 
 @dataclass(frozen=True)
@@ -188,12 +189,23 @@ def program_of(expr: A.Expr, parameters, env: TypeEnv, function: str,
     return tuple(namer.names) + ((function, top),)
 
 
-def outcome_for(sweep: Sweep, parameter: str) -> Outcome:
+# A written-out answer longer than this (parts) is no help to a reader: the
+# answer stays in names and δ's, written out only when asked (Derivation.result).
+MAX_SHOWN_WRITTEN_OUT = 200
+
+
+def outcome_for(sweep: Sweep, parameter: str, written_out: bool = False) -> Outcome:
     """One parameter's gradient as a derivation of its own: the sweep's steps
-    up to it, the answer in names and δ's (written out when asked)."""
+    up to it, the answer in names and δ's (written out when asked).  With
+    ``written_out`` (one gradient of a program, shown as for an expression)
+    the answer with the names written out is shown too, where it is short."""
     label = answer_label(GRADIENT, sweep.function, parameter, sweep.env)
-    return Outcome(sweep.gradients[parameter], None, sweep.steps[:sweep.done_at[parameter]], sweep.names,
-                   sweep.env, label)
+    answer, expanded = sweep.gradients[parameter], None
+    if written_out and written_out_size(answer, sweep.names) <= MAX_SHOWN_WRITTEN_OUT:
+        expanded = write_out(answer, sweep.names, Context(sweep.env))
+        if A.size(expanded) > MAX_SHOWN_WRITTEN_OUT:
+            expanded = None
+    return Outcome(answer, expanded, sweep.steps[:sweep.done_at[parameter]], sweep.names, sweep.env, label)
 
 
 def _known_symmetric(statements, env) -> None:

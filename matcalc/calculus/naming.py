@@ -60,6 +60,11 @@ class Namer:
             return node
         node = A.with_children(node, [self.visit(k) for k in kids])
         if not self.depends(node):
+            # a constant layer keeps its number, so that the same expression gets
+            # the same names whatever it is differentiated by (a2 is a2 wrt W1 and W2)
+            if self.layers and isinstance(node, (A.Func, A.Softmax, A.LogSoftmax)) \
+                    and not isinstance(node.arg, A.Symbol):
+                self.layer += 1
             return node
         if self.layers and isinstance(node, (A.Func, A.Softmax, A.LogSoftmax)) \
                 and not isinstance(node.arg, A.Symbol) and self.depends(node.arg):

@@ -101,12 +101,14 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
         d_label = differential_label(taken.function)
         gradient = method.gradient(dl, X, context, lambda rule, after, rules: log.add(rule, d_label, after, rules))
     log.add("identify", label, gradient)
-    record = lambda rule, after, rules: log.add(rule, label, after, rules)
-    gradient = simplified_answer(gradient, taken.names, context, record)
-    named = fold_names(gradient, _folding(taken.names), env)
-    if named != gradient:           # what the algebra wrote out has a name: h1 for a1 ⊙ σ(a1)
-        gradient = named
-        record("names", named, ("names",))
+    folding = _folding(taken.names)
+
+    def record(rule, after, rules):
+        # what the algebra wrote out has a name: h1 for a1 ⊙ σ(a1)
+        named = fold_names(after, folding, env)
+        log.add(rule, label, named, tuple(rules) + (("names",) if named != after else ()))
+
+    gradient = fold_names(simplified_answer(gradient, taken.names, context, record), folding, env)
     return _finish(gradient, log, taken.names, context, label)
 
 

@@ -30,7 +30,10 @@ GREEK_LETTERS = {
 }
 # Spellings that are one of the letters above.
 GREEK_ALIASES = {"eps": "epsilon"}
-_UNICODE_VARIANTS = {"ϵ": "epsilon", "ς": "sigma", "ϕ": "phi"}
+_UNICODE_VARIANTS = {"ϵ": "eps", "ς": "sigma", "ϕ": "phi"}
+# eps and epsilon are two names: they print as the two forms of the letter
+# (ϵ, \epsilon and ε, \varepsilon), so a reader can tell them apart.
+_ALIAS_LETTERS = {"eps": ("ϵ", r"\epsilon")}
 
 # Letters printed as text and read as scalars; the capitals that look Latin
 # (Α, Β, ...) are stored by name but printed as written in ASCII.
@@ -67,12 +70,16 @@ def greek_stem(stem: str) -> str | None:
 
 def unicode_letter(stem: str) -> str:
     """``sigma`` → ``σ``; a stem that is no Greek letter as it is."""
+    if stem in _ALIAS_LETTERS:
+        return _ALIAS_LETTERS[stem][0]
     greek = greek_stem(stem)
     return GREEK_LETTERS[greek][0] if greek else stem
 
 
 def latex_letter(stem: str) -> str | None:
     """``sigma`` → ``\\sigma``; None for a stem that is no Greek letter."""
+    if stem in _ALIAS_LETTERS:
+        return _ALIAS_LETTERS[stem][1]
     greek = greek_stem(stem)
     return GREEK_LETTERS[greek][1] if greek else None
 
