@@ -154,3 +154,24 @@ def test_one_gradient_of_a_program_is_also_shown_written_out():
     assert str(d.named_result) == "δa1 x^T"
     assert "= ((W2^T (softmax(W2 σ(W1 x)) - y)) ⊙ σ(W1 x) ⊙ (1 - σ(W1 x))) x^T" in d.text()
     assert d.check() < 1e-6
+
+
+ANSWERS = {
+    # 1^T (diag(s) - s s^T) = 0: a softmax's outputs sum to one whatever W is
+    "sum of a softmax": (matcalc.derive, "sum(softmax(W x))", "W", None, "0", "softmax-jacobian-sum-right"),
+    # like diag terms merge (and SymPy collects what is inside)
+    "hessian of a sigmoid layer": (matcalc.hessian, "sum(sigma(W1 x))", "x", None,
+                                   "W1^T diag(h1 + 2 h1 .^ 3 - 3 h1 .^ 2) W1", "diag-merge-difference"),
+    # a scalar comes out of the trace: no tr(-δS^T ...) of a scalar
+    "scale of attention scores": (matcalc.derive, "S = K^T Q / c; l = sum(G ⊙ S)", "c", "c: scalar; G: data",
+                                  "-tr(δS^T K^T Q) / c^2", "trace-scalar"),
+}
+
+
+@pytest.mark.parametrize("case", ANSWERS)
+def test_an_answer_is_folded_by_a_named_rule(case):
+    function, expression, wrt, where, printed, rule = ANSWERS[case]
+    d = function(expression, wrt=wrt, where=where)
+    assert str(d.named_result) == printed
+    assert any(rule in step.rules for step in d.steps)
+    assert d.check() < 1e-6

@@ -8,6 +8,7 @@ first; a norm's compound argument is ``r``.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from ..language import ast as A
 from ..rewriting.canon import canon
@@ -51,6 +52,7 @@ class Namer:
             stem = stem.upper()                 # a batch of samples as columns: A1 = W1 X, H1 = σ(A1)
         name = self.fresh(stem, index)
         self.env.add_symbol(name, self.env.shape(definition))
+        _known_probability(name, definition, self.env)
         self._add(name, definition)
         return A.Symbol(name)
 
@@ -102,10 +104,18 @@ def softmax_names(nodes, names: list, env: TypeEnv) -> dict:
                 index += 1
             counters[letter] = index + 1
             env.add_symbol(name, env.shape(node))
+            _known_probability(name, node, env)
             names.append((name, node))
             existing[node] = name
         named[node] = A.Symbol(name)
     return named
+
+
+def _known_probability(name, definition, env: TypeEnv) -> None:
+    """A softmax's value is a probability vector (each column of a matrix one):
+    1^T s = 1, and the columns of its Jacobian diag(s) - s s^T sum to zero."""
+    if isinstance(definition, A.Softmax):
+        env.symbols[name] = replace(env.symbols[name], probability=True)
 
 
 def depending(statements, variables) -> list:

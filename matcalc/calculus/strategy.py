@@ -53,12 +53,15 @@ ENGINE_STEPS = {
 }
 PROBABILITY_SUMS = ("probability-sum", "probability-sum-transposed", "probability-columns-sum",
                     "probability-columns-sum-transposed", "probability-columns-ones")
-SIMPLIFY_DL = PROBABILITY_SUMS + ("ones-hadamard",)
+SOFTMAX_JACOBIAN_SUMS = ("softmax-jacobian-sum", "softmax-jacobian-sum-right")
+SIMPLIFY_DL = PROBABILITY_SUMS + SOFTMAX_JACOBIAN_SUMS + ("ones-hadamard",)
 SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard",
                    "kron-mixed-product") + PROBABILITY_SUMS + (
                    "hadamard-column-sums", "trace-of-diag", "diag-ones-right", "diag-ones-left", "inverse-product",
                    "inverse-transposed-cancels", "inverse-transposed-cancels-right",
-                   "factor-left", "factor-right", "centered-sum", "centered-sum-transposed", "mean-of-sum", "mean-of-product")
+                   "factor-left", "factor-right", "centered-sum", "centered-sum-transposed", "mean-of-sum", "mean-of-product",
+                   "trace-scalar", "diag-merge", "diag-merge-difference", "diag-of-outer", "diag-times-ones",
+                   "ones-times-diag", "kron-identity-row-vec", "kron-row-identity-vec") + SOFTMAX_JACOBIAN_SUMS
 SOFTMAX_DEFINITIONS = ("softmax-definition", "softmax-definition-sum", "softmax-diag", "softmax-outer")
 DEFINITIONS = SOFTMAX_DEFINITIONS + ("log-softmax",)
 
@@ -186,7 +189,8 @@ def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label)
         log.add(used[0], vec_label, vectorized, used)
     log.add("identify-jacobian", label, jacobian)
     jacobian = simplified_answer(jacobian, taken.names, context,
-                                 lambda rule, after, rules: log.add(rule, label, after, rules), with_algebra=False)
+                                 lambda rule, after, rules: log.add(rule, label, after, rules),
+                                 with_algebra=label.kind == HESSIAN)
     return _finish(jacobian, log, taken.names, context, label)
 
 
