@@ -122,7 +122,8 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
         if fused is not None:
             taken, inputs, written = fused
             for value, used in written:
-                uses[used] = [name if user == value else user for user in uses[used]]
+                # u used by v alone and now by the statement: one use (z in q = exp(z); l = sum(q) - y^T z)
+                uses[used] = list(dict.fromkeys(name if user == value else user for user in uses[used]))
             if is_loss:
                 log.start("definition", value_label(name), definition)
         for new_name, new_definition in taken.names:
@@ -224,16 +225,14 @@ def _fused(name, definition, seed, taken, inputs, earlier, uses, varying, parame
     uses (SPEC §7, seed 000): ``yh = softmax(a2); l = -y^T log(yh)`` read as
     ``l = -y^T log(softmax(a2))`` gives δa2 = yh - y, where two steps give
     (diag(yh) - yh yh^T) δyh with δyh = -y ./ yh.  An activation v = f(u) is
-    written out when it has no other use and δu comes out shorter that way
-    than through δv; v keeps its name wherever it appears.  Returns (the
+    written out when it has no other use and δu, as printed, comes out
+    shorter that way than through δv; v keeps its name wherever it appears.  Returns (the
     differential, its inputs, ((v, u), ...)) or None."""
     definitions = dict(earlier)
     candidates = []
     for value in inputs:
         activation = definitions.get(value)
         if value in parameters or len(uses.get(value, ())) != 1 or not _is_activation(activation, varying):
-            continue
-        if activation.arg.name in inputs:
             continue
         candidates.append((value, activation))
     if not candidates:
@@ -254,8 +253,9 @@ def _fused(name, definition, seed, taken, inputs, earlier, uses, varying, parame
     for value, activation in candidates:
         u = activation.arg.name
         through = gradient_from(together, u, chosen).answer
-        in_steps = _two_steps(value, activation, gradient_from(taken, value, chosen).answer, letter, env,
-                              function, catalog, chosen)
+        in_steps = _two_steps(value, activation, letter, env, function, catalog, chosen)
+        if u in inputs:         # z in q = exp(z); l = sum(q) - y^T z: δz also has the statement's own share
+            in_steps = canon(A.Add((in_steps, gradient_from(taken, u, chosen).answer)), env)
         if A.size(through) < A.size(in_steps):
             chosen_pairs.append((value, u))
     if len(chosen_pairs) != len(candidates):
@@ -274,14 +274,13 @@ def _is_activation(definition, varying) -> bool:
         and definition.arg.name in varying
 
 
-def _two_steps(value, activation, delta_value, letter, env, function, catalog, chosen):
-    """δu of v = f(u) through δv, with δv written out."""
+def _two_steps(value, activation, letter, env, function, catalog, chosen):
+    """δu of v = f(u) as the two steps print it, through δv."""
     delta = A.Symbol(error_name(letter, value))
     env.add_symbol(delta.name, env.shape(A.Symbol(value)))
     taken = differential(inner(delta, activation, env), {activation.arg.name}, env, function,
                          names=((value, activation),), catalog=catalog, name_layers=False)
-    answer = gradient_from(taken, activation.arg.name, chosen).answer
-    return canon(A.substitute(answer, {delta: delta_value}), env)
+    return gradient_from(taken, activation.arg.name, chosen).answer
 
 
 def _preactivations(statements, varying, env):
