@@ -234,6 +234,11 @@ def _fused(name, definition, seed, taken, inputs, earlier, uses, varying, parame
         activation = definitions.get(value)
         if value in parameters or len(uses.get(value, ())) != 1 or not _is_activation(activation, varying):
             continue
+        # Only where it can pay: v under a log of the statement (log(yh), log(1 - p)), or u used
+        # by the statement too.  Through a linear use (a2 = W2 h1 + b2) the δ's are already the
+        # seeds' two lines, and a deep network is not differentiated twice.
+        if not (_under_log(value, definition) or activation.arg.name in inputs):
+            continue
         candidates.append((value, activation))
     if not candidates:
         return None
@@ -261,6 +266,13 @@ def _fused(name, definition, seed, taken, inputs, earlier, uses, varying, parame
     if len(chosen_pairs) != len(candidates):
         return None
     return together, fused_inputs, tuple(chosen_pairs)
+
+
+def _under_log(value, definition) -> bool:
+    """v inside a log (a cross-entropy's log(yh), log(1 - p)): the log of an
+    activation is where writing it out shortens the δ (log-softmax, log σ)."""
+    return any(isinstance(node, A.Func) and node.name == "log" and value in A.symbol_names(node)
+               for node in A.walk(definition))
 
 
 def _function_name(activation) -> str:
