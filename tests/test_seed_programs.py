@@ -175,3 +175,12 @@ def test_an_answer_is_folded_by_a_named_rule(case):
     assert str(d.named_result) == printed
     assert any(rule in step.rules for step in d.steps)
     assert d.check() < 1e-6
+
+
+def test_a_users_delta_name_is_kept_and_its_delta_takes_another_letter():
+    """SPEC §7: the user's δh prints as δh (not deltah); its error value is Δδh."""
+    g = matcalc.derive("δh = W x; l = sum(tanh(δh))", wrt="all")
+    text = g.text()
+    assert "δh = W x" in text and "deltah" not in text
+    assert "Δδh = 1 - tanh(δh) .^ 2" in text
+    assert g.check() < 1e-6

@@ -53,6 +53,9 @@ def split_name(name: str) -> tuple[str, str]:
     for stem in _STEMS:
         if name.startswith(stem) and (len(name) == len(stem) or not name[len(stem)].isalpha()):
             return stem, name[len(stem):]
+    if name.startswith("delta") and len(name) > len("delta"):
+        # δh, stored as deltah: the user's own δ name, printed as typed (SPEC §7)
+        return "delta", name[len("delta"):]
     letters = re.match(r"[^\d_]+", name)
     if letters is None:
         return name, ""
@@ -105,8 +108,9 @@ ERROR_LETTERS = ("δ", "Δ", "ε")
 
 
 def error_letter(used_names) -> str:
-    used = {ascii_name(name) for name in used_names}
-    return next((letter for letter in ERROR_LETTERS if ascii_name(letter) not in used), "δ")
+    """δ, unless the user took δ (δ itself, or a name such as δh), then Δ, then ε."""
+    stems = {split_name(ascii_name(name))[0] for name in used_names}
+    return next((letter for letter in ERROR_LETTERS if ascii_name(letter) not in stems), "δ")
 
 
 def error_name(letter: str, value: str) -> str:
