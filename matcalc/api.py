@@ -151,7 +151,7 @@ def derive(expression: str, wrt: str, where: str | None = None, layout: str = "m
         return Derivation(problem, finished_gradient(outcome, layout))
     statements = problem.statements or program_of(problem.expr, names, problem.env, problem.function_name)
     sweep = backward(statements, names, problem.env, problem.function_name, method)
-    gradients = {name: Derivation(problem, finished_gradient(outcome_for(sweep, name), layout))
+    gradients = {name: Derivation(problem, finished_gradient(outcome_for(sweep, name, written_out=not many), layout))
                  for name in names}
     return Gradients(problem, sweep, gradients) if many else gradients[names[0]]
 

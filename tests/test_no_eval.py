@@ -46,6 +46,7 @@ REVIEWED_GETATTR = {
     ("vec_method.py", "'_' + type(expr).__name__.lower()"),  # an AST class name
     ("unify.py", "name"),                           # a dataclass field being undone
     ("ast.py", "name"),                             # a node class's own field (order_key)
+    ("structure.py", "f.name"),                     # a node class's own dataclass field (dump)
 }
 
 

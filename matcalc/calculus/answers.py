@@ -24,8 +24,26 @@ from .trace_method import push_transposes
 def answer_form(expr, env):
     """An answer as the books write it: 1/2 (A + A^T), (x - μ)^T rather than
     x^T - μ^T, s 1^T y."""
-    expr, _ = transpose_out(_common_factor(expr, env), env)
-    return canon(_sum_of_entries_last(expr, env), env)
+    changes = answer_form_steps(expr, env)
+    return changes[-1][1] if changes else expr
+
+
+def answer_form_steps(expr, env) -> list:
+    """``answer_form`` one identity at a time: (rule, expression) for each
+    change, so that a derivation can show it."""
+    changes = []
+    common = _common_factor(expr, env)
+    if common != expr:
+        expr = canon(common, env)
+        changes.append(("factor-left", expr))
+    out, changed = transpose_out(expr, env)
+    if changed and out != expr:
+        expr = out
+        changes.append(("factor-transpose", expr))
+    last = canon(_sum_of_entries_last(expr, env), env)
+    if last != expr:
+        changes.append(("scalar-last", last))
+    return changes
 
 
 def _sum_of_entries_last(expr, env):

@@ -7,7 +7,11 @@ first; a norm's compound argument is ``r``.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
+
 from ..language import ast as A
+from ..rewriting.canon import canon
 from ..shapes.env import TypeEnv
 
 
@@ -50,6 +54,7 @@ class Namer:
             stem = stem.upper()                 # a batch of samples as columns: A1 = W1 X, H1 = σ(A1)
         name = self.fresh(stem, index)
         self.env.add_symbol(name, self.env.shape(definition))
+        _known_probability(name, definition, self.env)
         self._add(name, definition)
         return A.Symbol(name)
 
@@ -69,6 +74,11 @@ class Namer:
     def _visited(self, node, top=False):
         node = A.with_children(node, [self.visit(k) for k in A.children(node)])
         if not self.depends(node):
+            # a constant layer keeps its number, so that the same expression gets
+            # the same names whatever it is differentiated by (a2 is a2 wrt W1 and W2)
+            if self.layers and isinstance(node, (A.Func, A.Softmax, A.LogSoftmax)) \
+                    and not isinstance(node.arg, A.Symbol):
+                self.layer += 1
             return node
         if self.layers and isinstance(node, (A.Func, A.Softmax, A.LogSoftmax)) \
                 and not isinstance(node.arg, A.Symbol) and self.depends(node.arg):
@@ -144,10 +154,18 @@ def softmax_names(nodes, names: list, env: TypeEnv) -> dict:
                 index += 1
             counters[letter] = index + 1
             env.add_symbol(name, env.shape(node))
+            _known_probability(name, node, env)
             names.append((name, node))
             existing[node] = name
         named[node] = A.Symbol(name)
     return named
+
+
+def _known_probability(name, definition, env: TypeEnv) -> None:
+    """A softmax's value is a probability vector (each column of a matrix one):
+    1^T s = 1, and the columns of its Jacobian diag(s) - s s^T sum to zero."""
+    if isinstance(definition, A.Softmax):
+        env.symbols[name] = replace(env.symbols[name], probability=True)
 
 
 def depending(statements, variables) -> list:
@@ -196,3 +214,43 @@ def _layers_around(expr: A.Expr, name: str) -> int:
         return 0
     inner = max((_layers_around(kid, name) for kid in A.children(expr)), default=0)
     return inner + isinstance(expr, LAYERS)
+
+
+def fold_names(expr, folded: dict, env: TypeEnv):
+    """``expr`` with each named value's definition replaced by its name
+    (``folded``: definition → Symbol), an entrywise product among more factors
+    included: δh1 ⊙ a1 ⊙ σ(a1) is δh1 ⊙ h1 for the swish h1 = a1 ⊙ σ(a1)."""
+    result = _folded(expr, folded)
+    products = [(Counter(definition.args), name) for definition, name in folded.items()
+                if isinstance(definition, A.Hadamard)]
+    if products:
+        result = _fold_products(result, products)
+    return canon(result, env) if result != expr else expr
+
+
+def _folded(node, folded):
+    """A.substitute, except that d(definition) stays as written: it is the
+    differential being taken (d(x - μ 1) of c = x - μ 1), not dc again."""
+    if node in folded:
+        return folded[node]
+    if isinstance(node, A.Differential) and node.arg in folded:
+        return node
+    kids = A.children(node)
+    return A.with_children(node, [_folded(kid, folded) for kid in kids]) if kids else node
+
+
+def _fold_products(node, products):
+    kids = A.children(node)
+    if kids:
+        node = A.with_children(node, [_fold_products(kid, products) for kid in kids])
+    if not isinstance(node, A.Hadamard):
+        return node
+    factors = Counter(node.args)
+    for product, name in products:
+        if all(factors[factor] >= count for factor, count in product.items()):
+            factors -= product
+            factors[name] += 1
+    if factors == Counter(node.args):
+        return node
+    left = list(factors.elements())
+    return left[0] if len(left) == 1 else A.Hadamard(tuple(left))

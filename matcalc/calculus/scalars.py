@@ -39,7 +39,7 @@ def simplify_coefficients(expr: A.Expr, env: TypeEnv, names: list) -> A.Expr:
         candidates = [translator.back(form) for form in _forms(total) if not form.has(sympy.zoo)]
         if not candidates:
             return expr
-        coefficient = min(candidates, key=lambda c: (A.size(canon(c, env)), repr(c)))
+        coefficient = min(candidates, key=lambda c: (A.size(canon(c, env)), A.dump(c)))
         rebuilt.append(canon(A.Product((coefficient,) + chain), env) if chain else coefficient)
     result = canon(A.Add(tuple(rebuilt)) if len(rebuilt) > 1 else rebuilt[0], env)
     return result if A.size(result) < A.size(expr) else expr

@@ -14,6 +14,10 @@ from dataclasses import dataclass, replace
 from ..language import ast as A
 from ..shapes.env import TypeEnv
 
+# The relation of a line that keeps only some of the terms of its label: the
+# terms of dl in one differential, or one use's share of a gradient.
+PART_OF = "∋"
+
 # The kinds of label.  "value" is the function or a named value itself.
 VALUE, DIFFERENTIAL, GRADIENT, JACOBIAN, HESSIAN = "value", "differential", "gradient", "jacobian", "hessian"
 
@@ -54,6 +58,7 @@ class Step:
     before: A.Expr | None = None
     rules: tuple[str, ...] = ()
     note: str = ""                 # plain text for the reader ("with s = softmax(a2)")
+    relation: str = "="            # "∋": the line keeps some of the terms of its label (dl ∋ tr(δ^T dW h))
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,21 @@ class Outcome:
                        label=step.label)
 
 
+# Rules whose line states its label afresh, never as "= the line above":
+# the sum of a gradient's shares follows the last share.
+RESTATING_RULES = frozenset({"sum-over-uses"})
+
+
+def labels_shown(steps) -> list[bool]:
+    """Which lines print their label: a line continues the one above ("= ...")
+    only when it is about the same thing, is an equality, and does not restate."""
+    shown, previous = [], None
+    for step in steps:
+        shown.append(step.label != previous or step.relation != "=" or step.rule in RESTATING_RULES)
+        previous = step.label
+    return shown
+
+
 class StepLog:
     """Collects the steps of a derivation as it is made; each step is final
     when added (``Step`` is frozen), and ``steps`` hands out the tuple."""
@@ -79,10 +99,10 @@ class StepLog:
     def __init__(self, steps=()):
         self._steps = list(steps)
 
-    def add(self, rule: str, label: Label, after: A.Expr, rules=None, note: str = "") -> None:
+    def add(self, rule: str, label: Label, after: A.Expr, rules=None, note: str = "", relation: str = "=") -> None:
         before = self._steps[-1].after if self._steps else None
         cited = tuple(dict.fromkeys(rules or [rule]))        # each rule cited once
-        self._steps.append(Step(rule, label, after, before, cited, note))
+        self._steps.append(Step(rule, label, after, before, cited, note, relation))
 
     def start(self, rule: str, label: Label, after: A.Expr, note: str = "") -> None:
         """The first line of a derivation (or of its second stage): no 'before'."""

@@ -15,18 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..language import ast as A
+from ..language.names import display_name
 from ..rewriting.canon import canon, zero_like
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
 from ..shapes.env import TypeEnv
-from .answers import answer_form, transpose_out
+from .answers import answer_form, answer_form_steps, transpose_out
 from .differential import sweeps
 from .elementwise import derivative
 from .elementwise_algebra import simplify_elementwise
 from .methods import Method, method_named
-from .naming import Namer, depending, softmax_names
+from .naming import Namer, depending, fold_names, softmax_names
 from .scalars import simplify_coefficients
-from .steps import (DIFFERENTIAL, GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
+from .steps import (PART_OF, DIFFERENTIAL, GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
                     differential_label, value_label)
 from .trace_method import expand
 
@@ -34,12 +35,17 @@ from .trace_method import expand
 ENGINE_STEPS = {
     "definition": "the function as given",
     "names": "name the intermediate values",
+    "differential": "the differential of both sides: l = v gives dl = dv",
     "chain": "substitute the differentials of the named values (chain rule)",
     "identify": "dl = tr(C^T dX) means ∂l/∂X = C",
+    "scalar-algebra": "algebra of the scalar entries, done by SymPy: both sides are equal entry by entry",
     "identify-jacobian": "vec(dF) = J vec(dX) means ∂vec(F)/∂vec(X)^T = J",
     "gradient": "the gradient, derived above",
     "symmetric-gradient": "for symmetric X only (G + G^T)/2 is a gradient in the space of symmetric matrices",
     "numerator-layout": "numerator layout: the transpose of the gradient",
+    "substitute-definition": "a named value written out by its definition, to be differentiated together "
+                             "with its only use",
+    "terms-in": "the terms of dl in one differential, the others set to zero: dl ∋ these terms",
     "backprop": "dl = tr(δv^T dv): the part of dl that flows through v, with δv = ∂l/∂v",
     "sum-over-uses": "a value used in several places: ∂l/∂v is the sum of what each use sends back",
     "closed-form": "the δ's written out in the program's names: a centred c has 1^T c = 0 (centered-sum), "
@@ -47,12 +53,16 @@ ENGINE_STEPS = {
 }
 PROBABILITY_SUMS = ("probability-sum", "probability-sum-transposed", "probability-columns-sum",
                     "probability-columns-sum-transposed", "probability-columns-ones")
-SIMPLIFY_DL = PROBABILITY_SUMS + ("ones-hadamard",)
+SOFTMAX_JACOBIAN_SUMS = ("softmax-jacobian-sum", "softmax-jacobian-sum-right")
+SIMPLIFY_DL = PROBABILITY_SUMS + SOFTMAX_JACOBIAN_SUMS + ("ones-hadamard",)
 SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard",
                    "kron-mixed-product") + PROBABILITY_SUMS + (
                    "hadamard-column-sums", "trace-of-diag", "diag-ones-right", "diag-ones-left", "inverse-product",
                    "inverse-transposed-cancels", "inverse-transposed-cancels-right",
-                   "factor-left", "factor-right", "centered-sum", "centered-sum-transposed", "mean-of-sum", "mean-of-product")
+                   "factor-left", "factor-right", "centered-sum", "centered-sum-transposed", "mean-of-sum", "mean-of-product",
+                   "trace-scalar", "diag-merge", "diag-merge-difference", "diag-of-outer", "diag-times-ones",
+                   "ones-times-diag", "kron-identity-row-vec", "kron-row-identity-vec",
+                   "softmax-definition", "softmax-definition-sum") + SOFTMAX_JACOBIAN_SUMS
 SOFTMAX_DEFINITIONS = ("softmax-definition", "softmax-definition-sum", "softmax-diag", "softmax-outer")
 DEFINITIONS = SOFTMAX_DEFINITIONS + ("log-softmax",)
 
@@ -83,6 +93,8 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
     X, env, context, log = A.Symbol(wrt), taken.context.env, taken.context, StepLog(taken.steps)
     label = answer_label(GRADIENT, taken.function, wrt, env)
     dl = _only(taken, wrt)
+    if dl != taken.dl and A.contains(dl, A.Differential(X)):
+        log.add("terms-in", differential_label(taken.function), dl, note=f"the terms in d{display_name(wrt)}", relation=PART_OF)
     if not A.contains(dl, A.Differential(X)):
         gradient = canon(zero_like(X, env), env)
         log.add("identify", label, gradient, note=f"{taken.function} does not depend on {wrt}")
@@ -92,15 +104,49 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
     else:
         d_label = differential_label(taken.function)
         gradient = method.gradient(dl, X, context, lambda rule, after, rules: log.add(rule, d_label, after, rules))
-    gradient = simplify_coefficients(gradient, env, taken.names)
-    # Entrywise algebra before the answer rules (cancelled quotients collect)
-    # and after them (factoring brings entrywise terms under one matrix).
-    gradient = simplify_answer(simplify_elementwise(gradient, env, taken.names), context)
-    entrywise = simplify_elementwise(gradient, env, taken.names)
-    if entrywise != gradient:                       # what SymPy left a sum of products: W^T S - W^T Y
-        gradient = simplify_answer(entrywise, context)
     log.add("identify", label, gradient)
+    folding = _folding(taken.names)
+
+    def record(rule, after, rules):
+        # what the algebra wrote out has a name: h1 for a1 ⊙ σ(a1)
+        named = fold_names(after, folding, env)
+        log.add(rule, label, named, tuple(rules) + (("names",) if named != after else ()))
+
+    gradient = fold_names(simplified_answer(gradient, taken.names, context, record), folding, env)
     return _finish(gradient, log, taken.names, context, label)
+
+
+def simplified_answer(answer, names, context, record, with_algebra: bool = True):
+    """The answer read off, simplified, each change recorded as a step:
+    scalar algebra (SymPy) on its own line, then the answer rules.
+    Entrywise algebra comes before the answer rules (cancelled quotients
+    collect) and after them (factoring brings entrywise terms under one
+    matrix: what SymPy left a sum of products, W^T S - W^T Y)."""
+    env = context.env
+
+    def algebra(expr):
+        simplified = simplify_elementwise(simplify_coefficients(expr, env, names), env, names)
+        if simplified != expr:
+            record("scalar-algebra", simplified, ("scalar-algebra",))
+        return simplified
+
+    def rules(expr):
+        simplified, used = rewrite_everywhere(SIMPLIFY_ANSWER, expr, context)
+        if simplified != expr:
+            record(used[0] if used else "simplify", simplified, used)
+        for rule, after in answer_form_steps(simplified, env):
+            record(rule, after, (rule,))
+            simplified = after
+        return simplified
+
+    if not with_algebra:
+        return rules(answer)
+    answer = rules(algebra(answer))
+    entrywise = simplify_elementwise(answer, env, names)
+    if entrywise != answer:
+        record("scalar-algebra", entrywise, ("scalar-algebra",))
+        answer = rules(entrywise)
+    return answer
 
 
 def derive_jacobian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "F",
@@ -138,12 +184,14 @@ def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label)
         log.add("identify-jacobian", label, jacobian, note=f"{taken.function} does not depend on {wrt}")
         return _finish(jacobian, log, taken.names, context, label)
     jacobian, used = method.jacobian(dF, X, context)
-    jacobian = simplify_answer(jacobian, context)
     vectorized = canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env)
     if used and vectorized != dF:      # a vector differential is already its vec
         vec_label = Label(DIFFERENTIAL, taken.function, function_is_matrix=not env.shape(expr)[1].is_one)
         log.add(used[0], vec_label, vectorized, used)
     log.add("identify-jacobian", label, jacobian)
+    jacobian = simplified_answer(jacobian, taken.names, context,
+                                 lambda rule, after, rules: log.add(rule, label, after, rules),
+                                 with_algebra=label.kind == HESSIAN)
     return _finish(jacobian, log, taken.names, context, label)
 
 
@@ -184,6 +232,8 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
     for index, (rule, after, rules) in enumerate(pending):
         last = index == len(pending) - 1
         log.add(rule, d, dl if last else after, rules, note if last else "")
+    if not pending:                  # l = z2: dl = dz2, a line of its own before anything is read off it
+        log.add("differential", d, dl)
     dl = _collect(dl, context, d, log)
     differentials = {}
     needed = _differentiated_names(dl)
@@ -255,7 +305,7 @@ def _differentiate(start, variables, context, folded: dict) -> list:
     """One (rule, expression, rules) per sweep of the d-rules, the named values
     folded back into their names."""
     def named(expr):                  # a sweep's result is canonical already
-        return canon(A.substitute(expr, folded), context.env) if folded else expr
+        return fold_names(expr, folded, context.env) if folded else expr
     return [(sweep.rules[0], named(sweep.result), sweep.rules) for sweep in sweeps(start, variables, context)]
 
 

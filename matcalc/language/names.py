@@ -30,7 +30,10 @@ GREEK_LETTERS = {
 }
 # Spellings that are one of the letters above.
 GREEK_ALIASES = {"eps": "epsilon"}
-_UNICODE_VARIANTS = {"ϵ": "epsilon", "ς": "sigma", "ϕ": "phi"}
+_UNICODE_VARIANTS = {"ϵ": "eps", "ς": "sigma", "ϕ": "phi"}
+# eps and epsilon are two names: they print as the two forms of the letter
+# (ϵ, \epsilon and ε, \varepsilon), so a reader can tell them apart.
+_ALIAS_LETTERS = {"eps": ("ϵ", r"\epsilon")}
 
 # Letters printed as text and read as scalars; the capitals that look Latin
 # (Α, Β, ...) are stored by name but printed as written in ASCII.
@@ -50,6 +53,9 @@ def split_name(name: str) -> tuple[str, str]:
     for stem in _STEMS:
         if name.startswith(stem) and (len(name) == len(stem) or not name[len(stem)].isalpha()):
             return stem, name[len(stem):]
+    if name.startswith("delta") and len(name) > len("delta"):
+        # δh, stored as deltah: the user's own δ name, printed as typed (SPEC §7)
+        return "delta", name[len("delta"):]
     letters = re.match(r"[^\d_]+", name)
     if letters is None:
         return name, ""
@@ -67,12 +73,16 @@ def greek_stem(stem: str) -> str | None:
 
 def unicode_letter(stem: str) -> str:
     """``sigma`` → ``σ``; a stem that is no Greek letter as it is."""
+    if stem in _ALIAS_LETTERS:
+        return _ALIAS_LETTERS[stem][0]
     greek = greek_stem(stem)
     return GREEK_LETTERS[greek][0] if greek else stem
 
 
 def latex_letter(stem: str) -> str | None:
     """``sigma`` → ``\\sigma``; None for a stem that is no Greek letter."""
+    if stem in _ALIAS_LETTERS:
+        return _ALIAS_LETTERS[stem][1]
     greek = greek_stem(stem)
     return GREEK_LETTERS[greek][1] if greek else None
 
@@ -98,8 +108,9 @@ ERROR_LETTERS = ("δ", "Δ", "ε")
 
 
 def error_letter(used_names) -> str:
-    used = {ascii_name(name) for name in used_names}
-    return next((letter for letter in ERROR_LETTERS if ascii_name(letter) not in used), "δ")
+    """δ, unless the user took δ (δ itself, or a name such as δh), then Δ, then ε."""
+    stems = {split_name(ascii_name(name))[0] for name in used_names}
+    return next((letter for letter in ERROR_LETTERS if ascii_name(letter) not in stems), "δ")
 
 
 def error_name(letter: str, value: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ..calculus.steps import RESTATING_RULES
 from .labels import label_json, label_latex, label_text
+from .latex_report import RELATIONS_LATEX
 from .latex import symbol_latex, to_latex
 from .text import to_text
 
@@ -33,7 +35,8 @@ def named_json(name: str, definition) -> dict:
 def step_json(step) -> dict:
     return {"lhs": label_text(step.label), "lhs_latex": label_latex(step.label), "rule": step.rule,
             "rules": list(step.rules), "text": to_text(step.after), "latex": to_latex(step.after),
-            "note": step.note}
+            "note": step.note, "relation": step.relation, "relation_latex": RELATIONS_LATEX[step.relation],
+            "restates": step.relation != "=" or step.rule in RESTATING_RULES}
 
 
 def shapes_json(problem) -> dict:

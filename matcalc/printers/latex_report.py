@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..calculus.steps import labels_shown
 from .labels import label_latex
 from .latex import latex_lines, symbol_latex, to_latex
 
@@ -14,7 +15,9 @@ def latex_report(derivation, steps: bool = False) -> str:
     if derivation.names:
         lines.append(rf"&\text{{where }} {names_latex(derivation.names)} \\")
     last = derivation.steps[-1] if derivation.steps else None
-    if derivation.names or last is None or (label_latex(last.label), last.after) != (label, derivation.printed_result):
+    last_shows_answer = last is not None and labels_shown(derivation.steps)[-1] \
+        and (label_latex(last.label), last.after) == (label, derivation.printed_result)
+    if derivation.names or not last_shows_answer:
         lines += aligned_rows(label, derivation.printed_result)       # the answer, unless the last step is it
     lines[-1] = lines[-1].removesuffix(r" \\")
     lines.append(r"\end{align*}")
@@ -26,18 +29,20 @@ def names_latex(names) -> str:
     return ",\\ ".join(f"{symbol_latex(n)} = {to_latex(d)}" for n, d in names)
 
 
-def aligned_rows(label: str, expr, note: str = "") -> list[str]:
+RELATIONS_LATEX = {"=": "=", "∋": r"\ni"}
+
+
+def aligned_rows(label: str, expr, note: str = "", relation: str = "=") -> list[str]:
     """``label &= expr && note``, a long sum continued on indented rows."""
     first, *more = latex_lines(expr)
-    rows = [rf"{label} &= {first}" + (rf" && {note}" if note else "") + r" \\"]
+    rows = [rf"{label} &{RELATIONS_LATEX[relation]} {first}" + (rf" && {note}" if note else "") + r" \\"]
     return rows + [rf"&\quad {line} \\" for line in more]
 
 
 def step_lines_latex(steps) -> list[str]:
     """Rows of an ``align*`` block per step: label (when it changes), expression, rules."""
-    lines, previous = [], None
-    for step in steps:
-        label = label_latex(step.label)
-        lines += aligned_rows(label if label != previous else "", step.after, rf"\text{{{', '.join(step.rules)}}}")
-        previous = label
+    lines = []
+    for step, show in zip(steps, labels_shown(steps)):
+        label = label_latex(step.label) if show else ""
+        lines += aligned_rows(label, step.after, rf"\text{{{', '.join(step.rules)}}}", step.relation)
     return lines

@@ -3,9 +3,10 @@ step as math (``$…$``, which GitHub and Jupyter typeset), in a table."""
 
 from __future__ import annotations
 
+from ..calculus.steps import labels_shown
 from .labels import label_latex
 from .latex import symbol_latex, to_latex
-from .latex_report import latex_report
+from .latex_report import RELATIONS_LATEX, latex_report
 
 
 def markdown_report(derivation, steps: bool = True) -> str:
@@ -29,10 +30,8 @@ def inline_math(latex: str) -> str:
 def step_table(steps) -> list[str]:
     """The steps as a Markdown table: number, label (when it changes), expression, rules."""
     rows = ["| # | | | rule |", "|---:|---:|:---|:---|"]
-    previous = None
-    for number, step in enumerate(steps, 1):
-        label = label_latex(step.label)
-        shown = inline_math(label) if label != previous else ""
-        previous = label
-        rows.append(f"| {number} | {shown} | {inline_math('= ' + to_latex(step.after))} | {', '.join(step.rules)} |")
+    for number, (step, show) in enumerate(zip(steps, labels_shown(steps)), 1):
+        shown = inline_math(label_latex(step.label)) if show else ""
+        relation = RELATIONS_LATEX[step.relation]
+        rows.append(f"| {number} | {shown} | {inline_math(relation + ' ' + to_latex(step.after))} | {', '.join(step.rules)} |")
     return rows

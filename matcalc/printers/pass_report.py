@@ -27,7 +27,7 @@ def _equations(gradients) -> list:
             continue
         derivation = gradients[label.wrt]
         found.append((derivation.label, derivation.named_result))
-        closed = gradients.sweep.closed_forms.get(label.wrt)
+        closed = gradients.sweep.shown_closed_forms.get(label.wrt)
         if closed is not None and derivation.label.layout != "numerator":
             found.append((derivation.label, closed))
     return found

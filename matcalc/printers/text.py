@@ -274,3 +274,7 @@ def _(expr: A.Differential):
     if isinstance(expr.arg, A.Symbol):
         return "d" + symbol_text(expr.arg.name), ATOM
     return f"d({to_text(expr.arg)})", ATOM
+
+
+# str() and repr() of an expression print it in matcalc's language (issue 23).
+A.show_with(to_text)

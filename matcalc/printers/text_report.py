@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..calculus.steps import labels_shown
 from .labels import function_lines, label_text, shapes_line
 from .text import symbol_text, to_text
 
@@ -27,13 +28,11 @@ def text_report(derivation, steps: bool = True) -> str:
 
 def step_lines(steps) -> list[str]:
     """One numbered line per step: label (when it changes), expression, rules."""
-    rows, previous = [], None
-    for step in steps:
-        label = label_text(step.label)
+    rows = []
+    for step, show in zip(steps, labels_shown(steps)):
         rule = ", ".join(step.rules) + (f"  ({step.note})" if step.note else "")
-        rows.append((label if label != previous else "", to_text(step.after), rule))
-        previous = label
+        rows.append((label_text(step.label) if show else "", step.relation, to_text(step.after), rule))
     width_lhs = max(len(r[0]) for r in rows)
-    width_expr = min(max(len(r[1]) for r in rows), MAX_EXPRESSION_COLUMN)
-    return [f"{number:>3}  {lhs:<{width_lhs}} = {expr:<{width_expr}}  {rule}"
-            for number, (lhs, expr, rule) in enumerate(rows, 1)]
+    width_expr = min(max(len(r[2]) for r in rows), MAX_EXPRESSION_COLUMN)
+    return [f"{number:>3}  {lhs:<{width_lhs}} {relation} {expr:<{width_expr}}  {rule}"
+            for number, (lhs, relation, expr, rule) in enumerate(rows, 1)]

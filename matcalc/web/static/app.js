@@ -35,9 +35,11 @@ function showSteps(table, steps) {
   for (const step of steps) {
     const row = table.insertRow();
     row.className = "step";
-    cell(row, "lhs", step.lhs_latex !== previous ? math("\\displaystyle " + step.lhs_latex, false) : null);
+    const relation = step.relation_latex || "=";
+    const shown = step.lhs_latex !== previous || step.restates;
+    cell(row, "lhs", shown ? math("\\displaystyle " + step.lhs_latex, false) : null);
     previous = step.lhs_latex;
-    cell(row, "expr", math("\\displaystyle = " + step.latex, false));
+    cell(row, "expr", math("\\displaystyle " + relation + " " + step.latex, false));
     const rules = cell(row, "rule");
     step.rules.forEach((name, i) => {
       const span = document.createElement("span");
