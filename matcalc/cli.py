@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from .calculus.methods import METHODS
 from .errors import MatcalcError
 from .printers.formats import FORMATS
 from .service import CHECK_TOLERANCE, COMMANDS, Request, check_json, derivation_for, error_json
@@ -47,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                              help="compare the answer with finite differences on random data")
         command.add_argument("--layout", choices=("mixed", "numerator"), default=None,
                              help="mixed (the default for derive) or numerator (always for jacobian, hessian)")
+        command.add_argument("--method", choices=tuple(METHODS), default="trace",
+                             help="how the derivation is written: trace (the default), index or vec (SPEC §3)")
     serve = commands.add_parser("serve", help="the web page, on this machine",
                                 description="a local web page: type an expression, see every step")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
@@ -100,7 +103,7 @@ def main(argv=None) -> int:
     try:
         caught: list[str] = []
         request = Request(options.expression, options.wrt, options.where, COMMANDS[options.command],
-                          layout=options.layout)
+                          method=options.method, layout=options.layout)
         derivation = derivation_for(request, caught)
         for warning in caught:
             print(f"matcalc: warning: {warning}", file=sys.stderr)

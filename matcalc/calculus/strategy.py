@@ -23,7 +23,7 @@ from .answers import answer_form, transpose_out
 from .differential import sweeps
 from .elementwise import derivative
 from .elementwise_algebra import simplify_elementwise
-from .methods import Method, method_named
+from .methods import METHOD_STEPS, Method, Recorder, method_named
 from .naming import Namer, depending, softmax_names
 from .scalars import simplify_coefficients
 from .steps import (DIFFERENTIAL, GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
@@ -44,6 +44,7 @@ ENGINE_STEPS = {
     "sum-over-uses": "a value used in several places: ∂l/∂v is the sum of what each use sends back",
     "closed-form": "the δ's written out in the program's names: a centred c has 1^T c = 0 (centered-sum), "
                    "and xh = c / σ stands for c = σ xh",
+    **METHOD_STEPS,
 }
 PROBABILITY_SUMS = ("probability-sum", "probability-sum-transposed", "probability-columns-sum",
                     "probability-columns-sum-transposed", "probability-columns-ones")
@@ -74,8 +75,10 @@ def derive_gradient(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
     """∂l/∂X for a scalar l: dl brought to tr(C^T dX), by the rules of ``catalog``
     (the rules that ship with matcalc unless a catalog is given); ``names`` are
     the values a program named, kept wherever they occur."""
-    taken = differential(expr, {wrt}, env, function, names=depending(names, {wrt}), catalog=catalog)
-    return gradient_from(taken, wrt, method_named(method))
+    chosen = method_named(method)
+    take = chosen.differential_stage(differential)
+    taken = take(expr, {wrt}, env, function, names=depending(names, {wrt}), catalog=catalog)
+    return gradient_from(taken, wrt, chosen)
 
 
 def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
@@ -91,7 +94,7 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
         gradient = canon(A.substitute(dl, {A.Differential(X): A.ONE}), env)
     else:
         d_label = differential_label(taken.function)
-        gradient = method.gradient(dl, X, context, lambda rule, after, rules: log.add(rule, d_label, after, rules))
+        gradient = method.gradient(dl, X, context, Recorder(log, d_label, taken.function))
     gradient = simplify_coefficients(gradient, env, taken.names)
     # Entrywise algebra before the answer rules (cancelled quotients collect)
     # and after them (factoring brings entrywise terms under one matrix).
@@ -106,9 +109,11 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
 def derive_jacobian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "F",
                     method: str = "trace", catalog: Catalog | None = None, names=()) -> Outcome:
     """∂vec(F)/∂vec(X)^T: dF brought to vec(dF) = J vec(dX) (numerator layout)."""
-    taken = differential(expr, {wrt}, env, function, names=depending(names, {wrt}), catalog=catalog)
+    chosen = method_named(method)
+    take = chosen.differential_stage(differential)
+    taken = take(expr, {wrt}, env, function, names=depending(names, {wrt}), catalog=catalog)
     label = answer_label(JACOBIAN, function, wrt, env, expr, "numerator")
-    return _jacobian_from(taken, expr, wrt, method_named(method), label)
+    return _jacobian_from(taken, expr, wrt, chosen, label)
 
 
 def derive_hessian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
@@ -122,10 +127,11 @@ def derive_hessian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
         context = Context(env, catalog=catalog or default_catalog())
         answer, _ = rewrite_everywhere(("vec-add", "vec-scalar"), canon(A.Vec(answer), env), context)
         note = f"{g} = vec(∂{function}/∂{wrt})"
-    taken = differential(answer, {wrt}, env, g, gradient.steps, list(gradient.names),
-                         first=("gradient", note), catalog=catalog)
+    chosen = method_named(method)
+    taken = chosen.differential_stage(differential)(answer, {wrt}, env, g, gradient.steps, list(gradient.names),
+                                                    first=("gradient", note), catalog=catalog)
     label = answer_label(HESSIAN, function, wrt, env, layout="numerator")
-    return _jacobian_from(taken, answer, wrt, method_named(method), label)
+    return _jacobian_from(taken, answer, wrt, chosen, label)
 
 
 def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label) -> Outcome:
@@ -137,11 +143,12 @@ def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label)
         jacobian = canon(A.Zero(rows * cols, x_rows * x_cols), env)
         log.add("identify-jacobian", label, jacobian, note=f"{taken.function} does not depend on {wrt}")
         return _finish(jacobian, log, taken.names, context, label)
-    jacobian, used = method.jacobian(dF, X, context)
+    vec_label = Label(DIFFERENTIAL, taken.function, function_is_matrix=not env.shape(expr)[1].is_one)
+    recorded = len(log)
+    jacobian, used = method.jacobian(dF, X, context, Recorder(log, vec_label, taken.function))
     jacobian = simplify_answer(jacobian, context)
     vectorized = canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env)
-    if used and vectorized != dF:      # a vector differential is already its vec
-        vec_label = Label(DIFFERENTIAL, taken.function, function_is_matrix=not env.shape(expr)[1].is_one)
+    if used and vectorized != dF and len(log) == recorded:   # the method wrote no lines of its own
         log.add(used[0], vec_label, vectorized, used)
     log.add("identify-jacobian", label, jacobian)
     return _finish(jacobian, log, taken.names, context, label)
