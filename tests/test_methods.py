@@ -13,21 +13,32 @@ import pytest
 import matcalc
 import strategies as S
 from matcalc.calculus.methods import METHODS
+from matcalc.calculus.methods.index_rules import index_catalog
 from matcalc.calculus.strategy import ENGINE_STEPS
 from matcalc.cli import main
 from matcalc.errors import DerivationError
 from matcalc.numeric.data import random_point
+from matcalc.numeric.evaluate import Point, bind_values, evaluate
+from matcalc.numeric.indexed import evaluate_indexed, has_indices
 from matcalc.rewriting.catalog import default_catalog as catalog
 from test_examples import EXAMPLES, options, read_example
 
 OTHER_METHODS = sorted(set(METHODS) - {"trace"})
 # Examples a method cannot write, each with the construct its error names.
-UNSUPPORTED: dict = {"index": {}, "vec": {}}
+FOUR_INDICES = "has four: try method='vec'"
+UNSUPPORTED: dict = {
+    "index": {"33_jacobian_linear_map": FOUR_INDICES, "34_jacobian_outer_weights": FOUR_INDICES,
+              "37_jacobian_inverse": FOUR_INDICES, "46_jacobian_softmax_columns": FOUR_INDICES,
+              "47_hessian_batched_softmax": FOUR_INDICES,
+              "41_gradient_through_vec": r"cannot write vec\(\.\.\.\) around the differential",
+              "42_gradient_through_kron": r"cannot write kron\(\.\.\.\) around the differential"},
+    "vec": {},
+}
 pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 
 
 def known_rules():
-    return set(catalog()) | set(ENGINE_STEPS)
+    return set(catalog()) | set(ENGINE_STEPS) | set(index_catalog())
 
 
 def example_request(path):
@@ -128,3 +139,75 @@ def test_cli_method_option(capsys):
 def test_unknown_method_is_a_clear_error():
     with pytest.raises(matcalc.MatcalcError, match="matcalc derives by: trace"):
         matcalc.derive("x^T x", wrt="x", method="einstein")
+
+
+INDEX_PROBLEMS = [
+    (matcalc.derive, "-y^T log(softmax(W2 sigma(W1 x)))", "W1", "y: probability vector"),
+    (matcalc.derive, "log(det(X))", "X", None),
+    (matcalc.derive, "tr(X A X^T B)", "X", None),
+    (matcalc.derive, "sum(exp(W x) ⊙ u)", "W", None),
+    (matcalc.jacobian, "softmax(W x)", "x", None),
+    (matcalc.hessian, "x^T A x + sum(exp(B x))", "x", None),
+]
+
+
+@pytest.mark.parametrize("command, expr, wrt, where", INDEX_PROBLEMS, ids=[p[1] for p in INDEX_PROBLEMS])
+def test_every_index_line_is_the_derivative(command, expr, wrt, where):
+    """Each line ∂l/∂X_pq = ... of an index derivation, evaluated with einsum
+    over its free indices, is the answer: no line of the method is wrong."""
+    d = command(expr, wrt=wrt, where=where, method="index")
+    values = values_of(d)
+    point, _ = bind_values(values, d.problem.symbols, d.problem.env)
+    named = dict(point.values)
+    for name, definition in d.outcome.names:
+        named[name] = evaluate(definition, Point(named, point.sizes))
+    point = Point(named, point.sizes)
+    answer = np.asarray(d.evaluate(values), dtype=float)
+    answer = answer.reshape(answer.shape[0], -1) if answer.ndim > 1 else answer.reshape(-1, 1)
+    kind = "gradient" if d.kind == "gradient" else "jacobian"
+    lines = [s for s in d.steps if s.label.index and s.label.kind == kind and has_indices(s.after)]
+    assert len(lines) >= 2
+    for step in lines:
+        of, by = step.label.index.split("|")
+        order = [i for i in of + by]
+        got = evaluate_indexed(step.after, point)
+        value = np.transpose(got.value, [got.indices.index(i) for i in order]) if order else got.value
+        assert np.allclose(value.reshape(answer.shape), answer, rtol=1e-8, atol=1e-10), step
+
+
+def test_index_reads_like_seed_001():
+    d = matcalc.derive("-y^T log(softmax(W2 sigma(W1 x)))", wrt="W1", where="y: probability vector",
+                       method="index")
+    text = " ".join(d.text().split())
+    for line in ("a1_i = Σ_j W1_ij x_j", "l = -Σ_i y_i logsoftmax(a2)_i", "δ_jp δ_kq", "x^T)_pq"):
+        assert line in text, line
+    assert {"identify-index", "delta-contract", "index-outer"} <= {s.rule for s in d.steps}
+    assert r"\sum_{" in d.latex(steps=True) and r"\delta_{" in d.latex(steps=True)
+    assert d.result == matcalc.derive("-y^T log(softmax(W2 sigma(W1 x)))", wrt="W1",
+                                      where="y: probability vector").result
+
+
+def test_page_offers_every_method_and_the_api_takes_it():
+    from starlette.testclient import TestClient
+    from matcalc.web.app import create_app
+    with TestClient(create_app()) as client:
+        page = client.get("/").text
+        assert all(f'<option value="{method}">' in page for method in METHODS)
+        for method in METHODS:
+            answer = client.get("/api/derive", params={"expr": "x^T A x", "wrt": "x", "method": method})
+            assert answer.status_code == 200, answer.text
+            assert {"trace": "scalar-trace", "index": "identify-index", "vec": "identify-vec"}[method] in answer.text
+        refused = client.get("/api/derive", params={"expr": "A X B", "wrt": "X", "kind": "jacobian",
+                                                    "method": "index"})
+        assert refused.status_code == 400 and "method='vec'" in refused.json()["error"]["message"]
+        assert client.get("/api/derive", params={"expr": "x^T x", "wrt": "x", "method": "nope"}).status_code == 400
+
+
+def test_cli_json_carries_the_method_steps(capsys):
+    import json
+    assert main(["derive", "sum(W x)", "--wrt", "W", "--method", "index", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "identify-index" in json.dumps(data)
+    assert main(["jacobian", "A X B", "--wrt", "X", "--method", "index"]) == 2
+    err = capsys.readouterr().err
+    assert "four" in err and "Traceback" not in err

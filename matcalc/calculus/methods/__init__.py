@@ -20,6 +20,7 @@ from ...language import ast as A
 from ...rewriting.engine import Context
 from ..trace_method import identify_gradient
 from ..vec_method import Vectorizer
+from .index import IndexMethod
 from .recording import Recorder
 from .vec import VecMethod
 
@@ -27,6 +28,7 @@ Record = Recorder          # record(rule, expression, rules used[, label]) → a
 # The methods' bookkeeping steps, beside strategy.ENGINE_STEPS.
 METHOD_STEPS = {
     "identify-vec": "dl = g^T vec(dX) means ∂l/∂vec(X) = g",
+    "identify-index": "the entries of X are independent variables: ∂X_ab/∂X_pq = δ_ap δ_bq",
 }
 
 
@@ -59,7 +61,7 @@ class TraceMethod:
         return Vectorizer(X, context).jacobian(dF, used), used
 
 
-METHODS = {"trace": TraceMethod(), "vec": VecMethod()}
+METHODS = {"trace": TraceMethod(), "index": IndexMethod(), "vec": VecMethod()}
 
 
 def method_named(name: str) -> Method:

@@ -1,0 +1,133 @@
+"""The index method (SPEC §3; seed 001 思路一): by components.
+
+The differential is written by components with sums over repeated indices
+(``dl = Σ_i Σ_j Σ_k c_i (W2)_ij ... (dW1)_jk x_k``), each entry of X is an
+independent variable (``∂(dX)_jk/∂X_pq = δ_jp δ_kq``), the Kronecker deltas
+are contracted, and the matrix is reassembled (``∂l/∂W_pq = g_p x_q``, so
+``∂l/∂W = g x^T``), every line citing the rules of ``rules/index.components``.
+Gradients wrt vectors and matrices, and Jacobians of vectors wrt vectors (so
+Hessians wrt vectors): a Jacobian with four indices is the vec method's.
+"""
+
+from __future__ import annotations
+
+from ...errors import DerivationError
+from ...language import ast as A
+from ...language import index_ast as I
+from ...rewriting.canon import canon
+from ..steps import DIFFERENTIAL, GRADIENT, JACOBIAN, Label
+from .components import Indices, Writer, render
+from .index_stage import by_components
+from .reassembly import MAX_ROUNDS, Reassembler, contracted, identified
+
+FREE_LETTERS = ("p", "q")
+
+
+class IndexMethod:
+    name = "index"
+
+    def differential_stage(self, shared):
+        def by_components_stage(expr, variables, env, function, *rest, **options):
+            taken = shared(expr, variables, env, function, *rest, **options)
+            earlier = rest[0] if rest else options.get("steps", ())
+            return by_components(taken, len(earlier), taken.context)
+        return by_components_stage
+
+    def gradient(self, dl, X, context, record):
+        env = context.env
+        rows, cols = env.shape(X)
+        indices = Indices(env.symbols)
+        p = None if rows.is_one else _free(indices, "p")          # (a row X has only a column index)
+        q = None if cols.is_one else _free(indices, "q")
+        label = Label(GRADIENT, record.function, X.name, index="|" + "".join(i for i in (p, q) if i))
+        return _derivative(dl, X, context, record, indices, (None, None), (p, q), (rows, cols), label)
+
+    def jacobian(self, dF, X, context, record):
+        env = context.env
+        f_rows, f_cols = env.shape(dF)
+        x_rows, x_cols = env.shape(X)
+        if not (f_cols.is_one and x_cols.is_one):
+            raise DerivationError("the index method reassembles a derivative with two free indices; the Jacobian "
+                                  "of a matrix function or with respect to a matrix has four: try method='vec' "
+                                  "or method='trace'")
+        indices = Indices(env.symbols)
+        i = None if f_rows.is_one else _free(indices, "i")
+        q = _free(indices, "q")
+        label = Label(JACOBIAN, record.function, X.name, index=f"{i or ''}|{q}")
+        used: list[str] = []
+        jacobian = _derivative(dF, X, context, record, indices, (i, None), (i, q), (f_rows, x_rows), label,
+                               used, wrt_indices=(q, None))
+        return jacobian, used
+
+
+def _free(indices: Indices, preferred: str) -> str:
+    if preferred not in indices.taken:
+        indices.taken.add(preferred)
+        return preferred
+    return indices.fresh()
+
+
+def _derivative(d, X, context, record, indices, outer, free, shape, label, every_rule=None, wrt_indices=None):
+    """The derivative of the function whose differential is ``d`` (entries
+    ``outer``) wrt X, as the matrix with entries ``free``; a line per rule."""
+    env = context.env
+    dX = A.Differential(X)
+    every_rule = [] if every_rule is None else every_rule
+    shown_before: set = set()
+    pending: list[str] = []          # rules of a regrouping that reads the same (h_p (1 - h_p) as one entry)
+
+    def line(rule_list, terms, step_label):
+        shown_rules: list[str] = []
+        shown = render(terms, env, shown_rules)
+        last = record.log.last
+        if last is not None and last.after == shown and step_label == last.label:
+            pending.extend(rule_list)
+            return
+        # writing a constant entry by entry ((1 - h)_j = 1 - h_j) is cited where it is first done
+        cited = list(dict.fromkeys(pending + rule_list + [r for r in shown_rules if r not in shown_before]))
+        pending.clear()
+        shown_before.update(shown_rules)
+        every_rule.extend(cited)
+        record(cited[0], shown, cited, step_label)
+
+    used: list[str] = []
+    reassembler = Reassembler(env, context)
+    terms = Writer(env, indices, lambda e: A.contains(e, dX), used, reassembler.transposed).components(d, outer)
+    d_label = Label(DIFFERENTIAL, record.function, index=f"{outer[0] or ''}|")
+    last = record.log.last
+    if last is None or last.after != render(terms, env):       # (the stage may have written it already)
+        line(used or ["index-product"], terms, d_label if outer[0] else record.label)
+
+    x_rows, x_cols = env.shape(X)
+    terms = identified(terms, dX, _wrt_free(free, wrt_indices), (x_rows, x_cols))
+    line(["identify-index"], terms, label)
+    contracted_terms = [contracted(term) for term in terms]
+    if contracted_terms != terms:
+        line(["delta-contract"], contracted_terms, label)
+    terms = contracted_terms
+
+    for _ in range(MAX_ROUNDS):
+        used = []
+        changed = [reassembler.round(term, used) for term in terms]
+        if all(c is None for c in changed):
+            break
+        terms = [new if new is not None else old for new, old in zip(changed, terms)]
+        line(used, terms, label)
+    else:
+        raise DerivationError("the index method could not reassemble the matrix; try method='trace'")
+    used = []
+    parts = [reassembler.matrix(term, free, shape, used) for term in terms]
+    result = canon(A.joined(A.Add, parts), env)
+    if not used:          # s_i (δ_iq - s_q) = (diag(s) - s s^T)_iq: the rules it was written with, read back
+        render(terms, env, used)
+    used = used + pending
+    if used:
+        entry = I.Entry(result, *[i or "" for i in free]) if free[0] else I.Entry(result, free[1], "")
+        every_rule.extend(used)
+        record(used[0], entry, list(dict.fromkeys(used)), label)
+    return result
+
+
+def _wrt_free(free, wrt_indices):
+    """The indices dX's entries are matched to: (p, q) for a gradient, (q,) for a Jacobian."""
+    return wrt_indices if wrt_indices is not None else free
