@@ -46,19 +46,33 @@ class Term:
 
 
 class Indices:
-    """Fresh index letters, none of them a symbol's name (deterministic: same call, same letters)."""
+    """Fresh index letters (deterministic: same call, same letters)."""
 
-    def __init__(self, taken):
-        self.taken = set(taken)
+    def __init__(self, taken, symbols=()):
+        self.taken = set(taken)              # no summed index is named so
+        self.symbols = set(symbols)          # no index at all is named so
+        self.given: set = set()
+
+    @classmethod
+    def for_problem(cls, env: TypeEnv) -> "Indices":
+        """No summed index named like a symbol or a dimension (K_{n,m} beside Σ_m
+        would read wrong); a free one (∂l/∂W_pq) only avoids the symbols."""
+        return cls(set(env.symbols) | set(env.dim_names()), env.symbols)
 
     def fresh(self) -> str:
         for letter in INDEX_LETTERS:
-            if letter not in self.taken:
-                self.taken.add(letter)
+            if letter not in self.taken and letter not in self.given:
+                self.given.add(letter)
                 return letter
-        number = len(self.taken)
-        self.taken.add(f"i{number}")
-        return f"i{number}"
+        name = f"i{len(self.given)}"
+        self.given.add(name)
+        return name
+
+    def free(self, preferred: str) -> str:
+        if preferred in self.symbols or preferred in self.given:
+            return self.fresh()
+        self.given.add(preferred)
+        return preferred
 
 
 def not_by_components(what: str) -> DerivationError:
@@ -224,6 +238,9 @@ def entry(matrix, indices, env: TypeEnv, used: list) -> A.Expr:
     if isinstance(matrix, A.Hadamard):
         used.append("index-hadamard")
         return A.Product(tuple(entry(t, () if env.is_scalar(t) else indices, env, used) for t in matrix.args))
+    if isinstance(matrix, A.Identity) and len(indices) == 2:
+        used.append("index-identity")
+        return I.Delta(indices[0], indices[1], matrix.size)
     if isinstance(matrix, A.Ones):
         used.append("index-ones")
         return A.ONE

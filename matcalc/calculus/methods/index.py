@@ -20,9 +20,6 @@ from .components import Indices, Writer, render
 from .index_stage import by_components
 from .reassembly import MAX_ROUNDS, Reassembler, contracted, identified
 
-FREE_LETTERS = ("p", "q")
-
-
 class IndexMethod:
     name = "index"
 
@@ -36,40 +33,42 @@ class IndexMethod:
     def gradient(self, dl, X, context, record):
         env = context.env
         rows, cols = env.shape(X)
-        indices = Indices(env.symbols)
-        p = None if rows.is_one else _free(indices, "p")          # (a row X has only a column index)
-        q = None if cols.is_one else _free(indices, "q")
+        indices = Indices.for_problem(env)
+        p = None if rows.is_one else indices.free("p")          # (a row X has only a column index)
+        q = None if cols.is_one else indices.free("q")
         label = Label(GRADIENT, record.function, X.name, index="|" + "".join(i for i in (p, q) if i))
-        return _derivative(dl, X, context, record, indices, (None, None), (p, q), (rows, cols), label)
+        return _derivative(dl, X, context, record, indices, (None, None), (p, q), label,
+                           _two_indices((p, q), (rows, cols)))
 
     def jacobian(self, dF, X, context, record):
+        """∂f_i/∂x_q for vectors (two indices); with a matrix F or X the entries
+        ∂F_ij/∂X_pq = P_ip Q_jq are read as vec(dF) = (Q ⊗ P) vec(dX) (vec-kron)."""
         env = context.env
         f_rows, f_cols = env.shape(dF)
         x_rows, x_cols = env.shape(X)
-        if not (f_cols.is_one and x_cols.is_one):
-            raise DerivationError("the index method reassembles a derivative with two free indices; the Jacobian "
-                                  "of a matrix function or with respect to a matrix has four: try method='vec' "
-                                  "or method='trace'")
-        indices = Indices(env.symbols)
-        i = None if f_rows.is_one else _free(indices, "i")
-        q = _free(indices, "q")
-        label = Label(JACOBIAN, record.function, X.name, index=f"{i or ''}|{q}")
+        indices = Indices.for_problem(env)
+        i = None if f_rows.is_one else indices.free("i")
+        j = None if f_cols.is_one else indices.free("j")
+        p = None if x_rows.is_one else indices.free("p" if j or not x_cols.is_one else "q")
+        q = None if x_cols.is_one else indices.free("q")
+        label = Label(JACOBIAN, record.function, X.name, index=_joined(i, j) + "|" + _joined(p, q))
         used: list[str] = []
-        jacobian = _derivative(dF, X, context, record, indices, (i, None), (i, q), (f_rows, x_rows), label,
-                               used, wrt_indices=(q, None))
+        if j is None and q is None:          # vectors: the matrix J_ip
+            final = _two_indices((i, p), (f_rows, x_rows))
+        else:
+            final = _kronecker((i, j), (p, q), ((f_rows, f_cols), (x_rows, x_cols)), X, record.label)
+        jacobian = _derivative(dF, X, context, record, indices, (i, j), (p, q), label, final, used)
         return jacobian, used
 
 
-def _free(indices: Indices, preferred: str) -> str:
-    if preferred not in indices.taken:
-        indices.taken.add(preferred)
-        return preferred
-    return indices.fresh()
+def _joined(*indices) -> str:
+    return "".join(i for i in indices if i)
 
 
-def _derivative(d, X, context, record, indices, outer, free, shape, label, every_rule=None, wrt_indices=None):
+def _derivative(d, X, context, record, indices, outer, free, label, final, every_rule=None):
     """The derivative of the function whose differential is ``d`` (entries
-    ``outer``) wrt X, as the matrix with entries ``free``; a line per rule."""
+    ``outer``) wrt X (entries ``free``), a line per rule; ``final`` reads the
+    matrix off the reassembled terms (and records its line)."""
     env = context.env
     dX = A.Differential(X)
     every_rule = [] if every_rule is None else every_rule
@@ -93,13 +92,13 @@ def _derivative(d, X, context, record, indices, outer, free, shape, label, every
     used: list[str] = []
     reassembler = Reassembler(env, context)
     terms = Writer(env, indices, lambda e: A.contains(e, dX), used, reassembler.transposed).components(d, outer)
-    d_label = Label(DIFFERENTIAL, record.function, index=f"{outer[0] or ''}|")
+    d_label = Label(DIFFERENTIAL, record.function, index=_joined(*outer) + "|")
     last = record.log.last
     if last is None or last.after != render(terms, env):       # (the stage may have written it already)
-        line(used or ["index-product"], terms, d_label if outer[0] else record.label)
+        line(used or ["index-product"], terms, d_label if _joined(*outer) else record.label)
 
     x_rows, x_cols = env.shape(X)
-    terms = identified(terms, dX, _wrt_free(free, wrt_indices), (x_rows, x_cols))
+    terms = identified(terms, dX, free, (x_rows, x_cols))
     line(["identify-index"], terms, label)
     contracted_terms = [contracted(term) for term in terms]
     if contracted_terms != terms:
@@ -116,18 +115,31 @@ def _derivative(d, X, context, record, indices, outer, free, shape, label, every
     else:
         raise DerivationError("the index method could not reassemble the matrix; try method='trace'")
     used = []
-    parts = [reassembler.matrix(term, free, shape, used) for term in terms]
-    result = canon(A.joined(A.Add, parts), env)
+    result, shown, shown_label = final(reassembler, terms, used, label)
     if not used:          # s_i (δ_iq - s_q) = (diag(s) - s s^T)_iq: the rules it was written with, read back
         render(terms, env, used)
     used = used + pending
     if used:
-        entry = I.Entry(result, *[i or "" for i in free]) if free[0] else I.Entry(result, free[1], "")
         every_rule.extend(used)
-        record(used[0], entry, list(dict.fromkeys(used)), label)
+        record(used[0], shown, list(dict.fromkeys(used)), shown_label)
     return result
 
 
-def _wrt_free(free, wrt_indices):
-    """The indices dX's entries are matched to: (p, q) for a gradient, (q,) for a Jacobian."""
-    return wrt_indices if wrt_indices is not None else free
+def _two_indices(free, shape):
+    """G with G_pq the reassembled terms; its line shows (G)_pq."""
+    def final(reassembler, terms, used, label):
+        result = canon(A.joined(A.Add, [reassembler.matrix(term, free, shape, used) for term in terms]),
+                       reassembler.env)
+        present = [i for i in free if i]
+        return result, I.Entry(result, *(present + [""])[:2]), label
+    return final
+
+
+def _kronecker(outer, free, shapes, X, vec_label):
+    """J = Σ Q ⊗ P (times K for a transposed pairing); its line is vec(dF) = J vec(dX)."""
+    def final(reassembler, terms, used, label):
+        env = reassembler.env
+        parts = [reassembler.kron(term, outer, free, shapes, used) for term in terms]
+        result = canon(A.joined(A.Add, parts), env)
+        return result, canon(A.Product((result, A.Vec(A.Differential(X)))), env), vec_label
+    return final

@@ -55,7 +55,7 @@ def _free_indices(expr, env, indices: Indices):
 
 def _components(expr, env, context, carries):
     """(tree, rules) of ``expr`` by components, or None where the index method has no rule."""
-    indices = Indices(env.symbols)
+    indices = Indices.for_problem(env)
     free = _free_indices(expr, env, indices)
     used: list[str] = []
     try:

@@ -178,6 +178,9 @@ class Reassembler:
                 return replace(term, factors=tuple(factors) + (Factor(canon(scaled, self.env), matrix.indices),))
         return None
 
+    def kron(self, term, outer, free, shapes, used):
+        return kron(self, term, outer, free, shapes, used)
+
     def matrix(self, term: Term, free: tuple, shape: tuple, used: list) -> A.Expr:
         """The matrix G with G_rc = term, once the term is a product of entries
         with free indices only: G, G^T, u v^T, u 1^T, 1 v^T, or 1 1^T."""
@@ -187,7 +190,9 @@ class Reassembler:
             raise not_by_components("this derivative (an index left over that no rule takes back to matrices)")
         by_indices = {f.indices: f.matrix for f in factors}
         rows, cols = shape
-        if (r, c) in by_indices:
+        if r is None and c is None:
+            matrix = A.ONE
+        elif (r, c) in by_indices:
             matrix = by_indices[(r, c)]
         elif (c, r) in by_indices:
             used.append("index-transpose")
@@ -202,6 +207,36 @@ class Reassembler:
             used.append("index-outer")
             matrix = A.Product((u, A.Transpose(v))) if u is not None else A.Transpose(v)
         return canon(A.Product((term.coefficient, matrix)), self.env)
+
+
+def kron(reassembler, term: Term, outer: tuple, free: tuple, shapes: tuple, used: list) -> A.Expr:
+    """∂F_ij/∂X_pq = P_ip Q_jq is vec(dF) = (Q ⊗ P) vec(dX) (vec-kron, as
+    vec(P dX Q^T)); P_iq Q_jp is (Q ⊗ P) K vec(dX) with K vec(dX) = vec(dX^T)."""
+    i, j = outer
+    p, q = free
+    (f_rows, f_cols), (x_rows, x_cols) = shapes
+    for (first, second), crossed in ((((i, p), (j, q)), False), (((i, q), (j, p)), True)):
+        groups: tuple = ([], [])
+        for factor in term.factors:
+            side = 0 if set(factor.indices) <= {first[0], first[1]} - {None} else \
+                1 if set(factor.indices) <= {second[0], second[1]} - {None} else None
+            if side is None:
+                break
+            groups[side].append(factor)
+        else:
+            break
+    else:
+        raise not_by_components("this Jacobian (its entries are no product P_ip Q_jq)")
+    first_shape = (f_rows, x_cols if crossed else x_rows)
+    second_shape = (f_cols, x_rows if crossed else x_cols)
+    P = reassembler.matrix(Term(term.coefficient, (), tuple(groups[0])), first, first_shape, used)
+    Q = reassembler.matrix(Term(A.ONE, (), tuple(groups[1])), second, second_shape, used)
+    jacobian = A.Kron((Q, P))
+    if crossed:
+        used.append("vec-transpose")
+        jacobian = A.Product((jacobian, A.Commutation(x_rows, x_cols)))
+    used.append("vec-kron")
+    return canon(jacobian, reassembler.env)
 
 
 def _one_dim(env):

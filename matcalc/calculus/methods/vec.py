@@ -33,10 +33,13 @@ class _OneLayer(Vectorizer):
         return A.Vec(expr)
 
     def _product(self, expr, used):
-        # vec(A v) = A v for a column v: the next factor of the chain, no rule.
-        *left, last = expr.args
-        if left and self.carries(last) and self.env.is_vector(last) and not self.env.is_scalar(last):
-            return A.Product((A.product_of(left), A.Vec(last)))
+        # vec(A v) = A v for a column v that carries dX: A is the next factor of
+        # the chain, (∂f/∂y)^T ∂y/∂vec(W) as seed 003 writes it; no rule.
+        factors = list(expr.args)
+        carrier = next(index for index, factor in enumerate(factors) if self.carries(factor))
+        rest = A.product_of(factors[carrier:])
+        if carrier and self.env.is_vector(rest):
+            return A.Product((A.product_of(factors[:carrier]), A.Vec(rest)))
         return super()._product(expr, used)
 
     def layer(self, expr, used):
