@@ -119,8 +119,9 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             for step in outcome.steps[len(taken.steps):]:
                 if step.label.kind == GRADIENT:
                     note = step.note if final else _joined(step.note, f"through {display_name(name)}")
-                    step = replace(step, label=target if final else answer_label(GRADIENT, function, used, env),
-                                   note=note)
+                    label = target if final else answer_label(GRADIENT, function, used, env)
+                    # a line by components keeps its indices (the index method: δa2_p = s_p - y_p)
+                    step = replace(step, label=replace(label, index=step.label.index), note=note)
                 log.add(step.rule, step.label, step.after, step.rules, step.note)
             sent.setdefault(used, []).append(outcome.answer)
             if used in parameters and len(sent[used]) == len(uses[used]):

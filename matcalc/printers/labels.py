@@ -50,9 +50,11 @@ def label_latex(label) -> str:
 def _component_text(label, f, x) -> str:
     """``index`` is "of|by": the function's indices, then the variable's."""
     of, by = label.index.split("|")
+    if label.kind == "value":                      # δa2_p: a value standing for a derivative
+        return f"{f}_{of or by}" if of or by else f
     f_entry = f"{f}_{of}" if of else f
-    if label.kind in ("value", "differential"):
-        return f_entry if label.kind == "value" else f"d{f_entry}"
+    if label.kind == "differential":
+        return f"d{f_entry}"
     return f"∂{f_entry}/∂{x}_{by}"
 
 
@@ -64,7 +66,7 @@ def _component_latex(label, f, x) -> str:
             return base
         return (f"({base})" if "_" in base else base) + f"_{{{indices}}}"
     if label.kind == "value":
-        return entry(f, of)
+        return entry(f, of or by)
     if label.kind == "differential":
         return r"\mathrm{d}" + entry(f, of)
     return rf"\frac{{\partial {entry(f, of)}}}{{\partial {entry(x, by)}}}"

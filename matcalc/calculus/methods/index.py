@@ -5,8 +5,11 @@ The differential is written by components with sums over repeated indices
 independent variable (``∂(dX)_jk/∂X_pq = δ_jp δ_kq``), the Kronecker deltas
 are contracted, and the matrix is reassembled (``∂l/∂W_pq = g_p x_q``, so
 ``∂l/∂W = g x^T``), every line citing the rules of ``rules/index.components``.
-Gradients wrt vectors and matrices, and Jacobians of vectors wrt vectors (so
-Hessians wrt vectors): a Jacobian with four indices is the vec method's.
+Gradients wrt vectors and matrices; Jacobians (and so Hessians): of vectors
+wrt vectors as the matrix J_iq, with a matrix F or X from ∂F_ij/∂X_pq =
+P_ip Q_jq read as vec(dF) = (Q ⊗ P) vec(dX).  What it cannot write (vec or ⊗
+around dX, a Jacobian whose entries are no such product) is a DerivationError
+that suggests the vec or trace method.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from ..steps import DIFFERENTIAL, GRADIENT, JACOBIAN, Label
 from .components import Indices, Writer, render
 from .index_stage import by_components
 from .reassembly import MAX_ROUNDS, Reassembler, contracted, identified
+
 
 class IndexMethod:
     name = "index"
