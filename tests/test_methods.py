@@ -27,7 +27,7 @@ OTHER_METHODS = sorted(set(METHODS) - {"trace"})
 # Examples a method cannot write, each with the construct its error names.
 NO_KRONECKER_FORM = r"this Jacobian \(its entries are no product P_ip Q_jq\)"
 UNSUPPORTED: dict = {
-    "index": {"46_jacobian_softmax_columns": NO_KRONECKER_FORM, "47_hessian_batched_softmax": NO_KRONECKER_FORM,
+    "index": {"47_hessian_batched_softmax": NO_KRONECKER_FORM,
               "41_gradient_through_vec": r"cannot write vec\(\.\.\.\) around the differential",
               "42_gradient_through_kron": r"cannot write kron\(\.\.\.\) around the differential"},
     "vec": {},
@@ -148,6 +148,7 @@ INDEX_PROBLEMS = [
     (matcalc.jacobian, "inv(X)", "X", None),
     (matcalc.jacobian, "X^T", "X", None),
     (matcalc.jacobian, "sigma(W x)", "W", None),
+    (matcalc.jacobian, "softmax(Z)", "Z", None),
     (matcalc.hessian, "x^T A x + sum(exp(B x))", "x", None),
 ]
 

@@ -211,13 +211,21 @@ class Reassembler:
 
 def kron(reassembler, term: Term, outer: tuple, free: tuple, shapes: tuple, used: list) -> A.Expr:
     """∂F_ij/∂X_pq = P_ip Q_jq is vec(dF) = (Q ⊗ P) vec(dX) (vec-kron, as
-    vec(P dX Q^T)); P_iq Q_jp is (Q ⊗ P) K vec(dX) with K vec(dX) = vec(dX^T)."""
+    vec(P dX Q^T)); P_iq Q_jp is (Q ⊗ P) K vec(dX) with K vec(dX) = vec(dX^T).
+    An entry M_ij of F's own indices scales the rows, diag(vec(M)) (J_ij,pq =
+    M_ij ..., vec-hadamard), one N_pq the columns; δ_jq lets S_pj be S_pq."""
+    env = reassembler.env
     i, j = outer
     p, q = free
     (f_rows, f_cols), (x_rows, x_cols) = shapes
+    rows_of, columns_of = {i, j} - {None}, {p, q} - {None}
+    factors = _substituted(list(term.factors), rows_of, columns_of, used)
+    left = [f for f in factors if len(rows_of) == 2 and set(f.indices) == rows_of]
+    right = [f for f in factors if len(columns_of) == 2 and set(f.indices) == columns_of]
+    rest = [f for f in factors if f not in left and f not in right]
     for (first, second), crossed in ((((i, p), (j, q)), False), (((i, q), (j, p)), True)):
         groups: tuple = ([], [])
-        for factor in term.factors:
+        for factor in rest:
             side = 0 if set(factor.indices) <= {first[0], first[1]} - {None} else \
                 1 if set(factor.indices) <= {second[0], second[1]} - {None} else None
             if side is None:
@@ -231,12 +239,43 @@ def kron(reassembler, term: Term, outer: tuple, free: tuple, shapes: tuple, used
     second_shape = (f_cols, x_rows if crossed else x_cols)
     P = reassembler.matrix(Term(term.coefficient, (), tuple(groups[0])), first, first_shape, used)
     Q = reassembler.matrix(Term(A.ONE, (), tuple(groups[1])), second, second_shape, used)
-    jacobian = A.Kron((Q, P))
+    jacobian = [A.Kron((Q, P))]
     if crossed:
         used.append("vec-transpose")
-        jacobian = A.Product((jacobian, A.Commutation(x_rows, x_cols)))
+        jacobian.append(A.Commutation(x_rows, x_cols))
     used.append("vec-kron")
-    return canon(jacobian, reassembler.env)
+    if left:
+        jacobian.insert(0, _scaling(left, (i, j), reassembler, used))
+    if right:
+        jacobian.append(_scaling(right, (p, q), reassembler, used))
+    return canon(A.Product(tuple(jacobian)), env)
+
+
+def _substituted(factors, rows_of, columns_of, used) -> list:
+    """S_pj I_jq = S_pq I_jq: through an identity entry that ties one of F's
+    indices to one of X's, an entry with one of each gets both of one side."""
+    ties = [f.indices for f in factors if isinstance(f.matrix, A.Identity) and len(f.indices) == 2
+            and len(set(f.indices) & rows_of) == 1 and len(set(f.indices) & columns_of) == 1]
+    out = []
+    for factor in factors:
+        mixed = set(factor.indices) & rows_of and set(factor.indices) & columns_of and len(factor.indices) == 2
+        if mixed and not isinstance(factor.matrix, A.Identity):
+            for a, b in ties:
+                ours, theirs = (a, b) if a in rows_of else (b, a)
+                if ours in factor.indices and set(factor.indices) - {ours} <= columns_of:
+                    factor = Factor(factor.matrix, tuple(theirs if x == ours else x for x in factor.indices))
+                    used.append("delta-substitute")
+                    break
+        out.append(factor)
+    return out
+
+
+def _scaling(entries, indices, reassembler, used) -> A.Expr:
+    """diag(vec(M)) for the entries M_ab that share the indices (a, b) (in that order)."""
+    used.append("vec-hadamard")
+    matrices = [f.matrix if f.indices == indices else reassembler.transposed(f.matrix) for f in entries]
+    merged = matrices[0] if len(matrices) == 1 else A.Hadamard(tuple(matrices))
+    return A.Diag(A.Vec(canon(merged, reassembler.env)))
 
 
 def _one_dim(env):
