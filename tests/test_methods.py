@@ -101,6 +101,33 @@ def test_random_expressions_agree(method):
     assert handled >= 3 * failures, (handled, failures)
 
 
+@pytest.mark.parametrize("method", OTHER_METHODS)
+def test_random_hessians_agree(method):
+    """The Hessians of the soak grammar's first cases, by each method, agree
+    with the trace method's (or the method names what it cannot write)."""
+    handled = refused = 0
+    for index in range(40):
+        case = S.random_case(seed=0, index=index)
+        try:
+            trace = matcalc.hessian(case.expression, wrt=case.wrt, where=case.where)
+            values = S.given(case, S.usable_points(case)[0])
+        except (matcalc.MatcalcError, S.OutOfDomain):
+            continue
+        try:
+            d = matcalc.hessian(case.expression, wrt=case.wrt, where=case.where, method=method)
+        except DerivationError as error:
+            assert "method=" in error.message, error.message
+            refused += 1
+            continue
+        handled += 1
+        with np.errstate(all="ignore"):
+            error = agree(trace, d, values)
+        assert error < 1e-6, f"#{index} {case.expression} wrt {case.wrt}: {error:.1e}"
+        assert {rule for step in d.steps for rule in step.rules} <= known_rules()
+    print(f"{method}: {handled} random Hessians derived, {refused} refused")
+    assert handled >= 4 * refused, (handled, refused)
+
+
 def test_vec_writes_one_jacobian_factor_a_line():
     d = matcalc.derive("sum(sigma(W x))", wrt="W", method="vec")
     rules = [step.rule for step in d.steps]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ...errors import DerivationError
 from ...language import ast as A
 from ...rewriting.canon import canon
-from ...rewriting.engine import Context, rewrite_with
+from ...rewriting.engine import Context, rewrite_everywhere, rewrite_with
 from ..steps import JACOBIAN, Label
 from ..trace_method import push_transposes
 from ..vec_method import Vectorizer
@@ -112,9 +112,21 @@ class VecMethod:
         rows, cols = env.shape(dF)
         label = Label("differential", record.function, function_is_matrix=not cols.is_one)
         chains, used = peel(dF, X, context, record, label)
-        parts = [A.product_of(factors) if factors else A.Identity(env.shape(X)[0] * env.shape(X)[1])
-                 for factors in chains]
-        return canon(A.joined(A.Add, parts), env), used
+        size = env.shape(X)[0] * env.shape(X)[1]
+        parts, inner = [], []
+        for factors in chains:
+            product = A.product_of(factors)
+            if env.is_scalar(product):        # a term c vec(dX) is c I vec(dX)
+                if any(not env.is_scalar(f) for f in factors):
+                    # vec(A)^T vec(B) = tr(A^T B): one number, before I stands beside it
+                    product, rules = rewrite_everywhere(("vec-row-trace",), canon(product, env), context)
+                    inner += rules
+                product = A.Product((product, A.Identity(size)))
+            parts.append(product)
+        jacobian = canon(A.joined(A.Add, parts), env)
+        if inner:
+            record(inner[0], canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env), inner, label)
+        return jacobian, used + inner
 
     def gradient(self, dl, X, context, record):
         env = context.env
@@ -130,8 +142,13 @@ class VecMethod:
                                          else [])
         record(cited[0], canon(A.joined(A.Add, [A.product_of(f) for f in transposed]), env), cited, column)
         rows, cols = env.shape(X)
-        return canon(A.joined(A.Add, [_unvectorized(factors, rows, cols, context, record, column)
-                                      for factors in transposed]), env)
+        gradient = canon(A.joined(A.Add, [_unvectorized(factors, rows, cols, context, record, column)
+                                          for factors in transposed]), env)
+        # vec(A)^T vec(B) = tr(A^T B): a number the chain left written as vectors
+        numbers, rules = rewrite_everywhere(("vec-row-trace",), gradient, context)
+        if rules:
+            record(rules[0], numbers, rules, column)
+        return numbers
 
 
 def _unvectorized(factors, rows, cols, context, record, label) -> A.Expr:
@@ -173,20 +190,25 @@ def _rule_for(factor, inner, env):
     if isinstance(factor, A.Kron) and len(factor.args) == 2:
         left, right = factor.args
         matrix = _as_matrix(inner, (env.shape(right)[1], env.shape(left)[1]), env)   # X: cols(B)×cols(A)
-        return "kron-vec", {"?A": left, "?B": right, "?X": matrix}, matrix
-    if isinstance(factor, A.Diag) and isinstance(factor.arg, A.Vec):
+        rule, bindings = "kron-vec", {"?A": left, "?B": right, "?X": matrix}
+    elif isinstance(factor, A.Diag) and isinstance(factor.arg, A.Vec):
         matrix = _as_matrix(inner, env.shape(factor.arg.arg), env)
-        return "diag-vec-hadamard", {"?A": factor.arg.arg, "?B": matrix}, matrix
-    if isinstance(factor, A.Diag) and env.is_vector(factor.arg) and env.is_vector(inner):
+        rule, bindings = "diag-vec-hadamard", {"?A": factor.arg.arg, "?B": matrix}
+    elif isinstance(factor, A.Diag) and env.is_vector(factor.arg) and env.is_vector(inner):
         return "diag-hadamard", {"?a": factor.arg, "?b": inner}, inner
-    if isinstance(factor, A.Commutation):
+    elif isinstance(factor, A.Commutation):
         matrix = _as_matrix(inner, (factor.rows, factor.cols), env)
-        return "commutation-vec", {"?A": matrix}, matrix
-    return None, None, inner
+        rule, bindings = "commutation-vec", {"?A": matrix}
+    else:
+        return None, None, inner
+    if matrix is None:              # no matrix whose vec the column is: the factor stays a factor
+        return None, None, inner
+    return rule, bindings, matrix
 
 
 def _as_matrix(inner, shape, env):
-    """The r×c matrix M whose vec is ``inner`` (vec(v^T) = v, vec(1 1^T) = 1)."""
+    """The r×c matrix M whose vec is ``inner`` (vec(v^T) = v, vec(1 1^T) = 1);
+    None where only unvec(inner) would say it."""
     rows, cols = shape
     if env.shape(inner) == (rows, cols) or cols.is_one:
         return inner
@@ -194,7 +216,7 @@ def _as_matrix(inner, shape, env):
         return canon(A.Transpose(inner), env)
     if isinstance(inner, A.Ones):
         return A.Ones(rows, cols)
-    return A.Unvec(inner, rows, cols)
+    return None
 
 
 def _read(vectorized: A.Expr) -> A.Expr:
