@@ -73,48 +73,21 @@ def test_example_by_every_method(path, method):
     assert all(step.rules for step in d.steps)
 
 
-@pytest.mark.parametrize("method", OTHER_METHODS)
-def test_random_expressions_agree(method):
-    """The soak grammar's first cases: whatever the trace method derives, the
-    method derives too (or names what it cannot write and another method),
-    with the same answer, and check() passes."""
-    handled = failures = 0
-    for index in range(120):
-        case = S.random_case(seed=0, index=index)
-        try:
-            trace = matcalc.derive(case.expression, wrt=case.wrt, where=case.where)
-            values = S.given(case, S.usable_points(case)[0])
-        except (matcalc.MatcalcError, S.OutOfDomain):
-            continue
-        try:
-            d = matcalc.derive(case.expression, wrt=case.wrt, where=case.where, method=method)
-        except DerivationError as error:
-            assert "method=" in error.message, error.message
-            failures += 1
-            continue
-        handled += 1
-        with np.errstate(all="ignore"):
-            error = agree(trace, d, values)
-        assert error < 1e-6, f"#{index} {case.expression} wrt {case.wrt}: {error:.1e}"
-        assert {rule for step in d.steps for rule in step.rules} <= known_rules()
-    print(f"{method}: {handled} random expressions derived, {failures} refused")
-    assert handled >= 3 * failures, (handled, failures)
-
-
-@pytest.mark.parametrize("method", OTHER_METHODS)
-def test_random_hessians_agree(method):
-    """The Hessians of the soak grammar's first cases, by each method, agree
-    with the trace method's (or the method names what it cannot write)."""
+def agreement_on_random_cases(command, method: str, count: int) -> tuple[int, int]:
+    """The soak grammar's first ``count`` cases (seed 0): whatever the trace
+    method derives, ``method`` derives too (or names what it cannot write and
+    another method), with the same answer and every step citing a rule.
+    Returns (derived, refused)."""
     handled = refused = 0
-    for index in range(40):
+    for index in range(count):
         case = S.random_case(seed=0, index=index)
         try:
-            trace = matcalc.hessian(case.expression, wrt=case.wrt, where=case.where)
+            trace = command(case.expression, wrt=case.wrt, where=case.where)
             values = S.given(case, S.usable_points(case)[0])
         except (matcalc.MatcalcError, S.OutOfDomain):
             continue
         try:
-            d = matcalc.hessian(case.expression, wrt=case.wrt, where=case.where, method=method)
+            d = command(case.expression, wrt=case.wrt, where=case.where, method=method)
         except DerivationError as error:
             assert "method=" in error.message, error.message
             refused += 1
@@ -124,6 +97,19 @@ def test_random_hessians_agree(method):
             error = agree(trace, d, values)
         assert error < 1e-6, f"#{index} {case.expression} wrt {case.wrt}: {error:.1e}"
         assert {rule for step in d.steps for rule in step.rules} <= known_rules()
+    return handled, refused
+
+
+@pytest.mark.parametrize("method", OTHER_METHODS)
+def test_random_expressions_agree(method):
+    handled, refused = agreement_on_random_cases(matcalc.derive, method, 120)
+    print(f"{method}: {handled} random gradients derived, {refused} refused")
+    assert handled >= 3 * refused, (handled, refused)
+
+
+@pytest.mark.parametrize("method", OTHER_METHODS)
+def test_random_hessians_agree(method):
+    handled, refused = agreement_on_random_cases(matcalc.hessian, method, 40)
     print(f"{method}: {handled} random Hessians derived, {refused} refused")
     assert handled >= 4 * refused, (handled, refused)
 
