@@ -76,7 +76,7 @@ def _derivative(d, X, context, record, indices, outer, free, label, final, every
     env = context.env
     dX = A.Differential(X)
     every_rule = [] if every_rule is None else every_rule
-    shown_before: set = set()
+    shown_before = {rule for step in record.log.steps for rule in step.rules}   # cited above already
     pending: list[str] = []          # rules of a regrouping that reads the same (h_p (1 - h_p) as one entry)
 
     def line(rule_list, terms, step_label):

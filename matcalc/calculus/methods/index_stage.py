@@ -26,16 +26,17 @@ def by_components(taken, first_new: int, context):
     """``taken`` (a strategy.Differential) with its steps from ``first_new`` on by components."""
     env = context.env
     steps = list(taken.steps[:first_new])
+    shown: set = set()               # rules of writing constants entry by entry, cited once
     defined = False
     for step in taken.steps[first_new:]:
         if step.label.kind == DIFFERENTIAL and not defined:
             # the values by components, then the function: a1_i = Σ_j W1_ij x_j, ..., l = -Σ_i y_i ...
             function = steps[-1].after if steps and steps[-1].label.kind == VALUE else None
             values = list(taken.names) + ([(taken.function, function)] if function is not None else [])
-            steps += [line for line in (_definition(name, definition, env, context)
+            steps += [line for line in (_definition(name, definition, env, context, shown)
                                         for name, definition in values) if line]
             defined = True
-        steps.append(_written(step, env, context))
+        steps.append(_written(step, env, context, shown))
     return replace(taken, steps=tuple(_chained(steps, first_new)))
 
 
@@ -53,8 +54,10 @@ def _free_indices(expr, env, indices: Indices):
     return (None if rows.is_one else indices.fresh(), None if cols.is_one else indices.fresh())
 
 
-def _components(expr, env, context, carries):
-    """(tree, rules) of ``expr`` by components, or None where the index method has no rule."""
+def _components(expr, env, context, carries, shown: set):
+    """(tree, free indices, rules) of ``expr`` by components, or None where the
+    index method has no rule; a rule of writing a constant entry by entry
+    ((1 - h)_i = 1 - h_i) is cited the first time only (``shown``)."""
     indices = Indices.for_problem(env)
     free = _free_indices(expr, env, indices)
     used: list[str] = []
@@ -63,14 +66,17 @@ def _components(expr, env, context, carries):
             expr, free)
     except DerivationError:
         return None
-    shown = render(terms, env, used)
-    return shown, free, list(dict.fromkeys(used))
+    entrywise: list[str] = []
+    tree = render(terms, env, entrywise)
+    cited = list(dict.fromkeys(used + [rule for rule in entrywise if rule not in shown])) or entrywise[:1]
+    shown.update(entrywise)
+    return tree, free, cited
 
 
-def _written(step: Step, env, context) -> Step:
+def _written(step: Step, env, context, shown: set) -> Step:
     if step.label.kind != DIFFERENTIAL or step.label.index:
         return step
-    written = _components(step.after, env, context, _carries_differential)
+    written = _components(step.after, env, context, _carries_differential, shown)
     if written is None or written[0] == step.after:
         return step
     shown, free, used = written
@@ -78,8 +84,8 @@ def _written(step: Step, env, context) -> Step:
     return replace(step, after=shown, rules=tuple(dict.fromkeys(step.rules + tuple(used))), label=label)
 
 
-def _definition(name, definition, env, context) -> Step | None:
-    written = _components(definition, env, context, _compound)
+def _definition(name, definition, env, context, shown: set) -> Step | None:
+    written = _components(definition, env, context, _compound, shown)
     if written is None or not written[2]:
         return None
     shown, free, used = written
