@@ -179,6 +179,18 @@ def test_every_index_line_is_the_derivative(command, expr, wrt, where):
     point = Point(named, point.sizes)
     answer = np.asarray(d.evaluate(values), dtype=float)
     answer = answer.reshape(answer.shape[0], -1) if answer.ndim > 1 else answer.reshape(-1, 1)
+    known_values = dict(point.values) | {d.problem.function_name: evaluate(d.problem.expr, point)}
+    value_lines = [s for s in d.steps if s.label.kind == "value" and s.label.index and has_indices(s.after)
+                   and s.label.function in known_values]
+    assert value_lines or d.kind != "gradient"
+    for step in (s for s in d.steps if s.label.kind == "value" and s.label.index and has_indices(s.after)
+                 and s.label.function in known_values):
+        # a value by components (a1_i = Σ_j W1_ij x_j, l = -Σ_i y_i ...) is the value
+        of, _ = step.label.index.split("|")
+        got = evaluate_indexed(step.after, point)
+        value = np.asarray(known_values[step.label.function], dtype=float)
+        ordered = np.transpose(got.value, [got.indices.index(i) for i in of]) if of else got.value
+        assert np.allclose(ordered.reshape(-1), value.reshape(-1) if of else value.reshape(()), rtol=1e-8), step
     kind = "gradient" if d.kind == "gradient" else "jacobian"
     lines = [s for s in d.steps if s.label.index and s.label.kind == kind and has_indices(s.after)]
     assert lines
