@@ -180,9 +180,6 @@ def test_every_index_line_is_the_derivative(command, expr, wrt, where):
     answer = np.asarray(d.evaluate(values), dtype=float)
     answer = answer.reshape(answer.shape[0], -1) if answer.ndim > 1 else answer.reshape(-1, 1)
     known_values = dict(point.values) | {d.problem.function_name: evaluate(d.problem.expr, point)}
-    value_lines = [s for s in d.steps if s.label.kind == "value" and s.label.index and has_indices(s.after)
-                   and s.label.function in known_values]
-    assert value_lines or d.kind != "gradient"
     for step in (s for s in d.steps if s.label.kind == "value" and s.label.index and has_indices(s.after)
                  and s.label.function in known_values):
         # a value by components (a1_i = Σ_j W1_ij x_j, l = -Σ_i y_i ...) is the value
