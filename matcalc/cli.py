@@ -17,6 +17,7 @@ EXAMPLES = """examples:
   matcalc derive "a1 = W1 x + b1; h1 = sigma(a1); l = ||W2 h1 - y||^2" --wrt all --where "x, y: data"
   matcalc derive "||X A^T - B||_F^2" --wrt X --format latex
   matcalc derive "logdet(X)" --wrt X --where "X: positive definite" --no-steps
+  matcalc derive "sum(sigma(W x))" --wrt W --method index     # or --method vec
   matcalc serve                  # the web page on http://127.0.0.1:8000
 """
 
@@ -70,7 +71,7 @@ def _render(derivation, options) -> str:
 
 
 # The options that take a value: the word after one of them is that value.
-_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout")
+_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout", "--method")
 
 
 def _expression_words_last(argv: list[str]) -> list[str]:
