@@ -7,6 +7,7 @@ import json
 import sys
 import time
 
+from .calculus.methods import METHODS
 from .errors import MatcalcError
 from .printers.formats import FORMATS
 from .service import CHECK_TOLERANCE, COMMANDS, Request, check_json, derivation_for, error_json
@@ -17,6 +18,7 @@ EXAMPLES = """examples:
   matcalc derive "a1 = W1 x + b1; h1 = sigma(a1); l = ||W2 h1 - y||^2" --wrt all --where "x, y: data"
   matcalc derive "||X A^T - B||_F^2" --wrt X --format latex
   matcalc derive "logdet(X)" --wrt X --where "X: positive definite" --no-steps
+  matcalc derive "sum(sigma(W x))" --wrt W --method index     # or --method vec
   matcalc serve                  # the web page on http://127.0.0.1:8000
 """
 
@@ -48,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                              help="compare the answer with finite differences on random data")
         command.add_argument("--layout", choices=("mixed", "numerator"), default=None,
                              help="mixed (the default for derive) or numerator (always for jacobian, hessian)")
+        command.add_argument("--method", choices=tuple(METHODS), default="trace",
+                             help="how the derivation is written: trace (the default), index or vec (SPEC §3)")
     serve = commands.add_parser("serve", help="the web page, on this machine",
                                 description="a local web page: type an expression, see every step")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
@@ -68,7 +72,7 @@ def _render(derivation, options) -> str:
 
 
 # The options that take a value: the word after one of them is that value.
-_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout")
+_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout", "--method")
 
 
 def _expression_words_last(argv: list[str]) -> list[str]:
@@ -115,7 +119,7 @@ def main(argv=None) -> int:
     try:
         caught: list[str] = []
         request = Request(options.expression, options.wrt, options.where, COMMANDS[options.command],
-                          layout=options.layout)
+                          method=options.method, layout=options.layout)
         derivation = derivation_for(request, caught)
         for warning in caught:
             print(f"matcalc: warning: {warning}", file=sys.stderr)

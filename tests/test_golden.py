@@ -8,6 +8,7 @@ To accept a deliberate change: MATCALC_UPDATE_GOLDEN=1 python -m pytest tests/te
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,12 @@ CASES = {
     "hessian": (matcalc.hessian, "x^T A x + sqrt(x^T x)", "x", None),
     "jacobian": (matcalc.jacobian, "X^T A X", "X", None),
     "trace_quadratic": (matcalc.derive, "tr(X A X^T B)", "X", None),
+    # the same problem by the other two methods (SPEC §3 "Three methods")
+    "mission_index": (partial(matcalc.derive, method="index"), "-y^T log(softmax(W2 sigma(W1 x)))", "W1",
+                      "y: probability vector"),
+    "mission_vec": (partial(matcalc.derive, method="vec"), "-y^T log(softmax(W2 sigma(W1 x)))", "W1",
+                    "y: probability vector"),
+    "jacobian_index": (partial(matcalc.jacobian, method="index"), "X^T A X", "X", None),
 }
 OUTPUTS = {"tex": lambda d: d.latex(steps=True), "md": lambda d: d.markdown()}
 

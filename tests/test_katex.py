@@ -92,6 +92,9 @@ EXTRAS = [
 
 CASES = {("backprop/" if path.parent.name == "backprop" else "") + path.stem: example_call(path)
          for path in EXAMPLES}
+# An example derived by another method than trace (--method index|vec, SPEC §3) is printed by it.
+COMMAND_WORDS = {path.stem: shlex.split(path.read_text(encoding="utf-8").splitlines()[-1]) for path in EXAMPLES}
+METHOD_OF = {stem: words[words.index("--method") + 1] for stem, words in COMMAND_WORDS.items() if "--method" in words}
 CASES.update({"extra/" + id: call for id, *call in EXTRAS})
 RULES = "rule-catalog"          # the rules as the printer writes them: pattern variables, ?f(...)
 
@@ -128,7 +131,8 @@ def printed(case: str) -> list[tuple[str, str]]:
         return [(f"rule {name}", f"{to_latex(rule.lhs)} = {to_latex(rule.rhs)}")
                 for name, rule in default_catalog().items()]
     command, expression, wrt, where, layout = CASES[case]
-    options = {"where": where} | ({"layout": layout} if layout else {})
+    options = {"where": where} | ({"layout": layout} if layout else {}) | (
+        {"method": METHOD_OF[case]} if case in METHOD_OF else {})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", matcalc.MatcalcWarning)
         result = getattr(matcalc, command)(expression, wrt, **options)

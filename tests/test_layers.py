@@ -120,3 +120,17 @@ def test_the_walker_sees_lazy_imports():
     """The test itself would be worthless if it missed imports inside functions."""
     source = "def f():\n    from ..printers.text import to_text\n    from .. import api\n"
     assert imports_in(source, "matcalc.calculus.strategy") == {"matcalc.printers.text", "matcalc.api"}
+
+
+# Inside calculus, the methods (calculus/methods/, SPEC §3 "Three methods") sit
+# beneath the strategy and the backward sweep that call them: a method is handed
+# the shared differential stage and a recorder, and imports neither.
+METHODS_PACKAGE = "matcalc.calculus.methods"
+ABOVE_THE_METHODS = {"matcalc.calculus.strategy", "matcalc.calculus.backprop"}
+
+
+def test_methods_sit_beneath_the_strategy():
+    methods = [module for module in MODULES if module == METHODS_PACKAGE or module.startswith(METHODS_PACKAGE + ".")]
+    assert len(methods) >= 3, methods
+    wrong = {module: sorted(GRAPH[module] & ABOVE_THE_METHODS) for module in methods if GRAPH[module] & ABOVE_THE_METHODS}
+    assert not wrong, f"a method imports the strategy that calls it: {wrong}"

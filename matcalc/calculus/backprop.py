@@ -143,8 +143,10 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
                     # one use's share of a gradient is a term of it, not all of it
                     share = not final and step.rule == "identify"
                     note = _joined(step.note, f"through {display_name(name)}") if share else step.note
-                    step = replace(step, label=target if final else answer_label(GRADIENT, function, used, env),
-                                   note=note, relation=PART_OF if share else step.relation)
+                    label = target if final else answer_label(GRADIENT, function, used, env)
+                    # a line by components keeps its indices (the index method: δa2_p = s_p - y_p)
+                    step = replace(step, label=replace(label, index=step.label.index), note=note,
+                                   relation=PART_OF if share else step.relation)
                 log.add(step.rule, step.label, step.after, step.rules, step.note, step.relation)
             sent.setdefault(used, []).append(outcome.answer)
             if used in parameters and len(sent[used]) == len(uses[used]):

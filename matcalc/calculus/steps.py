@@ -31,6 +31,7 @@ class Label:
     function_is_matrix: bool = False   # a Jacobian of F is written with vec(F)
     wrt_is_matrix: bool = False        # with respect to vec(X)
     wrt_is_scalar: bool = False        # ∂f/∂x, not ∂f/∂x^T
+    index: str = ""                    # a component (the index method): ∂l/∂W_pq, ∂f_i/∂x_q
 
 
 def value_label(name: str) -> Label:

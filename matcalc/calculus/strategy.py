@@ -24,7 +24,7 @@ from .answers import answer_form, answer_form_steps, transpose_out
 from .differential import sweeps
 from .elementwise import derivative
 from .elementwise_algebra import simplify_elementwise
-from .methods import Method, method_named
+from .methods import METHOD_STEPS, Method, Recorder, method_named
 from .naming import Namer, depending, fold_names, softmax_names
 from .scalars import simplify_coefficients
 from .steps import (PART_OF, DIFFERENTIAL, GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
@@ -50,6 +50,7 @@ ENGINE_STEPS = {
     "sum-over-uses": "a value used in several places: ∂l/∂v is the sum of what each use sends back",
     "closed-form": "the δ's written out in the program's names: a centred c has 1^T c = 0 (centered-sum), "
                    "and xh = c / σ stands for c = σ xh",
+    **METHOD_STEPS,
 }
 PROBABILITY_SUMS = ("probability-sum", "probability-sum-transposed", "probability-columns-sum",
                     "probability-columns-sum-transposed", "probability-columns-ones")
@@ -84,8 +85,10 @@ def derive_gradient(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
     """∂l/∂X for a scalar l: dl brought to tr(C^T dX), by the rules of ``catalog``
     (the rules that ship with matcalc unless a catalog is given); ``names`` are
     the values a program named, kept wherever they occur."""
-    taken = differential(expr, {wrt}, env, function, names=depending(names, {wrt}), catalog=catalog)
-    return gradient_from(taken, wrt, method_named(method))
+    chosen = method_named(method)
+    take = chosen.differential_stage(differential)
+    taken = take(expr, {wrt}, env, function, names=depending(names, {wrt}), catalog=catalog)
+    return gradient_from(taken, wrt, chosen)
 
 
 def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
@@ -103,7 +106,7 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
         gradient = canon(A.substitute(dl, {A.Differential(X): A.ONE}), env)
     else:
         d_label = differential_label(taken.function)
-        gradient = method.gradient(dl, X, context, lambda rule, after, rules: log.add(rule, d_label, after, rules))
+        gradient = method.gradient(dl, X, context, Recorder(log, d_label, taken.function))
     log.add("identify", label, gradient)
     folding = _folding(taken.names)
 
@@ -152,9 +155,11 @@ def simplified_answer(answer, names, context, record, with_algebra: bool = True)
 def derive_jacobian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "F",
                     method: str = "trace", catalog: Catalog | None = None, names=()) -> Outcome:
     """∂vec(F)/∂vec(X)^T: dF brought to vec(dF) = J vec(dX) (numerator layout)."""
-    taken = differential(expr, {wrt}, env, function, names=depending(names, {wrt}), catalog=catalog)
+    chosen = method_named(method)
+    take = chosen.differential_stage(differential)
+    taken = take(expr, {wrt}, env, function, names=depending(names, {wrt}), catalog=catalog)
     label = answer_label(JACOBIAN, function, wrt, env, expr, "numerator")
-    return _jacobian_from(taken, expr, wrt, method_named(method), label)
+    return _jacobian_from(taken, expr, wrt, chosen, label)
 
 
 def derive_hessian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
@@ -168,10 +173,11 @@ def derive_hessian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
         context = Context(env, catalog=catalog or default_catalog())
         answer, _ = rewrite_everywhere(("vec-add", "vec-scalar"), canon(A.Vec(answer), env), context)
         note = f"{g} = vec(∂{function}/∂{wrt})"
-    taken = differential(answer, {wrt}, env, g, gradient.steps, list(gradient.names),
-                         first=("gradient", note), catalog=catalog)
+    chosen = method_named(method)
+    taken = chosen.differential_stage(differential)(answer, {wrt}, env, g, gradient.steps, list(gradient.names),
+                                                    first=("gradient", note), catalog=catalog)
     label = answer_label(HESSIAN, function, wrt, env, layout="numerator")
-    return _jacobian_from(taken, answer, wrt, method_named(method), label)
+    return _jacobian_from(taken, answer, wrt, chosen, label)
 
 
 def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label) -> Outcome:
@@ -183,10 +189,11 @@ def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label)
         jacobian = canon(A.Zero(rows * cols, x_rows * x_cols), env)
         log.add("identify-jacobian", label, jacobian, note=f"{taken.function} does not depend on {wrt}")
         return _finish(jacobian, log, taken.names, context, label)
-    jacobian, used = method.jacobian(dF, X, context)
+    vec_label = Label(DIFFERENTIAL, taken.function, function_is_matrix=not env.shape(expr)[1].is_one)
+    recorded = len(log)
+    jacobian, used = method.jacobian(dF, X, context, Recorder(log, vec_label, taken.function))
     vectorized = canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env)
-    if used and vectorized != dF:      # a vector differential is already its vec
-        vec_label = Label(DIFFERENTIAL, taken.function, function_is_matrix=not env.shape(expr)[1].is_one)
+    if used and vectorized != dF and len(log) == recorded:   # the method wrote no lines of its own
         log.add(used[0], vec_label, vectorized, used)
     log.add("identify-jacobian", label, jacobian)
     jacobian = simplified_answer(jacobian, taken.names, context,

@@ -10,6 +10,8 @@ from .text import symbol_text, to_text
 
 def label_text(label) -> str:
     f, x = symbol_text(label.function), symbol_text(label.wrt)
+    if label.index:                                 # a component: ∂l/∂W_pq, ∂f_i/∂x_q
+        return _component_text(label, f, x)
     if label.kind == "value":
         return f
     if label.kind == "differential":
@@ -25,6 +27,8 @@ def label_text(label) -> str:
 
 def label_latex(label) -> str:
     f, x = symbol_latex(label.function), symbol_latex(label.wrt)
+    if label.index:
+        return _component_latex(label, f, x)
     if label.kind == "value":
         return f
     if label.kind == "differential":
@@ -41,6 +45,31 @@ def label_latex(label) -> str:
     by = rf"\operatorname{{vec}}({x})" if label.wrt_is_matrix else x
     top = "" if label.wrt_is_scalar else r"^\top"
     return rf"\frac{{\partial {of}}}{{\partial {by}{top}}}"
+
+
+def _component_text(label, f, x) -> str:
+    """``index`` is "of|by": the function's indices, then the variable's."""
+    of, by = label.index.split("|")
+    if label.kind == "value":                      # δa2_p: a value standing for a derivative
+        return f"{f}_{of or by}" if of or by else f
+    f_entry = f"{f}_{of}" if of else f
+    if label.kind == "differential":
+        return f"d{f_entry}"
+    return f"∂{f_entry}/∂{x}_{by}"
+
+
+def _component_latex(label, f, x) -> str:
+    of, by = label.index.split("|")
+
+    def entry(base, indices):
+        if not indices:
+            return base
+        return (f"({base})" if "_" in base else base) + f"_{{{indices}}}"
+    if label.kind == "value":
+        return entry(f, of or by)
+    if label.kind == "differential":
+        return r"\mathrm{d}" + entry(f, of)
+    return rf"\frac{{\partial {entry(f, of)}}}{{\partial {entry(x, by)}}}"
 
 
 def label_json(label) -> dict:

@@ -6,6 +6,7 @@ from fractions import Fraction
 from functools import singledispatch
 
 from ..language import ast as A
+from ..language import index_ast as I
 from ..language import functions
 from ..language.ast import scaled, split_coefficient
 from ..language.names import ascii_name, latex_letter, split_error_name, split_name
@@ -253,3 +254,24 @@ def _(expr: A.Differential):
     if isinstance(expr.arg, A.Symbol):
         return r"\mathrm{d}" + symbol_latex(expr.arg.name), ATOM
     return r"\mathrm{d}" + _paren(to_latex(expr.arg)), ATOM
+
+
+# ---------------------------------------------------------------- index notation (SPEC §3)
+@_latex.register
+def _(expr: I.Entry):
+    base, strength = _latex(expr.arg)
+    if strength < ATOM or "_" in base or "^" in base:      # W_{1}: (W_{1})_{jk}
+        base = _paren(base)
+    indices = [index for index in (expr.row, expr.col) if index]
+    return f"{base}_{{{(',' if any(len(i) > 1 for i in indices) else '').join(indices)}}}", ATOM
+
+
+@_latex.register
+def _(expr: I.IndexSum):
+    body, strength = _latex(expr.arg)
+    return rf"\sum_{{{expr.index}}} " + (_paren(body) if strength < PRODUCT else body), PRODUCT
+
+
+@_latex.register
+def _(expr: I.Delta):
+    return rf"\delta_{{{expr.row}{expr.col}}}", ATOM

@@ -7,6 +7,7 @@ from fractions import Fraction
 from functools import singledispatch
 
 from ..language import ast as A
+from ..language import index_ast as I
 from ..language import functions
 from ..language.ast import scaled, split_coefficient
 from ..language.names import display_name
@@ -274,6 +275,30 @@ def _(expr: A.Differential):
     if isinstance(expr.arg, A.Symbol):
         return "d" + symbol_text(expr.arg.name), ATOM
     return f"d({to_text(expr.arg)})", ATOM
+
+
+# ---------------------------------------------------------------- index notation (SPEC §3)
+def indices_text(*indices: str) -> str:
+    indices = [index for index in indices if index]
+    return ("," if any(len(index) > 1 for index in indices) else "").join(indices)
+
+
+@_text.register
+def _(expr: I.Entry):
+    base = _wrap(expr.arg, ATOM)
+    if isinstance(expr.arg, A.Symbol) and "_" in base:     # x_t: (x_t)_i
+        base = f"({base})"
+    return f"{base}_{indices_text(expr.row, expr.col)}", ATOM
+
+
+@_text.register
+def _(expr: I.IndexSum):
+    return f"Σ_{expr.index} " + _wrap(expr.arg, PRODUCT), PRODUCT
+
+
+@_text.register
+def _(expr: I.Delta):
+    return f"δ_{indices_text(expr.row, expr.col)}", ATOM
 
 
 # str() and repr() of an expression print it in matcalc's language (issue 23).

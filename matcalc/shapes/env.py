@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..errors import LimitError
 from ..language import ast as A
+from ..language import index_ast as I
 from ..language.limits import MAX_WORK
 from .dims import ONE, Dim, Shape
 
@@ -214,7 +215,7 @@ def _shape_of(expr, env: TypeEnv) -> Shape:
         return env.shape(expr.arg)
     if t in (A.Power, A.ElemPow):
         return env.shape(expr.base)
-    if t in (A.Trace, A.Det, A.LogDet, A.Sum, A.Mean, A.Norm):
+    if t in (A.Trace, A.Det, A.LogDet, A.Sum, A.Mean, A.Norm, I.Entry, I.IndexSum, I.Delta):
         return ONE, ONE
     if t is A.Diag:
         rows, cols = env.shape(expr.arg)
