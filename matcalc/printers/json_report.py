@@ -5,6 +5,7 @@ from __future__ import annotations
 from .labels import label_json, label_latex, label_text
 from .latex import symbol_latex, to_latex
 from .text import to_text
+from .symbols import symbols_json
 
 
 def json_report(derivation, steps: bool = True) -> dict:
@@ -17,6 +18,7 @@ def json_report(derivation, steps: bool = True) -> dict:
                    "named_text": to_text(derivation.named_result), "named_latex": to_latex(derivation.named_result)},
         "names": [named_json(n, d) for n, d in derivation.names],
         "shapes": shapes_json(derivation.problem),
+        "symbols": symbols_json(derivation.problem),
     }
     if steps:
         data["steps"] = [{**step_json(s), "before": to_text(s.before) if s.before is not None else None}

@@ -11,6 +11,7 @@ from .latex_report import aligned_rows, step_lines_latex
 from .markdown_report import step_table
 from .text import symbol_text, to_text
 from .text_report import step_lines
+from .symbols import symbols_json
 
 GRADIENTS_APART = "        "
 ROW_WIDTH = 100          # gradients read off together share a line up to this width
@@ -109,6 +110,7 @@ def pass_json(gradients, steps: bool = True) -> dict:
         "equations": [{"label": label_json(label), "text": to_text(e), "latex": to_latex(e)}
                       for label, e in _equations(gradients)],
         "shapes": shapes_json(problem),
+        "symbols": symbols_json(problem),
     }
     if steps:
         data["steps"] = [step_json(s) for s in sweep.steps]

@@ -1,0 +1,34 @@
+"""The user's symbols as a table: plain name, LaTeX as typed, kind, shape (SPEC §11)."""
+
+from __future__ import annotations
+
+from ..shapes.dims import shape_text
+from .latex import symbol_latex
+
+
+def spellings_of(problem) -> dict[str, str]:
+    """name → the LaTeX the user typed for it (empty for input in matcalc's language)."""
+    typed = getattr(problem, "typed", None)
+    return dict(typed.spellings) if typed is not None else {}
+
+
+def symbol_kind(info) -> str:
+    if info.probability:
+        return "probability vector"
+    if info.positive_definite:
+        return "positive definite matrix"
+    if info.symmetric:
+        return "symmetric matrix"
+    return info.kind
+
+
+def symbols_json(problem) -> list[dict]:
+    """Each symbol of the function: its plain name, its LaTeX (as typed, else as
+    matcalc prints it), its kind and its shape."""
+    spellings = spellings_of(problem)
+    rows = []
+    for name in problem.symbols:
+        info = problem.env.symbols[name]
+        rows.append({"name": name, "latex": spellings.get(name) or symbol_latex(name),
+                     "kind": symbol_kind(info), "shape": shape_text((info.rows, info.cols))})
+    return rows

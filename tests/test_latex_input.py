@@ -1,0 +1,162 @@
+"""LaTeX input (SPEC §11, issue 28): detection, names, refusals, matcalc.read, CLI and API."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import matcalc
+from matcalc.cli import main
+from matcalc.language.parser import parse_program
+from matcalc.reading import read
+
+
+def plain_of(latex: str) -> str:
+    return read(latex, input="latex").expression
+
+
+@pytest.mark.parametrize("latex, plain", [
+    (r"\mathbf{y}^\top \log \operatorname{softmax}(W_2 \mathbf{x})", "y^T log(softmax(W2 x))"),
+    (r"x^TPx", "x^T P x"),
+    (r"\log\det X", "logdet(X)"),
+    (r"\ln\sigma(a)", "log(sigma(a))"),
+    (r"\mathrm{tr}\, X^T A X", "tr(X^T A X)"),
+    (r"\operatorname{Tr}(A) + \text{Tr}(B) + \mathrm{Tr}(C)", "tr(A) + tr(B) + tr(C)"),
+    (r"\tfrac12 x^\top x", "1/2 x^T x"),
+    (r"\lVert X \rVert_F^2", "||X||_F^{2}"),
+    (r"\|\mathbf{x}\|_2^2", "||x||_2^{2}"),
+    (r"\max\{0, W x\}", "relu(W x)"),
+    (r"\mathbf{1}_n^\top \mathbf{x}", "ones^T x"),
+    (r"x^\top (A + \lambda I_n)^{-1} x", "x^T (A + lambda I)^{-1} x"),
+    (r"A^{\mathrm{T}} + B^\intercal + C^{\top} + D^{-\top}", "A^T + B^T + C^T + D^{-T}"),
+    (r"\mathbf{W}^{(1)} + W_1 + W_{1}", "W1 + W1 + W1"),
+    (r"h^{(t)} + x_t + \hat{y} + \tilde{x} + \bar{x} + x^*", "h_t + x_t + yhat + xtilde + xbar + xstar"),
+    (r"S_{\mathrm{B}}", "S_B"),
+    (r"A \odot B \circ C \otimes D \oslash E \cdot F", "A ⊙ B ⊙ C ⊗ D ./ E * F"),
+    (r"\left( \mathbf{a} + \mathbf{b} \right)^\top \big(\mathbf{c}\big)", "(a + b)^T (c)"),
+    (r"\exp(a) + e^{b} + \tanh a + \sqrt{c}", "exp(a) + exp(b) + tanh(a) + sqrt(c)"),
+    (r"\frac{\mathbf{a}^\top \mathbf{b}}{\alpha}", "a^T b / alpha"),
+    (r"a = W x \\ l = a^\top a", "a = W x; l = a^T a"),
+    (r"\begin{aligned} a &= W x, \quad l &= a^\top a \end{aligned}", "a = W x; l = a^T a"),
+])
+def test_reads_as(latex, plain):
+    assert plain_of(latex) == plain
+    parse_program(plain)                          # and the plain text is in matcalc's language
+
+
+@pytest.mark.parametrize("latex, message, caret", [
+    (r"\arg\min_x \|x\|", "optimisation", r"\arg"),
+    (r"\langle A, B \rangle", "inner product", r"\langle"),
+    (r"x^\top A x = 1", "left side", r"x^\top A x "),
+    (r"\sum_i x_i", "sum over an index", r"\sum"),
+    (r"\frac{\partial l}{\partial W}", "derivative already", r"\partial"),
+    (r"\operatorname{rank}(A)", "unknown function", r"\operatorname{rank}"),
+    (r"\mu + \boldsymbol{\mu}", "both read as mu", r"\boldsymbol{\mu}"),
+    (r"\|A\|_1", "only the 2-norm", "_1"),
+])
+def test_refusals_point_at_the_latex(latex, message, caret):
+    with pytest.raises(matcalc.ParseError) as caught:
+        read(latex)
+    error = caught.value
+    assert message in error.message
+    assert error.source == latex
+    assert latex[slice(*error.span)].startswith(caret.strip())
+
+
+def test_shape_errors_point_at_the_latex():
+    latex = r"\mathbf{x}^\top A \mathbf{y} + B \mathbf{x}"
+    with pytest.raises(matcalc.ShapeError) as caught:
+        matcalc.derive(latex, wrt="x")
+    assert caught.value.source == latex and caught.value.span is not None
+    assert "read as: x^T A y + B x" in caught.value.message
+
+
+def test_ambiguous_readings_are_said():
+    assert any("det" in note for note in read(r"|\Sigma| + |\mathbf{a}^\top \mathbf{b}|").notes)
+    assert read(r"|\mathbf{a}^\top \mathbf{b}|").expression == "abs(a^T b)"
+    assert any("transpose" in note for note in read("x' A x", input="latex").notes)
+    assert any("σ" in note for note in read(r"\sigma^2 \mathbf{x}").notes)
+    reading = read(r"(y - \mathbf{w}^\top \mathbf{x})^2")
+    assert {s.name: s.kind for s in reading.symbols}["y"] == "scalar"
+    with pytest.warns(matcalc.MatcalcWarning, match="scalar"):
+        matcalc.derive(r"(y - \mathbf{w}^\top \mathbf{x})^2", wrt="w")
+
+
+def test_bold_greek_is_a_vector_and_plain_greek_a_scalar():
+    symbols = {s.name: s for s in read(r"\boldsymbol{\mu}^\top \boldsymbol{\Sigma} \boldsymbol{\mu} + \lambda").symbols}
+    assert (symbols["mu"].kind, symbols["Sigma"].kind, symbols["lambda"].kind) == ("vector", "matrix", "scalar")
+    assert symbols["mu"].latex == r"\boldsymbol{\mu}"
+
+
+def test_detection_and_explicit_input():
+    assert read("x^T A x").input == "text"
+    assert read(r"\mathbf{x}^\top A \mathbf{x}").input == "latex"
+    assert read("x'Ax", input="latex").expression == "x^T A x"
+    with pytest.raises(matcalc.MatcalcError, match="input must be"):
+        read("x", input="html")
+
+
+def test_wrt_where_and_evaluate_accept_either_spelling():
+    latex = r"-\mathbf{y}^\top \log \operatorname{softmax}(\mathbf{W}^{(2)} \sigma(\mathbf{W}^{(1)} \mathbf{x}))"
+    by_latex = matcalc.derive(latex, wrt=r"\mathbf{W}^{(1)}", where=r"\mathbf{y}: probability vector")
+    by_name = matcalc.derive(latex, wrt="W1", where="y: probability vector")
+    plain = matcalc.derive("-y^T log(softmax(W2 sigma(W1 x)))", wrt="W1", where="y: probability vector")
+    rng = np.random.default_rng(0)
+    values = {"W1": rng.normal(size=(4, 3)), "W2": rng.normal(size=(5, 4)), "x": rng.normal(size=3),
+              "y": np.full(5, 0.2)}
+    spelled = {r"\mathbf{W}^{(1)}": values["W1"], "W_2": values["W2"], r"\mathbf{x}": values["x"], "y": values["y"]}
+    expected = plain.evaluate(values)
+    assert np.allclose(by_latex.evaluate(spelled), expected)
+    assert np.allclose(by_name.evaluate(values), expected)
+    gradients = matcalc.derive(latex, wrt="all", where="y, x: data")
+    assert set(gradients) == {"W1", "W2"} and gradients[r"\mathbf{W}^{(2)}"] is gradients["W2"]
+
+
+def test_the_issue_example_and_the_seed_program():
+    d = matcalc.derive(r"\mathbf{y}^\top \log \operatorname{softmax}(W_2 \mathbf{x})", wrt="W_2")
+    assert d.check() < 1e-6
+    seed = r"""\begin{aligned}
+    \boldsymbol{a}_1 &= W_1 \boldsymbol{x} \\ \boldsymbol{h}_1 &= \sigma(\boldsymbol{a}_1) \\
+    \boldsymbol{a}_2 &= W_2 \boldsymbol{h}_1 \\ \hat{\boldsymbol{y}} &= \operatorname{softmax}(\boldsymbol{a}_2) \\
+    l &= -\boldsymbol{y}^T \log(\hat{\boldsymbol{y}}) \end{aligned}"""
+    plain = "a1 = W1 x; h1 = sigma(a1); a2 = W2 h1; yhat = softmax(a2); l = -y^T log(yhat)"
+    assert matcalc.derive(seed, wrt="W_1").text() == matcalc.derive(plain, wrt="W1").text()
+
+
+def test_read_api_text_and_json():
+    reading = read(r"\frac{1}{2}\|A\mathbf{x} - \mathbf{b}\|_2^2")
+    assert reading.expression == "1/2 ||A x - b||_2^{2}"
+    assert [(s.name, s.latex, s.kind) for s in reading.symbols] == [
+        ("A", "A", "matrix"), ("x", r"\mathbf{x}", "vector"), ("b", r"\mathbf{b}", "vector")]
+    assert reading.text().startswith("read as: 1/2 ||A x - b||_2^{2}")
+    assert json.loads(json.dumps(reading.json()))["symbols"][1]["latex"] == r"\mathbf{x}"
+    assert reading.name_of(r"\mathbf{x}") == "x"
+
+
+def test_derivation_json_lists_the_symbols():
+    data = matcalc.derive(r"\mathbf{a}^\top \mathbf{W}^{(1)} \mathbf{b}", wrt="W1").json()
+    assert {"name": "W1", "latex": r"\mathbf{W}^{(1)}", "kind": "matrix", "shape": data["symbols"][1]["shape"]} \
+        in data["symbols"]
+
+
+def test_cli_read_and_input(capsys):
+    assert main(["read", r"\mathbf{x}^\top A \mathbf{x}"]) == 0
+    assert "read as: x^T A x" in capsys.readouterr().out
+    assert main(["read", r"\mathbf{x}^\top A \mathbf{x}", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["expression"] == "x^T A x"
+    assert main(["derive", "x'Ax", "--wrt", "x", "--input", "latex", "--no-steps"]) == 0
+    assert "A x + A^T x" in capsys.readouterr().out.replace("(A + A^T) x", "A x + A^T x")
+    assert main(["derive", r"\langle A, B\rangle", "--wrt", "A"]) == 2
+    error = capsys.readouterr().err
+    assert "inner product" in error and "^" in error and "Traceback" not in error
+    assert main(["derive", "-\\mathbf{x}^\\top \\mathbf{x}", "--wrt", r"\mathbf{x}", "--format", "json"]) == 0
+
+
+def test_deep_latex_is_refused_cleanly():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(matcalc.MatcalcError):
+            matcalc.derive("\\left(" * 3000 + "x" + "\\right)" * 3000, wrt="x")
