@@ -6,18 +6,21 @@ from __future__ import annotations
 from .labels import label_latex
 from .latex import symbol_latex, to_latex
 from .latex_report import latex_report
+from .symbols import spellings_of
 
 
 def markdown_report(derivation, steps: bool = True) -> str:
-    label = label_latex(derivation.label)
+    spellings = spellings_of(derivation.problem)
+    label = label_latex(derivation.label, spellings)
     if not derivation.names:
         parts = ["$$" + latex_report(derivation, False) + "$$"]
     else:                           # the answer in names, the names, then written out
-        parts = [f"$${label} = {to_latex(derivation.named_result)}$$", "",
-                 "where " + ", ".join(inline_math(f"{symbol_latex(n)} = {to_latex(d)}") for n, d in derivation.names)
+        parts = [f"$${label} = {to_latex(derivation.named_result, spellings)}$$", "",
+                 "where " + ", ".join(inline_math(f"{symbol_latex(n, spellings)} = {to_latex(d, spellings)}")
+                                      for n, d in derivation.names)
                  + "; written out,", "", "$$" + latex_report(derivation, False) + "$$"]
     if steps:
-        parts += [""] + step_table(derivation.steps)
+        parts += [""] + step_table(derivation.steps, spellings)
     return "\n".join(parts)
 
 
@@ -26,13 +29,13 @@ def inline_math(latex: str) -> str:
     return "$" + latex.replace("|", r"\vert ") + "$"
 
 
-def step_table(steps) -> list[str]:
+def step_table(steps, spellings: dict | None = None) -> list[str]:
     """The steps as a Markdown table: number, label (when it changes), expression, rules."""
     rows = ["| # | | | rule |", "|---:|---:|:---|:---|"]
     previous = None
     for number, step in enumerate(steps, 1):
-        label = label_latex(step.label)
+        label = label_latex(step.label, spellings)
         shown = inline_math(label) if label != previous else ""
         previous = label
-        rows.append(f"| {number} | {shown} | {inline_math('= ' + to_latex(step.after))} | {', '.join(step.rules)} |")
+        rows.append(f"| {number} | {shown} | {inline_math('= ' + to_latex(step.after, spellings))} | {', '.join(step.rules)} |")
     return rows

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from .pieces import ATOM, Piece, leaf
-from .vocabulary import BOLD_FONTS, DECORATIONS, GREEK, PLAIN_FONTS, SIZES
+from .pieces import ATOM, POSTFIX, Piece, joined, leaf
+from .vocabulary import BOLD_FONTS, DECORATIONS, GREEK, PLAIN_FONTS, SIZES, TRANSPOSE_MARKS
 
 _INDEX_CHARACTER = {",": "_", "-": "m", "+": "p"}
 
@@ -25,6 +25,7 @@ class NameReading:
         stem, bold = self.stem()
         index = ""
         while True:
+            end = self.tokens[self.i - 1].end        # (look() below may pass spacing and &)
             token = self.look()
             if token is not None and token.is_char("_"):
                 self.next()
@@ -37,20 +38,24 @@ class NameReading:
                     self.script_raw()
                     stem += "star"
                     continue
-                if raw.startswith("(") and raw.endswith(")") and re.fullmatch(r"\((\\?[A-Za-z0-9]+[-+]?)+\)", raw):
+                layer = re.fullmatch(r"(\((?:\\?[A-Za-z0-9]+[-+]?)+\))(.*)", raw)
+                if layer and (not layer.group(2) or layer.group(2) in TRANSPOSE_MARKS):
                     self.next()
                     self.script_raw()
-                    index = _joined_index(index, self.index_text(raw[1:-1], token.start))
+                    index = _joined_index(index, self.index_text(layer.group(1)[1:-1], token.start))
+                    if layer.group(2):               # x^{(i)\top}: the index and a transpose
+                        typed = f"{self.text[start:token.start].strip()}^{{{layer.group(1)}}}"
+                        end = self.tokens[self.i - 1].end
+                        return joined([self.symbol(stem, index, bold, start, end, typed), "^T"], POSTFIX)
                     continue
             break
-        end = self.tokens[self.i - 1].end
         return self.symbol(stem, index, bold, start, end)
 
-    def symbol(self, stem: str, index: str, bold: bool, start: int, end: int) -> Piece:
+    def symbol(self, stem: str, index: str, bold: bool, start: int, end: int, typed: str | None = None) -> Piece:
         if stem in ("I", "1"):                   # I_n, \mathbf{1}_n: sizes are inferred
             return leaf("I" if stem == "I" else "ones", ATOM, start, end)
         name = stem + index
-        typed = self.text[start:end].strip()
+        typed = typed or self.text[start:end].strip()
         self.spellings.setdefault(name, typed)
         if bold:
             self.hint(name, "matrix" if stem[:1].isupper() else "vector", typed, start, end)
@@ -64,7 +69,7 @@ class NameReading:
         """The letters of a name and whether they are bold."""
         token = self.next()
         if token.kind == "letter":
-            digits = self.look()
+            digits = self.peek()
             if digits is not None and digits.kind == "number" and digits.start == token.end \
                     and digits.text.isdigit():    # W1 typed as in matcalc's own language
                 self.next()
