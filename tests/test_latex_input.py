@@ -12,6 +12,7 @@ import matcalc
 from matcalc.cli import main
 from matcalc.language.parser import parse_program
 from matcalc.reading import read
+from webserver import server  # noqa: F401  (the session fixture)
 
 
 def plain_of(latex: str) -> str:
@@ -118,6 +119,7 @@ def test_wrt_where_and_evaluate_accept_either_spelling():
 def test_the_issue_example_and_the_seed_program():
     d = matcalc.derive(r"\mathbf{y}^\top \log \operatorname{softmax}(W_2 \mathbf{x})", wrt="W_2")
     assert d.check() < 1e-6
+    assert d.latex().startswith(r"\frac{\partial l}{\partial W_{2}} = ") and r"\mathbf{y}" in d.latex()
     seed = r"""\begin{aligned}
     \boldsymbol{a}_1 &= W_1 \boldsymbol{x} \\ \boldsymbol{h}_1 &= \sigma(\boldsymbol{a}_1) \\
     \boldsymbol{a}_2 &= W_2 \boldsymbol{h}_1 \\ \hat{\boldsymbol{y}} &= \operatorname{softmax}(\boldsymbol{a}_2) \\
@@ -160,3 +162,55 @@ def test_deep_latex_is_refused_cleanly():
         warnings.simplefilter("ignore")
         with pytest.raises(matcalc.MatcalcError):
             matcalc.derive("\\left(" * 3000 + "x" + "\\right)" * 3000, wrt="x")
+
+
+def test_the_page_api_reads_latex(server):
+    import httpx
+    response = httpx.get(server.url + "/api/derive", params={"expr": "x'Ax", "wrt": "x", "input": "latex"}, timeout=60)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["expression"] == "x^T A x" and any("transpose" in w for w in data["warnings"])
+    assert [s["name"] for s in data["symbols"]] == ["x", "A"]
+    bad = httpx.get(server.url + "/api/derive", params={"expr": r"\langle A, B\rangle", "wrt": "A"}, timeout=60)
+    assert bad.status_code == 400 and "inner product" in bad.json()["error"]["message"]
+
+
+def test_more_readings_are_said():
+    assert read(r"f(\mathbf{x}) = \mathbf{x}^\top A \mathbf{x}").notes == (
+        r"read the left side f(\mathbf{x}) as the name f",)
+    assert read(r"\log|\boldsymbol{\Sigma}|").notes == (r"read \log|\boldsymbol{\Sigma}| as logdet(Sigma)",)
+    assert "column by column" in read(r"\operatorname{tr}(G^\top \operatorname{softmax}(K^\top Q))").notes[0]
+    assert read(r"\mathbf{v}^\top \operatorname{softmax}(K^\top \mathbf{q})").notes == ()
+
+
+def test_a_line_continuation_is_not_latex():
+    assert read("x^T A \\\nx").input == "text"
+
+
+PIECES = [r"\mathbf{x}", r"\mathbf{W}^{(1)}", "W_1", "x", "A", r"\sigma", "(", ")", r"\left(", r"\right)", "^T",
+          r"^\top", "^{-1}", "^2", "_2", "_F", r"\|", "|", "+", "-", r"\frac", "{", "}", r"\log", r"\det",
+          r"\operatorname{tr}", r"\odot", r"\cdot", "'", r"\\", ";", ",", r"\quad", "=", r"\hat{y}", r"\max\{0,",
+          r"\}", r"\sqrt", "e^{", r"\tfrac12", r"\mathbf{1}_n", "I_n", r"\big(", r"\lVert", r"\rVert",
+          r"\begin{aligned}", r"\end{aligned}", "&", r"\boldsymbol{\mu}", "^{(t)}", "^*", r"\langle", r"\sum", "_",
+          "^", r"\mathrm{d}", r"\intercal", "\n", r"\\[2pt]", "[", "]", r"\{"]
+
+
+def test_random_latex_gets_an_answer_or_a_clear_refusal():
+    """Pieces of LaTeX thrown together: read, or a MatcalcError; never another exception."""
+    import random
+    rng = random.Random(28)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(400):
+            text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 20)))
+            try:
+                read(text, input="latex")
+            except matcalc.MatcalcError as error:
+                assert error.message
+
+
+@pytest.mark.parametrize("deep", ["\\hat{" * 5000 + "x" + "}" * 5000, "\\left(" * 3000 + "x" + "\\right)" * 3000,
+                                  "\\sqrt{" * 3000 + "x" + "}" * 3000])
+def test_deep_latex_is_a_limit_error(deep):
+    with pytest.raises(matcalc.LimitError, match="levels deep"):
+        matcalc.derive(deep, wrt="x")

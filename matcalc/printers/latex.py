@@ -282,6 +282,7 @@ def _(expr: A.Norm):
 
 @_latex.register
 def _(expr: A.Differential):
-    if isinstance(expr.arg, A.Symbol):
-        return r"\mathrm{d}" + _latex(expr.arg)[0], ATOM
+    if isinstance(expr.arg, A.Symbol):          # (a spelled symbol may carry a superscript: braced)
+        return r"\mathrm{d}" + (grouped(expr.arg.latex) if isinstance(expr.arg, Spelled) else
+                                symbol_latex(expr.arg.name)), ATOM
     return r"\mathrm{d}" + _paren(to_latex(expr.arg)), ATOM

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from ..shapes.dims import shape_text
 from .latex import symbol_latex
 
 
 def spellings_of(problem) -> dict[str, str]:
-    """name → the LaTeX the user typed for it (empty for input in matcalc's language)."""
+    """name → the LaTeX the user typed for it, where it reads otherwise than matcalc's own
+    (\\mathbf{W}^{(1)}, not W_2 for W_{2}); empty for input in matcalc's language."""
     typed = getattr(problem, "typed", None)
-    return dict(typed.spellings) if typed is not None else {}
+    if typed is None:
+        return {}
+    return {name: latex for name, latex in typed.spellings if _unbraced(latex) != _unbraced(symbol_latex(name))}
+
+
+def _unbraced(latex: str) -> str:
+    return re.sub(r"[{}\s]", "", latex)
 
 
 def symbol_kind(info) -> str:

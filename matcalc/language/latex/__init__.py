@@ -7,6 +7,7 @@ chose where the LaTeX allows two (``|X|``, ``\\sigma^2``, ``x'``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ...errors import MatcalcError
@@ -33,8 +34,9 @@ class LatexReading:
 
 
 def looks_like_latex(text: str) -> bool:
-    """A backslash means LaTeX (SPEC §5)."""
-    return isinstance(text, str) and "\\" in text
+    """A backslash means LaTeX (SPEC §5), except one that ends a line: matcalc's
+    own language continues a line with it."""
+    return isinstance(text, str) and re.search(r"\\(?!\r?\n)", text) is not None
 
 
 def read_latex(text: str) -> LatexReading:

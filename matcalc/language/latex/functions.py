@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from ...errors import ParseError
 from .pieces import ATOM, POSTFIX, PRODUCT, Piece, joined, leaf
 from .tokens import Token
 from .vocabulary import (ABS_BARS, BOLD_FONTS, DECORATIONS, FUNCTION_COMMANDS, FUNCTION_WORDS, GREEK,
@@ -162,7 +161,7 @@ class FunctionReading:
                                                      self.peek(1) is not None and self.peek(1).text in ABS_BARS):
             kind, inner = self.bars_content(token)
             if kind == "det":
-                self.note(f"read \\log|{inner.text}| as logdet({inner.text})")
+                self.note(f"read \\log|{self.typed(inner)}| as logdet({inner.text})")
                 return joined(["logdet(", inner, ")"], ATOM)
             return joined(["log(abs(", inner, "))"], ATOM)
         if self._opens(token):
@@ -254,8 +253,12 @@ class FunctionReading:
             return joined(["||", content, "||" + subscript], ATOM)
         kind, content = self.bars_content(token)
         if kind == "det":
-            self.note(f"read |{content.text}| as det({content.text}): it is a matrix")
+            self.note(f"read |{self.typed(content)}| as det({content.text}): it is a matrix")
         return joined([kind + "(", content, ")"], ATOM)
+
+    def typed(self, piece: Piece) -> str:
+        """The LaTeX a piece was read from."""
+        return self.text[slice(*piece.span)].strip() if piece.span else piece.text
 
     def bars_content(self, token: Token) -> tuple[str, Piece]:
         """The content of |…| and whether it is a determinant (of a matrix) or an absolute value."""

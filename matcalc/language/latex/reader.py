@@ -15,13 +15,12 @@ import re
 
 from ...errors import ParseError
 from ..limits import MAX_DEPTH, too_deep
-from .pieces import ATOM, NEGATION, POSTFIX, PRODUCT, SUM, Piece, joined, leaf
+from .functions import FunctionReading
+from .pieces import ATOM, NEGATION, POSTFIX, PRODUCT, SUM, Piece, joined
 from .symbols import NameReading
 from .tokens import Token, tokenize
-from .vocabulary import (ABS_BARS, BOLD_FONTS, ENVIRONMENTS, FUNCTION_COMMANDS, FUNCTION_WORDS, GREEK,
-                         IGNORED, NORM_BARS, OPENERS, OPERATORS, PLAIN_FONTS, QUADS, REFUSED, SIZES,
-                         SPACING_WITH_ARGUMENT, TRANSPOSE_MARKS)
-from .functions import FunctionReading
+from .vocabulary import (ABS_BARS, BOLD_FONTS, ENVIRONMENTS, GREEK, IGNORED, NORM_BARS, OPERATORS, PLAIN_FONTS,
+                         QUADS, SIZES, SPACING_WITH_ARGUMENT, TRANSPOSE_MARKS)
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?(/\d+)?")
 _SEPARATORS = ("\\\\", ";", ",", "\\quad", "\\qquad", ".", "\n")
@@ -65,9 +64,10 @@ class Reader(NameReading, FunctionReading):
                     if name in ("begin", "end") and environment not in ENVIRONMENTS:
                         self.fail(f"the environment '{environment}' is not read", token)
                     self.i = self.matching_brace(self.i) + 1
-            elif token.text == "\\\\" and self.peek(1) is not None and self.peek(1).is_char("["):
+            elif token.text == "\\\\" and self.peek(1) is not None and self.peek(1).is_char("[") and any(
+                    t.is_char("]") for t in self.tokens[self.i + 2:]):
                 self.i += 1                                      # \\[2pt]
-                while self.peek() is not None and not self.peek().is_char("]"):
+                while not self.peek().is_char("]"):
                     self.i += 1
                 self.tokens[self.i] = token                     # leaves the \\ as the separator
             else:
@@ -153,37 +153,56 @@ class Reader(NameReading, FunctionReading):
                 token.text[1:] in GREEK or token.text[1:] in BOLD_FONTS | PLAIN_FONTS | {"ell", "hat", "bar",
                                                                                           "tilde"})):
             return None
+        saved = dict(self.spellings), dict(self.hints), dict(self.plain_lower)
         try:
             name = self.name_atom()
         except ParseError:
+            name = None
+        if name is None or not self._defines_next(name):
+            self.spellings, self.hints, self.plain_lower = saved       # read again as an expression
             return None
+        return name
+
+    def _defines_next(self, name: Piece) -> bool:
+        """After a name: (f's arguments and) '=', consumed; False when no '=' follows."""
+        note = None
         if (token := self.look()) is not None and token.is_char("(") and name.text[:1].islower():
             depth = 0
             while (token := self.next()) is not None:      # f(\mathbf{x}) =: the function's arguments
                 depth += token.is_char("(") - token.is_char(")")
                 if depth == 0:
                     break
-            self.note(f"read the left side {self.text[name.span[0]:token.end if token else None]} as the "
-                      f"name {name.text}")
+            note = (f"read the left side {self.text[name.span[0]:token.end if token else None]} as the "
+                    f"name {name.text}")
         token = self.look()
+        if token is not None and token.is_char(":") and self.peek(1) is not None and self.peek(1).is_char("="):
+            self.next()                                  # a := b
+            token = self.look()
         if token is None or token.text not in _DEFINES:
-            return None
+            return False
+        if note:
+            self.note(note)
         self.next()
         if token.text == "\\stackrel":
             self.script_raw(), self.script_raw()
-        return name
+        return True
 
     # ------------------------------------------------------------ expressions
     def expression(self) -> Piece:
         """A sum; nested brackets recurse here, so this is where their depth is limited."""
-        self.depth += 1
+        depth = self.depth
         try:
-            if self.depth > MAX_DEPTH:
-                token = self.look()
-                raise too_deep((token.start, token.end) if token else None).with_source(self.text)
+            self.nested()
             return self._sum()
         finally:
-            self.depth -= 1
+            self.depth = depth
+
+    def nested(self) -> None:
+        """One level deeper (brackets, \\hat{\\hat{..}}): refused past MAX_DEPTH."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            token = self.look()
+            raise too_deep((token.start, token.end) if token else None).with_source(self.text)
 
     def _sum(self) -> Piece:
         parts, sign = [], self.look()

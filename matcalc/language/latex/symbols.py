@@ -105,13 +105,18 @@ class NameReading:
 
     def braced(self, read):
         """``read`` inside braces, or on the one token that follows."""
-        token = self.look()
-        if token is not None and token.is_char("{"):
-            self.next()
-            result = read()
-            self.expect("}")
-            return result
-        return read()
+        depth = self.depth
+        try:
+            self.nested()
+            token = self.look()
+            if token is not None and token.is_char("{"):
+                self.next()
+                result = read()
+                self.expect("}")
+                return result
+            return read()
+        finally:
+            self.depth = depth
 
     def index_text(self, raw: str, position: int) -> str:
         r"""A subscript as part of a plain name: 1 → 1, t → t, \mathrm{B} → B, t-1 → tm1."""
