@@ -52,7 +52,8 @@ class Reading:
         width = max((len(s.name) for s in self.symbols), default=0)
         latex_width = max((len(s.latex) for s in self.symbols), default=0)
         lines = [f"read as: {self.expression}", f"input:   {self.input}", "symbols:"]
-        lines += [f"  {s.name:<{width}}  {s.latex:<{latex_width}}  {s.kind}, {s.shape}" for s in self.symbols]
+        lines += [f"  {s.name:<{width}}  {s.latex:<{latex_width}}  {s.kind}"
+                  + (f", {s.shape}" if s.shape != "scalar" else "") for s in self.symbols]
         if self.defined:
             lines.append("defines: " + ", ".join(symbol_text(n) for n in self.defined))
         lines += [f"note:    {note}" for note in self.notes]

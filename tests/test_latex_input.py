@@ -57,6 +57,8 @@ def test_reads_as(latex, plain):
     (r"\operatorname{rank}(A)", "unknown function", r"\operatorname{rank}"),
     (r"\mu + \boldsymbol{\mu}", "both read as mu", r"\boldsymbol{\mu}"),
     (r"\|A\|_1", "only the 2-norm", "_1"),
+    (r"|\mathbf{x}|", "could be its norm", "|"),
+    (r"\begin{pmatrix} a \end{pmatrix}", "environment 'pmatrix'", r"\begin"),
 ])
 def test_refusals_point_at_the_latex(latex, message, caret):
     with pytest.raises(matcalc.ParseError) as caught:
@@ -181,6 +183,7 @@ def test_more_readings_are_said():
     assert read(r"\log|\boldsymbol{\Sigma}|").notes == (r"read \log|\boldsymbol{\Sigma}| as logdet(Sigma)",)
     assert "column by column" in read(r"\operatorname{tr}(G^\top \operatorname{softmax}(K^\top Q))").notes[0]
     assert read(r"\mathbf{v}^\top \operatorname{softmax}(K^\top \mathbf{q})").notes == ()
+    assert read(r"\lambda(\mathbf{a} + \mathbf{b})").notes == (r"read \lambda(…) as the scalar lambda times (…), not a function",)
 
 
 def test_a_line_continuation_is_not_latex():

@@ -48,12 +48,13 @@ def read_latex(text: str) -> LatexReading:
         parts += (["; "] if index else []) + ([name, " = "] if name is not None else []) + [value]
     piece = joined(parts, 0)
     kinds = {name: hint[0] for name, hint in reader.hints.items() if name not in defined}
-    # A paper that sets vectors in bold writes its scalars in plain italics: (y - \mathbf{w}^\top \mathbf{x})^2
-    if any(kind == "vector" for kind in kinds.values()):
+    # A paper that sets vectors and matrices in bold writes its scalars in plain italics:
+    # (y - \mathbf{w}^\top \mathbf{x})^2, \mathbf{Q}\mathbf{K}^\top / \sqrt{d_k}
+    if any(hint[0] in ("vector", "matrix") for hint in reader.hints.values()):
         for name, (typed, _, _) in reader.plain_lower.items():
             if name not in kinds and name not in defined:
                 kinds[name] = "scalar"
-                reader.note(f"read {typed} as a scalar (not bold, where bold letters are vectors)")
+                reader.note(f"read {typed} as a scalar (not bold, where vectors and matrices are bold)")
     return LatexReading(text, piece.text, tuple(reader.spellings.items()),
                         tuple((name, kind) for name, kind in kinds.items() if kind != _default(name)),
                         tuple(reader.notes), piece)

@@ -56,9 +56,11 @@ class FunctionReading:
         if name in GREEK or name == "ell" or name in DECORATIONS:
             piece = self.name_atom()
             following = self.look()
+            typed = self.text[token.start:self.tokens[self.i - 1].end]
             if piece.text == "sigma" and following is not None and following.is_char("^"):
-                self.note(f"read {self.text[token.start:following.start].strip()}^… as the scalar σ to a power "
-                          "(σ( is the logistic function)")
+                self.note(f"read {typed}^… as the scalar σ to a power (σ( is the logistic function)")
+            elif self.hints.get(piece.text, ("",))[0] == "scalar" and self._opens(following):
+                self.note(f"read {typed}(…) as the scalar {piece.text} times (…), not a function")
             return piece
         self.fail(f"the LaTeX command '{token.text}' is not read", token)
 
@@ -246,14 +248,23 @@ class FunctionReading:
             if (mark := self.look()) is not None and mark.is_char("_"):
                 self.next()
                 raw, position = self.script_raw()
+                if raw == "1" and re.fullmatch(r"[a-z][A-Za-z0-9_]*", content.text) \
+                        and self.hints.get(content.text, ("vector",))[0] == "vector":
+                    # the 1-norm of a vector (lasso): the sum of the absolute values of its entries
+                    self.note(f"read \\|{self.typed(content)}\\|_1 as sum(abs({content.text}))")
+                    return joined(["sum(abs(", content, "))"], ATOM)
                 if raw not in _NORM_SUBSCRIPTS:
-                    self.fail(f"the norm _{raw} is not read: only the 2-norm and the Frobenius norm (_F)",
-                              mark, end=self.tokens[self.i - 1].end)
+                    self.fail(f"the norm _{raw} is not read: only the 2-norm, the Frobenius norm (_F) "
+                              "and the 1-norm of a vector", mark, end=self.tokens[self.i - 1].end)
                 subscript = _NORM_SUBSCRIPTS[raw]
             return joined(["||", content, "||" + subscript], ATOM)
         kind, content = self.bars_content(token)
         if kind == "det":
             self.note(f"read |{self.typed(content)}| as det({content.text}): it is a matrix")
+        elif self.hints.get(content.text, ("",))[0] == "vector":
+            self.fail(f"|{self.typed(content)}| of a vector could be its norm or the absolute values of its entries: "
+                      f"write \\|{self.typed(content)}\\| or \\operatorname{{abs}}({self.typed(content)})",
+                      token, end=self.tokens[self.i - 1].end)
         return joined([kind + "(", content, ")"], ATOM)
 
     def typed(self, piece: Piece) -> str:
@@ -278,4 +289,10 @@ class FunctionReading:
         if top.text.isdigit() and bottom.text.isdigit():
             return Piece(f"{top.text}/{bottom.text}", PRODUCT, ((0, len(top.text) + len(bottom.text) + 1,
                                                                   token.start, self.tokens[self.i - 1].end),))
+        # \frac{1}{N}, \frac{\lambda}{2N}, \frac{..}{\sqrt{d_k}}: what only divides is a number, not a matrix
+        if re.fullmatch(r"(\d+|[A-Za-z][A-Za-z0-9_]*|sqrt\(|\)|\^\{\d+\}| )+", bottom.text):
+            for name in re.findall(r"[A-Za-z][A-Za-z0-9_]*(?!\()", bottom.text):
+                if name not in self.hints and name not in ("I", "ones"):
+                    self.hint(name, "scalar", name, *bottom.span)
+                    self.note(f"read {name} as a scalar: it divides")
         return joined([top.wrapped(PRODUCT), " / ", bottom.wrapped(POSTFIX)], PRODUCT)

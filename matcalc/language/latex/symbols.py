@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from ..names import ascii_name
 from .pieces import ATOM, POSTFIX, Piece, joined, leaf
 from .vocabulary import BOLD_FONTS, DECORATIONS, GREEK, PLAIN_FONTS, SIZES, TRANSPOSE_MARKS
 
@@ -56,7 +57,8 @@ class NameReading:
             return leaf("I" if stem == "I" else "ones", ATOM, start, end)
         name = stem + index
         typed = typed or self.text[start:end].strip()
-        self.spellings.setdefault(name, typed)
+        if typed.isascii():                    # (α typed as a character prints as \alpha: LaTeX wants ASCII)
+            self.spellings.setdefault(name, typed)
         if bold:
             self.hint(name, "matrix" if stem[:1].isupper() else "vector", typed, start, end)
         elif stem in GREEK.values() and stem[:1].islower():
@@ -74,7 +76,7 @@ class NameReading:
                     and digits.text.isdigit():    # W1 typed as in matcalc's own language
                 self.next()
                 return token.text + digits.text, False
-            return token.text, False
+            return ascii_name(token.text), False             # α typed as a character: alpha
         command = token.text[1:]
         if command in GREEK:
             return GREEK[command], False
