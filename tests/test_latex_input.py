@@ -217,3 +217,18 @@ def test_random_latex_gets_an_answer_or_a_clear_refusal():
 def test_deep_latex_is_a_limit_error(deep):
     with pytest.raises(matcalc.LimitError, match="levels deep"):
         matcalc.derive(deep, wrt="x")
+
+
+def test_every_cut_of_the_textbook_formulas_reads_or_is_refused():
+    """Each formula of the set cut short anywhere: read (into text the parser takes) or a MatcalcError."""
+    import tomllib
+    from pathlib import Path
+    from matcalc.language.latex import read_latex
+    formulas = tomllib.loads((Path(__file__).parent / "data" / "latex_formulas.toml").read_text(encoding="utf-8"))
+    for formula in formulas["formula"]:
+        latex = formula["latex"]
+        for cut in range(1, len(latex)):
+            try:
+                parse_program(read_latex(latex[:cut]).plain)
+            except matcalc.MatcalcError as error:
+                assert error.message

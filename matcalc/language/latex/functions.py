@@ -94,6 +94,8 @@ class FunctionReading:
             inner = self._inside("}")
             self.expect("}")
             return inner
+        if token is None:
+            self.fail("the formula ends where an operand was expected", position=len(self.text))
         return self.primary(token)
 
     def _inside(self, closer: str) -> Piece:
@@ -207,6 +209,8 @@ class FunctionReading:
         if sized:
             self.next()
             token = self.look()
+            if token is None:
+                self.fail("a bracket is missing after \\left or \\big", position=len(self.text))
         self.next()
         text = token.text
         closer = OPENERS.get(text) or ABS_BARS.get(text) or NORM_BARS.get(text)

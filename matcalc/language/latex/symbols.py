@@ -70,6 +70,8 @@ class NameReading:
     def stem(self) -> tuple[str, bool]:
         """The letters of a name and whether they are bold."""
         token = self.next()
+        if token is None:
+            self.fail("the formula ends where a name was expected", position=len(self.text))
         if token.kind == "letter":
             digits = self.peek()
             if digits is not None and digits.kind == "number" and digits.start == token.end \
