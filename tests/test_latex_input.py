@@ -42,6 +42,11 @@ def plain_of(latex: str) -> str:
     (r"\frac{\mathbf{a}^\top \mathbf{b}}{\alpha}", "a^T b / alpha"),
     (r"a = W x \\ l = a^\top a", "a = W x; l = a^T a"),
     (r"\begin{aligned} a &= W x, \quad l &= a^\top a \end{aligned}", "a = W x; l = a^T a"),
+    (r"\sigma\!\left(\mathbf{w}^{\!\top}\mathbf{x}\right)", "sigma(w^T x)"),
+    (r"\exp\left\{-\tfrac{1}{2}\mathbf{x}^{\rm T}\mathbf{x}\right\} + \mathrm{e}^{a}", "exp(-1/2 x^T x) + exp(a)"),
+    (r"{\bf x}^{\scriptscriptstyle\top} {\rm tr}(A) \|X\|_{\rm F}", "x^T tr(A) ||X||_F"),
+    (r"{\cal L} := \mathbf{x}^\top \mathbf{x}", "L = x^T x"),
+    (r"\|\mathbf{w}\|_1 + \frac{\mathbf{a}^\top \mathbf{b}}{\sqrt{d_k}}", "sum(abs(w)) + a^T b / sqrt(d_k)"),
 ])
 def test_reads_as(latex, plain):
     assert plain_of(latex) == plain

@@ -10,9 +10,10 @@ from .tokens import Token
 from .vocabulary import (ABS_BARS, BOLD_FONTS, DECORATIONS, FUNCTION_COMMANDS, FUNCTION_WORDS, GREEK,
                          NORM_BARS, OPENERS, PLAIN_FONTS, REFUSED, SIZES, TRANSPOSE_MARKS)
 
-_NORM_SUBSCRIPTS = {"2": "_2", "F": "_F", "\\mathrm{F}": "_F", "\\text{F}": "_F", "\\rm F": "_F",
+_NORM_SUBSCRIPTS = {"2": "_2", "F": "_F", "\\mathrm{F}": "_F", "\\text{F}": "_F", "\\rm{}F": "_F",
                     "fro": "_F", "\\mathrm{fro}": "_F", "\\text{fro}": "_F", "\\mathsf{F}": "_F"}
 _FRACTIONS = ("frac", "dfrac", "tfrac", "cfrac")
+_SWITCHES = ("rm", "it", "sf", "cal", "bf", "bfseries")          # plain TeX's font switches: {\bf x}
 
 
 class FunctionReading:
@@ -25,7 +26,7 @@ class FunctionReading:
         if token.is_char("(", "[") or token.text in ("\\{", "\\lbrace", "\\lbrack", "\\lparen"):
             return self._in_brackets(token)
         if token.is_char("{"):
-            return self.script_expression()              # a group: {A}^T
+            return self._grouped_function() or self.script_expression()      # a group: {A}^T
         if token.text in ABS_BARS or token.text in NORM_BARS:
             return self.bars(token)
         if token.kind != "command":
@@ -35,7 +36,7 @@ class FunctionReading:
             return self._sized(token)
         if name in REFUSED:
             self.fail(REFUSED[name], token)
-        if name == "sigma" and self._opens(self.peek(1)):
+        if name == "sigma" and self._opens_after():
             self.next()
             return self.apply("sigma", token)
         if name in FUNCTION_COMMANDS or (name in FUNCTION_WORDS and name not in GREEK):
@@ -59,10 +60,23 @@ class FunctionReading:
             typed = self.text[token.start:self.tokens[self.i - 1].end]
             if piece.text == "sigma" and following is not None and following.is_char("^"):
                 self.note(f"read {typed}^… as the scalar σ to a power (σ( is the logistic function)")
-            elif self.hints.get(piece.text, ("",))[0] == "scalar" and self._opens(following):
+            elif self.hints.get(piece.text, ("",))[0] == "scalar" and self._opens_here():
                 self.note(f"read {typed}(…) as the scalar {piece.text} times (…), not a function")
             return piece
         self.fail(f"the LaTeX command '{token.text}' is not read", token)
+
+    def _grouped_function(self) -> Piece | None:
+        r"""{\rm tr}(A): a function's name set in a group of its own, applied after it; else None."""
+        switch, at = self.peek(1), self.i + 2
+        if switch is None or switch.kind != "command" or switch.text[1:] not in _SWITCHES:
+            return None
+        while at < len(self.tokens) and self.tokens[at].kind == "letter":
+            at += 1
+        word = "".join(t.text for t in self.tokens[self.i + 2:at])
+        if word not in FUNCTION_WORDS or at >= len(self.tokens) or not self.tokens[at].is_char("}"):
+            return None
+        self.i = at + 1
+        return self.apply(FUNCTION_WORDS[word], switch)
 
     # ---- letters
     def _letters(self, token: Token) -> Piece:
@@ -125,6 +139,12 @@ class FunctionReading:
         if opening is not None and opening.is_char("{"):
             close = self.matching_brace(self.i + 1)
             word = re.sub(r"\\[,;:! ]|\s", "", self.text[opening.end:self.tokens[close].start])
+        elif name in _SWITCHES and opening is not None and opening.kind == "letter":
+            close = self.i + 1                  # {\rm tr}: the switch applies to the letters that follow
+            while close + 1 < len(self.tokens) and self.tokens[close + 1].kind == "letter" \
+                    and self.tokens[close + 1].start == self.tokens[close].end:
+                close += 1
+            word = self.text[opening.start:self.tokens[close].end]
         if word is not None:
             if word.startswith("arg"):
                 self.fail(REFUSED["arg"], token, end=self.tokens[close].end)
@@ -133,6 +153,11 @@ class FunctionReading:
                 return self.apply(FUNCTION_WORDS[word], token)
             if name in ("text", "textrm", "mbox") and len(word) > 1:
                 self.fail(f"the words '{word}' are not part of a formula", token, end=self.tokens[close].end)
+            following = self.tokens[close + 1] if close + 1 < len(self.tokens) else None
+            if word == "e" and name in ("mathrm", "text", "textrm") and following is not None \
+                    and following.is_char("^"):             # \mathrm{e}^{x}: Euler's number
+                self.i = close + 2
+                return joined(["exp(", self.script_expression(), ")"], ATOM)
             if name == "mathrm" and word == "d":
                 self.fail("a differential d is not read: write the function and ask for its derivative", token,
                           end=self.tokens[close].end)
@@ -144,12 +169,21 @@ class FunctionReading:
         return self.name_atom()
 
     # ---- functions
-    def _opens(self, token: Token | None) -> bool:
-        if token is None:
-            return False
-        if token.kind == "command" and token.text[1:] in SIZES and not token.text.endswith("r"):
-            return token.text != "\\right"
-        return token.is_char("(", "[")
+    def _opens_here(self) -> bool:
+        """Whether a bracket opens here: (, [, \\{, \\left(, \\big\\{ ... (an argument follows)."""
+        token = self.look()
+        if token is not None and token.kind == "command" and token.text[1:] in SIZES:
+            token = self.peek(1)
+        return token is not None and token.text in OPENERS
+
+    def _opens_after(self) -> bool:
+        """Whether a bracket opens after the current token (spacing skipped: \\sigma\\!\\left()."""
+        saved = self.i
+        self.i += 1
+        try:
+            return self._opens_here()
+        finally:
+            self.i = saved
 
     def apply(self, name: str, start: Token) -> Piece:
         r"""A function applied: to its bracketed argument, else to the rest of the product
@@ -168,7 +202,7 @@ class FunctionReading:
                 self.note(f"read \\log|{self.typed(inner)}| as logdet({inner.text})")
                 return joined(["logdet(", inner, ")"], ATOM)
             return joined(["log(abs(", inner, "))"], ATOM)
-        if self._opens(token):
+        if self._opens_here():
             argument = self._in_brackets(token, inner=True)
         elif token is None or not self.starts_factor(token):
             self.fail(f"the function {self.text[start.start:self.tokens[self.i - 1].end]} has no argument",
@@ -190,7 +224,7 @@ class FunctionReading:
     def _relu(self, token: Token) -> Piece:
         self.next()
         opening = self.look()
-        if opening is None or not (self._opens(opening) or opening.text in ("\\{", "\\lbrace")):
+        if not self._opens_here():
             self.fail(REFUSED["min"].replace("minimum", "maximum"), token)
         closer, sized = self._opening(opening)
         first = self._inside(closer)

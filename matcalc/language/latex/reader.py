@@ -149,6 +149,10 @@ class Reader(NameReading, FunctionReading):
     def _defined_name(self) -> Piece | None:
         """``name =`` (or ``f(x) =``, the function's name) at the start of a statement, or None."""
         token = self.look()
+        grouped = token is not None and token.is_char("{")          # {\cal L} =
+        if grouped:
+            self.next()
+            token = self.look()
         if token is None or not (token.kind == "letter" or token.kind == "command" and (
                 token.text[1:] in GREEK or token.text[1:] in BOLD_FONTS | PLAIN_FONTS | {"ell", "hat", "bar",
                                                                                           "tilde"})):
@@ -156,6 +160,8 @@ class Reader(NameReading, FunctionReading):
         saved = dict(self.spellings), dict(self.hints), dict(self.plain_lower)
         try:
             name = self.name_atom()
+            if grouped:
+                self.expect("}")
         except ParseError:
             name = None
         if name is None or not self._defines_next(name):

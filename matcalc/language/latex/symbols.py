@@ -163,6 +163,8 @@ class NameReading:
 
 def _bare(raw: str) -> str:
     """The script's text without spaces and without braces around all of it."""
+    raw = re.sub(r"\\(scriptscriptstyle|scriptstyle|textstyle|displaystyle|[,;:!])", "", raw)
+    raw = re.sub(r"(?<=\\rm|\\sf|\\tt)\s+(?=[A-Za-z])", "{}", raw)      # {\rm T}: \rm{}T, not \rmT
     raw = re.sub(r"(?<!\\)\s+", "", raw)
     while raw.startswith("{") and raw.endswith("}") and _balanced(raw[1:-1]):
         raw = raw[1:-1]

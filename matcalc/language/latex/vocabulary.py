@@ -10,9 +10,9 @@ GREEK = {latex[1:]: name for name, (_, latex) in GREEK_LETTERS.items() if latex}
     "varrho": "rho", "varsigma": "sigma", "varpi": "pi"}
 
 # Font commands: bold ones say the kind (a bold lower-case letter is a vector).
-BOLD_FONTS = {"mathbf", "boldsymbol", "bm", "mathbold", "pmb", "vec", "textbf", "mathbfit"}
+BOLD_FONTS = {"mathbf", "boldsymbol", "bm", "mathbold", "pmb", "vec", "textbf", "mathbfit", "bf", "bfseries"}
 PLAIN_FONTS = {"mathrm", "mathit", "mathsf", "mathcal", "mathscr", "mathnormal", "textit", "textrm",
-               "text", "operatorname", "operatorname*", "mathtt", "texttt", "mathbb"}
+               "text", "operatorname", "operatorname*", "mathtt", "texttt", "mathbb", "rm", "it", "sf", "cal"}
 
 # Decorations become part of the name: \hat{y} → yhat.
 DECORATIONS = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde",
@@ -50,7 +50,8 @@ NORM_BARS = {"\\|": "\\|", "\\lVert": "\\rVert", "\\Vert": "\\Vert", "‖": "‖
 
 # Superscripts that transpose.
 TRANSPOSE_MARKS = {"T", "\\top", "\\intercal", "\\mathsf{T}", "\\mathrm{T}", "\\text{T}", "\\textsf{T}",
-                   "\\rm T", "\\mathit{T}", "\\tt T", "\\mathtt{T}", "\\mathbf{T}", "\\prime", "⊤", "\\t"}
+                   "\\rm{}T", "\\sf{}T", "\\mathit{T}", "\\tt{}T", "\\mathtt{T}", "\\mathbf{T}", "\\prime", "⊤",
+                   "\\t", "\\mathsf{\\tiny T}"}
 
 # Environments and math delimiters around a formula or a program.
 ENVIRONMENTS = {"aligned", "align", "align*", "equation", "equation*", "split", "gathered", "gather",
