@@ -113,8 +113,8 @@ def main(argv=None) -> int:
     try:
         if options.command == "read":
             reading = read(options.expression, options.where, options.input)
-            print(reading.text() if options.format == "text" else json.dumps(reading.json(), ensure_ascii=False,
-                                                                            indent=2))
+            print(reading.text() if options.format == "text"
+                  else json.dumps(reading.json(), ensure_ascii=False, indent=2))
             return 0
         caught: list[str] = []
         request = Request(options.expression, options.wrt, options.where, COMMANDS[options.command],
