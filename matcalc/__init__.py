@@ -2,6 +2,7 @@
 
 from .api import Derivation, derive, hessian, jacobian
 from .errors import DerivationError, LimitError, MatcalcError, MatcalcWarning, ParseError, ShapeError
+from .reading import Reading, read
 
-__all__ = ["Derivation", "derive", "jacobian", "hessian", "MatcalcError", "ParseError",
+__all__ = ["Derivation", "derive", "jacobian", "hessian", "read", "Reading", "MatcalcError", "ParseError",
            "ShapeError", "DerivationError", "LimitError", "MatcalcWarning"]

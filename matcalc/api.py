@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .calculus.answers import finished_gradient
@@ -15,10 +15,10 @@ from .errors import DerivationError, InternalError, LimitError, MatcalcError
 from .language import ast as A
 from .language import functions
 from .language.limits import MAX_NODES, READING_WORK, written_out_size
-from .language.names import ascii_name
 from .language.declarations import vector_reading
 from .language.notices import warn_layout, warn_undeclared, warn_unused_statements
 from .language.parser import parse_declarations, parse_program
+from .language.typed_input import TypedInput, typed_input
 from .printers import formats
 from .printers.labels import label_text
 from .printers.text import to_text
@@ -45,6 +45,7 @@ class Problem:
     symbols: tuple = ()            # the user's symbols, before any names are added
     named: bool = False            # the function was given a name (a program's last statement)
     statements: tuple = ()         # a program's ((name, typed definition), ...), the function last
+    typed: TypedInput | None = None   # the input as typed (LaTeX: its spellings, SPEC §11)
 
 
 def _problem(expression: str, where: str | None) -> Problem:
@@ -85,14 +86,16 @@ def _problem(expression: str, where: str | None) -> Problem:
                    statements)
 
 
-def _request(expression, wrt, where, layout) -> tuple[Problem, list, bool]:
-    """The parsed, typed problem, the wrt symbols and whether several were
-    asked for (a list, "W1, b1" or "all"), or a MatcalcError."""
+def _request(expression, wrt, where, layout, input=None) -> tuple[Problem, list, bool]:
+    """The typed problem, the wrt symbols, whether several were asked for (a list, "W1, b1", "all")."""
     if layout not in LAYOUTS:
         raise MatcalcError(f"layout must be 'mixed' or 'numerator', not '{layout}'")
-    problem = _problem(expression, where)
-    if not problem.env.is_scalar(problem.expr) and (vectors := vector_reading(where, problem.declarations)):
-        problem = next((p for p in [_problem(expression, vectors)] if p.env.is_scalar(p.expr)), problem)
+    with (typed := typed_input(expression, input)).used():          # matcalc's language or LaTeX (SPEC §11)
+        declared = typed.where(where)
+        problem = replace(_problem(typed.plain, declared), typed=typed)
+        if not problem.env.is_scalar(problem.expr) and (vectors := vector_reading(declared, problem.declarations)):
+            problem = next((p for p in [replace(_problem(typed.plain, vectors), typed=typed)]
+                            if p.env.is_scalar(p.expr)), problem)
     if isinstance(wrt, (list, tuple)) and all(isinstance(w, str) for w in wrt):
         asked, many = [w.strip() for w in wrt], True
     elif isinstance(wrt, str):
@@ -111,7 +114,7 @@ def _request(expression, wrt, where, layout) -> tuple[Problem, list, bool]:
         return problem, names, True
     names = []
     for written in asked:
-        name = ascii_name(written)
+        name = typed.name_of(written)
         if name not in problem.symbols:
             known = ", ".join(problem.symbols) or "none"
             defined = " (it is a value the program defines)" if name in problem.env.symbols else ""
@@ -139,12 +142,12 @@ def _require_scalar(problem, command):
 
 @deep_recursion
 def derive(expression: str, wrt: str, where: str | None = None, layout: str = "mixed",
-           method: str = "trace") -> "Derivation":
+           method: str = "trace", input: str | None = None) -> "Derivation":
     """The gradient of a scalar function with every step (SPEC §2, §3); with
     several wrt symbols (a list, "W1, b1", or "all") a ``Gradients`` mapping
     from one backward sweep (SPEC §7).  A program is derived by that sweep
     even for one symbol, so its steps use the program's names."""
-    problem, names, many = _request(expression, wrt, where, layout)
+    problem, names, many = _request(expression, wrt, where, layout, input)
     _require_scalar(problem, "derive")
     if not (many or problem.statements or by_sweep(problem.expr, names[0])):
         outcome = derive_gradient(problem.expr, names[0], problem.env, problem.function_name, method)
@@ -158,12 +161,12 @@ def derive(expression: str, wrt: str, where: str | None = None, layout: str = "m
 
 @deep_recursion
 def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = "numerator",
-             method: str = "trace") -> "Derivation":
+             method: str = "trace", input: str | None = None) -> "Derivation":
     """∂vec(F)/∂vec(X)^T (numerator layout: rows follow F, columns follow X; SPEC §2).
 
     ``layout`` is accepted for symmetry with ``derive``; a Jacobian is always
     in numerator layout."""
-    problem, name = _one(_request(expression, wrt, where, layout), "jacobian")
+    problem, name = _one(_request(expression, wrt, where, layout, input), "jacobian")
     warn_layout(layout, stacklevel=3)
     function = problem.function_name
     if not problem.named:
@@ -174,9 +177,9 @@ def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = 
 
 @deep_recursion
 def hessian(expression: str, wrt: str, where: str | None = None, layout: str = "numerator",
-            method: str = "trace") -> "Derivation":
+            method: str = "trace", input: str | None = None) -> "Derivation":
     """The Jacobian of the gradient: n×n for a vector, mn×mn in vec order for a matrix."""
-    problem, name = _one(_request(expression, wrt, where, layout), "hessian")
+    problem, name = _one(_request(expression, wrt, where, layout, input), "hessian")
     _require_scalar(problem, "hessian")
     return Derivation(problem, derive_hessian(problem.expr, name, problem.env, problem.function_name, method,
                                               names=problem.statements[:-1]))
@@ -329,7 +332,7 @@ def _evaluated(problem: Problem, answers: dict, names, values: dict) -> tuple[di
     import numpy as np                          # NumPy is imported when numbers are asked for
     from .numeric.evaluate import evaluate_named
     from .numeric.values import bound_values
-    point, shapes = bound_values(values, problem.symbols, problem.env)
+    point, shapes = bound_values(problem.typed.named(values) if problem.typed else values, problem.symbols, problem.env)
     try:
         with np.errstate(all="ignore"):
             return evaluate_named(names, answers, point), shapes, point
@@ -348,7 +351,7 @@ class Gradients(_Rendered, Mapping):
         self._gradients = gradients
 
     def __getitem__(self, name: str) -> Derivation:
-        return self._gradients[ascii_name(name) if isinstance(name, str) else name]
+        return self._gradients[self.problem.typed.name_of(name) if isinstance(name, str) else name]
 
     def __iter__(self):
         return iter(self._gradients)

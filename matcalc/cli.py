@@ -10,6 +10,7 @@ import time
 from .calculus.methods import METHODS
 from .errors import MatcalcError
 from .printers.formats import FORMATS
+from .reading import read
 from .service import CHECK_TOLERANCE, COMMANDS, Request, check_json, derivation_for, error_json
 
 EXAMPLES = """examples:
@@ -19,8 +20,13 @@ EXAMPLES = """examples:
   matcalc derive "||X A^T - B||_F^2" --wrt X --format latex
   matcalc derive "logdet(X)" --wrt X --where "X: positive definite" --no-steps
   matcalc derive "sum(sigma(W x))" --wrt W --method index     # or --method vec
+  matcalc derive '\\mathbf{y}^\\top \\log \\operatorname{softmax}(W_2 \\mathbf{x})' --wrt W_2
+  matcalc read '\\frac{1}{2}\\|A\\mathbf{x} - \\mathbf{b}\\|_2^2'
   matcalc serve                  # the web page on http://127.0.0.1:8000
 """
+
+
+INPUT_HELP = "text (matcalc's language) or latex; by default a backslash in the input means LaTeX"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
                              help="mixed (the default for derive) or numerator (always for jacobian, hessian)")
         command.add_argument("--method", choices=tuple(METHODS), default="trace",
                              help="how the derivation is written: trace (the default), index or vec (SPEC §3)")
+        command.add_argument("--input", choices=("text", "latex"), default=None, help=INPUT_HELP)
+    read = commands.add_parser("read", help="how matcalc reads an input (LaTeX or its own language)",
+                               description="the plain expression, and each symbol with its kind and shape")
+    read.add_argument("expression", help=r'the function, e.g. "\mathbf{x}^\top A \mathbf{x}"')
+    read.add_argument("--where", default="", help='declarations, e.g. "y: probability vector"')
+    read.add_argument("--format", choices=("text", "json"), default="text")
+    read.add_argument("--input", choices=("text", "latex"), default=None, help=INPUT_HELP)
     serve = commands.add_parser("serve", help="the web page, on this machine",
                                 description="a local web page: type an expression, see every step")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
@@ -72,7 +85,7 @@ def _render(derivation, options) -> str:
 
 
 # The options that take a value: the word after one of them is that value.
-_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout", "--method")
+_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout", "--method", "--input")
 
 
 def _expression_words_last(argv: list[str]) -> list[str]:
@@ -117,9 +130,14 @@ def main(argv=None) -> int:
         from .web.app import serve             # the web stack loads only for the page
         return serve(options.host, options.port, options.time_limit)
     try:
+        if options.command == "read":
+            reading = read(options.expression, options.where, options.input)
+            print(reading.text() if options.format == "text"
+                  else json.dumps(reading.json(), ensure_ascii=False, indent=2))
+            return 0
         caught: list[str] = []
         request = Request(options.expression, options.wrt, options.where, COMMANDS[options.command],
-                          method=options.method, layout=options.layout)
+                          method=options.method, layout=options.layout, input=options.input)
         derivation = derivation_for(request, caught)
         for warning in caught:
             print(f"matcalc: warning: {warning}", file=sys.stderr)

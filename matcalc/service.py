@@ -26,6 +26,7 @@ class Request:
     layout: str | None = None           # None: the kind's own (mixed for gradients)
     steps: bool = True
     check: bool = False
+    input: str | None = None            # "text" or "latex"; None: a backslash means LaTeX (SPEC §11)
 
 
 def derivation_for(request: Request, caught_warnings: list | None = None):
@@ -35,6 +36,8 @@ def derivation_for(request: Request, caught_warnings: list | None = None):
     options = {"where": request.where, "method": request.method}
     if request.layout:
         options["layout"] = request.layout
+    if request.input:
+        options["input"] = request.input
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MatcalcWarning)
         derivation = KINDS[request.kind](request.expression, wrt=request.wrt, **options)

@@ -245,3 +245,20 @@ def test_bad_input_shows_the_caret(watched, server):
     # load resource" line for it is the only console error allowed here.
     watched.problems[:] = [problem for problem in watched.problems
                            if not ("status of 400" in problem and "/api/derive?" in problem)]
+
+
+def test_latex_input_from_the_menu(watched, server):
+    """A formula pasted as LaTeX (SPEC §11): the input menu says so, the answer is in its notation."""
+    page = watched.page
+    page.goto(server.url + "/")
+    page.select_option("#input", "latex")                 # x'Ax has no backslash: the menu says LaTeX
+    derive_in_form(page, "x'Ax", "x")
+    assert_typeset(page)
+    assert parse_qs(urlparse(page.url).query)["input"] == ["latex"]
+    assert "transpose" in page.locator("#warnings").inner_text()
+    data = api(server, expr="x'Ax", wrt="x", input="latex")
+    assert page.locator("#latex").input_value() == data["latex"]
+    page.select_option("#input", "")                       # detected: a backslash means LaTeX
+    derive_in_form(page, "\\mathbf{x}^\\top A \\mathbf{x} + \\mathbf{b}^\\top x", "\\mathbf{x}")
+    assert_typeset(page)
+    assert "\\mathbf{x}" in page.locator("#latex").input_value()

@@ -88,6 +88,13 @@ EXTRAS = [
     ("unicode-greek", "derive", "w^T Φ2 w + ϵ sum(w)", "w", None, None),
     ("rare-names", "derive", "omicron x_t_1^T A x_t_1 + Alpha_1 + sum(Omicron)", "x_t_1", "Alpha_1: scalar", None),
     ("odd-underscores", "derive", "x_^T x + x__1^T x_1_", "x_", None, None),
+    # LaTeX input, printed in the user's notation (SPEC §11)
+    ("latex-superscript-names", "derive", r"-\mathbf{y}^\top \log \operatorname{softmax}(\mathbf{W}^{(2)} "
+     r"\sigma(\mathbf{W}^{(1)} \mathbf{x}))", r"\mathbf{W}^{(1)}", None, "numerator"),
+    ("latex-program", "derive", r"\boldsymbol{a}_1 = W_1 \boldsymbol{x} \\ \hat{\boldsymbol{y}} = "
+     r"\operatorname{softmax}(\boldsymbol{a}_1) \\ l = -\boldsymbol{y}^T \log \hat{\boldsymbol{y}}", "all", "x, y: data", None),
+    ("latex-hessian", "hessian", r"\mathbf{x}^{(1)\top} \boldsymbol{\Sigma}^{-1} \mathbf{x}^{(1)}", "x1", None, None),
+    ("latex-jacobian", "jacobian", r"\hat{\mathbf{W}}^{(2)} \mathbf{x}^{*}", r"\hat{\mathbf{W}}^{(2)}", None, None),
 ]
 
 CASES = {("backprop/" if path.parent.name == "backprop" else "") + path.stem: example_call(path)

@@ -25,7 +25,7 @@ LAYERS = {
     "rewriting": 3,
     "calculus": 4,
     "numeric": 5, "printers": 5,
-    "api": 6,
+    "api": 6, "reading": 6,
     "service": 7,                       # one request → JSON, for the CLI and the page
     "cli": 8, "web": 8, "__main__": 8, "__init__": 8,
 }

@@ -11,13 +11,15 @@ from .labels import label_latex
 from .latex import to_latex
 from .latex_report import latex_report, names_latex
 from .pass_report import pass_latex
+from .symbols import spellings_of
 
 
 def html_report(derivation, steps: bool = True) -> str:
-    label = label_latex(derivation.label)
+    spellings = spellings_of(derivation.problem)
+    label = label_latex(derivation.label, spellings)
     if derivation.names:
-        answer = [f"{label} = {to_latex(derivation.named_result)}",
-                  rf"\text{{where }} {names_latex(derivation.names)}",
+        answer = [f"{label} = {to_latex(derivation.named_result, spellings)}",
+                  rf"\text{{where }} {names_latex(derivation.names, spellings)}",
                   latex_report(derivation, False)]
     else:
         answer = [latex_report(derivation, False)]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ..shapes.dims import shape_text
-from .latex import symbol_latex
+from .latex import grouped, symbol_latex
 from .text import symbol_text, to_text
 
 
@@ -25,10 +25,13 @@ def label_text(label) -> str:
     return f"∂{of}/∂{by}" + ("" if label.wrt_is_scalar else "^T")
 
 
-def label_latex(label) -> str:
-    f, x = symbol_latex(label.function), symbol_latex(label.wrt)
+def label_latex(label, spellings: dict | None = None) -> str:
+    """The label; with ``spellings`` in the user's notation (\\partial \\mathbf{W}^{(1)})."""
+    f, x = symbol_latex(label.function, spellings), symbol_latex(label.wrt, spellings)
     if label.index:
         return _component_latex(label, f, x)
+    if spellings and (label.kind in ("hessian", "jacobian") or label.layout == "numerator"):
+        f, x = grouped(f), grouped(x)          # a superscript (^\top) may follow
     if label.kind == "value":
         return f
     if label.kind == "differential":
@@ -72,8 +75,8 @@ def _component_latex(label, f, x) -> str:
     return rf"\frac{{\partial {entry(f, of)}}}{{\partial {entry(x, by)}}}"
 
 
-def label_json(label) -> dict:
-    return {"text": label_text(label), "latex": label_latex(label), "kind": label.kind,
+def label_json(label, spellings: dict | None = None) -> dict:
+    return {"text": label_text(label), "latex": label_latex(label, spellings), "kind": label.kind,
             "function": label.function, "wrt": label.wrt, "layout": label.layout}
 
 

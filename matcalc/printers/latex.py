@@ -14,10 +14,33 @@ from .text import (ATOM, NEGATION, POSTFIX, PRODUCT, SUM, dim_powers, fraction_p
                    ones_after_fraction, to_text)
 
 
-def symbol_latex(name: str) -> str:
+@A.node
+class Spelled(A.Symbol):
+    """A symbol printed in the spelling the user typed (SPEC §11); only this
+    printer meets it, in trees that ``respelled`` made for printing."""
+    latex: str = ""
+
+
+def respelled(expr: A.Expr, spellings: dict | None) -> A.Expr:
+    """The tree with each symbol the user spelled in LaTeX (and its δ) carrying that spelling."""
+    if not spellings:
+        return expr
+    spelled = {name: symbol_latex(name, spellings) for name in A.symbol_names(expr)}
+    return A.substitute(expr, {A.Symbol(name): Spelled(name, latex) for name, latex in spelled.items()
+                               if latex != symbol_latex(name)})
+
+
+def grouped(latex: str) -> str:
+    r"""A spelling that carries a superscript, braced: {\mathbf{W}^{(1)}}^\top is no double superscript."""
+    return f"{{{latex}}}" if "^" in latex or "'" in latex else latex
+
+
+def symbol_latex(name: str, spellings: dict | None = None) -> str:
+    if spellings and name in spellings:
+        return spellings[name]
     error = split_error_name(name)
     if error:                                   # \delta_{a_{2}} (SPEC §7)
-        return f"{latex_letter(ascii_name(error[0]))}_{{{symbol_latex(error[1])}}}"
+        return f"{latex_letter(ascii_name(error[0]))}_{{{symbol_latex(error[1], spellings)}}}"
     stem, rest = split_name(name)
     # A name of several letters is one italic word (xh, not x·h).
     stem = latex_letter(stem) or (stem if len(stem) == 1 else f"\\mathit{{{stem}}}")
@@ -35,8 +58,9 @@ def number_latex(value: Fraction) -> str:
     return rf"\frac{{{value.numerator}}}{{{value.denominator}}}"
 
 
-def to_latex(expr: A.Expr) -> str:
-    return _latex(expr)[0]
+def to_latex(expr: A.Expr, spellings: dict | None = None) -> str:
+    """The expression in LaTeX; with ``spellings`` (name → LaTeX as typed) in the user's notation."""
+    return _latex(respelled(expr, spellings))[0]
 
 
 def _wrap(expr, minimum):
@@ -59,6 +83,13 @@ def _latex(expr):
 
 
 _latex.register(A.Symbol)(lambda e: (symbol_latex(e.name), ATOM))
+_latex.register(Spelled)(lambda e: (e.latex, ATOM))
+
+
+def _base(expr) -> str:
+    """The base of a superscript: a spelling with a superscript of its own is braced."""
+    text = _wrap(expr, ATOM)
+    return grouped(text) if isinstance(expr, Spelled) else text
 _latex.register(A.PatternVar)(lambda e: (symbol_latex(e.name.lstrip("?")), ATOM))
 
 
@@ -114,9 +145,10 @@ def _sum_pieces(expr: A.Add):
 LINE_WIDTH = 80       # characters (as text) a line of a display holds before it breaks
 
 
-def latex_lines(expr: A.Expr, width: int = LINE_WIDTH) -> list[str]:
+def latex_lines(expr: A.Expr, width: int = LINE_WIDTH, spellings: dict | None = None) -> list[str]:
     """The expression as lines of about ``width`` characters, broken before a
     + or - of its outermost sum (a display that runs off the page cannot be read)."""
+    expr = respelled(expr, spellings)
     if not isinstance(expr, A.Add) or len(to_text(expr)) <= width:
         return [to_latex(expr)]
     lines, line, line_width = [], "", 0
@@ -196,11 +228,11 @@ _latex.register(A.Kron)(lambda e: _infix(e, r"\otimes"))
 @_latex.register
 def _(expr: A.Transpose):
     if isinstance(expr.arg, A.Inverse):
-        return _wrap(expr.arg.arg, ATOM) + r"^{-\top}", POSTFIX
-    return _wrap(expr.arg, ATOM) + r"^\top", POSTFIX
+        return _base(expr.arg.arg) + r"^{-\top}", POSTFIX
+    return _base(expr.arg) + r"^\top", POSTFIX
 
 
-_latex.register(A.Inverse)(lambda e: (_wrap(e.arg, ATOM) + "^{-1}", POSTFIX))
+_latex.register(A.Inverse)(lambda e: (_base(e.arg) + "^{-1}", POSTFIX))
 
 
 def _exponent(exponent):
@@ -217,13 +249,13 @@ def _(expr: A.Power):
     if expr.exponent == A.Number(Fraction(1, 2)):        # a matrix power is whole: this is a scalar's root
         return rf"\sqrt{{{to_latex(expr.base)}}}", ATOM
     if isinstance(expr.base, A.Inverse) and isinstance(expr.exponent, A.Number):
-        return _wrap(expr.base.arg, ATOM) + "^{" + _exponent(A.Number(-expr.exponent.value)) + "}", POSTFIX
-    return _wrap(expr.base, ATOM) + "^{" + _exponent(expr.exponent) + "}", POSTFIX
+        return _base(expr.base.arg) + "^{" + _exponent(A.Number(-expr.exponent.value)) + "}", POSTFIX
+    return _base(expr.base) + "^{" + _exponent(expr.exponent) + "}", POSTFIX
 
 
 @_latex.register
 def _(expr: A.ElemPow):
-    return _wrap(expr.base, ATOM) + r"^{\circ " + _exponent(expr.exponent) + "}", POSTFIX
+    return _base(expr.base) + r"^{\circ " + _exponent(expr.exponent) + "}", POSTFIX
 
 
 def _call(operator, arg):
@@ -251,8 +283,9 @@ def _(expr: A.Norm):
 
 @_latex.register
 def _(expr: A.Differential):
-    if isinstance(expr.arg, A.Symbol):
-        return r"\mathrm{d}" + symbol_latex(expr.arg.name), ATOM
+    if isinstance(expr.arg, A.Symbol):          # (a spelled symbol may carry a superscript: braced)
+        return r"\mathrm{d}" + (grouped(expr.arg.latex) if isinstance(expr.arg, Spelled) else
+                                symbol_latex(expr.arg.name)), ATOM
     return r"\mathrm{d}" + _paren(to_latex(expr.arg)), ATOM
 
 

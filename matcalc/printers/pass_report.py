@@ -11,6 +11,7 @@ from .latex_report import aligned_rows, step_lines_latex
 from .markdown_report import step_table
 from .text import symbol_text, to_text
 from .text_report import step_lines
+from .symbols import spellings_of, symbols_json
 
 GRADIENTS_APART = "        "
 ROW_WIDTH = 100          # gradients read off together share a line up to this width
@@ -71,16 +72,16 @@ def pass_text(gradients, steps: bool = True) -> str:
 
 
 def pass_latex(gradients, steps: bool = False) -> str:
-    sweep = gradients.sweep
+    sweep, spellings = gradients.sweep, spellings_of(gradients.problem)
     lines = [r"\begin{align*}"]
     if steps:
-        lines += step_lines_latex(sweep.steps) + [r"&\text{so} \\"]
+        lines += step_lines_latex(sweep.steps, spellings) + [r"&\text{so} \\"]
     for row in _equation_rows(gradients):
         if len(row) == 1:
-            lines += aligned_rows(label_latex(row[0][0]), row[0][1])
+            lines += aligned_rows(label_latex(row[0][0], spellings), row[0][1], spellings=spellings)
             continue
-        lines.append(r" \qquad ".join(f"{label_latex(label)} &= {to_latex(expr)}" if i == 0
-                                      else f"{label_latex(label)} = {to_latex(expr)}"
+        lines.append(r" \qquad ".join(f"{label_latex(label, spellings)} &= {to_latex(expr, spellings)}" if i == 0
+                                      else f"{label_latex(label, spellings)} = {to_latex(expr, spellings)}"
                                       for i, (label, expr) in enumerate(row)) + r" \\")
     lines[-1] = lines[-1].removesuffix(r" \\")
     lines.append(r"\end{align*}")
@@ -91,25 +92,27 @@ def pass_markdown(gradients, steps: bool = True) -> str:
     sweep = gradients.sweep
     parts = ["$$" + pass_latex(gradients, False) + "$$"]
     if steps:
-        parts += [""] + step_table(sweep.steps)
+        parts += [""] + step_table(sweep.steps, spellings_of(gradients.problem))
     return "\n".join(parts)
 
 
 def pass_json(gradients, steps: bool = True) -> dict:
     problem, sweep = gradients.problem, gradients.sweep
+    spellings = spellings_of(problem)
     data = {
         "expression": problem.source,
         "wrt": list(gradients),
-        "program": [named_json(n, d) for n, d in sweep.statements],
-        "names": [named_json(n, d) for n, d in sweep.invented],
-        "deltas": [{"name": n, "symbol": symbol_text(n), "latex_symbol": symbol_latex(n),
-                    "text": to_text(d), "latex": to_latex(d)} for n, d in sweep.deltas],
-        "gradients": {name: {"label": label_json(d.label), "named_text": to_text(d.named_result),
-                             "latex": to_latex(d.named_result)} for name, d in gradients.items()},
-        "equations": [{"label": label_json(label), "text": to_text(e), "latex": to_latex(e)}
+        "program": [named_json(n, d, spellings) for n, d in sweep.statements],
+        "names": [named_json(n, d, spellings) for n, d in sweep.invented],
+        "deltas": [{"name": n, "symbol": symbol_text(n), "latex_symbol": symbol_latex(n, spellings),
+                    "text": to_text(d), "latex": to_latex(d, spellings)} for n, d in sweep.deltas],
+        "gradients": {name: {"label": label_json(d.label, spellings), "named_text": to_text(d.named_result),
+                             "latex": to_latex(d.named_result, spellings)} for name, d in gradients.items()},
+        "equations": [{"label": label_json(label, spellings), "text": to_text(e), "latex": to_latex(e, spellings)}
                       for label, e in _equations(gradients)],
         "shapes": shapes_json(problem),
+        "symbols": symbols_json(problem),
     }
     if steps:
-        data["steps"] = [step_json(s) for s in sweep.steps]
+        data["steps"] = [step_json(s, spellings) for s in sweep.steps]
     return data

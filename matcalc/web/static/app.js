@@ -1,7 +1,7 @@
 // matcalc's page: the form <-> the query string <-> GET /api/derive, the answer typeset by KaTeX.
 "use strict";
 
-const FIELDS = ["expr", "wrt", "where", "kind", "method", "layout"];
+const FIELDS = ["expr", "wrt", "where", "kind", "method", "layout", "input"];
 const $ = (id) => document.getElementById(id);
 
 function math(tex, display) {
