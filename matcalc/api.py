@@ -11,9 +11,9 @@ from .calculus.answers import finished_gradient
 from .calculus.steps import GRADIENT, Outcome
 from .calculus.backprop import backward, outcome_for, program_of
 from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian, write_out
+from .compare import Comparable
 from .errors import DerivationError, InternalError, LimitError, MatcalcError, MatcalcWarning
-from .language import ast as A
-from .language import functions
+from .language import ast as A, functions
 from .language.limits import MAX_NODES, READING_WORK, written_out_size
 from .language.names import ascii_name
 from .language.parser import parse_declarations, parse_program
@@ -230,9 +230,9 @@ class _Rendered:
         return self.render("html")
 
 
-class Derivation(_Rendered):
+class Derivation(_Rendered, Comparable):
     """An answer with its derivation (an immutable ``Outcome``); renders in
-    every format of ``printers.formats``, evaluates and checks itself."""
+    every format of ``printers.formats``, evaluates, checks and compares itself."""
 
     def __init__(self, problem: Problem, outcome: Outcome):
         self.problem = problem

@@ -1,0 +1,145 @@
+"""The numbers a comparison rests on: the answer and the candidate at random
+points satisfying the where-clause, and a small witness where they differ.
+
+Each point has its own sizes (the first dimension 3, 4, 5, ..., the others
+the next sizes, in both orders), so a wrong transpose cannot agree by
+accident; values are drawn as ``check()`` draws them (``numeric.data``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import MatcalcError
+from ..language import ast as A
+from ..numeric.data import ILL_CONDITIONED, _inverted, _needs_positive, defined_points
+from ..numeric.evaluate import Point, evaluate, evaluate_named
+
+POINTS = 5
+# Equal within this relative difference: rounding in a few hundred operations
+# on values near 1 stays below 1e-12; a wrong answer differs by far more.
+TOLERANCE = 1e-8
+FAILED = (ValueError, TypeError, KeyError, ZeroDivisionError, MatcalcError, np.linalg.LinAlgError)
+
+
+@dataclass(frozen=True)
+class Sample:
+    point: Point
+    answer: np.ndarray          # the answer's value, 2-D
+    candidate: np.ndarray | None  # the candidate's value, None where it cannot be computed
+
+
+def value_of(expr: A.Expr, point: Point, names=()) -> np.ndarray | None:
+    """``expr`` at ``point`` (with a program's ``names``), None where undefined."""
+    try:
+        with np.errstate(all="ignore"):
+            value = evaluate_named(names, {0: expr}, point)[0] if names else evaluate(expr, point)
+    except FAILED:
+        return None
+    return value if np.all(np.isfinite(value)) else None
+
+
+def samples(function: A.Expr, env, answer: A.Expr, names, candidate: A.Expr) -> list[Sample]:
+    """The answer and the candidate at POINTS random points where the function
+    and the answer are defined, each point with other sizes."""
+    found = []
+    for index in range(10 * POINTS):
+        if len(found) == POINTS:
+            break
+        for point in defined_points(function, env, seed=7919 * index + 1, first_size=3 + index % 3):
+            expected = value_of(answer, point, names)
+            if expected is not None:
+                found.append(Sample(point, expected, value_of(candidate, point)))
+                break
+    if not found:
+        raise MatcalcError("could not find random data on which the function and its answer are defined")
+    return found
+
+
+def relative_difference(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    """max |a - b| over the larger of the two (inf for different shapes or a missing value)."""
+    if a is None or b is None or a.shape != b.shape:
+        return np.inf
+    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))))
+    difference = float(np.max(np.abs(a - b)))
+    return 0.0 if difference == 0 else difference / scale
+
+
+def close(a, b) -> bool:
+    return relative_difference(a, b) <= TOLERANCE
+
+
+def sizes_used(found: list[Sample]) -> list[int]:
+    return sorted({size for sample in found for size in sample.point.sizes.values()})
+
+
+# ---- the witness: a small case, integers where possible, where the two differ
+
+def _integer_value(rng, info, rows, cols, positive, inverted):
+    if info.probability:
+        return np.full((rows, cols), 1.0 / rows)
+    low, high = (1, 4) if positive else (-2, 3)
+    value = rng.integers(low, high, size=(rows, cols)).astype(float)
+    if rows == cols and rows > 1:
+        if info.positive_definite:
+            value = value @ value.T + np.eye(rows)
+        elif info.symmetric:
+            value = value + value.T
+        elif inverted:
+            value = np.eye(rows) + np.triu(value, 1)     # determinant 1, integer inverse
+    return value
+
+
+def _small_points(function: A.Expr, env):
+    """Points with every size 2, then distinct sizes 2 and 3, integer data, then floats."""
+    names = env.dim_names()
+    used = A.symbol_names(function)
+    positive, inverted = _needs_positive(function), {a.name for a in _inverted(function)
+                                                      if isinstance(a, A.Symbol)}
+    for sizes in ({n: 2 for n in names}, {n: 2 + i % 2 for i, n in enumerate(names)}):
+        for seed in range(40):
+            rng = np.random.default_rng(seed)
+            values = {}
+            for name, info in env.symbols.items():
+                if name in used:
+                    values[name] = _integer_value(rng, info, info.rows.value(sizes), info.cols.value(sizes),
+                                                  positive, name in inverted)
+            yield Point(values, sizes)
+
+
+def witness(function: A.Expr, env, answer: A.Expr, names, candidate: A.Expr, transposed: bool = False):
+    """(point, answer value, candidate value) at a small point where they differ, or None."""
+    for point in _small_points(function, env):
+        if not _regular(function, point):
+            continue
+        expected, got = value_of(answer, point, names), value_of(candidate, point)
+        if expected is None:
+            continue
+        if got is None or not close(got.T if transposed else got, expected):
+            return point, expected, got
+    return None
+
+
+def _regular(function, point) -> bool:
+    if value_of(function, point) is None:
+        return False
+    for arg in _inverted(function):
+        matrix = value_of(arg, point)
+        if matrix is None or np.linalg.cond(matrix) > ILL_CONDITIONED:
+            return False
+    return True
+
+
+def shown(value: np.ndarray) -> str:
+    """A value as a reader writes it: 3, [1, 2], [[1, 2], [3, 4]]; integers where they are."""
+    def number(x):
+        if abs(x - round(x)) < 1e-9:
+            return str(int(round(x)))
+        return f"{x:.4g}"
+    if value.shape == (1, 1):
+        return number(value[0, 0])
+    if value.shape[1] == 1:
+        return "[" + ", ".join(number(x) for x in value[:, 0]) + "]"
+    return "[" + ", ".join("[" + ", ".join(number(x) for x in row) + "]" for row in value) + "]"

@@ -1,0 +1,150 @@
+"""``--compare`` and ``--compare-steps`` on the command line, and ``compare=``
+on the page's API (SPEC §10): exit status 0 equal, 1 different, 2 bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+import pytest
+
+from webserver import server  # noqa: F401  (the session fixture)
+
+
+def test_done_means_2_a_x_is_symmetric_only_with_a_witness(run_cli):
+    status, out, err = run_cli("derive", "x^T A x", "--wrt", "x", "--compare", "2 A x")
+    assert status == 1, err
+    derivation, verdict = out.rsplit("\n\n", 1)
+    assert "∂l/∂x = (A + A^T) x" in derivation and "identify" in derivation      # the derivation first
+    assert verdict.startswith("Different (symmetric-only)") and "A is symmetric" in verdict
+    assert re.search(r"A = \[\[-?\d+, -?\d+\], \[-?\d+, -?\d+\]\]", verdict)
+
+
+def test_done_means_a_x_plus_a_t_x_is_equal(run_cli):
+    status, out, _ = run_cli("derive", "x^T A x", "--wrt", "x", "--compare", "A x + A^T x")
+    assert status == 0
+    assert "Equal: A x + A^T x" in out and "also symbolically" in out
+
+
+@pytest.mark.parametrize("candidate, message", [("A x +", "syntax error"), ("B x", "not a symbol"),
+                                                ("A + x", "shapes differ")])
+def test_bad_candidate_exits_2_without_traceback(run_cli, candidate, message):
+    status, out, err = run_cli("derive", "x^T A x", "--wrt", "x", "--compare", candidate)
+    assert status == 2 and message in err and "Traceback" not in err
+    assert out == ""
+
+
+def test_a_candidate_starting_with_minus(run_cli):
+    status, out, _ = run_cli("derive", "x^T A x", "--wrt", "x", "--compare", "-A x - A^T x", "--no-steps")
+    assert status == 1 and "Different (sign)" in out
+
+
+def test_json_carries_the_verdict(run_cli):
+    status, out, _ = run_cli("derive", "x^T A x", "--wrt", "x", "--compare", "A x", "--format", "json")
+    data = json.loads(out)
+    assert status == 1
+    assert data["compare"]["kind"] == "missing-term" and data["compare"]["detail"] == "A^T x"
+    assert data["answer"]["text"] == "(A + A^T) x"
+
+
+def test_jacobian_and_hessian_compare(run_cli):
+    assert run_cli("jacobian", "A x", "--wrt", "x", "--compare", "A^T")[0] == 1
+    assert run_cli("hessian", "x^T A x", "--wrt", "x", "--compare", "A + A^T")[0] == 0
+
+
+def test_several_wrt_symbols_cannot_compare_one_answer(run_cli):
+    status, _, err = run_cli("derive", "a = W x + b; l = ||a||^2", "--wrt", "W,b", "--compare", "x")
+    assert status == 2 and "one wrt symbol" in err
+
+
+# ---------------------------------------------------------------- a whole hand derivation
+
+RIGHT = """\
+l = x^T A x
+dl = dx^T A x + x^T A dx
+   = x^T A^T dx + x^T A dx
+dl = x^T (A + A^T) dx
+∂l/∂x = (A + A^T) x
+"""
+
+
+def steps(run_cli, tmp_path, text: str, *extra: str):
+    path = tmp_path / "steps.txt"
+    path.write_text(text, encoding="utf-8")
+    return run_cli("derive", "x^T A x", "--wrt", "x", "--compare-steps", str(path), "--no-steps", *extra)
+
+
+def test_steps_that_follow(run_cli, tmp_path):
+    status, out, err = steps(run_cli, tmp_path, RIGHT)
+    assert status == 0, err
+    assert "Every line follows from the one before (5 lines)" in out and "Equal:" in out
+
+
+def test_the_first_wrong_differential_line_is_named(run_cli, tmp_path):
+    wrong = RIGHT.replace("   = x^T A^T dx + x^T A dx", "   = 2 x^T A dx")
+    status, out, _ = steps(run_cli, tmp_path, wrong)
+    assert status == 1
+    assert "Line 3 does not follow from the one before: = 2 x^T A dx" in out
+    assert "differ as functions of dx" in out
+
+
+def test_a_wrong_first_differential_is_named(run_cli, tmp_path):
+    status, out, _ = steps(run_cli, tmp_path, "dl = x^T A dx\n∂l/∂x = A^T x\n")
+    assert status == 1 and "Line 1 does not follow" in out
+
+
+def test_a_wrong_answer_line_is_named_with_the_mistake(run_cli, tmp_path):
+    status, out, _ = steps(run_cli, tmp_path, RIGHT.replace("∂l/∂x = (A + A^T) x", "dl/dx = (A + A^T)^T x + x"))
+    assert status == 1
+    assert "Line 5 does not follow" in out and "missing-term" in out
+
+
+def test_steps_in_json(run_cli, tmp_path):
+    status, out, _ = steps(run_cli, tmp_path, RIGHT.replace("dl = x^T (A + A^T) dx", "dl = -x^T (A + A^T) dx"),
+                           "--format", "json")
+    data = json.loads(out)
+    assert status == 1 and data["compare_steps"]["first_wrong"] == 4
+    assert "-1 times" in data["compare_steps"]["lines"][-1]["why"]
+
+
+def test_a_program_step_by_step(run_cli, tmp_path):
+    path = tmp_path / "steps.txt"
+    path.write_text("da = W dx\nh = sigma(a)\ndh = h .* (1 - h) .* da\ndl = y^T dh\n"
+                    "dl/dx = W^T (y .* h .* (1 - h))\n", encoding="utf-8")
+    status, out, err = run_cli("derive", "a = W x; h = sigma(a); l = y^T h", "--wrt", "x",
+                           "--compare-steps", str(path), "--no-steps")
+    assert status == 0, out + err
+
+
+@pytest.mark.parametrize("text, message", [("dl x^T A dx\n", "is not 'lhs = rhs'"),
+                                           ("q = x\n", "'q' is none of"),
+                                           ("dl = dz\n", "not a symbol")])
+def test_an_unreadable_steps_file_exits_2(run_cli, tmp_path, text, message):
+    status, _, err = steps(run_cli, tmp_path, text)
+    assert status == 2 and message in err
+
+
+def test_a_missing_steps_file_exits_2(run_cli, tmp_path):
+    status, _, err = run_cli("derive", "x^T A x", "--wrt", "x", "--compare-steps", str(tmp_path / "none"))
+    assert status == 2 and "cannot read the steps file" in err
+
+
+# ---------------------------------------------------------------- the page
+
+def test_api_returns_the_verdict(server):
+    response = httpx.get(server.url + "/api/derive", params={"expr": "x^T A x", "wrt": "x", "compare": "2 A x"},
+                         timeout=30)
+    assert response.status_code == 200
+    assert response.json()["compare"]["kind"] == "symmetric-only"
+
+
+def test_api_unreadable_candidate_is_400(server):
+    response = httpx.get(server.url + "/api/derive", params={"expr": "x^T A x", "wrt": "x", "compare": "A x +"},
+                         timeout=30)
+    assert response.status_code == 400 and "syntax error" in response.json()["error"]["message"]
+
+
+def test_the_page_has_a_my_answer_field(server):
+    page = httpx.get(server.url + "/", timeout=10).text
+    assert 'id="compare"' in page and 'id="compare-result"' in page
