@@ -110,6 +110,13 @@ def value_of(derivation, text: str, values: dict) -> np.ndarray:
     return np.atleast_2d(derivation.compare(text).evaluate(values))
 
 
+def factor_value(detail: str, values: dict) -> float:
+    """A factor as the verdict writes it: 2, -1/2, 1/α, 3 α."""
+    written = detail.replace("α", f"({values.get('alpha', 0.0)!r})").replace(" ", " * ")
+    assert re.fullmatch(r"[-0-9/*(). e]+", written), detail
+    return float(eval(written))
+
+
 def verify(derivation, case: Case, verdict, values: dict) -> None:
     """The verdict's claim, on the test's data."""
     answer = np.asarray(derivation.evaluate(values))
@@ -134,8 +141,7 @@ def verify(derivation, case: Case, verdict, values: dict) -> None:
         term = value_of(derivation, detail, values)
         assert close(mine, answer - 2 * term) or close(mine - 2 * term, answer)
     elif kind == "factor":
-        factor = value_of(derivation, detail, values)
-        assert close(mine, factor[0, 0] * answer)
+        assert close(mine, factor_value(detail, values) * answer)
     elif kind == "missing-term":
         term = value_of(derivation, detail, values)
         assert close(mine, answer - term) or close(mine, answer + term) or close(mine - term, answer)

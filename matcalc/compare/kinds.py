@@ -24,7 +24,7 @@ import numpy as np
 from ..language import ast as A
 from ..numeric.evaluate import Point
 from .numbers import Sample, close, value_of
-from .variants import reordered, terms
+from .variants import reordered, term_candidates
 
 RATIO_TOLERANCE = 1e-8
 
@@ -61,7 +61,7 @@ def _all(found: list[Sample], test) -> bool:
 
 def decide(problem: Problem, found: list[Sample]) -> Finding:
     first = found[0]
-    if _all(found, lambda s: close(s.candidate, s.answer)):
+    if _all(found, lambda s: close(s.candidate, s.answer, s.floor)):
         return Finding("equal")
     if any(s.candidate is None for s in found):
         return Finding("different", reason="it cannot be evaluated where the function is defined")
@@ -69,7 +69,7 @@ def decide(problem: Problem, found: list[Sample]) -> Finding:
     if candidate_shape not in (answer_shape, answer_shape[::-1]):
         return Finding("shape", reason="its shape is neither the answer's nor the transposed one")
     transposed = candidate_shape != answer_shape
-    if transposed and _all(found, lambda s: close(s.candidate.T, s.answer)):
+    if transposed and _all(found, lambda s: close(s.candidate.T, s.answer, s.floor)):
         return Finding("layout", reason="it is the answer transposed: the numerator-layout form")
     finding = _mistake(problem, found, transposed)
     return replace(finding, transposed=transposed) if finding else Finding(
@@ -78,7 +78,7 @@ def decide(problem: Problem, found: list[Sample]) -> Finding:
 
 def _mistake(problem: Problem, found: list[Sample], transposed: bool) -> Finding | None:
     value = lambda s: s.candidate.T if transposed else s.candidate
-    if _all(found, lambda s: close(value(s), -s.answer)):
+    if _all(found, lambda s: close(value(s), -s.answer, s.floor)):
         return Finding("sign", "-1", "it is the answer negated")
     ratio = _constant_ratio(found, value)
     if ratio is not None:
@@ -86,23 +86,27 @@ def _mistake(problem: Problem, found: list[Sample], transposed: bool) -> Finding
     symbol_factor = _scalar_symbol_factor(problem, found, value)
     if symbol_factor is not None:
         return symbol_factor
-    if not transposed and _all(found, lambda s: close(s.candidate, s.answer.T)):
+    if not transposed and _all(found, lambda s: close(s.candidate, s.answer.T, s.floor)):
         return _reordering(problem, found, transposed) or Finding("transpose", reason="it is the answer transposed")
     return (_reordering(problem, found, transposed) or _term_mistake(problem, found, value, transposed)
             or _assumption(problem, found, transposed))
 
 
 def _constant_ratio(found, value) -> float | None:
+    """k when the candidate is k times the answer at every point where the
+    answer is not zero (and zero where it is), at two points at least."""
     ratios = []
     for s in found:
         norm = float(np.sum(s.answer * s.answer))
-        if norm == 0:
-            return None
+        if close(s.answer, np.zeros_like(s.answer), s.floor):
+            if not close(value(s), np.zeros_like(s.answer), s.floor):
+                return None
+            continue
         ratio = float(np.sum(value(s) * s.answer)) / norm
-        if ratio == 0 or not close(value(s), ratio * s.answer):
+        if ratio == 0 or not close(value(s), ratio * s.answer, s.floor):
             return None
         ratios.append(ratio)
-    if all(abs(r - ratios[0]) <= RATIO_TOLERANCE * abs(ratios[0]) for r in ratios):
+    if len(ratios) >= 2 and all(abs(r - ratios[0]) <= RATIO_TOLERANCE * abs(ratios[0]) for r in ratios):
         return ratios[0]
     return None
 
@@ -135,7 +139,7 @@ def _reordering(problem, found, transposed) -> Finding | None:
     if isinstance(problem.candidate, A.Transpose):
         return None
     for variant in reordered(problem.candidate):
-        if _all(found, lambda s: close(_oriented(value_of(variant, s.point), transposed), s.answer)):
+        if _all(found, lambda s: close(_oriented(value_of(variant, s.point), transposed), s.answer, s.floor)):
             return Finding("order", problem.show(variant),
                            f"the factors of a product are in the wrong order: {problem.show(variant)} is right")
     return None
@@ -152,20 +156,20 @@ def _term_values(expressions, found, transposed, names=()):
 
 def _term_mistake(problem, found, value, transposed) -> Finding | None:
     show = problem.show
-    answer_terms = terms(problem.written) if problem.written is not None else None
+    answer_terms = term_candidates(problem.written) if problem.written is not None else None
     if answer_terms and len(answer_terms) > 1:
         for term, at in _term_values(answer_terms, found, False, ()):
-            shifted = lambda k: all(close(value(s), s.answer + k * t) for s, t in zip(found, at))
+            shifted = lambda k: all(close(value(s), s.answer + k * t, s.floor) for s, t in zip(found, at))
             if shifted(-1):
                 return Finding("missing-term", show(term), f"the term {show(term)} of the answer is missing")
             if shifted(1):
                 return Finding("missing-term", show(term), f"the term {show(term)} is there twice")
             if shifted(-2):
                 return Finding("sign", show(term), f"the term {show(term)} has the wrong sign")
-    candidate_terms = terms(problem.candidate)
+    candidate_terms = term_candidates(problem.candidate)
     if candidate_terms and len(candidate_terms) > 1:
         for term, at in _term_values(candidate_terms, found, transposed):
-            shifted = lambda k: all(close(value(s) + k * t, s.answer) for s, t in zip(found, at))
+            shifted = lambda k: all(close(value(s) + k * t, s.answer, s.floor) for s, t in zip(found, at))
             if shifted(-1):
                 return Finding("missing-term", show(term), f"the term {show(term)} is one too many")
             if shifted(-2):
@@ -204,7 +208,7 @@ def _assumption(problem, found, transposed) -> Finding | None:
             point = _assumed(s.point, name, assumption)
             expected = value_of(problem.answer, point, problem.names)
             got = _oriented(value_of(problem.candidate, point), transposed)
-            if expected is None or not close(got, expected):
+            if expected is None or not close(got, expected, s.floor):
                 agree = False
                 break
         if agree:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import MatcalcError
 from ..language import ast as A
-from ..numeric.data import ILL_CONDITIONED, _inverted, _needs_positive, defined_points
+from ..numeric.data import ILL_CONDITIONED, _inverted, _needs_positive, defined_points, random_point
 from ..numeric.evaluate import Point, evaluate, evaluate_named
 
 POINTS = 5
@@ -24,11 +24,35 @@ TOLERANCE = 1e-8
 FAILED = (ValueError, TypeError, KeyError, ZeroDivisionError, MatcalcError, np.linalg.LinAlgError)
 
 
+# A difference below this share of the largest value computed on the way is
+# rounding: ∂/∂α of sum(softmax(z / α)) is 0, evaluated as 1e-17.
+ROUNDING = 1e-11
+LARGEST_ROUNDED = 300       # parts of an expression whose intermediate values are all looked at
+
+
 @dataclass(frozen=True)
 class Sample:
     point: Point
     answer: np.ndarray          # the answer's value, 2-D
     candidate: np.ndarray | None  # the candidate's value, None where it cannot be computed
+    floor: float = 0.0          # differences below it are rounding
+
+
+def rounding_floor(exprs, point: Point) -> float:
+    """ROUNDING times the largest value of any part of ``exprs`` (written out) at ``point``."""
+    largest = 0.0
+    for expr in exprs:
+        if A.size(expr) > LARGEST_ROUNDED:
+            continue
+        for part in A.walk(expr):
+            value = value_of(part, point)
+            if value is not None and value.size:
+                largest = max(largest, float(np.max(np.abs(value))))
+    return ROUNDING * largest
+
+
+def _sample(point, candidate, expected, measured) -> Sample:
+    return Sample(point, expected, value_of(candidate, point), rounding_floor(measured + (candidate,), point))
 
 
 def value_of(expr: A.Expr, point: Point, names=()) -> np.ndarray | None:
@@ -41,9 +65,11 @@ def value_of(expr: A.Expr, point: Point, names=()) -> np.ndarray | None:
     return value if np.all(np.isfinite(value)) else None
 
 
-def samples(function: A.Expr, env, answer: A.Expr, names, candidate: A.Expr) -> list[Sample]:
+def samples(function: A.Expr, env, answer: A.Expr, names, candidate: A.Expr, measured=()) -> list[Sample]:
     """The answer and the candidate at POINTS random points where the function
-    and the answer are defined, each point with other sizes."""
+    and the answer are defined, each point with other sizes.  The rounding
+    floor of each point is measured on ``measured`` (the answer written out)
+    and the candidate."""
     found = []
     for index in range(10 * POINTS):
         if len(found) == POINTS:
@@ -51,10 +77,27 @@ def samples(function: A.Expr, env, answer: A.Expr, names, candidate: A.Expr) -> 
         for point in defined_points(function, env, seed=7919 * index + 1, first_size=3 + index % 3):
             expected = value_of(answer, point, names)
             if expected is not None:
-                found.append(Sample(point, expected, value_of(candidate, point)))
+                found.append(_sample(point, candidate, expected, measured))
                 break
     if not found:
         raise MatcalcError("could not find random data on which the function and its answer are defined")
+    if all(not np.any(s.answer) for s in found):
+        # An answer that is 0 everywhere it was drawn may be a saturated tanh or σ
+        # (1 - tanh(50)^2 is 0 in floating point): smaller data, where it is not.
+        for scale in (0.3, 0.1, 0.03):
+            smaller = _scaled_samples(function, env, answer, names, candidate, scale, measured)
+            if len(smaller) == len(found) and any(np.any(s.answer) for s in smaller):
+                return smaller
+    return found
+
+
+def _scaled_samples(function, env, answer, names, candidate, scale, measured) -> list[Sample]:
+    found = []
+    for index in range(POINTS):
+        point = random_point(function, env, seed=7919 * index + 1, scale=scale, first_size=3 + index % 3)
+        expected = value_of(answer, point, names)
+        if expected is not None and _regular(function, point):
+            found.append(_sample(point, candidate, expected, measured))
     return found
 
 
@@ -67,7 +110,18 @@ def relative_difference(a: np.ndarray | None, b: np.ndarray | None) -> float:
     return 0.0 if difference == 0 else difference / scale
 
 
-def close(a, b) -> bool:
+def difference_beyond_rounding(sample: Sample) -> float:
+    """The relative difference of candidate and answer; 0 where it is all rounding."""
+    a, b = sample.candidate, sample.answer
+    if a is not None and a.shape == b.shape and float(np.max(np.abs(a - b), initial=0)) <= sample.floor:
+        return 0.0
+    return relative_difference(a, b)
+
+
+def close(a, b, floor: float = 0.0) -> bool:
+    """Equal within TOLERANCE relative to the larger, or within ``floor`` (rounding)."""
+    if a is not None and b is not None and a.shape == b.shape and float(np.max(np.abs(a - b), initial=0)) <= floor:
+        return True
     return relative_difference(a, b) <= TOLERANCE
 
 
@@ -109,7 +163,8 @@ def _small_points(function: A.Expr, env):
             yield Point(values, sizes)
 
 
-def witness(function: A.Expr, env, answer: A.Expr, names, candidate: A.Expr, transposed: bool = False):
+def witness(function: A.Expr, env, answer: A.Expr, names, candidate: A.Expr, transposed: bool = False,
+            measured=()):
     """(point, answer value, candidate value) at a small point where they differ, or None."""
     for point in _small_points(function, env):
         if not _regular(function, point):
@@ -117,7 +172,8 @@ def witness(function: A.Expr, env, answer: A.Expr, names, candidate: A.Expr, tra
         expected, got = value_of(answer, point, names), value_of(candidate, point)
         if expected is None:
             continue
-        if got is None or not close(got.T if transposed else got, expected):
+        floor = rounding_floor(measured + (candidate,), point)
+        if got is None or not close(got.T if transposed else got, expected, floor):
             return point, expected, got
     return None
 

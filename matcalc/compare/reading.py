@@ -48,13 +48,21 @@ def definitions_of(statements) -> dict:
     return {symbol.name: value for symbol, value in written.items()}
 
 
-def read_candidate(text: str, env, symbols, definitions: dict, differentials: bool = False) -> A.Expr:
+def read_candidate(text: str, env, symbols, definitions: dict, differentials: bool = False,
+                   shape=None) -> A.Expr:
     """The candidate ``text`` typed in ``env`` (the problem's TypeEnv).
     ``symbols`` are the problem's own symbols; ``definitions`` maps a
     program's names to their typed, written-out definitions.  With
     ``differentials``, ``dX`` is the differential of X (of the problem's
-    symbols and the program's names) where the problem has no symbol dX."""
+    symbols and the program's names) where the problem has no symbol dX.
+    A ``shape`` (the answer's) is tried first, then its transpose, then none:
+    the ``1`` of ``-2 β 1`` is the all-ones vector where the answer is a vector."""
     tree, declared, definitions = _parsed(text, env, symbols, definitions, differentials)
+    for wanted in (shape, shape[::-1]) if shape and all(_size(d) is not None for d in shape) else ():
+        try:
+            return _typed(tree, text, env, declared, definitions, wanted)
+        except ShapeError:
+            continue
     return _typed(tree, text, env, declared, definitions)
 
 
@@ -88,17 +96,30 @@ def _parsed(text, env, symbols, definitions, differentials):
         raise ParseError("the answer to compare is one expression, not a program with names (=)",
                          source=text)
     known = set(symbols) | set(definitions)
-    for node in A.walk(program.result):
+    # a size used as a number, as answers print it: mean(A) has the gradient 1 1^T / (m n)
+    sizes = {A.Symbol(name): A.DimValue(Dim(1, (name,))) for name in env.dim_names() if name not in known}
+    tree = A.substitute(program.result, sizes)
+    for node in A.walk(tree):
         if isinstance(node, A.Symbol) and node.name not in known:
             names = ", ".join(symbols) or "none"
             raise MatcalcError(f"'{node.name}' is not a symbol of the problem; its symbols are: {names}",
                                source=text, span=node.span)
-    return program.result, declared, definitions
+    return tree, declared, definitions
 
 
-def _typed(tree, text, env, declared, definitions) -> A.Expr:
+_ANSWER = "answer·"       # stands for the answer's shape; no name the parser reads
+
+
+def _typed(tree, text, env, declared, definitions, shape=None) -> A.Expr:
     used = A.symbol_names(tree)
-    typed, _, candidate_env = infer([tree], text, {n: d for n, d in declared.items() if n in used})
+    wanted = {n: d for n, d in declared.items() if n in used}
+    trees = [tree]
+    if shape is not None:
+        rows, cols = shape
+        kind = "scalar" if rows.is_one and cols.is_one else "vector" if cols.is_one else "matrix"
+        wanted[_ANSWER] = Declaration(kind=kind, rows=_size(rows), cols=_size(cols))
+        trees.append(A.Symbol(_ANSWER))
+    typed, _, candidate_env = infer(trees, text, wanted, same_shape=shape is not None)
     for name in used:                 # dx has the shape of x
         if candidate_env.symbols[name] != env.symbols.get(name, env.symbols.get(name[1:])):
             raise ShapeError(f"in the answer, {name} does not have its shape in the problem", source=text)

@@ -40,6 +40,18 @@ def terms(expr: A.Expr) -> list[A.Expr] | None:
     return [expr]
 
 
+def summands(expr: A.Expr) -> list[A.Expr]:
+    """The terms of a sum as written, not multiplied out."""
+    if isinstance(expr, A.Add):
+        return [term for arg in expr.args for term in summands(arg)]
+    return [expr]
+
+
+def term_candidates(expr: A.Expr) -> list[A.Expr]:
+    """The terms of ``expr`` as written, then multiplied out (each once)."""
+    return list(dict.fromkeys(summands(expr) + (terms(expr) or [])))
+
+
 def _flat(kind, parts) -> tuple:
     flat = []
     for part in parts:

@@ -19,7 +19,7 @@ from ..printers.text import symbol_text, to_text
 from ..rewriting.canon import canon
 from ..rewriting.comparison import comparison_form
 from .kinds import Finding, Problem, decide
-from .numbers import close, relative_difference, samples, shown, sizes_used, witness
+from .numbers import close, difference_beyond_rounding, samples, shown, sizes_used, witness
 from .reading import definitions_of, read_candidate, reorderings_that_fit
 from .variants import terms
 
@@ -64,9 +64,14 @@ class Comparison:
         if not self.reading:
             raise MatcalcError(f"{self.candidate} cannot be evaluated: its shapes do not fit")
         expr, env = self.reading
-        point, _ = bind_values(values, sorted(A.symbol_names(expr)), env)
-        with np.errstate(all="ignore"):
-            return evaluate(expr, point)
+        from ..language.names import ascii_name
+        given = {ascii_name(str(key)) for key in values} & set(env.symbols) if isinstance(values, dict) else set()
+        point, _ = bind_values(values, sorted(A.symbol_names(expr) | given), env)   # every value fixes sizes
+        try:
+            with np.errstate(all="ignore"):
+                return evaluate(expr, point)
+        except KeyError as size:     # 1^T 1 alone: no value given fixes the size
+            raise MatcalcError(f"the values do not fix the size {size.args[0]} that {self.candidate} needs") from None
 
     @property
     def equal(self) -> bool:
@@ -137,24 +142,41 @@ def compare_answer(derivation, text: str) -> Comparison:
     problem = derivation.problem
     env = problem.env
     try:
-        candidate = read_candidate(text, env, problem.symbols, definitions_of(problem.statements))
+        candidate = read_candidate(text, env, problem.symbols, definitions_of(problem.statements),
+                                   shape=_answer_shape(derivation))
     except ShapeError as error:
         return _misfit(derivation, text, error)
     answer, names = derivation._for_numbers()
     written = _written_out(derivation)
-    found = samples(problem.expr, env, answer, names, candidate)
+    measured = () if written is None else (written,)
+    if isinstance(canon(candidate, env), A.Number) and canon(candidate, env).value == 0:
+        candidate = A.Zero(*_answer_shape(derivation))         # 0 is a zero of any shape
+    found = samples(problem.expr, env, answer, names, candidate, measured)
     shown_tidy = lambda expr: to_text(_tidy(expr, env))
     finding: Finding = decide(Problem(problem.expr, env, answer, names, written, candidate, shown_tidy), found)
     equal = finding.kind == "equal"
     found_witness = None
     if not equal:
-        found_witness = _witness(problem.expr, env, answer, names, candidate, finding.transposed)
-    difference = max(relative_difference(s.candidate, s.answer) for s in found)
-    printed = derivation.printed_result
+        found_witness = _witness(problem.expr, env, answer, names, candidate, finding.transposed, measured)
+    difference = max(difference_beyond_rounding(s) for s in found)
+    printed = written if written is not None and A.size(written) <= 200 else derivation.printed_result
     return Comparison(finding.kind, finding.detail, text.strip(), to_text(printed), label_text(derivation.label),
                       finding.reason, len(found), tuple(sizes_used(found)), difference,
                       equal and _symbolic(written, candidate, env), found_witness,
                       label_latex(derivation.label), to_latex(printed), to_latex(candidate), (candidate, env))
+
+
+def _answer_shape(derivation) -> tuple:
+    """The answer's shape in the problem's dimensions (SPEC §2)."""
+    env, wrt = derivation.problem.env, derivation.problem.env.symbols[derivation.wrt]
+    if derivation.kind == "gradient":
+        shape = (wrt.rows, wrt.cols)
+        return shape[::-1] if derivation.layout == "numerator" else shape
+    unknowns = wrt.rows * wrt.cols
+    if derivation.kind == "hessian":
+        return unknowns, unknowns
+    rows, cols = env.shape(derivation.problem.expr)
+    return rows * cols, unknowns
 
 
 def _tidy(expr: A.Expr, env) -> A.Expr:
@@ -173,7 +195,7 @@ def _misfit(derivation, text: str, error: ShapeError) -> Comparison:
     tree, fitting = reorderings_that_fit(text, problem.env, problem.symbols, definitions_of(problem.statements))
     for variant in fitting:
         found = samples(problem.expr, problem.env, answer, names, variant)
-        if all(close(s.candidate, s.answer) for s in found):
+        if all(close(s.candidate, s.answer, s.floor) for s in found):
             printed = derivation.printed_result
             reason = (f"its shapes do not fit ({error.message}); with the factors in another order, "
                       f"{to_text(variant)} is the answer")
@@ -183,8 +205,8 @@ def _misfit(derivation, text: str, error: ShapeError) -> Comparison:
     raise error
 
 
-def _witness(function, env, answer, names, candidate, transposed) -> Witness | None:
-    found = witness(function, env, answer, names, candidate, transposed)
+def _witness(function, env, answer, names, candidate, transposed, measured) -> Witness | None:
+    found = witness(function, env, answer, names, candidate, transposed, measured)
     if found is None:
         return None
     point, expected, got = found
