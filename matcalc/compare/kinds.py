@@ -177,10 +177,12 @@ def _term_mistake(problem, found, value, transposed) -> Finding | None:
     return None
 
 
-def _assumptions(problem) -> list[tuple[str, str]]:
-    used = A.symbol_names(problem.function)
+def assumptions(function: A.Expr, env) -> list[tuple[str, str]]:
+    """(symbol, "symmetric" | "probability vector") for each assumption the
+    where-clause could make but does not."""
+    used = A.symbol_names(function)
     found = []
-    for name, info in problem.env.symbols.items():
+    for name, info in env.symbols.items():
         if name not in used:
             continue
         if info.kind == "matrix" and info.rows == info.cols and not (info.symmetric or info.positive_definite):
@@ -190,7 +192,7 @@ def _assumptions(problem) -> list[tuple[str, str]]:
     return found
 
 
-def _assumed(point: Point, name: str, assumption: str) -> Point:
+def assumed(point: Point, name: str, assumption: str) -> Point:
     values = dict(point.values)
     value = values[name]
     if assumption == "symmetric":
@@ -198,14 +200,14 @@ def _assumed(point: Point, name: str, assumption: str) -> Point:
     else:
         positive = np.abs(value) + 0.5
         values[name] = positive / positive.sum(axis=0, keepdims=True)
-    return Point(values, point.sizes)
+    return Point(values, point.sizes, point.tangents)
 
 
 def _assumption(problem, found, transposed) -> Finding | None:
-    for name, assumption in _assumptions(problem):
+    for name, assumption in assumptions(problem.function, problem.env):
         agree = True
         for s in found:
-            point = _assumed(s.point, name, assumption)
+            point = assumed(s.point, name, assumption)
             expected = value_of(problem.answer, point, problem.names)
             got = _oriented(value_of(problem.candidate, point), transposed)
             if expected is None or not close(got, expected, s.floor):

@@ -111,11 +111,13 @@ def relative_difference(a: np.ndarray | None, b: np.ndarray | None) -> float:
 
 
 def difference_beyond_rounding(sample: Sample) -> float:
-    """The relative difference of candidate and answer; 0 where it is all rounding."""
+    """The relative difference of candidate and answer; 0 where it is larger
+    only because both are rounding around 0 (1e-17 against 0)."""
     a, b = sample.candidate, sample.answer
-    if a is not None and a.shape == b.shape and float(np.max(np.abs(a - b), initial=0)) <= sample.floor:
+    difference = relative_difference(a, b)
+    if difference > TOLERANCE and close(a, b, sample.floor):
         return 0.0
-    return relative_difference(a, b)
+    return difference
 
 
 def close(a, b, floor: float = 0.0) -> bool:

@@ -28,6 +28,7 @@ from ..language import ast as A
 from ..language.limits import MAX_INPUT_CHARS
 from ..numeric.evaluate import Point
 from ..printers.labels import label_text
+from .kinds import assumed, assumptions
 from .numbers import relative_difference, samples, value_of
 from .reading import definitions_of, read_candidate
 from .verdict import Comparison, compare_answer
@@ -159,5 +160,15 @@ def _difference(expected, got, points, tolerance, lhs, derivation) -> str:
             factor = "" if not np.allclose(ratios, ratios[0], rtol=1e-6) else f" (it is {ratios[0]:.4g} times it)"
             wrt = f"d{derivation.wrt}" if lhs.startswith("d") else "the data"
             return (f"the two sides differ as functions of {wrt} on random data: relative difference "
-                    f"{relative_difference(a, b):.2g}{factor}")
+                    f"{relative_difference(a, b):.2g}{factor}{_assumption_needed(expected, got, points, tolerance, derivation)}")
+    return ""
+
+
+def _assumption_needed(expected, got, points, tolerance, derivation) -> str:
+    """'; it holds only if A is symmetric, ...' when that assumption makes the step right."""
+    for name, assumption in assumptions(derivation.problem.expr, derivation.problem.env):
+        moved = [assumed(point, name, assumption) for point in points]
+        if all(relative_difference(value_of(expected, p), value_of(got, p)) <= tolerance for p in moved):
+            what = "symmetric" if assumption == "symmetric" else "a probability vector"
+            return f"; it holds only if {name} is {what}, which the where-clause does not say"
     return ""
