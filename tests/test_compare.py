@@ -270,3 +270,16 @@ def test_the_same_comparison_gives_the_same_text():
     first = matcalc.derive("x^T A x", wrt="x").compare("2 A x")
     again = matcalc.derive("x^T A x", wrt="x").compare("2 A x")
     assert first == again and first.text() == again.text()
+
+
+@pytest.mark.parametrize("function, wrt, candidate, kind", [
+    # 1 - tanh(11)^2 is 1e-9: the answer is small, and a factor 2 is still a factor 2
+    ("tanh(8 + x^T x)", "x", "4 (1 - tanh(8 + x^T x)^2) x", "factor"),
+    # ... while the same written with cancellation loses 7 digits to rounding, and is equal
+    ("tanh(8 + x^T x)", "x", "2 x - 2 tanh(8 + x^T x)^2 x", "equal"),
+    # sum(softmax(a)) is 1: its gradient is 0, evaluated as 1e-17
+    ("sum(softmax(a))", "a", "0", "equal"),
+    ("sum(softmax(a))", "a", "1/1000 a", "different"),
+])
+def test_rounding_is_not_a_difference_and_small_is_not_zero(function, wrt, candidate, kind):
+    assert matcalc.derive(function, wrt=wrt).compare(candidate).kind == kind

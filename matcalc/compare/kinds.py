@@ -23,7 +23,7 @@ import numpy as np
 
 from ..language import ast as A
 from ..numeric.evaluate import Point
-from .numbers import Sample, close, value_of
+from .numbers import Sample, close, rounding_floor, value_of
 from .variants import reordered, term_candidates
 
 RATIO_TOLERANCE = 1e-8
@@ -159,6 +159,8 @@ def _term_mistake(problem, found, value, transposed) -> Finding | None:
     answer_terms = term_candidates(problem.written) if problem.written is not None else None
     if answer_terms and len(answer_terms) > 1:
         for term, at in _term_values(answer_terms, found, False, ()):
+            if all(close(t, s.answer, s.floor) for s, t in zip(found, at)):
+                continue                  # the whole answer: missing it is no missing term
             shifted = lambda k: all(close(value(s), s.answer + k * t, s.floor) for s, t in zip(found, at))
             if shifted(-1):
                 return Finding("missing-term", show(term), f"the term {show(term)} of the answer is missing")
@@ -169,6 +171,8 @@ def _term_mistake(problem, found, value, transposed) -> Finding | None:
     candidate_terms = term_candidates(problem.candidate)
     if candidate_terms and len(candidate_terms) > 1:
         for term, at in _term_values(candidate_terms, found, transposed):
+            if all(close(t, value(s), s.floor) for s, t in zip(found, at)):
+                continue
             shifted = lambda k: all(close(value(s) + k * t, s.answer, s.floor) for s, t in zip(found, at))
             if shifted(-1):
                 return Finding("missing-term", show(term), f"the term {show(term)} is one too many")
@@ -210,7 +214,8 @@ def _assumption(problem, found, transposed) -> Finding | None:
             point = assumed(s.point, name, assumption)
             expected = value_of(problem.answer, point, problem.names)
             got = _oriented(value_of(problem.candidate, point), transposed)
-            if expected is None or not close(got, expected, s.floor):
+            measured = () if problem.written is None else (problem.written,)
+            if expected is None or not close(got, expected, rounding_floor(measured, problem.candidate, point)):
                 agree = False
                 break
         if agree:

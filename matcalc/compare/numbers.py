@@ -24,9 +24,13 @@ TOLERANCE = 1e-8
 FAILED = (ValueError, TypeError, KeyError, ZeroDivisionError, MatcalcError, np.linalg.LinAlgError)
 
 
-# A difference below this share of the largest value computed on the way is
-# rounding: ∂/∂α of sum(softmax(z / α)) is 0, evaluated as 1e-17.
-ROUNDING = 1e-11
+# A difference below this share of the largest value computed on the way (to
+# the answer or the candidate) is rounding: ∂/∂α of sum(softmax(z / α)) is 0,
+# evaluated as 1e-17; 2 x - 2 tanh(8 + x^T x)^2 x loses 7 digits to cancellation.
+# A point where the answer is within DECISIVE times that of 0 tells little:
+# other data are drawn if no point is decisive (a saturated tanh).
+ROUNDING = 1e-13           # 2.2e-16 (one rounding) times some 450 operations
+DECISIVE = 1e3
 LARGEST_ROUNDED = 300       # parts of an expression whose intermediate values are all looked at
 
 
@@ -38,8 +42,8 @@ class Sample:
     floor: float = 0.0          # differences below it are rounding
 
 
-def rounding_floor(exprs, point: Point) -> float:
-    """ROUNDING times the largest value of any part of ``exprs`` (written out) at ``point``."""
+def _largest_part(exprs, point: Point) -> float:
+    """The largest value of any part of ``exprs`` (written out) at ``point``."""
     largest = 0.0
     for expr in exprs:
         if A.size(expr) > LARGEST_ROUNDED:
@@ -48,11 +52,22 @@ def rounding_floor(exprs, point: Point) -> float:
             value = value_of(part, point)
             if value is not None and value.size:
                 largest = max(largest, float(np.max(np.abs(value))))
-    return ROUNDING * largest
+    return largest
+
+
+def rounding_floor(measured, candidate, point: Point) -> float:
+    """ROUNDING times the largest value computed on the way to the answer
+    (``measured``, written out) or to the candidate at ``point``."""
+    return ROUNDING * max(_largest_part(measured, point), _largest_part((candidate,), point))
+
+
+def decisive(sample: Sample) -> bool:
+    """The answer is far above rounding at this point."""
+    return float(np.max(np.abs(sample.answer), initial=0)) > DECISIVE * sample.floor
 
 
 def _sample(point, candidate, expected, measured) -> Sample:
-    return Sample(point, expected, value_of(candidate, point), rounding_floor(measured + (candidate,), point))
+    return Sample(point, expected, value_of(candidate, point), rounding_floor(measured, candidate, point))
 
 
 def value_of(expr: A.Expr, point: Point, names=()) -> np.ndarray | None:
@@ -81,12 +96,12 @@ def samples(function: A.Expr, env, answer: A.Expr, names, candidate: A.Expr, mea
                 break
     if not found:
         raise MatcalcError("could not find random data on which the function and its answer are defined")
-    if all(not np.any(s.answer) for s in found):
+    if not any(decisive(s) for s in found):
         # An answer that is 0 everywhere it was drawn may be a saturated tanh or σ
         # (1 - tanh(50)^2 is 0 in floating point): smaller data, where it is not.
         for scale in (0.3, 0.1, 0.03):
             smaller = _scaled_samples(function, env, answer, names, candidate, scale, measured)
-            if len(smaller) == len(found) and any(np.any(s.answer) for s in smaller):
+            if len(smaller) == len(found) and any(decisive(s) for s in smaller):
                 return smaller
     return found
 
@@ -174,7 +189,7 @@ def witness(function: A.Expr, env, answer: A.Expr, names, candidate: A.Expr, tra
         expected, got = value_of(answer, point, names), value_of(candidate, point)
         if expected is None:
             continue
-        floor = rounding_floor(measured + (candidate,), point)
+        floor = rounding_floor(measured, candidate, point)
         if got is None or not close(got.T if transposed else got, expected, floor):
             return point, expected, got
     return None
