@@ -38,7 +38,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Problem:
+class Compared:
     """What the decisions evaluate: the function, its answer (with a
     program's names), the written-out answer (None when too large) and the
     candidate, in one TypeEnv."""
@@ -59,7 +59,7 @@ def _all(found: list[Sample], test) -> bool:
     return all(test(s) for s in found)
 
 
-def decide(problem: Problem, found: list[Sample]) -> Finding:
+def decide(problem: Compared, found: list[Sample]) -> Finding:
     first = found[0]
     if _all(found, lambda s: close(s.candidate, s.answer, s.floor)):
         return Finding("equal")
@@ -71,12 +71,13 @@ def decide(problem: Problem, found: list[Sample]) -> Finding:
     transposed = candidate_shape != answer_shape
     if transposed and _all(found, lambda s: close(s.candidate.T, s.answer, s.floor)):
         return Finding("layout", reason="it is the answer transposed: the numerator-layout form")
-    finding = _mistake(problem, found, transposed)
-    return replace(finding, transposed=transposed) if finding else Finding(
-        "different", reason="it is none of the usual mistakes", transposed=transposed)
+    finding = _mistake(problem, found, transposed) or Finding("different", reason="it is none of the usual mistakes")
+    if transposed:      # decided on the candidate's transpose
+        finding = replace(finding, transposed=True, reason=finding.reason + ", and transposed (numerator layout)")
+    return finding
 
 
-def _mistake(problem: Problem, found: list[Sample], transposed: bool) -> Finding | None:
+def _mistake(problem: Compared, found: list[Sample], transposed: bool) -> Finding | None:
     value = lambda s: s.candidate.T if transposed else s.candidate
     if _all(found, lambda s: close(value(s), -s.answer, s.floor)):
         return Finding("sign", "-1", "it is the answer negated")

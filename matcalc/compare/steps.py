@@ -88,7 +88,7 @@ def read_steps_file(derivation, path: str) -> StepsCheck:
 def check_steps(derivation, text: str) -> StepsCheck:
     problem = derivation.problem
     definitions = definitions_of(problem.statements)
-    answer, names = derivation._for_numbers()
+    answer, names = derivation.printed_result, derivation.names
     points = _with_tangents(samples(problem.expr, problem.env, answer, names, problem.expr), derivation.wrt)
     function = problem.function_name
     before = {function: problem.expr, "d" + function: A.Differential(problem.expr)}

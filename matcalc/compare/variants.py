@@ -63,9 +63,10 @@ def _base(factor: A.Expr) -> tuple[A.Expr, bool]:
     return (factor.arg, True) if isinstance(factor, A.Transpose) else (factor, False)
 
 
-def _reorderings(factors: tuple) -> list[tuple]:
-    """The factors reversed, each pair swapped, and each pair's bases swapped
-    with the transposes left where they stand (``x g^T`` → ``g x^T``)."""
+def _reorderings(factors: tuple, bases: bool = True) -> list[tuple]:
+    """The factors reversed, each pair swapped, and (with ``bases``) each
+    pair's bases swapped with the transposes left where they stand
+    (``x g^T`` → ``g x^T``)."""
     found = [tuple(reversed(factors))]
     for i in range(len(factors)):
         for j in range(i + 1, len(factors)):
@@ -73,7 +74,7 @@ def _reorderings(factors: tuple) -> list[tuple]:
             swapped[i], swapped[j] = factors[j], factors[i]
             found.append(tuple(swapped))
             (base_i, t_i), (base_j, t_j) = _base(factors[i]), _base(factors[j])
-            if t_i != t_j:
+            if bases and t_i != t_j:
                 bases = list(factors)
                 bases[i] = A.Transpose(base_j) if t_i else base_j
                 bases[j] = A.Transpose(base_i) if t_j else base_i
@@ -82,16 +83,16 @@ def _reorderings(factors: tuple) -> list[tuple]:
 
 
 def reordered(expr: A.Expr) -> list[A.Expr]:
-    """``expr`` with the factors of one of its products in another order
-    (each a candidate for what was meant); at most MAX_ORDERS of them."""
+    """``expr`` with the factors of one of its products (matrix or Kronecker)
+    in another order (each a candidate for what was meant); at most MAX_ORDERS."""
     found: list[A.Expr] = []
 
     def visit(node, rebuild):
         if len(found) >= MAX_ORDERS:
             return
-        if isinstance(node, A.Product):
-            for factors in _reorderings(node.args):
-                found.append(rebuild(A.Product(factors)))
+        if isinstance(node, (A.Product, A.Kron)):
+            for factors in _reorderings(node.args, bases=isinstance(node, A.Product)):
+                found.append(rebuild(type(node)(factors)))
         kids = A.children(node)
         for index, kid in enumerate(kids):
             def inner(new, index=index, node=node, kids=kids):

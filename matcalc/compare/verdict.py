@@ -18,7 +18,7 @@ from ..printers.latex import to_latex
 from ..printers.text import symbol_text, to_text
 from ..rewriting.canon import canon
 from ..rewriting.comparison import comparison_form
-from .kinds import Finding, Problem, decide
+from .kinds import Compared, Finding, decide
 from .numbers import close, difference_beyond_rounding, samples, shown, sizes_used, witness
 from .reading import definitions_of, read_candidate, reorderings_that_fit
 from .variants import terms
@@ -86,7 +86,8 @@ class Comparison:
         if self.equal:
             how = "; also symbolically" if self.symbolic else " (the canonical forms differ: numerically only)"
             return f"Equal: {self.candidate} is {self.label} = {self.answer}: {self.evidence()}{how}."
-        lines = [f"Different ({self.kind}): {self.candidate} is not {self.label} = {self.answer}; "
+        kind = "" if self.kind == "different" else f" ({self.kind})"
+        lines = [f"Different{kind}: {self.candidate} is not {self.label} = {self.answer}; "
                  f"{self.reason}."]
         if self.witness is not None:
             lines.append(f"Witness: {self.witness.text()}.")
@@ -146,24 +147,29 @@ def compare_answer(derivation, text: str) -> Comparison:
                                    shape=_answer_shape(derivation))
     except ShapeError as error:
         return _misfit(derivation, text, error)
-    answer, names = derivation._for_numbers()
+    answer, names = derivation.printed_result, derivation.names     # δ's and named values computed once
     written = _written_out(derivation)
     measured = () if written is None else (written,)
-    if isinstance(canon(candidate, env), A.Number) and canon(candidate, env).value == 0:
+    if canon(candidate, env) == A.ZERO:
         candidate = A.Zero(*_answer_shape(derivation))         # 0 is a zero of any shape
     found = samples(problem.expr, env, answer, names, candidate, measured)
     shown_tidy = lambda expr: to_text(_tidy(expr, env))
-    finding: Finding = decide(Problem(problem.expr, env, answer, names, written, candidate, shown_tidy), found)
+    finding: Finding = decide(Compared(problem.expr, env, answer, names, written, candidate, shown_tidy), found)
     equal = finding.kind == "equal"
     found_witness = None
     if not equal:
         found_witness = _witness(problem.expr, env, answer, names, candidate, finding.transposed, measured)
     difference = max(difference_beyond_rounding(s) for s in found)
-    printed = written if written is not None and A.size(written) <= 200 else derivation.printed_result
+    printed = _printed(derivation, written)
     return Comparison(finding.kind, finding.detail, text.strip(), to_text(printed), label_text(derivation.label),
                       finding.reason, len(found), tuple(sizes_used(found)), difference,
                       equal and _symbolic(written, candidate, env), found_witness,
                       label_latex(derivation.label), to_latex(printed), to_latex(candidate), (candidate, env))
+
+
+def _printed(derivation, written) -> A.Expr:
+    """The answer as the verdict shows it: written out unless that is long (a backward pass's δ's)."""
+    return written if written is not None and A.size(written) <= 200 else derivation.printed_result
 
 
 def _answer_shape(derivation) -> tuple:
@@ -191,12 +197,12 @@ def _misfit(derivation, text: str, error: ShapeError) -> Comparison:
     """A candidate whose shapes do not fit is bad input, unless reordering the
     factors of one product makes it fit and equal: then the mistake is the order."""
     problem = derivation.problem
-    answer, names = derivation._for_numbers()
+    answer, names = derivation.printed_result, derivation.names
     tree, fitting = reorderings_that_fit(text, problem.env, problem.symbols, definitions_of(problem.statements))
     for variant in fitting:
         found = samples(problem.expr, problem.env, answer, names, variant)
         if all(close(s.candidate, s.answer, s.floor) for s in found):
-            printed = derivation.printed_result
+            printed = _printed(derivation, _written_out(derivation))
             reason = (f"its shapes do not fit ({error.message}); with the factors in another order, "
                       f"{to_text(variant)} is the answer")
             return Comparison("order", to_text(variant), text.strip(), to_text(printed), label_text(derivation.label),
