@@ -148,3 +148,36 @@ def test_api_unreadable_candidate_is_400(server):
 def test_the_page_has_a_my_answer_field(server):
     page = httpx.get(server.url + "/", timeout=10).text
     assert 'id="compare"' in page and 'id="compare-result"' in page
+
+
+def test_the_page_shows_the_verdict_beside_the_derivation(server):
+    """In Chromium: 'my answer' filled in, the verdict appears under the answer, and the link keeps it."""
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    from test_browser import Watched, chromium_path, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        except Exception as error:
+            pytest.skip(f"chromium cannot be launched: {str(error).splitlines()[0]}")
+        page = browser.new_page()
+        watched = Watched(page, server.url)
+        page.goto(server.url + "/")
+        page.fill("#expr", "x^T A x")
+        page.fill("#wrt", "x")
+        page.fill("#compare", "2 A x")
+        page.click("#derive")
+        page.wait_for_selector("#compare-result", state="visible", timeout=20_000)
+        shown = page.locator("#compare-result")
+        assert shown.get_attribute("class") == "bad"
+        assert "symmetric-only" in shown.inner_text() and "Witness" in shown.inner_text()
+        assert "compare=2+A+x" in page.url or "compare=2%20A%20x" in page.url
+        page.fill("#compare", "A x + A^T x")
+        page.click("#derive")
+        page.wait_for_function("document.getElementById('compare-result').className === 'ok'", timeout=20_000)
+        assert shown.inner_text().startswith("Equal")
+        page.fill("#compare", "")
+        page.click("#derive")
+        page.wait_for_selector("#compare-result", state="hidden", timeout=20_000)
+        browser.close()
+        assert watched.problems == []
