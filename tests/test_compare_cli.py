@@ -181,3 +181,8 @@ def test_the_page_shows_the_verdict_beside_the_derivation(server):
         page.wait_for_selector("#compare-result", state="hidden", timeout=20_000)
         browser.close()
         assert watched.problems == []
+
+
+def test_an_answer_line_of_another_derivative_is_refused(run_cli, tmp_path):
+    status, _, err = steps(run_cli, tmp_path, "∂l/∂A = x x^T\n")
+    assert status == 2 and "is not ∂l/∂x" in err

@@ -26,10 +26,11 @@ import numpy as np
 from ..errors import MatcalcError, ParseError
 from ..language import ast as A
 from ..language.limits import MAX_INPUT_CHARS
+from ..language.names import ascii_name
 from ..numeric.evaluate import Point
 from ..printers.labels import label_text
 from .kinds import assumed, assumptions
-from .numbers import relative_difference, samples, value_of
+from .numbers import close, relative_difference, rounding_floor, samples, value_of
 from .reading import definitions_of, read_candidate
 from .verdict import Comparison, compare_answer
 
@@ -108,6 +109,7 @@ def check_steps(derivation, text: str) -> StepsCheck:
             raise ParseError(f"line {number} has no left side: {line.strip()}")
         gradient = _GRADIENT.match(lhs.replace(" ", ""))
         if gradient and lhs not in before:
+            _check_label(gradient, derivation, function, number, lhs)
             comparison = compare_answer(derivation, rhs)
             why = "" if comparison.equal else comparison.text()
             checked.append(Line(number, line.strip(), comparison.equal, why))
@@ -125,6 +127,12 @@ def check_steps(derivation, text: str) -> StepsCheck:
     if not checked:
         raise ParseError("the steps file has no 'lhs = rhs' line")
     return StepsCheck(tuple(checked), comparison)
+
+
+def _check_label(gradient, derivation, function: str, number: int, lhs: str) -> None:
+    """∂l/∂x names the function and the wrt symbol of the derivation."""
+    if ascii_name(gradient["f"]) != function or ascii_name(gradient["x"]) != derivation.wrt:
+        raise ParseError(f"line {number}: {lhs} is not {label_text(derivation.label)}, the answer derived")
 
 
 def _read_line(read, rhs, number):
@@ -145,23 +153,23 @@ def _with_tangents(found, wrt) -> list[Point]:
 
 def _difference(expected, got, points, tolerance, lhs, derivation) -> str:
     """Why ``got`` is not ``expected`` at the points ('' when it is)."""
-    ratios = []
-    for point in points:
-        a, b = value_of(expected, point), value_of(got, point)
-        if a is None:
-            continue
-        if relative_difference(a, b) > tolerance:
-            if b is None:
-                return "its right side cannot be evaluated where the line before can"
-            if a.shape != b.shape:
-                return f"its right side is {b.shape[0]}×{b.shape[1]} where the line before is {a.shape[0]}×{a.shape[1]}"
-            ratios = [float(np.sum(b * a) / np.sum(a * a)) if np.sum(a * a) else np.nan
-                      for a, b in ((value_of(expected, p), value_of(got, p)) for p in points)]
-            factor = "" if not np.allclose(ratios, ratios[0], rtol=1e-6) else f" (it is {ratios[0]:.4g} times it)"
-            wrt = f"d{derivation.wrt}" if lhs.startswith("d") else "the data"
-            return (f"the two sides differ as functions of {wrt} on random data: relative difference "
-                    f"{relative_difference(a, b):.2g}{factor}{_assumption_needed(expected, got, points, tolerance, derivation)}")
-    return ""
+    pairs = [(value_of(expected, point), value_of(got, point), point) for point in points]
+    pairs = [(a, b, point) for a, b, point in pairs if a is not None]
+    wrong = [(a, b, point) for a, b, point in pairs
+             if relative_difference(a, b) > tolerance and not close(a, b, rounding_floor((expected,), got, point))]
+    if not wrong:
+        return ""
+    a, b, _ = wrong[0]
+    if b is None:
+        return "its right side cannot be evaluated where the line before can"
+    if a.shape != b.shape:
+        return f"its right side is {b.shape[0]}×{b.shape[1]} where the line before is {a.shape[0]}×{a.shape[1]}"
+    ratios = [float(np.sum(b * a) / np.sum(a * a)) if b is not None and b.shape == a.shape and np.sum(a * a)
+              else np.nan for a, b, _ in pairs]
+    factor = f" (it is {ratios[0]:.4g} times it)" if np.allclose(ratios, ratios[0], rtol=1e-6) else ""
+    wrt = f"d{derivation.wrt}" if lhs.startswith("d") else "the data"
+    return (f"the two sides differ as functions of {wrt} on random data: relative difference "
+            f"{relative_difference(a, b):.2g}{factor}{_assumption_needed(expected, got, points, tolerance, derivation)}")
 
 
 def _assumption_needed(expected, got, points, tolerance, derivation) -> str:

@@ -4,8 +4,9 @@
 form and derives at once, so a link reproduces a derivation.
 ``GET /api/derive?expr=..&wrt=..`` answers with §5's JSON (status 400 and an
 ``error`` object with the caret text on bad input); with ``&compare=ANSWER``
-it carries the verdict on a hand-derived answer (SPEC §10) as ``compare``.  The math is typeset in
-the browser by the KaTeX that ships in the wheel: no CDN, works offline.
+it carries the verdict on a hand-derived answer (SPEC §10) as ``compare``.
+The math is typeset in the browser by the KaTeX that ships in the wheel: no
+CDN, works offline.
 """
 
 from __future__ import annotations
