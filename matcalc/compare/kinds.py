@@ -2,7 +2,7 @@
 that holds at every random point, not at one:
 
 equal          C = G
-layout         C = G^T, of the transposed shape (numerator layout)
+layout         C = G^T, of the transposed shape (the other layout)
 shape          C has neither G's shape nor its transpose's
 sign           C = -G, or C = G - 2t for one term t of G (or of C)
 factor         C = k G with one constant k at every point
@@ -34,7 +34,7 @@ class Finding:
     kind: str
     detail: str = ""          # the factor, the term, the reordered product, the assumption
     reason: str = ""          # why, one clause
-    transposed: bool = False  # decided on the candidate's transpose (numerator layout too)
+    transposed: bool = False  # decided on the candidate's transpose (another layout too)
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Compared:
     written: A.Expr | None
     candidate: A.Expr
     show: object              # expression → text
+    other_layout: str = "numerator"   # the layout whose form is the answer transposed
 
 
 def _oriented(value, transposed):
@@ -70,10 +71,10 @@ def decide(problem: Compared, found: list[Sample]) -> Finding:
         return Finding("shape", reason="its shape is neither the answer's nor the transposed one")
     transposed = candidate_shape != answer_shape
     if transposed and _all(found, lambda s: close(s.candidate.T, s.answer, s.floor)):
-        return Finding("layout", reason="it is the answer transposed: the numerator-layout form")
+        return Finding("layout", reason=f"it is the answer transposed: the {problem.other_layout}-layout form")
     finding = _mistake(problem, found, transposed) or Finding("different", reason="it is none of the usual mistakes")
     if transposed:      # decided on the candidate's transpose
-        finding = replace(finding, transposed=True, reason=finding.reason + ", and transposed (numerator layout)")
+        finding = replace(finding, transposed=True, reason=f"{finding.reason}, and transposed ({problem.other_layout} layout)")
     return finding
 
 

@@ -154,7 +154,9 @@ def compare_answer(derivation, text: str) -> Comparison:
         candidate = A.Zero(*_answer_shape(derivation))         # 0 is a zero of any shape
     found = samples(problem.expr, env, answer, names, candidate, measured)
     shown_tidy = lambda expr: to_text(_tidy(expr, env))
-    finding: Finding = decide(Compared(problem.expr, env, answer, names, written, candidate, shown_tidy), found)
+    other_layout = "numerator" if derivation.kind == "gradient" and derivation.layout == "mixed" else "denominator"
+    finding: Finding = decide(Compared(problem.expr, env, answer, names, written, candidate, shown_tidy, other_layout),
+                              found)
     equal = finding.kind == "equal"
     found_witness = None
     if not equal:
