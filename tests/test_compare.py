@@ -68,15 +68,16 @@ def declared(where: str) -> dict:
     return found
 
 
-def draw(derivation, where: str, seed: int, assume: tuple = ()) -> dict:
-    """Values for every symbol: distinct sizes per dimension (3, 4, 5, ... or 4, 5, 6, ...),
+def draw(derivation, where: str, seed: int, assume: tuple = (), reverse: bool = False) -> dict:
+    """Values for every symbol: distinct sizes per dimension (3, 4, 5, ... or 4, 5, 6, ...,
+    in reverse order with ``reverse``: X^T X is singular for a wide X),
     vectors as columns; square matrices near the identity (det and inverses are then
     safe); symmetric / positive definite / probability vectors as declared.
     ``assume`` = (name, "symmetric" | "probability vector") draws one symbol so."""
     rng = np.random.default_rng(seed)
     shapes = derivation.json()["shapes"]
     dims = list(dict.fromkeys(d for shape in shapes.values() for d in shape if not d.isdigit()))
-    sizes = {d: 3 + seed % 2 + i for i, d in enumerate(dims)}
+    sizes = {d: 3 + seed % 2 + i for i, d in enumerate(dims[::-1] if reverse else dims)}
     kinds = declared(where)
     if assume:
         kinds[assume[0]] = assume[1]
@@ -95,6 +96,16 @@ def draw(derivation, where: str, seed: int, assume: tuple = ()) -> dict:
             elif "symmetric" in kind:
                 value = (value + value.T) / 2
         values[name] = float(value[0, 0]) if (r, c) == (1, 1) else value
+    return values
+
+
+def regular_draw(derivation, where: str, seed: int, assume: tuple = ()) -> dict:
+    """``draw``, with the sizes in reverse order where the answer inverts a singular matrix."""
+    values = draw(derivation, where, seed, assume)
+    try:
+        derivation.evaluate(values)
+    except matcalc.MatcalcError:
+        values = draw(derivation, where, seed, assume, reverse=True)
     return values
 
 
@@ -157,7 +168,7 @@ def verify_assumption(derivation, case: Case, verdict, seed: int) -> None:
     """symmetric-only: right once the named symbol is drawn so, wrong as drawn before."""
     name, _, assumption = verdict.detail.partition(" is ")
     assumption = "symmetric" if assumption == "symmetric" else "probability vector"
-    values = draw(derivation, case.where, seed, assume=(name, assumption))
+    values = regular_draw(derivation, case.where, seed, assume=(name, assumption))
     answer = np.asarray(derivation.evaluate(values))
     answer = answer.reshape(-1, 1) if answer.ndim == 1 else np.atleast_2d(answer)
     assert close(verdict.evaluate(values), answer)
@@ -173,7 +184,7 @@ def test_verdict(case):
     assert verdict.equal == (case.kind == "equal")
     assert (verdict.detail != "") == (case.kind in ("sign", "factor", "missing-term", "order", "symmetric-only"))
     for seed in (1, 2):
-        verify(derivation, case, verdict, draw(derivation, case.where, seed))
+        verify(derivation, case, verdict, regular_draw(derivation, case.where, seed))
         if case.kind == "symmetric-only":
             verify_assumption(derivation, case, verdict, seed)
 

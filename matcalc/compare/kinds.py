@@ -158,6 +158,16 @@ def _term_values(expressions, found, transposed, names=()):
 
 def _term_mistake(problem, found, value, transposed) -> Finding | None:
     show = problem.show
+    candidate_terms = term_candidates(problem.candidate)
+    if candidate_terms and len(candidate_terms) > 1:
+        for term, at in _term_values(candidate_terms, found, transposed):
+            if all(close(t, value(s), s.floor) for s, t in zip(found, at)):
+                continue
+            shifted = lambda k: all(close(value(s) + k * t, s.answer, s.floor) for s, t in zip(found, at))
+            if shifted(-1):
+                return Finding("missing-term", show(term), f"the term {show(term)} is one too many")
+            if shifted(-2):
+                return Finding("sign", show(term), f"the term {show(term)} has the wrong sign")
     answer_terms = term_candidates(problem.written) if problem.written is not None else None
     if answer_terms and len(answer_terms) > 1:
         for term, at in _term_values(answer_terms, found, False, ()):
@@ -168,16 +178,6 @@ def _term_mistake(problem, found, value, transposed) -> Finding | None:
                 return Finding("missing-term", show(term), f"the term {show(term)} of the answer is missing")
             if shifted(1):
                 return Finding("missing-term", show(term), f"the term {show(term)} is there twice")
-            if shifted(-2):
-                return Finding("sign", show(term), f"the term {show(term)} has the wrong sign")
-    candidate_terms = term_candidates(problem.candidate)
-    if candidate_terms and len(candidate_terms) > 1:
-        for term, at in _term_values(candidate_terms, found, transposed):
-            if all(close(t, value(s), s.floor) for s, t in zip(found, at)):
-                continue
-            shifted = lambda k: all(close(value(s) + k * t, s.answer, s.floor) for s, t in zip(found, at))
-            if shifted(-1):
-                return Finding("missing-term", show(term), f"the term {show(term)} is one too many")
             if shifted(-2):
                 return Finding("sign", show(term), f"the term {show(term)} has the wrong sign")
     return None

@@ -82,6 +82,15 @@ def _reorderings(factors: tuple, bases: bool = True) -> list[tuple]:
     return [f for f in dict.fromkeys(found) if f != factors]
 
 
+def _reorderings_of_product(node) -> list[tuple]:
+    """A product's reorderings with its numbers kept in front (2 X^T M → 2 M X^T, not M X^T 2)."""
+    numbers = tuple(f for f in node.args if isinstance(f, A.Number))
+    others = tuple(f for f in node.args if not isinstance(f, A.Number))
+    if len(others) < 2:
+        return []
+    return [numbers + factors for factors in _reorderings(others, bases=isinstance(node, A.Product))]
+
+
 def reordered(expr: A.Expr) -> list[A.Expr]:
     """``expr`` with the factors of one of its products (matrix or Kronecker)
     in another order (each a candidate for what was meant); at most MAX_ORDERS."""
@@ -91,7 +100,7 @@ def reordered(expr: A.Expr) -> list[A.Expr]:
         if len(found) >= MAX_ORDERS:
             return
         if isinstance(node, (A.Product, A.Kron)):
-            for factors in _reorderings(node.args, bases=isinstance(node, A.Product)):
+            for factors in _reorderings_of_product(node):
                 found.append(rebuild(type(node)(factors)))
         kids = A.children(node)
         for index, kid in enumerate(kids):

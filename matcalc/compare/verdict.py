@@ -205,9 +205,10 @@ def _misfit(derivation, text: str, error: ShapeError) -> Comparison:
         found = samples(problem.expr, problem.env, answer, names, variant)
         if all(close(s.candidate, s.answer, s.floor) for s in found):
             printed = _printed(derivation, _written_out(derivation))
-            reason = (f"its shapes do not fit ({error.message}); with the factors in another order, "
-                      f"{to_text(variant)} is the answer")
-            return Comparison("order", to_text(variant), text.strip(), to_text(printed), label_text(derivation.label),
+            right = to_text(_tidy(variant, problem.env))
+            mismatch = error.message.split(": ", 1)[-1]          # "X^T is m×p but ... is n×m (...)"
+            reason = f"its shapes do not fit ({mismatch}); with the factors in another order, {right} is the answer"
+            return Comparison("order", right, text.strip(), to_text(printed), label_text(derivation.label),
                               reason, len(found), tuple(sizes_used(found)), float("inf"), False, None,
                               label_latex(derivation.label), to_latex(printed), to_latex(tree))
     raise error
