@@ -186,3 +186,10 @@ def test_the_page_shows_the_verdict_beside_the_derivation(server):
 def test_an_answer_line_of_another_derivative_is_refused(run_cli, tmp_path):
     status, _, err = steps(run_cli, tmp_path, "∂l/∂A = x x^T\n")
     assert status == 2 and "is not ∂l/∂x" in err
+
+
+def test_a_wrong_step_is_shown_matcalcs_step_with_its_rules(run_cli, tmp_path):
+    wrong = RIGHT.replace("   = x^T A^T dx + x^T A dx", "   = tr(dx^T A x) + tr(x^T A dx)\n   = 2 tr(x^T A dx)")
+    status, out, _ = steps(run_cli, tmp_path, wrong)
+    assert status == 1 and "Line 4 does not follow" in out
+    assert "matcalc's step here is dl = tr(x^T A^T dx) + tr(x^T A dx) (trace-transpose, transpose-product)" in out

@@ -29,6 +29,8 @@ from ..language.limits import MAX_INPUT_CHARS
 from ..language.names import ascii_name
 from ..numeric.evaluate import Point
 from ..printers.labels import label_text
+from ..printers.text import to_text
+from ..rewriting.comparison import comparison_form
 from .kinds import assumed, assumptions
 from .numbers import close, relative_difference, rounding_floor, samples, value_of
 from .reading import definitions_of, read_candidate
@@ -117,6 +119,8 @@ def check_steps(derivation, text: str) -> StepsCheck:
             expr = _read_line(read, rhs, number)
             tolerance = DIFFERENTIAL_TOLERANCE if lhs.startswith("d") and lhs not in problem.env.symbols else 1e-8
             why = _difference(before[lhs], expr, points, tolerance, lhs, derivation)
+            if why and lhs == "d" + function:
+                why += _matcalc_step_from(before[lhs], derivation)
             checked.append(Line(number, line.strip(), not why, why))
             before[lhs] = expr
         else:
@@ -180,3 +184,27 @@ def _assumption_needed(expected, got, points, tolerance, derivation) -> str:
             what = "symmetric" if assumption == "symmetric" else "a probability vector"
             return f"; it holds only if {name} is {what}, which the where-clause does not say"
     return ""
+
+
+def _matcalc_step_from(previous: A.Expr, derivation) -> str:
+    """Where the line before is one of matcalc's own differential steps (or
+    the differential not yet taken), matcalc's next step and its rules."""
+    function, env = derivation.problem.function_name, derivation.problem.env
+    written: dict = {}
+    for name, definition in derivation.names:
+        written[A.Symbol(name)] = A.substitute(definition, written)
+    steps = [step for step in derivation.steps if step.label.kind == "differential" and step.label.function == function]
+    if not steps:
+        return ""
+    following = steps[0] if isinstance(previous, A.Differential) and previous.arg == derivation.problem.expr else None
+    try:
+        shown = comparison_form(previous, env)
+        for step, after in zip(steps, steps[1:]):
+            if following is None and comparison_form(A.substitute(step.after, written), env) == shown:
+                following = after
+    except MatcalcError:                 # a form matcalc cannot compare: no hint
+        return ""
+    if following is None:
+        return ""
+    return (f"; matcalc's step here is d{function} = {to_text(following.after)} "
+            f"({', '.join(following.rules)})")
