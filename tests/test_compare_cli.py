@@ -193,3 +193,34 @@ def test_a_wrong_step_is_shown_matcalcs_step_with_its_rules(run_cli, tmp_path):
     status, out, _ = steps(run_cli, tmp_path, wrong)
     assert status == 1 and "Line 4 does not follow" in out
     assert "matcalc's step here is dl = tr(x^T A^T dx) + tr(x^T A dx) (trace-transpose, transpose-product)" in out
+
+
+MLP_STEPS = """\
+dl = (s - y)^T da2
+da2 = W2 dh1
+dh1 = h1 .* (1 - h1) .* da1
+da1 = dW1 x
+dl = (s - y)^T W2 (h1 .* (1 - h1) .* (dW1 x))
+   = tr(((W2^T (s - y)) .* h1 .* (1 - h1))^T dW1 x)
+   = tr(x ((W2^T (s - y)) .* h1 .* (1 - h1))^T dW1)
+∂l/∂W1 = ((W2^T (s - y)) .* h1 .* (1 - h1)) x^T
+"""
+
+
+@pytest.mark.parametrize("wrong_line, mistake", [
+    (0, ""),
+    (6, ("   = tr(((W2^T (s - y)) .* h1 .* (1 - h1))^T dW1 x)", "   = tr(((W2^T (s - y)) .* h1)^T dW1 x)")),
+    (3, ("dh1 = h1 .* (1 - h1) .* da1", "dh1 = h1 .* da1")),
+])
+def test_the_seed_backprop_by_hand(run_cli, tmp_path, wrong_line, mistake):
+    """The seeds' derivation of ∂l/∂W1, line by line: differentials of the program's names
+    (da2, dh1) are checked against their definitions, small as they are at some points."""
+    path = tmp_path / "steps.txt"
+    path.write_text(MLP_STEPS.replace(*mistake) if mistake else MLP_STEPS, encoding="utf-8")
+    status, out, err = run_cli("derive", "a1 = W1 x; h1 = sigma(a1); a2 = W2 h1; s = softmax(a2); l = -y^T log(s)",
+                               "--wrt", "W1", "--where", "y: probability vector", "--compare-steps", str(path),
+                               "--no-steps")
+    if not wrong_line:
+        assert status == 0 and "Every line follows from the one before (8 lines)" in out, out + err
+    else:
+        assert status == 1 and f"Line {wrong_line} does not follow" in out, out + err

@@ -32,7 +32,7 @@ from ..printers.labels import label_text
 from ..printers.text import to_text
 from ..rewriting.comparison import comparison_form
 from .kinds import assumed, assumptions
-from .numbers import close, relative_difference, rounding_floor, samples, value_of
+from .numbers import TOLERANCE, close, relative_difference, rounding_floor, samples, value_of
 from .reading import definitions_of, read_candidate
 from .verdict import Comparison, compare_answer
 
@@ -117,8 +117,8 @@ def check_steps(derivation, text: str) -> StepsCheck:
             checked.append(Line(number, line.strip(), comparison.equal, why))
         elif lhs in before:
             expr = _read_line(read, rhs, number)
-            tolerance = DIFFERENTIAL_TOLERANCE if lhs.startswith("d") and lhs not in problem.env.symbols else 1e-8
-            why = _difference(before[lhs], expr, points, tolerance, lhs, derivation)
+            differential = lhs.startswith("d") and lhs not in problem.env.symbols
+            why = _difference(before[lhs], expr, points, differential, derivation)
             if why and lhs == "d" + function:
                 why += _matcalc_step_from(before[lhs], derivation)
             checked.append(Line(number, line.strip(), not why, why))
@@ -155,12 +155,16 @@ def _with_tangents(found, wrt) -> list[Point]:
     return points
 
 
-def _difference(expected, got, points, tolerance, lhs, derivation) -> str:
-    """Why ``got`` is not ``expected`` at the points ('' when it is)."""
+def _difference(expected, got, points, differential: bool, derivation) -> str:
+    """Why ``got`` is not ``expected`` at the points ('' when it is); a
+    ``differential`` line is compared as a function of the differentials."""
+    tolerance = DIFFERENTIAL_TOLERANCE if differential else TOLERANCE
     pairs = [(value_of(expected, point), value_of(got, point), point) for point in points]
     pairs = [(a, b, point) for a, b, point in pairs if a is not None]
-    wrong = [(a, b, point) for a, b, point in pairs
-             if relative_difference(a, b) > tolerance and not close(a, b, rounding_floor((expected,), got, point))]
+    # a differential is a central difference quotient: rounding grows by 1/step
+    amplified = 1 / points[0].step if differential else 1
+    wrong = [(a, b, point) for a, b, point in pairs if relative_difference(a, b) > tolerance
+             and not close(a, b, amplified * rounding_floor((expected,), got, point))]
     if not wrong:
         return ""
     a, b, _ = wrong[0]
@@ -171,7 +175,7 @@ def _difference(expected, got, points, tolerance, lhs, derivation) -> str:
     ratios = [float(np.sum(b * a) / np.sum(a * a)) if b is not None and b.shape == a.shape and np.sum(a * a)
               else np.nan for a, b, _ in pairs]
     factor = f" (it is {ratios[0]:.4g} times it)" if np.allclose(ratios, ratios[0], rtol=1e-6) else ""
-    wrt = f"d{derivation.wrt}" if lhs.startswith("d") else "the data"
+    wrt = f"d{derivation.wrt}" if differential else "the data"
     return (f"the two sides differ as functions of {wrt} on random data: relative difference "
             f"{relative_difference(a, b):.2g}{factor}{_assumption_needed(expected, got, points, tolerance, derivation)}")
 
