@@ -178,6 +178,10 @@ def _small_points(function: A.Expr, env):
                     values[name] = _integer_value(rng, info, info.rows.value(sizes), info.cols.value(sizes),
                                                   positive, name in inverted)
             yield Point(values, sizes)
+    for seed in range(20):           # no integer data will do: two decimals, as check() draws them
+        point = random_point(function, env, seed, scale=0.5 ** (seed // 4), first_size=2)
+        yield Point({name: value if env.symbols[name].probability else np.round(value, 2)
+                     for name, value in point.values.items()}, point.sizes)
 
 
 def witness(function: A.Expr, env, answer: A.Expr, names, candidate: A.Expr, transposed: bool = False,
