@@ -11,6 +11,7 @@ from .calculus.steps import GRADIENT, Outcome
 from .calculus.backprop import backward, outcome_for, program_of
 from .calculus.naming import by_sweep
 from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian, write_out
+from .compare import Comparable
 from .errors import DerivationError, InternalError, LimitError, MatcalcError
 from .language import ast as A
 from .language import functions
@@ -214,9 +215,9 @@ class _Rendered:
         return self.render("html")
 
 
-class Derivation(_Rendered):
+class Derivation(_Rendered, Comparable):
     """An answer with its derivation (an immutable ``Outcome``); renders in
-    every format of ``printers.formats``, evaluates and checks itself."""
+    every format of ``printers.formats``, evaluates, checks and compares itself."""
 
     def __init__(self, problem: Problem, outcome: Outcome):
         self.problem = problem

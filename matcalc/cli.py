@@ -11,11 +11,12 @@ from .calculus.methods import METHODS
 from .errors import MatcalcError
 from .printers.formats import FORMATS
 from .reading import read
-from .service import CHECK_TOLERANCE, COMMANDS, Request, check_json, derivation_for, error_json
+from .service import CHECK_TOLERANCE, COMMANDS, Request, check_json, comparison_for, derivation_for, error_json
 
 EXAMPLES = """examples:
   matcalc derive "-y^T log(softmax(W2 sigma(W1 x)))" --wrt W1 --where "y: probability vector"
   matcalc derive "x^T A x" --wrt x --check
+  matcalc derive "x^T A x" --wrt x --compare "2 A x"      # is my answer right? (exit 0 yes, 1 no)
   matcalc derive "a1 = W1 x + b1; h1 = sigma(a1); l = ||W2 h1 - y||^2" --wrt all --where "x, y: data"
   matcalc derive "||X A^T - B||_F^2" --wrt X --format latex
   matcalc derive "logdet(X)" --wrt X --where "X: positive definite" --no-steps
@@ -59,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--method", choices=tuple(METHODS), default="trace",
                              help="how the derivation is written: trace (the default), index or vec (SPEC §3)")
         command.add_argument("--input", choices=("text", "latex"), default=None, help=INPUT_HELP)
+        command.add_argument("--compare", metavar="ANSWER", default="",
+                             help="a hand-derived answer: is it right, and if not, what is the mistake? "
+                                  "(exit 0 equal, 1 different)")
+        command.add_argument("--compare-steps", metavar="FILE", default="",
+                             help="a hand derivation, one 'lhs = rhs' line per step: the first line that "
+                                  "does not follow from the one before (exit 0 all follow, 1 not)")
     read = commands.add_parser("read", help="how matcalc reads an input (LaTeX or its own language)",
                                description="the plain expression, and each symbol with its kind and shape")
     read.add_argument("expression", help=r'the function, e.g. "\mathbf{x}^\top A \mathbf{x}"')
@@ -75,17 +82,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _render(derivation, options) -> str:
+def _render(derivation, options, comparison=None) -> str:
     rendered = derivation.render(options.format, steps=not options.no_steps)
     if isinstance(rendered, str):
         return rendered
     if options.check:
         rendered["check"] = check_json(derivation, _CheckProgress())
+    if comparison is not None:
+        rendered[comparison[0]] = comparison[1].json()
     return json.dumps(rendered, ensure_ascii=False, indent=2)
 
 
+def _comparison(derivation, options):
+    """("compare" or "compare_steps", the verdict) when one was asked for, else None."""
+    if options.compare_steps:
+        return "compare_steps", comparison_for(derivation, steps_file=options.compare_steps)
+    if options.compare:
+        return "compare", comparison_for(derivation, options.compare)
+    return None
+
+
 # The options that take a value: the word after one of them is that value.
-_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout", "--method", "--input")
+_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout", "--method", "--input", "--compare", "--compare-steps")
 
 
 def _expression_words_last(argv: list[str]) -> list[str]:
@@ -95,6 +113,10 @@ def _expression_words_last(argv: list[str]) -> list[str]:
     move it behind "--", where argparse takes words as positional."""
     if "--" in argv:
         return argv
+    # "--compare '-2 A x'": argparse would take the answer for an option; "--compare=-2 A x" it reads
+    argv = [f"{word}={argv[i + 1]}" if word == "--compare" and i + 1 < len(argv) and argv[i + 1].startswith("-")
+            else word for i, word in enumerate(argv)
+            if not (i and argv[i - 1] == "--compare" and word.startswith("-"))]
     moved = [word for i, word in enumerate(argv) if _is_minus_expression(argv, i)]
     if not moved:
         return argv
@@ -141,13 +163,18 @@ def main(argv=None) -> int:
         derivation = derivation_for(request, caught)
         for warning in caught:
             print(f"matcalc: warning: {warning}", file=sys.stderr)
-        print(_render(derivation, options))
+        comparison = _comparison(derivation, options)
+        print(_render(derivation, options, comparison))
+        if comparison is not None and options.format != "json":
+            print("\n" + comparison[1].text())
         if options.check and options.format != "json":
             error = derivation.check(progress=_CheckProgress())
             verdict = "ok" if error < CHECK_TOLERANCE else "MISMATCH"
             print(f"\ncheck: max relative error {error:.1e} vs finite differences ({verdict})")
             if not error < CHECK_TOLERANCE:
                 return 1
+        if comparison is not None and not comparison[1].equal:
+            return 1
     except MatcalcError as error:
         print(f"matcalc: error: {error.render()}", file=sys.stderr)
         if options.format == "json":           # other programs get the error as JSON too

@@ -27,6 +27,7 @@ class Request:
     steps: bool = True
     check: bool = False
     input: str | None = None            # "text" or "latex"; None: a backslash means LaTeX (SPEC §11)
+    compare: str = ""                   # a hand-derived answer to check (SPEC §10)
 
 
 def derivation_for(request: Request, caught_warnings: list | None = None):
@@ -69,4 +70,17 @@ def answer_json(request: Request) -> dict:
     data["warnings"] = caught
     if request.check:
         data["check"] = check_json(derivation)
+    if request.compare:
+        data["compare"] = comparison_for(derivation, request.compare).json()
     return data
+
+
+def comparison_for(derivation, candidate: str = "", steps_file: str = ""):
+    """The verdict on a hand-derived answer, or on a whole hand derivation in
+    ``steps_file`` (SPEC §10); one symbol's derivation only."""
+    if isinstance(derivation, api.Gradients):
+        raise MatcalcError("compare takes one symbol's gradient: ask for one wrt symbol")
+    if steps_file:
+        from .compare.steps import read_steps_file
+        return read_steps_file(derivation, steps_file)
+    return derivation.compare(candidate)

@@ -25,6 +25,7 @@ LAYERS = {
     "rewriting": 3,
     "calculus": 4,
     "numeric": 5, "printers": 5,
+    "compare": 5.5,                     # a hand-derived answer checked: numbers and printed verdicts
     "api": 6, "reading": 6,
     "service": 7,                       # one request → JSON, for the CLI and the page
     "cli": 8, "web": 8, "__main__": 8, "__init__": 8,

@@ -49,7 +49,7 @@ def _inverted(expr) -> list:
 
 
 def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
-                 reverse: bool = False, shrunk: frozenset = frozenset()) -> Point:
+                 reverse: bool = False, shrunk: frozenset = frozenset(), first_size: int = 3) -> Point:
     """Values for every symbol: distinct sizes 3, 4, 5, ... per dimension (in
     the opposite order with ``reverse``); positive entries where logs or roots
     need them; declared kinds respected.  Square matrices that are inverted
@@ -58,9 +58,10 @@ def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
     the size).  ``scale`` shrinks the random part of every value (not the
     identity of those square matrices, nor probability vectors) for functions
     that overflow on unit-sized data; the symbols in ``shrunk`` are drawn ten
-    times smaller (b - A x > 0 needs a small A x)."""
+    times smaller (b - A x > 0 needs a small A x).  ``first_size`` is the
+    smallest size (another for each point of a comparison)."""
     rng = np.random.default_rng(seed)
-    sizes = _sizes(env, reverse)
+    sizes = _sizes(env, reverse, first_size)
     positive = _needs_positive(expr)
     inverts = bool(_inverted(expr))
     values = {}
@@ -90,9 +91,9 @@ def random_point(expr: A.Expr, env: TypeEnv, seed: int, scale: float = 1.0,
     return Point(values, sizes)
 
 
-def _sizes(env: TypeEnv, reverse: bool = False) -> dict:
+def _sizes(env: TypeEnv, reverse: bool = False, first: int = 3) -> dict:
     names = env.dim_names()
-    return {name: 3 + i for i, name in enumerate(names[::-1] if reverse else names)}
+    return {name: first + i for i, name in enumerate(names[::-1] if reverse else names)}
 
 
 MAX_CHECK_ENTRIES = 1_000_000     # all the random data of one check together
@@ -132,7 +133,8 @@ def _regular(expr: A.Expr, point: Point) -> bool:
     return True
 
 
-def defined_points(expr: A.Expr, env: TypeEnv, seed: int, attempts: int = 12, scale: float = 1.0):
+def defined_points(expr: A.Expr, env: TypeEnv, seed: int, attempts: int = 12, scale: float = 1.0,
+                   first_size: int = 3):
     """Random points where ``expr`` is finite and its inverted matrices are
     regular, in the order to try them.  Each attempt draws new data (a NaN is
     a point outside the domain, such as the log of a negative number); every
@@ -146,7 +148,8 @@ def defined_points(expr: A.Expr, env: TypeEnv, seed: int, attempts: int = 12, sc
         # From the third attempt on, some symbols are drawn smaller, in turn, for a
         # domain such as b - A x > 0 that unit-sized data miss.
         shrunk = frozenset(name for index, name in enumerate(names) if attempt >= 2 and (attempt >> 1) >> index & 1)
-        point = random_point(expr, env, seed + attempt, scale, reverse=attempt % 2 == 1, shrunk=shrunk)
+        point = random_point(expr, env, seed + attempt, scale, reverse=attempt % 2 == 1, shrunk=shrunk,
+                             first_size=first_size)
         try:
             with np.errstate(all="ignore"):
                 value = evaluate(expr, point)

@@ -3,8 +3,10 @@
 ``GET /`` is the page; its query string (``/?expr=...&wrt=W1``) fills the
 form and derives at once, so a link reproduces a derivation.
 ``GET /api/derive?expr=..&wrt=..`` answers with §5's JSON (status 400 and an
-``error`` object with the caret text on bad input).  The math is typeset in
-the browser by the KaTeX that ships in the wheel: no CDN, works offline.
+``error`` object with the caret text on bad input); with ``&compare=ANSWER``
+it carries the verdict on a hand-derived answer (SPEC §10) as ``compare``.
+The math is typeset in the browser by the KaTeX that ships in the wheel: no
+CDN, works offline.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def request_from_query(query) -> Request:
                    kind=query.get("kind", "gradient"), method=query.get("method", "trace") or "trace",
                    layout=query.get("layout") or None,
                    steps=query.get("steps", "1").lower() in _TRUE,
-                   check=query.get("check", "").lower() in _TRUE, input=query.get("input") or None)
+                   check=query.get("check", "").lower() in _TRUE, input=query.get("input") or None,
+                   compare=query.get("compare", "").strip())
 
 
 def create_app(time_limit: float = 10.0) -> Starlette:

@@ -1,7 +1,7 @@
 // matcalc's page: the form <-> the query string <-> GET /api/derive, the answer typeset by KaTeX.
 "use strict";
 
-const FIELDS = ["expr", "wrt", "where", "kind", "method", "layout", "input"];
+const FIELDS = ["expr", "wrt", "where", "kind", "method", "layout", "input", "compare"];
 const $ = (id) => document.getElementById(id);
 
 function math(tex, display) {
@@ -83,6 +83,7 @@ function showResult(data) {
     check.textContent = error === null ? "check: MISMATCH (the difference is not finite)"
       : `check: max relative error ${error.toExponential(1)} vs finite differences (${data.check.ok ? "ok" : "MISMATCH"})`;
   }
+  showComparison(data.compare);
   $("shapes").textContent = "shapes  " + Object.entries(data.shapes)
     .map(([name, [rows, cols]]) => `${name}: ${cols === "1" ? (rows === "1" ? "scalar" : rows) : rows + "×" + cols}`)
     .join("   ");
@@ -96,6 +97,14 @@ function showResult(data) {
   showSteps($("steps"), data.steps || []);
   $("latex").value = data.latex;
   $("result").hidden = false;
+}
+
+function showComparison(verdict) {   // the verdict on "my answer" (SPEC §10)
+  const shown = $("compare-result");
+  shown.hidden = !verdict;
+  if (!verdict) return;
+  shown.className = verdict.equal ? "ok" : "bad";
+  shown.textContent = verdict.text;
 }
 
 async function derive(query) {
