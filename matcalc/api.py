@@ -17,7 +17,7 @@ from .language import functions
 from .language.limits import MAX_NODES, READING_WORK, written_out_size
 from .language.names import ascii_name
 from .language.parser import parse_declarations, parse_program
-from .printers import formats
+from .printers import code, formats
 from .printers.labels import label_text
 from .printers.text import to_text
 from .recursion import deep_recursion
@@ -201,7 +201,7 @@ def hessian(expression: str, wrt: str, where: str | None = None, layout: str = "
                                               names=problem.statements[:-1]))
 
 
-class _Rendered:
+class _Rendered(code.PythonCode):
     """text, LaTeX, Markdown and JSON, from ``render`` (the format registry)."""
 
     def text(self, steps: bool = True) -> str:

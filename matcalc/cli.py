@@ -16,6 +16,7 @@ EXAMPLES = """examples:
   matcalc derive "a1 = W1 x + b1; h1 = sigma(a1); l = ||W2 h1 - y||^2" --wrt all --where "x, y: data"
   matcalc derive "||X A^T - B||_F^2" --wrt X --format latex
   matcalc derive "logdet(X)" --wrt X --where "X: positive definite" --no-steps
+  matcalc codegen "a1 = W1 x + b1; h1 = sigma(a1); l = ||W2 h1 - y||^2" --wrt all --where "x, y: data" --target torch -o grad.py
   matcalc serve                  # the web page on http://127.0.0.1:8000
 """
 
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
                              help="compare the answer with finite differences on random data")
         command.add_argument("--layout", choices=("mixed", "numerator"), default=None,
                              help="mixed (the default for derive) or numerator (always for jacobian, hessian)")
+    _codegen_parser(commands)
     serve = commands.add_parser("serve", help="the web page, on this machine",
                                 description="a local web page: type an expression, see every step")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
@@ -55,6 +57,34 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--time-limit", type=float, default=10.0,
                        help="seconds a derivation may take before it is stopped (default 10)")
     return parser
+
+
+def _codegen_parser(commands) -> None:
+    summary = "a NumPy, PyTorch or JAX module that computes the answer, with a self-check"
+    codegen = commands.add_parser("codegen", help=summary, description=summary, epilog=EXAMPLES,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    codegen.add_argument("expression", help='the function or program, e.g. "x^T A x"')
+    codegen.add_argument("--wrt", required=True, help="the symbol(s) to differentiate with respect to, or 'all'")
+    codegen.add_argument("--where", default="", help='declarations, e.g. "x, y: data"')
+    codegen.add_argument("--target", choices=("numpy", "torch", "jax"), default="numpy")
+    codegen.add_argument("--kind", choices=("gradient", "jacobian", "hessian"), default="gradient",
+                         help="gradient(s) (the default), jacobian, or hessian with a Hessian-vector product")
+    codegen.add_argument("-o", "--output", help="write the module to this file (default: print it)")
+
+
+def _write_code(derivation, options) -> int:
+    code = derivation.to_python(options.target)
+    if not options.output:
+        print(code, end="")
+        return 0
+    try:
+        with open(options.output, "w", encoding="utf-8") as file:
+            file.write(code)
+    except OSError as error:
+        print(f"matcalc: error: cannot write {options.output}: {error.strerror}", file=sys.stderr)
+        return 2
+    print(f"matcalc: wrote {options.output} (python {options.output} checks it)", file=sys.stderr)
+    return 0
 
 
 def _render(derivation, options) -> str:
@@ -67,7 +97,7 @@ def _render(derivation, options) -> str:
 
 
 # The options that take a value: the word after one of them is that value.
-_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout")
+_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout", "--target", "--kind", "-o", "--output")
 
 
 def _expression_words_last(argv: list[str]) -> list[str]:
@@ -87,7 +117,7 @@ def _expression_words_last(argv: list[str]) -> list[str]:
 def _is_minus_expression(argv: list[str], i: int) -> bool:
     word = argv[i]
     is_value = i > 0 and argv[i - 1] in _VALUE_OPTIONS
-    return (word.startswith("-") and not word.startswith("--") and word not in ("-", "-h")
+    return (word.startswith("-") and not word.startswith("--") and word not in ("-", "-h", "-o")
             and not is_value)
 
 
@@ -99,11 +129,14 @@ def main(argv=None) -> int:
         return serve(options.host, options.port, options.time_limit)
     try:
         caught: list[str] = []
-        request = Request(options.expression, options.wrt, options.where, COMMANDS[options.command],
-                          layout=options.layout)
+        kind = options.kind if options.command == "codegen" else COMMANDS[options.command]
+        request = Request(options.expression, options.wrt, options.where, kind,
+                          layout=getattr(options, "layout", None))
         derivation = derivation_for(request, caught)
         for warning in caught:
             print(f"matcalc: warning: {warning}", file=sys.stderr)
+        if options.command == "codegen":
+            return _write_code(derivation, options)
         print(_render(derivation, options))
         if options.check and options.format != "json":
             error = derivation.check()
@@ -113,7 +146,7 @@ def main(argv=None) -> int:
                 return 1
     except MatcalcError as error:
         print(f"matcalc: error: {error.render()}", file=sys.stderr)
-        if options.format == "json":           # other programs get the error as JSON too
+        if getattr(options, "format", None) == "json":           # other programs get the error as JSON too
             print(json.dumps(error_json(error), ensure_ascii=False, indent=2))
         return 2
     except BrokenPipeError:                    # the reader stopped reading (| head): not an error
