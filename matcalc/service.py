@@ -26,6 +26,7 @@ class Request:
     layout: str | None = None           # None: the kind's own (mixed for gradients)
     steps: bool = True
     check: bool = False
+    code: str = ""                      # a target (numpy, torch, jax): the generated module too (SPEC §8, §9)
 
 
 def derivation_for(request: Request, caught_warnings: list | None = None):
@@ -66,4 +67,14 @@ def answer_json(request: Request) -> dict:
     data["warnings"] = caught
     if request.check:
         data["check"] = check_json(derivation)
+    if request.code:
+        data["code"] = code_json(derivation, request.code)
     return data
+
+
+def code_json(derivation, target: str) -> dict:
+    """The generated module, or why there is none (the derivation is shown either way)."""
+    try:
+        return {"target": target, "text": derivation.to_python(target)}
+    except MatcalcError as error:
+        return {"target": target, "error": error.render()}

@@ -85,13 +85,19 @@ def _is_delta(name: str) -> bool:
     return not name[:1].isascii() and len(name) > 1
 
 
+# Rules every δ cites; a comment names the ones that say what is special about it.
+BOOKKEEPING = {"definition", "identify", "backprop", "names", "chain", "scalar-trace", "trace-scalar", "cyclic",
+               "d-product", "d-const", "d-sum", "d-trace", "d-sum-entries", "distribute-left",
+               "distribute-right", "sum-linear", "sum-entries", "factor-right", "factor-left", "factor-transpose"}
+
+
 def _notes(steps) -> dict:
     """δ name → the rules of the steps that derived it, for a comment."""
     notes, since = {}, []
     for step in steps:
         if step.rule == "identify" and step.label.kind == "value":
-            rules = [r for r in dict.fromkeys(since) if r not in ("definition", "identify", "backprop", "scalar-trace")]
-            notes[step.label.function] = ", ".join(rules)
+            rules = [r for r in dict.fromkeys(since) if r not in BOOKKEEPING]
+            notes[step.label.function] = ", ".join(rules[:3])
             since = []
         elif step.rule in ("identify", "backprop"):
             since = []

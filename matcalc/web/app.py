@@ -37,7 +37,7 @@ def request_from_query(query) -> Request:
                    kind=query.get("kind", "gradient"), method=query.get("method", "trace") or "trace",
                    layout=query.get("layout") or None,
                    steps=query.get("steps", "1").lower() in _TRUE,
-                   check=query.get("check", "").lower() in _TRUE)
+                   check=query.get("check", "").lower() in _TRUE, code=query.get("code", ""))
 
 
 def create_app(time_limit: float = 10.0) -> Starlette:
