@@ -20,7 +20,7 @@ from .language.declarations import vector_reading
 from .language.notices import warn_layout, warn_undeclared, warn_unused_statements
 from .language.parser import parse_declarations, parse_program
 from .language.typed_input import TypedInput, typed_input
-from .printers import formats
+from .printers import code, formats
 from .printers.labels import label_text
 from .printers.text import to_text
 from .recursion import deep_recursion
@@ -186,7 +186,7 @@ def hessian(expression: str, wrt: str, where: str | None = None, layout: str = "
                                               names=problem.statements[:-1]))
 
 
-class _Rendered:
+class _Rendered(code.PythonCode):
     """text, LaTeX, Markdown and JSON, from ``render`` (the format registry)."""
 
     def text(self, steps: bool = True) -> str:

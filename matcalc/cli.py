@@ -23,6 +23,7 @@ EXAMPLES = """examples:
   matcalc derive "sum(sigma(W x))" --wrt W --method index     # or --method vec
   matcalc derive '\\mathbf{y}^\\top \\log \\operatorname{softmax}(W_2 \\mathbf{x})' --wrt W_2
   matcalc read '\\frac{1}{2}\\|A\\mathbf{x} - \\mathbf{b}\\|_2^2'
+  matcalc codegen "a1 = W1 x + b1; h1 = sigma(a1); l = ||W2 h1 - y||^2" --wrt all --where "x, y: data" --target torch -o grad.py
   matcalc serve                  # the web page on http://127.0.0.1:8000
 """
 
@@ -72,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     read.add_argument("--where", default="", help='declarations, e.g. "y: probability vector"')
     read.add_argument("--format", choices=("text", "json"), default="text")
     read.add_argument("--input", choices=("text", "latex"), default=None, help=INPUT_HELP)
+    _codegen_parser(commands)
     serve = commands.add_parser("serve", help="the web page, on this machine",
                                 description="a local web page: type an expression, see every step")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: "
@@ -80,6 +82,35 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--time-limit", type=float, default=10.0,
                        help="seconds a derivation may take before it is stopped (default 10)")
     return parser
+
+
+def _codegen_parser(commands) -> None:
+    summary = "a NumPy, PyTorch or JAX module that computes the answer, with a self-check"
+    codegen = commands.add_parser("codegen", help=summary, description=summary, epilog=EXAMPLES,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    codegen.add_argument("expression", help='the function or program, e.g. "x^T A x"')
+    codegen.add_argument("--wrt", required=True, help="the symbol(s) to differentiate with respect to, or 'all'")
+    codegen.add_argument("--where", default="", help='declarations, e.g. "x, y: data"')
+    codegen.add_argument("--target", choices=("numpy", "torch", "jax"), default="numpy")
+    codegen.add_argument("--kind", choices=("gradient", "jacobian", "hessian"), default="gradient",
+                         help="gradient(s) (the default), jacobian, or hessian with a Hessian-vector product")
+    codegen.add_argument("--input", choices=("text", "latex"), default=None, help=INPUT_HELP)
+    codegen.add_argument("-o", "--output", help="write the module to this file (default: print it)")
+
+
+def _write_code(derivation, options) -> int:
+    code = derivation.to_python(options.target)
+    if not options.output:
+        print(code, end="")
+        return 0
+    try:
+        with open(options.output, "w", encoding="utf-8") as file:
+            file.write(code)
+    except OSError as error:
+        print(f"matcalc: error: cannot write {options.output}: {error.strerror}", file=sys.stderr)
+        return 2
+    print(f"matcalc: wrote {options.output} (python {options.output} checks it)", file=sys.stderr)
+    return 0
 
 
 def _render(derivation, options, comparison=None) -> str:
@@ -103,7 +134,8 @@ def _comparison(derivation, options):
 
 
 # The options that take a value: the word after one of them is that value.
-_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout", "--method", "--input", "--compare", "--compare-steps")
+_VALUE_OPTIONS = ("--wrt", "--where", "--format", "--layout", "--method", "--input", "--compare", "--compare-steps",
+                  "--target", "--kind", "-o", "--output")
 
 
 def _expression_words_last(argv: list[str]) -> list[str]:
@@ -127,7 +159,7 @@ def _expression_words_last(argv: list[str]) -> list[str]:
 def _is_minus_expression(argv: list[str], i: int) -> bool:
     word = argv[i]
     is_value = i > 0 and argv[i - 1] in _VALUE_OPTIONS
-    return (word.startswith("-") and not word.startswith("--") and word not in ("-", "-h")
+    return (word.startswith("-") and not word.startswith("--") and word not in ("-", "-h", "-o")
             and not is_value)
 
 
@@ -158,11 +190,15 @@ def main(argv=None) -> int:
                   else json.dumps(reading.json(), ensure_ascii=False, indent=2))
             return 0
         caught: list[str] = []
-        request = Request(options.expression, options.wrt, options.where, COMMANDS[options.command],
-                          method=options.method, layout=options.layout, input=options.input)
+        kind = options.kind if options.command == "codegen" else COMMANDS[options.command]
+        request = Request(options.expression, options.wrt, options.where, kind,
+                          method=getattr(options, "method", "trace"), layout=getattr(options, "layout", None),
+                          input=options.input)
         derivation = derivation_for(request, caught)
         for warning in caught:
             print(f"matcalc: warning: {warning}", file=sys.stderr)
+        if options.command == "codegen":
+            return _write_code(derivation, options)
         comparison = _comparison(derivation, options)
         print(_render(derivation, options, comparison))
         if comparison is not None and options.format != "json":
@@ -177,7 +213,7 @@ def main(argv=None) -> int:
             return 1
     except MatcalcError as error:
         print(f"matcalc: error: {error.render()}", file=sys.stderr)
-        if options.format == "json":           # other programs get the error as JSON too
+        if getattr(options, "format", None) == "json":           # other programs get the error as JSON too
             print(json.dumps(error_json(error), ensure_ascii=False, indent=2))
         return 2
     except BrokenPipeError:                    # the reader stopped reading (| head): not an error

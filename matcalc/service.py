@@ -28,6 +28,7 @@ class Request:
     check: bool = False
     input: str | None = None            # "text" or "latex"; None: a backslash means LaTeX (SPEC §11)
     compare: str = ""                   # a hand-derived answer to check (SPEC §10)
+    code: str = ""                      # a target (numpy, torch, jax): the generated module too (SPEC §8, §9)
 
 
 def derivation_for(request: Request, caught_warnings: list | None = None):
@@ -72,6 +73,8 @@ def answer_json(request: Request) -> dict:
         data["check"] = check_json(derivation)
     if request.compare:
         data["compare"] = comparison_for(derivation, request.compare).json()
+    if request.code:
+        data["code"] = code_json(derivation, request.code)
     return data
 
 
@@ -84,3 +87,11 @@ def comparison_for(derivation, candidate: str = "", steps_file: str = ""):
         from .compare.steps import read_steps_file
         return read_steps_file(derivation, steps_file)
     return derivation.compare(candidate)
+
+
+def code_json(derivation, target: str) -> dict:
+    """The generated module, or why there is none (the derivation is shown either way)."""
+    try:
+        return {"target": target, "text": derivation.to_python(target)}
+    except MatcalcError as error:
+        return {"target": target, "error": error.render()}

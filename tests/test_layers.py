@@ -1,6 +1,6 @@
 """The package is layered, and imports go one way only (issue: architecture).
 
-language → shapes → rewriting → calculus → numeric | printers → api → cli,
+language → shapes → rewriting → calculus → lowering → numeric | printers → api → cli,
 with ``errors`` and ``resources`` beneath everything.  Every import of every
 module is read from its source, the lazy ones inside functions included, and
 the test fails on an import from a higher layer, on an import between the
@@ -24,6 +24,7 @@ LAYERS = {
     "shapes": 2,
     "rewriting": 3,
     "calculus": 4,
+    "lowering": 4.5,                    # a derivation as array statements, for evaluate and the emitters
     "numeric": 5, "printers": 5,
     "compare": 5.5,                     # a hand-derived answer checked: numbers and printed verdicts
     "api": 6, "reading": 6,

@@ -40,7 +40,7 @@ def request_from_query(query) -> Request:
                    layout=query.get("layout") or None,
                    steps=query.get("steps", "1").lower() in _TRUE,
                    check=query.get("check", "").lower() in _TRUE, input=query.get("input") or None,
-                   compare=query.get("compare", "").strip())
+                   compare=query.get("compare", "").strip(), code=query.get("code", ""))
 
 
 def create_app(time_limit: float = 10.0) -> Starlette:

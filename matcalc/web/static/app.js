@@ -1,7 +1,7 @@
 // matcalc's page: the form <-> the query string <-> GET /api/derive, the answer typeset by KaTeX.
 "use strict";
 
-const FIELDS = ["expr", "wrt", "where", "kind", "method", "layout", "input", "compare"];
+const FIELDS = ["expr", "wrt", "where", "kind", "method", "layout", "input", "compare", "code"];
 const $ = (id) => document.getElementById(id);
 
 function math(tex, display) {
@@ -96,6 +96,7 @@ function showResult(data) {
   if (data.equations) showEquations($("equations"), data.equations);
   showSteps($("steps"), data.steps || []);
   $("latex").value = data.latex;
+  $("code-text").textContent = data.code ? (data.code.text || data.code.error) : "";
   $("result").hidden = false;
 }
 
@@ -138,6 +139,17 @@ async function copyLatex() {
   $("status").textContent = "LaTeX copied";
 }
 
+async function copyCode() {
+  const text = $("code-text").textContent;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (_) {
+    getSelection().selectAllChildren($("code-text"));
+    document.execCommand("copy");
+  }
+  $("status").textContent = "code copied";
+}
+
 window.addEventListener("DOMContentLoaded", () => {
   $("form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -146,6 +158,8 @@ window.addEventListener("DOMContentLoaded", () => {
     derive(query);
   });
   $("copy-latex").addEventListener("click", copyLatex);
+  $("copy-code").addEventListener("click", copyCode);
+  $("code").addEventListener("change", () => $("form").requestSubmit());   // the code in another target
   window.addEventListener("popstate", () => {
     const query = new URLSearchParams(location.search);
     formFromQuery(query);

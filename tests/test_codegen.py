@@ -1,0 +1,85 @@
+"""Generated NumPy code (SPEC §8) agrees with ``evaluate`` and with finite
+differences for every example, at distinct sizes; run as a script it checks
+itself and exits 0."""
+
+from __future__ import annotations
+
+import runpy
+import warnings
+
+import numpy as np
+import pytest
+
+import matcalc
+from codegen_support import EXAMPLES, arguments, derivation_of, finite_differences, generated, user_values
+
+
+def relative(found, expected) -> float:
+    found, expected = np.asarray(found, dtype=float), np.asarray(expected, dtype=float)
+    return float(np.max(np.abs(found - expected)) / max(np.max(np.abs(expected)), 1e-6))
+
+
+def answers_of(command, derivation, values):
+    """The generated module's answers, keyed by wrt, shaped like evaluate's."""
+    namespace = generated(derivation)
+    args = [values[name] for name in arguments(derivation)]
+    if command == "jacobian":
+        return {derivation.wrt: namespace["value_and_jacobian"](*args)[1]}
+    if command == "hessian":
+        return {derivation.wrt: namespace["hessian"](*args)}
+    return namespace["loss_and_gradients"](*args)[1]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[f"{p.parent.name}/{p.stem}" for p in EXAMPLES])
+def test_generated_numpy_agrees_with_evaluate_and_differences(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        command, derivation = derivation_of(path)
+    values = user_values(derivation)
+    found = answers_of(command, derivation, values)
+    expected = derivation.evaluate(values)
+    if not isinstance(expected, dict):
+        expected = {derivation.wrt: expected}
+    assert set(found) == set(expected)
+    for wrt, value in found.items():
+        assert np.shape(value) == np.shape(expected[wrt]), wrt
+        assert relative(value, expected[wrt]) <= 1e-8, wrt
+        numeric = finite_differences(command, derivation, values, wrt)
+        assert relative(np.reshape(value, np.shape(numeric)), numeric) <= 1e-6, wrt
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[f"{p.parent.name}/{p.stem}" for p in EXAMPLES])
+def test_the_generated_module_checks_itself(path, tmp_path, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, derivation = derivation_of(path)
+    module = tmp_path / "grad.py"
+    module.write_text(derivation.to_python("numpy"), encoding="utf-8")
+    with pytest.raises(SystemExit) as exit:
+        runpy.run_path(str(module), run_name="__main__")
+    assert exit.value.code == 0, capsys.readouterr().out
+    assert "largest relative error" in capsys.readouterr().out
+
+
+def textbook_problems():
+    from test_textbook_set import PROBLEMS
+    return [pytest.param(p, id=p.id) for p in PROBLEMS]
+
+
+@pytest.mark.parametrize("problem", textbook_problems())
+def test_generated_numpy_agrees_with_evaluate_on_the_textbook_set(problem):
+    """An unseen set (tests/test_textbook_set.py): Matrix Cookbook, PRML, ... problems."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            derivation = getattr(matcalc, problem.command)(problem.expr, wrt=problem.wrt, where=problem.where)
+    except matcalc.MatcalcError as error:
+        pytest.skip(f"matcalc does not derive it: {error}")
+    values = user_values(derivation)
+    with np.errstate(all="ignore"):
+        expected = derivation.evaluate(values)
+        found = answers_of(problem.command, derivation, values)[derivation.wrt]
+    assert np.shape(found) == np.shape(expected)
+    finite = np.isfinite(expected)
+    assert np.array_equal(np.isfinite(found), finite)
+    assert relative(np.asarray(found)[finite], expected[finite]) <= 1e-8
