@@ -100,7 +100,8 @@ def test_printed_names_read_back_to_one_name(path):
             assert symbol_latex(back.name) == symbol_latex(name) or name.startswith(("δ", "Δ", "ε")), name
 
 
-GOLDEN_ROWS = [(path.stem, row) for path in sorted(GOLDEN.glob("*.tex"))
+# The index method's rows are written by components (a_{i}, \sum_{j}): not matcalc's input language.
+GOLDEN_ROWS = [(path.stem, row) for path in sorted(GOLDEN.glob("*.tex")) if not path.stem.endswith("_index")
                for row in path.read_text(encoding="utf-8").splitlines() if "&=" in row]
 
 
