@@ -48,6 +48,8 @@ REVIEWED_GETATTR = {
     ("unify.py", "name"),                           # a dataclass field being undone
     ("ast.py", "name"),                             # a node class's own field (order_key)
     ("structure.py", "f.name"),                     # a node class's own dataclass field (dump)
+    ("declarations.py", "aspect"),                  # a declaration clause's own field (kind, dims)
+    ("declarations.py", "flag"),                    # a declaration clause's own flag field
 }
 
 

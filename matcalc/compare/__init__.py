@@ -1,7 +1,12 @@
 """Checking a hand-derived answer (SPEC §10): read it in the problem's
 symbols, compare it with the answer on random data, name the mistake."""
 
-from .verdict import Comparison, compare_answer
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .verdict import Comparison
 
 __all__ = ["Comparable", "Comparison", "compare_answer"]
 
@@ -11,4 +16,13 @@ class Comparable:
 
     def compare(self, candidate: str) -> Comparison:
         """Is a hand-derived answer (matcalc's language) right, and if not, which mistake is it?"""
+        from .verdict import compare_answer            # NumPy is imported when numbers are asked for
         return compare_answer(self, candidate)
+
+
+def __getattr__(name: str):
+    # Comparison and compare_answer load with NumPy, on first use (a derivation alone needs neither).
+    if name in ("Comparison", "compare_answer"):
+        from . import verdict
+        return vars(verdict)[name]
+    raise AttributeError(name)
