@@ -171,3 +171,14 @@ def test_a_gradient_that_is_not_symmetric_is_caught_for_a_symmetric_matrix(monke
     wrong = A.Transpose(A.Product((A.Symbol("B"), A.Symbol("A"))))
     monkeypatch.setattr(derivation, "outcome", replace(derivation.outcome, expanded=wrong))
     assert derivation.check() > 1e-3
+
+
+@pytest.mark.filterwarnings("ignore:a = W x is never used")
+def test_a_parameter_the_function_does_not_use_is_checked_too():
+    # (its data were not drawn: the function has no W; it once raised KeyError 'W')
+    gradients = matcalc.derive("a = W x; l = sum(x)", wrt="all")
+    assert gradients.check() < 1e-12
+    wrong = A.Product((A.Number(Fraction(1, 100)), A.Symbol("W")))      # not zero
+    derivation = gradients["W"]
+    derivation.outcome = replace(derivation.outcome, answer=wrong, expanded=wrong)
+    assert derivation.check() > 1e-3
