@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 import matcalc
@@ -102,3 +103,18 @@ def test_values_used_more_than_once_are_found_in_the_expression_as_a_graph():
 def test_a_textbook_expression_keeps_its_own_derivation(expression, wrt):
     problem = matcalc.derive(expression, wrt=wrt).problem
     assert not by_sweep(problem.expr, wrt)
+
+
+def test_a_check_evaluates_each_distinct_part_of_a_written_out_network_once():
+    from matcalc.language.graph import graph
+    from matcalc.numeric.data import defined_points
+    from matcalc.numeric.evaluate import evaluate
+    from matcalc.numeric.program import ProgramValues
+    program, where, _ = CASES["GRU, 3 steps"]
+    problem = matcalc.derive(written_out(program), wrt="Wn", where=where).problem
+    distinct = len(graph(problem.expr)[1])
+    assert A.size(problem.expr) > 10 * distinct            # the tree repeats its parts
+    point = next(defined_points(problem.expr, problem.env, 0))
+    values = ProgramValues(((problem.function_name, problem.expr),), point)
+    assert sum(A.size(definition) for _, definition in values.statements) < 2 * distinct
+    assert np.array_equal(values.value, evaluate(problem.expr, point))    # the same operations, once each

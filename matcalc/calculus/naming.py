@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import replace
 
 from ..language import ast as A
+from ..language.graph import graph
 from ..rewriting.canon import canon
 from ..shapes.env import TypeEnv
 
@@ -107,7 +108,7 @@ def shared_values(expr: A.Expr, variables) -> frozenset:
     used more than once (a GRU's h1 in each gate of the next step, a layer
     norm's W x): counted in the expression as a graph, each distinct
     sub-expression's parts once, so the count is linear in the graph."""
-    uses, order = _graph(expr)
+    uses, order = graph(expr)
     varying = set(variables)
     size, depends = {}, {}
     for node in order:
@@ -116,24 +117,6 @@ def shared_values(expr: A.Expr, variables) -> frozenset:
         depends[node] = (isinstance(node, A.Symbol) and node.name in varying) or any(depends[kid] for kid in kids)
     return frozenset(node for node, count in uses.items()
                      if count > 1 and size[node] >= SMALLEST_SHARED and depends[node])
-
-
-def _graph(expr: A.Expr) -> tuple[dict, list]:
-    """(distinct sub-expression → how many places use it, the distinct
-    sub-expressions each after all of its parts)."""
-    uses: dict = {}
-    order = []
-    stack = [(expr, False)]
-    while stack:
-        node, parts_done = stack.pop()
-        if parts_done:
-            order.append(node)
-            continue
-        uses[node] = uses.get(node, 0) + 1
-        if uses[node] == 1:
-            stack.append((node, True))
-            stack.extend((kid, False) for kid in A.children(node))
-    return uses, order
 
 
 def softmax_names(nodes, names: list, env: TypeEnv) -> dict:
@@ -199,7 +182,7 @@ def by_sweep(expr: A.Expr, name: str) -> bool:
     and grows with their product; the sweep derives each value's δ once)."""
     if _layers_around(expr, name) > SWEEP_LAYERS:
         return True
-    _, order = _graph(expr)
+    _, order = graph(expr)
     written = {}
     for node in order:
         written[node] = 1 + sum(written[kid] for kid in A.children(node))

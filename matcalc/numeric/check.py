@@ -27,7 +27,7 @@ from ..shapes.env import TypeEnv
 from .data import defined_points, refuse_oversized
 from .differences import error_floor, hessian_with_error, jacobian_with_error
 from .directional import gradient_error
-from .evaluate import evaluate, evaluate_named
+from .evaluate import Point, evaluate, evaluate_named
 from .program import ProgramValues
 
 TRUSTED = 1e-8            # finite differences trusted to this relative error (100× below 1e-6)
@@ -63,6 +63,7 @@ def check_gradients(function: A.Expr, statements, env: TypeEnv, answers: dict, n
         pending = [wrt for wrt in answers if wrt not in settled]
         if not pending:
             break
+        point = _with_unused(point, env, answers, seed)
         with np.errstate(all="ignore"):
             program = ProgramValues(statements, point)
             values = _answers_at(names, {wrt: answers[wrt] for wrt in pending}, point)
@@ -102,6 +103,21 @@ def _points(function, env, seed: int):
                islice(defined_points(function, env, seed, scale=SMALL_DATA), REFERENCE_POINTS))
     for pair in zip_longest(*sources):
         yield from (point for point in pair if point is not None)
+
+
+def _with_unused(point: Point, env: TypeEnv, answers, seed: int) -> Point:
+    """``point`` with values for the parameters the function does not use (a
+    statement nothing uses): the data are drawn for the function's symbols,
+    and such a gradient, zero, is checked as any other."""
+    unused = [wrt for wrt in answers if wrt not in point.values]
+    if not unused:
+        return point
+    rng = np.random.default_rng(seed)
+    values = dict(point.values)
+    for wrt in unused:
+        info = env.symbols[wrt]
+        values[wrt] = rng.standard_normal((info.rows.value(point.sizes), info.cols.value(point.sizes)))
+    return Point(values, point.sizes)
 
 
 def _answers_at(names, answers: dict, point) -> dict:

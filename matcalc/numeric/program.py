@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..language import ast as A
+from ..language.graph import graph
 from .evaluate import Point, evaluate
 
 
@@ -19,7 +20,7 @@ class ProgramValues:
     """``statements`` ((name, definition), ...), the function last, at ``point``."""
 
     def __init__(self, statements, point: Point):
-        statements = _needed(statements)
+        statements = _needed(_shared_parts_named(statements))
         self.statements = statements
         self.point = point
         self.uses = [A.symbol_names(definition) for _, definition in statements]
@@ -54,6 +55,25 @@ class ProgramValues:
             name, definition = self.statements[index]
             values[name] = evaluate(definition, moved)
         return values[self.statements[-1][0]]
+
+
+def _shared_parts_named(statements) -> list:
+    """Each part of a definition that occurs in it more than once (a GRU cell
+    written out repeats its state in every gate of the next step) computed
+    once, as a statement of its own named ``shared N`` (a name no input can
+    have): the function's value is the same, its cost that of its distinct parts."""
+    result = []
+    for name, definition in statements:
+        uses, order = graph(definition)
+        named: dict = {}
+        for node in order:                       # inner parts first
+            # (σ(z) stays whole: log σ(z) is evaluated as -log(1 + e^{-z}), which a name would hide)
+            if uses[node] > 1 and A.children(node) and not (isinstance(node, A.Func) and node.name == "sigma"):
+                part = f"shared {len(result) + 1}"
+                result.append((part, A.substitute(node, named)))
+                named[node] = A.Symbol(part)
+        result.append((name, A.substitute(definition, named)))
+    return result
 
 
 def _needed(statements) -> list:

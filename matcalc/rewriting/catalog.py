@@ -119,6 +119,10 @@ class Catalog(Mapping):
                     raise MatcalcError(f"{origin}: rule {name} defined twice")
                 self._lines[name] = (line, origin, path.stem)
         self._rules: dict[str, Rule] = {}
+        # What the engine works out from the rules alone (which rules can
+        # match at a node type, which node types a rule needs): rules never
+        # change, so it holds for every derivation, not only for one context.
+        self.facts: dict = {}
 
     def __getitem__(self, name: str) -> Rule:
         rule = self._rules.get(name)

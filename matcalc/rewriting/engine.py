@@ -226,9 +226,9 @@ def _may_apply(rule_names, expr, context) -> bool:
     less than visiting every node with every rule."""
     present = context.env.memoized("what occurs", expr, _occurring)
     key = ("needed", rule_names)
-    needed = context.memo.get(key)
+    needed = context.catalog.facts.get(key)
     if needed is None:
-        needed = context.memo[key] = [_needed(context.rule(name)) for name in rule_names]
+        needed = context.catalog.facts[key] = [_needed(context.rule(name)) for name in rule_names]
     return any(need <= present for need in needed)
 
 
@@ -295,9 +295,9 @@ def _rules_for(rule_names, node_type, context) -> list:
     operands, which have the root's type too): every node of every pass
     asks, and most rules have another root."""
     key = ("rules for", rule_names, node_type)
-    found = context.memo.get(key)
+    found = context.catalog.facts.get(key)
     if found is None:
-        found = context.memo[key] = [
+        found = context.catalog.facts[key] = [
             (name, rule) for name, rule in ((name, context.rule(name)) for name in rule_names)
             if isinstance(rule.pattern, A.PatternVar) or type(rule.pattern) is node_type]
     return found

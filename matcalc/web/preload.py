@@ -17,14 +17,15 @@ import gc
 import numpy  # noqa: F401  (numbers: evaluate, check)
 import sympy  # noqa: F401  (scalar algebra of elementwise derivatives)
 
+from ..errors import MatcalcError
+from ..language import functions
 from ..service import Request, answer_json
 
-# Derivations that touch what users' derivations touch: every elementwise
-# function's derivative, softmax, a backward pass, a Jacobian, a Hessian, a check.
+# Derivations that touch what users' derivations touch: softmax, a backward
+# pass, a Jacobian, a Hessian, a check (and below, every elementwise function).
 WARM_UP = (
     Request("-y^T log(softmax(W2 sigma(W1 x)))", "W1", "y: probability vector", check=True),
     Request("a1 = W1 x + b1; h1 = tanh(a1); l = ||relu(W2 h1) - y||^2", "all", "x, y: data"),
-    Request("sum(exp(x) + log(x) + sqrt(x) + softplus(x) + abs(x) + sin(x) + cos(x))", "x"),
     Request("sigma(W x)", "W", kind="jacobian"),
     Request("logdet(X) + tr(inv(X) A)", "X", "X: positive definite", kind="hessian"),
 )
@@ -33,6 +34,11 @@ WARM_UP = (
 def warm_up() -> None:
     for request in WARM_UP:
         answer_json(request)
+    for name in functions.ELEMENTWISE:      # each function's derivative, built by SymPy once here
+        try:
+            answer_json(Request(f"sum({name}(x))", "x"))
+        except MatcalcError:                # step and sign have none
+            pass
     # What is loaded now lives as long as the server: the garbage collector of
     # each child leaves it alone, rather than touch (and so copy) every page of it.
     gc.collect()
