@@ -184,3 +184,12 @@ def test_a_users_delta_name_is_kept_and_its_delta_takes_another_letter():
     assert "δh = W x" in text and "deltah" not in text
     assert "Δδh = 1 - tanh(δh) .^ 2" in text
     assert g.check() < 1e-6
+
+
+def test_a_minus_sign_goes_into_a_difference():
+    """-(y - W x) x^T reads (W x - y) x^T (rule sign-into-sum)."""
+    d = matcalc.derive("a3 = W x; r = y - a3; l = 1/2 r^T r", wrt="W", where="x, y: data")
+    assert "= (W x - y) x^T" in d.text()
+    e = matcalc.derive("1/2 (y - W x)^T (y - W x)", wrt="W")
+    assert str(e.result) == "(W x - y) x^T" and any("sign-into-sum" in s.rules for s in e.steps)
+    assert d.check() < 1e-6 and e.check() < 1e-6

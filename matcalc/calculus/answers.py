@@ -42,8 +42,31 @@ def answer_form_steps(expr, env) -> list:
         changes.append(("factor-transpose", expr))
     last = canon(_sum_of_entries_last(expr, env), env)
     if last != expr:
+        expr = last
         changes.append(("scalar-last", last))
+    signed = sign_into_sum(expr, env)
+    if signed != expr:
+        changes.append(("sign-into-sum", signed))
     return changes
+
+
+def sign_into_sum(expr, env):
+    """-(y - W x) x^T is (W x - y) x^T: a minus sign in front of a product goes
+    into a difference among its factors, which then reads without it (rule
+    sign-into-sum), where the difference has as many minus signs as plus.
+    Only a whole answer: a term of a sum keeps its sign where the sum shows it."""
+    number, rest = split_coefficient(expr)
+    if number >= 0 or rest is None:
+        return expr
+    factors = rest.args if isinstance(rest, A.Product) else (rest,)
+    for index, factor in enumerate(factors):
+        if isinstance(factor, A.Add):
+            signs = [split_coefficient(term)[0] < 0 for term in factor.args]
+            if 2 * sum(signs) >= len(signs):
+                flipped = A.Add(tuple(scaled(-c, r) for c, r in map(split_coefficient, factor.args)))
+                changed = scaled(-number, A.product_of(factors[:index] + (flipped,) + factors[index + 1:]))
+                return canon(changed, env)
+    return expr
 
 
 def _sum_of_entries_last(expr, env):

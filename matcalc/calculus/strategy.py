@@ -20,7 +20,7 @@ from ..rewriting.canon import canon, zero_like
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
 from ..shapes.env import TypeEnv
-from .answers import answer_form, answer_form_steps, transpose_out
+from .answers import answer_form, answer_form_steps, sign_into_sum, transpose_out
 from .differential import sweeps
 from .elementwise import derivative
 from .elementwise_algebra import simplify_elementwise
@@ -366,4 +366,4 @@ def write_out(answer, names, context: Context) -> A.Expr:
     expanded = canon(A.substitute(answer, written_out), context.env)
     # exp(x) / a1 with a1 = 1^T exp(x), written out, is softmax(x)
     expanded, _ = rewrite_everywhere(SOFTMAX_DEFINITIONS, expanded, context)
-    return expanded
+    return sign_into_sum(expanded, context.env)         # -(y - W x) x^T as (W x - y) x^T
