@@ -166,10 +166,12 @@ def derive_hessian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
     if any(isinstance(node, A.Unvec) for node in A.walk(answer)):
         # The Hessian is ∂vec(G)/∂vec(X)^T, and vec(unvec(v)) = v: differentiate vec(G).
         context = Context(env, catalog=catalog or default_catalog())
-        answer, _ = rewrite_everywhere(("vec-add", "vec-scalar"), canon(A.Vec(answer), env), context)
+        answer, used = rewrite_everywhere(("vec-add", "vec-scalar"), canon(A.Vec(answer), env), context)
         note = f"{g} = vec(∂{function}/∂{wrt})"
+    else:
+        used = []
     taken = differential(answer, {wrt}, env, g, gradient.steps, list(gradient.names),
-                         first=("gradient", note), catalog=catalog)
+                         first=("gradient", note, ("gradient", *used)), catalog=catalog)
     label = answer_label(HESSIAN, function, wrt, env, layout="numerator")
     return _jacobian_from(taken, answer, wrt, method_named(method), label)
 
@@ -210,7 +212,7 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
     # 1. definitions that make the derivative shorter: exp(z) / (1^T exp(z)) is
     #    softmax(z), log(softmax(z)) is logsoftmax(z).
     expr = canon(expr, env)
-    log.start(first[0], value, expr, note=first[1])
+    log.start(first[0], value, expr, note=first[1], rules=first[2] if len(first) > 2 else None)
     defined, used = rewrite_everywhere(DEFINITIONS, expr, Context(env, catalog=rules))
     if used:
         log.add(used[0], value, defined, used)
