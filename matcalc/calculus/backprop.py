@@ -117,7 +117,7 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
         inputs = _inputs(definition, varying)
         taken = differential(seed, set(inputs), env, function, names=((name, definition),) if not is_loss else (),
                              first=first, catalog=catalog, name_layers=False)
-        fused = _fused(name, definition, seed, taken, inputs, statements[:index], uses, varying, parameters,
+        fused = _fused(name, definition, taken, inputs, statements[:index], uses, varying, parameters,
                        letter, env, function, catalog, chosen, delta if not is_loss else None)
         if fused is not None:
             taken, inputs, written = fused
@@ -219,15 +219,15 @@ def _known_symmetric(statements, env) -> None:
             env.symbols[name] = replace(info, symmetric=True)
 
 
-def _fused(name, definition, seed, taken, inputs, earlier, uses, varying, parameters, letter, env, function,
+def _fused(name, definition, taken, inputs, earlier, uses, varying, parameters, letter, env, function,
            catalog, chosen, delta):
     """The statement differentiated together with the activations it alone
     uses (SPEC §7, seed 000): ``yh = softmax(a2); l = -y^T log(yh)`` read as
     ``l = -y^T log(softmax(a2))`` gives δa2 = yh - y, where two steps give
     (diag(yh) - yh yh^T) δyh with δyh = -y ./ yh.  An activation v = f(u) is
     written out when it has no other use and δu, as printed, comes out
-    shorter that way than through δv; v keeps its name wherever it appears.  Returns (the
-    differential, its inputs, ((v, u), ...)) or None."""
+    shorter that way than through δv; v keeps its name wherever it appears.
+    Returns (the differential, its inputs, ((v, u), ...)) or None."""
     definitions = dict(earlier)
     candidates = []
     for value in inputs:
@@ -242,7 +242,6 @@ def _fused(name, definition, seed, taken, inputs, earlier, uses, varying, parame
         candidates.append((value, activation))
     if not candidates:
         return None
-    written = dict(candidates)
     fused_definition = canon(A.substitute(definition, {A.Symbol(v): d for v, d in candidates}), env)
     fused_seed = fused_definition if delta is None else inner(delta, fused_definition, env)
     fused_inputs = _inputs(fused_definition, varying)

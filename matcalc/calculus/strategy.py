@@ -35,6 +35,7 @@ from .trace_method import expand
 ENGINE_STEPS = {
     "definition": "the function as given",
     "names": "name the intermediate values",
+    "canonical": "the canonical form: the silent identities of rules/canonical.rules",
     "differential": "the differential of both sides: l = v gives dl = dv",
     "chain": "substitute the differentials of the named values (chain rule)",
     "identify": "dl = tr(C^T dX) means ∂l/∂X = C",
@@ -94,7 +95,8 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
     label = answer_label(GRADIENT, taken.function, wrt, env)
     dl = _only(taken, wrt)
     if dl != taken.dl and A.contains(dl, A.Differential(X)):
-        log.add("terms-in", differential_label(taken.function), dl, note=f"the terms in d{display_name(wrt)}", relation=PART_OF)
+        log.add("terms-in", differential_label(taken.function), dl, note=f"the terms in d{display_name(wrt)}",
+                relation=PART_OF)
     if not A.contains(dl, A.Differential(X)):
         gradient = canon(zero_like(X, env), env)
         log.add("identify", label, gradient, note=f"{taken.function} does not depend on {wrt}")
@@ -133,7 +135,7 @@ def simplified_answer(answer, names, context, record, with_algebra: bool = True)
     def rules(expr):
         simplified, used = rewrite_everywhere(SIMPLIFY_ANSWER, expr, context)
         if simplified != expr:
-            record(used[0] if used else "simplify", simplified, used)
+            record(used[0] if used else "canonical", simplified, used or ("canonical",))
         for rule, after in answer_form_steps(simplified, env):
             record(rule, after, (rule,))
             simplified = after
