@@ -29,24 +29,24 @@ def answer_form(expr, env):
 
 
 def answer_form_steps(expr, env) -> list:
-    """``answer_form`` one identity at a time: (rule, expression) for each
+    """``answer_form`` one identity at a time: (rules, expression) for each
     change, so that a derivation can show it."""
     changes = []
     common = _common_factor(expr, env)
     if common != expr:
         expr = canon(common, env)
-        changes.append(("factor-left", expr))
-    out, changed = transpose_out(expr, env)
-    if changed and out != expr:
+        changes.append((("factor-left",), expr))
+    out, rules = transpose_out_rules(expr, env)
+    if rules and out != expr:
         expr = out
-        changes.append(("factor-transpose", expr))
+        changes.append((tuple(rules), expr))
     last = canon(_sum_of_entries_last(expr, env), env)
     if last != expr:
         expr = last
-        changes.append(("scalar-last", last))
+        changes.append((("scalar-last",), last))
     signed = sign_into_sum(expr, env)
     if signed != expr:
-        changes.append(("sign-into-sum", signed))
+        changes.append((("sign-into-sum",), signed))
     return changes
 
 
@@ -119,10 +119,17 @@ def _common_factor(expr, env):
 def transpose_out(expr, env):
     """s^T - y^T = (s - y)^T, (1^T y) s^T - y^T = ((1^T y) s - y)^T and
     B^T X^T + X^T B^T = (X B + B X)^T, inside products; returns (expr, changed)."""
-    changed = False
+    result, rules = transpose_out_rules(expr, env)
+    return result, bool(rules)
+
+
+def transpose_out_rules(expr, env):
+    """``transpose_out`` and the rules it used: factor-transpose, and
+    transpose-product where a product of transposes was turned round."""
+    changed, turned = False, False
 
     def visit(node):
-        nonlocal changed
+        nonlocal changed, turned
         kids = A.children(node)
         if kids:
             node = A.with_children(node, [visit(k) for k in kids])
@@ -138,6 +145,7 @@ def transpose_out(expr, env):
                     return node
                 # c s^T = (c s)^T, B^T X^T = (X B)^T, with the scalars c in front
                 scalars = [f for f in factors if env.is_scalar(f)]
+                turned = turned or len(matrices) > 1
                 untransposed = scalars + [m.arg for m in reversed(matrices)]
                 inner.append(scaled(coefficient, A.product_of(untransposed)))
             changed = True
@@ -145,7 +153,7 @@ def transpose_out(expr, env):
         return node
 
     result = visit(expr)
-    return canon(result, env), changed
+    return canon(result, env), (["factor-transpose"] + (["transpose-product"] if turned else [])) if changed else []
 
 
 

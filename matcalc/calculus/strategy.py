@@ -20,7 +20,7 @@ from ..rewriting.canon import canon, zero_like
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
 from ..shapes.env import TypeEnv
-from .answers import answer_form, answer_form_steps, sign_into_sum, transpose_out
+from .answers import answer_form, answer_form_steps, sign_into_sum, transpose_out_rules
 from .differential import sweeps
 from .elementwise import derivative
 from .elementwise_algebra import simplify_elementwise
@@ -136,8 +136,8 @@ def simplified_answer(answer, names, context, record, with_algebra: bool = True)
         simplified, used = rewrite_everywhere(SIMPLIFY_ANSWER, expr, context)
         if simplified != expr:
             record(used[0] if used else "canonical", simplified, used or ("canonical",))
-        for rule, after in answer_form_steps(simplified, env):
-            record(rule, after, (rule,))
+        for rules_used, after in answer_form_steps(simplified, env):
+            record(rules_used[0], after, rules_used)
             simplified = after
         return simplified
 
@@ -343,9 +343,8 @@ def _collect(dl, context, label, log):
     collected, used = rewrite_everywhere(("factor-right", "factor-left"), dl, context)
     if _differentials(collected) >= _differentials(dl):
         return dl       # a factor common to different differentials: nothing was collected
-    collected, transposed = transpose_out(collected, context.env)
-    if transposed:
-        used.append("factor-transpose")
+    collected, transposed = transpose_out_rules(collected, context.env)
+    used += transposed
     if used:
         log.add(used[0], label, collected, used)
     return collected
