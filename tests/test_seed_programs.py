@@ -163,6 +163,9 @@ ANSWERS = {
     "hessian of a sigmoid layer": (matcalc.hessian, "sum(sigma(W1 x))", "x", None,
                                    "W1^T diag(h1 + 2 h1 .^ 3 - 3 h1 .^ 2) W1", "diag-merge-difference"),
     # a scalar comes out of the trace: no tr(-δS^T ...) of a scalar
+    # the diagonal of an outer product with ones: diag(y 1^T) = y
+    "weighted sum of entries": (matcalc.derive, "1^T diag(x) y", "x", None, "y", "diag-of-ones-outer"),
+    "trace against a diagonal": (matcalc.derive, "tr(diag(x) A)", "x", None, "diag(A)", "trace-diag"),
     "scale of attention scores": (matcalc.derive, "S = K^T Q / c; l = sum(G ⊙ S)", "c", "c: scalar; G: data",
                                   "-tr(δS^T K^T Q) / c^2", "trace-scalar"),
 }

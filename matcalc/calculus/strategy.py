@@ -62,7 +62,7 @@ SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "tra
                    "inverse-transposed-cancels", "inverse-transposed-cancels-right",
                    "factor-left", "factor-right", "centered-sum", "centered-sum-transposed", "mean-of-sum", "mean-of-product",
                    "trace-scalar", "diag-merge", "diag-merge-difference", "diag-of-outer", "diag-times-ones",
-                   "ones-times-diag", "kron-identity-row-vec", "kron-row-identity-vec",
+                   "ones-times-diag", "diag-of-ones-outer", "kron-identity-row-vec", "kron-row-identity-vec",
                    "softmax-definition", "softmax-definition-sum") + SOFTMAX_JACOBIAN_SUMS
 SOFTMAX_DEFINITIONS = ("softmax-definition", "softmax-definition-sum", "softmax-diag", "softmax-outer")
 DEFINITIONS = SOFTMAX_DEFINITIONS + ("log-softmax",)
