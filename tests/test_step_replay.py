@@ -189,11 +189,11 @@ def _check(step, label, previous, last, whole, only, shares, data, gradients) ->
 def _identify(step, previous, only, shares, data) -> str:
     """dl = tr(C^T dX) read as C: the line before equals Σ C ⊙ dX when only X moves."""
     x = read_off_wrt(step.label)
+    c = data.value(step.after) if x is not None else None
+    if x is not None and "does not depend" in step.note:   # read off no line: l has no d{x} at all
+        return "" if not np.any(c) else "a nonzero answer for a function that does not depend on " + x
     if x is None or previous is None:
         return "an answer read off nothing"
-    c = data.value(step.after)
-    if "does not depend" in step.note:                     # read off no line: l has no d{x} at all
-        return "" if not np.any(c) else "a nonzero answer for a function that does not depend on " + x
     moving = data.tangents(x)
     dl = np.asarray(evaluate(previous.after, data.point(moving)), dtype=float)
     direction = moving[x]
@@ -292,3 +292,15 @@ def test_a_dropped_term_under_equals_is_caught():
     broken.steps = tuple(steps)
     failures = replay(broken, list(g), 0, g)
     assert any(f"step {first + 1}" in failure for failure in failures), failures
+
+
+from textbook_programs import PROGRAMS  # noqa: E402  (tests/ is on the path)
+
+
+@pytest.mark.parametrize("case", PROGRAMS, ids=[case.id for case in PROGRAMS])
+def test_every_step_of_a_textbook_program_replays(case):
+    """The programs of tests/textbook_programs.py, every parameter in one sweep
+    (activations written out into their use, dl ∋ lines, shares)."""
+    g = matcalc.derive(case.program, wrt=[w.strip() for w in case.wrt.split(",")], where=case.where)
+    failures = replayed(g, list(g), g, seed=1)
+    assert not failures, "\n".join(failures) + "\n\n" + g.text()
