@@ -13,7 +13,8 @@ derivation is checked at random data with distinct sizes:
   when only its own differential moves;
 - "identify" reads C off dl = tr(C^T dX): the line before it equals Σ C ⊙ dX
   when only X moves; one use's share (∂l/∂x ∋ ...) likewise, and
-  "sum-over-uses" equals the sum of the shares;
+  "sum-over-uses" equals the sum of the shares; "numerator-layout" is the
+  transpose of the line before, "symmetric-gradient" its symmetric part;
 - every cited rule is in the catalog or is one of the engine's steps.
 
 A line none of these covers is reported, so a new kind of step cannot pass
@@ -42,7 +43,6 @@ import strategies as S  # tests/ is on the path (conftest), not a package
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sh")) + sorted((ROOT / "examples" / "backprop").glob("*.sh"))
 STARTS = {"definition", "backprop", "gradient"}          # a new chain of lines begins
-NOT_EQUALITIES = {"symmetric-gradient", "numerator-layout"}   # another object, said so by the step
 TOLERANCE = 1e-6
 
 
@@ -150,8 +150,12 @@ def replay(derivation, variables, seed: int = 0, gradients=None) -> list[str]:
 
 def _check(step, label, previous, last, whole, only, shares, data, gradients) -> str:
     after = step.after
-    if step.rule in STARTS or step.rule in NOT_EQUALITIES:
+    if step.rule in STARTS:
         return ""
+    if step.rule in ("numerator-layout", "symmetric-gradient"):       # another object, said so by the step
+        before = data.value(previous.after)
+        wanted = before.T if step.rule == "numerator-layout" else (before + before.T) / 2
+        return "" if close(wanted, data.value(after)) else f"is not the {step.rule} of the line before"
     if step.rule == "terms-in":
         x = selected(after)
         if whole is None:
