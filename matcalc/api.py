@@ -170,7 +170,8 @@ def derive(expression: str, wrt: str, where: str | None = None, layout: str = "m
         outcome = derive_gradient(problem.expr, names[0], problem.env, problem.function_name, method)
         return Derivation(problem, finished_gradient(outcome, layout))
     statements = problem.statements or program_of(problem.expr, names, problem.env, problem.function_name)
-    sweep = backward(statements, names, problem.env, problem.function_name, method)
+    sweep = backward(statements, names, problem.env, problem.function_name, method,
+                     written_as=None if problem.statements else problem.expr)
     gradients = {name: Derivation(problem, finished_gradient(outcome_for(sweep, name, written_out=not many), layout))
                  for name in names}
     return Gradients(problem, sweep, gradients) if many else gradients[names[0]]

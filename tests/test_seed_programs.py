@@ -196,3 +196,15 @@ def test_a_minus_sign_goes_into_a_difference():
     e = matcalc.derive("1/2 (y - W x)^T (y - W x)", wrt="W")
     assert str(e.result) == "(W x - y) x^T" and any("sign-into-sum" in s.rules for s in e.steps)
     assert d.check() < 1e-6 and e.check() < 1e-6
+
+
+def test_a_deep_expression_read_as_a_program_shows_how_it_was_read():
+    """program_of's definitions (log-softmax) and names are lines of their own,
+    not a first line that already reads -y^T logsoftmax(a9)."""
+    layers = "x"
+    for k in range(1, 9):
+        layers = f"sigma(W{k} {layers})"
+    d = matcalc.derive(f"-y^T log(softmax(W9 {layers}))", wrt="W1", where="y: probability vector")
+    assert [step.rule for step in d.steps[:3]] == ["definition", "log-softmax", "names"]
+    assert "log(softmax(W9" in str(d.steps[0].after) and str(d.steps[2].after) == "-y^T logsoftmax(a9)"
+    assert d.check() < 1e-6

@@ -66,9 +66,11 @@ def inner(delta: A.Expr, value: A.Expr, env: TypeEnv) -> A.Expr:
 
 
 def backward(statements, parameters, env: TypeEnv, function: str, method: str = "trace",
-             catalog: Catalog | None = None) -> Sweep:
+             catalog: Catalog | None = None, written_as: A.Expr | None = None) -> Sweep:
     """One backward sweep over ``statements`` (the last one is ``function``)
-    for the gradients of ``parameters``."""
+    for the gradients of ``parameters``.  ``written_as``: the expression the
+    statements were read from (``program_of``), whose definitions and names
+    are then the first lines."""
     chosen = method_named(method)
     parameters = tuple(parameters)
     letter = error_letter(list(env.symbols) + [name for name, _ in statements])
@@ -100,6 +102,9 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             continue
         if is_loss:
             seed, first = definition, ("definition", "")
+            if written_as is not None:
+                first = ("names", "")
+                _record_reading(log, written_as, name, env, catalog)
         else:
             delta = A.Symbol(error_name(letter, name))
             env.add_symbol(delta.name, env.shape(A.Symbol(name)))
@@ -124,7 +129,7 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             for value, used in written:
                 # u used by v alone and now by the statement: one use (z in q = exp(z); l = sum(q) - y^T z)
                 uses[used] = list(dict.fromkeys(name if user == value else user for user in uses[used]))
-            if is_loss:
+            if is_loss and written_as is None:
                 log.start("definition", value_label(name), definition)
         for new_name, new_definition in taken.names:
             if new_name not in known:
@@ -207,6 +212,16 @@ def outcome_for(sweep: Sweep, parameter: str, written_out: bool = False) -> Outc
         if A.size(expanded) > MAX_SHOWN_WRITTEN_OUT:
             expanded = None
     return Outcome(answer, expanded, sweep.steps[:sweep.done_at[parameter]], sweep.names, sweep.env, label)
+
+
+def _record_reading(log: StepLog, expr, function, env, catalog) -> None:
+    """The first lines of an expression read as a program: as written, then
+    the definitions that ``program_of`` applied (log-softmax); the names follow."""
+    expr = canon(expr, env)
+    log.start("definition", value_label(function), expr)
+    defined, used = rewrite_everywhere(DEFINITIONS, expr, Context(env, catalog=catalog or default_catalog()))
+    if used:
+        log.add(used[0], value_label(function), defined, used)
 
 
 def _known_symmetric(statements, env) -> None:
