@@ -15,6 +15,7 @@ derivation is checked at random data with distinct sizes:
   when only X moves; one use's share (∂l/∂x ∋ ...) likewise, and
   "sum-over-uses" equals the sum of the shares; "numerator-layout" is the
   transpose of the line before, "symmetric-gradient" its symmetric part;
+- a "definition" line is the function as typed;
 - every cited rule is in the catalog or is one of the engine's steps.
 
 A line none of these covers is reported, so a new kind of step cannot pass
@@ -64,6 +65,7 @@ class Replay:
                 self.names.append((name, definition))
         for name, definition in self.names:
             self.values[name] = evaluate(definition, Point(self.values, self.sizes))
+        self.function = problem.expr            # as typed, every name written out
         rng = np.random.default_rng(seed + 1)
         self.directions = {v: rng.standard_normal(self.values[v].shape) for v in self.variables}
         self.everything = self.tangents()
@@ -150,6 +152,8 @@ def replay(derivation, variables, seed: int = 0, gradients=None) -> list[str]:
 
 def _check(step, label, previous, last, whole, only, shares, data, gradients) -> str:
     after = step.after
+    if step.rule == "definition":                 # the function as given: what the user typed
+        return "" if close(data.value(data.function), data.value(after)) else "is not the function as typed"
     if step.rule in STARTS:
         return ""
     if step.rule in ("numerator-layout", "symmetric-gradient"):       # another object, said so by the step
