@@ -319,7 +319,7 @@ def _tidied(dl, context) -> list:
     changes = []
     expanded, used = expand(dl, context)
     if expanded != dl:
-        changes.append((used[0] if used else "distribute-left", expanded, used))
+        changes.append((used[0] if used else "canonical", expanded, used or ["canonical"]))
     simplified, used = rewrite_everywhere(SIMPLIFY_DL, expanded, context)
     if used:
         changes.append((used[0], simplified, used))
