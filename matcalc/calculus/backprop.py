@@ -117,7 +117,7 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
         fused = fused_statement(name, definition, taken, inputs, statements[:index], uses, varying, parameters,
                                 letter, env, function, catalog, chosen, delta if not is_loss else None)
         if fused is not None:
-            taken, inputs, written = fused
+            taken, inputs, written, written_note = fused
             for value, used in written:
                 # u used by v alone and now by the statement: one use (z in q = exp(z); l = sum(q) - y^T z)
                 uses[used] = list(dict.fromkeys(name if user == value else user for user in uses[used]))
@@ -127,8 +127,9 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             if new_name not in known:
                 known.add(new_name)
                 invented.append((new_name, new_definition))
-        opening = None if is_loss else (inner(delta, A.Differential(A.Symbol(name)), env),
-                                        f"{display_name(delta.name)} = ∂{display_name(function)}/∂{display_name(name)}")
+        opening = None if is_loss else (inner(delta, A.Differential(A.Symbol(name)), env), _joined(
+            f"{display_name(delta.name)} = ∂{display_name(function)}/∂{display_name(name)}",
+            f"{written_note} written out" if fused is not None else ""))
         _record_local(log, taken.steps, opening, function)
         for used in inputs:
             outcome = gradient_from(taken, used, chosen)

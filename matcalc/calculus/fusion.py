@@ -33,7 +33,8 @@ def fused_statement(name, definition, taken, inputs, earlier, uses, varying, par
     (diag(yh) - yh yh^T) δyh with δyh = -y ./ yh.  An activation v = f(u) is
     written out when it has no other use and δu, as printed, comes out
     shorter that way than through δv; v keeps its name wherever it appears.
-    Returns (the differential, its inputs, ((v, u), ...)) or None."""
+    Returns (the differential, its inputs, ((v, u), ...), a note naming what
+    was written out) or None."""
     definitions = dict(earlier)
     candidates = []
     for value in inputs:
@@ -70,7 +71,7 @@ def fused_statement(name, definition, taken, inputs, earlier, uses, varying, par
             chosen_pairs.append((value, u))
     if len(chosen_pairs) != len(candidates):
         return None
-    return together, fused_inputs, tuple(chosen_pairs)
+    return together, fused_inputs, tuple(chosen_pairs), note
 
 
 def varying_inputs(definition, varying) -> list:
