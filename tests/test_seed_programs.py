@@ -208,3 +208,12 @@ def test_a_deep_expression_read_as_a_program_shows_how_it_was_read():
     assert [step.rule for step in d.steps[:3]] == ["definition", "log-softmax", "names"]
     assert "log(softmax(W9" in str(d.steps[0].after) and str(d.steps[2].after) == "-y^T logsoftmax(a9)"
     assert d.check() < 1e-6
+
+
+def test_an_activation_written_out_below_the_loss_says_so():
+    """c = log(yh) is its own statement: δa2 comes from δc through log-softmax."""
+    g = matcalc.derive("a2 = W x; yh = softmax(a2); c = log(yh); l = -y^T c", wrt="all",
+                       where="x, y: data; y: probability vector")
+    assert "δa2 = δc - yh 1^T δc" in g.text(steps=False)
+    assert any("yh = softmax(a2) written out" in step.note for step in g.steps if step.rule == "backprop")
+    assert g.check() < 1e-6
