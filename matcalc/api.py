@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from .calculus.answers import finished_gradient
 from .calculus.steps import GRADIENT, Outcome
-from .calculus.backprop import backward, outcome_for, program_of
+from .calculus.backprop import outcome_for, sweep_of
 from .calculus.naming import by_sweep
 from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian, write_out
 from .compare import Comparable
@@ -153,8 +153,7 @@ def derive(expression: str, wrt: str, where: str | None = None, layout: str = "m
     if not (many or problem.statements or by_sweep(problem.expr, names[0])):
         outcome = derive_gradient(problem.expr, names[0], problem.env, problem.function_name, method)
         return Derivation(problem, finished_gradient(outcome, layout))
-    statements = problem.statements or program_of(problem.expr, names, problem.env, problem.function_name)
-    sweep = backward(statements, names, problem.env, problem.function_name, method)
+    sweep = sweep_of(problem.statements, problem.expr, names, problem.env, problem.function_name, method)
     gradients = {name: Derivation(problem, finished_gradient(outcome_for(sweep, name, written_out=not many), layout))
                  for name in names}
     return Gradients(problem, sweep, gradients) if many else gradients[names[0]]

@@ -201,6 +201,8 @@ def test_backprop_shows_the_equations(watched, server):
     equations = page.locator("#equations tr.equation")
     assert equations.count() == len(data["equations"]) >= 4
     assert page.locator("#equations .katex").count() == 2 * len(data["equations"])
+    # issue 23: the names matcalc made (s = softmax(a2)) are defined on the page
+    assert data["names"] and "where" in page.locator("#answer").inner_text()
     assert page_rules(page) == api_rules(data)
     assert page.locator("#check-result").get_attribute("class") == "ok"
     page.screenshot(path=str(artifacts() / "backprop.png"), full_page=True)

@@ -35,12 +35,12 @@ SEED_PROGRAMS = {
 def test_a_program_as_the_seeds_write_it_prints_their_deltas(case):
     program, where, printed, absent = SEED_PROGRAMS[case]
     g = matcalc.derive(program, wrt="all", where=where)
-    summary = g.text(steps=False).splitlines()
+    # the summary's equations, several to a row: "∂l/∂W2 = δa2 h1^T        ∂l/∂b2 = δa2"
+    equations = [piece for row in g.text(steps=False).splitlines() for piece in re.split(r"\s{3,}", row.strip())]
     for line in printed:
-        assert any(row.strip().startswith(line) and (row.strip() == line or "   " in row) for row in summary), \
-            (line, summary)
+        assert line in equations, (line, equations)
     for name in absent:
-        assert not any(row.startswith(name + " =") for row in summary), summary
+        assert not any(equation.startswith(name + " =") for equation in equations), equations
     assert g.check() < 1e-6
 
 
@@ -163,6 +163,9 @@ ANSWERS = {
     "hessian of a sigmoid layer": (matcalc.hessian, "sum(sigma(W1 x))", "x", None,
                                    "W1^T diag(h1 + 2 h1 .^ 3 - 3 h1 .^ 2) W1", "diag-merge-difference"),
     # a scalar comes out of the trace: no tr(-δS^T ...) of a scalar
+    # the diagonal of an outer product with ones: diag(y 1^T) = y
+    "weighted sum of entries": (matcalc.derive, "1^T diag(x) y", "x", None, "y", "diag-of-ones-outer"),
+    "trace against a diagonal": (matcalc.derive, "tr(diag(x) A)", "x", None, "diag(A)", "trace-diag"),
     "scale of attention scores": (matcalc.derive, "S = K^T Q / c; l = sum(G ⊙ S)", "c", "c: scalar; G: data",
                                   "-tr(δS^T K^T Q) / c^2", "trace-scalar"),
 }
@@ -183,4 +186,34 @@ def test_a_users_delta_name_is_kept_and_its_delta_takes_another_letter():
     text = g.text()
     assert "δh = W x" in text and "deltah" not in text
     assert "Δδh = 1 - tanh(δh) .^ 2" in text
+    assert g.check() < 1e-6
+
+
+def test_a_minus_sign_goes_into_a_difference():
+    """-(y - W x) x^T reads (W x - y) x^T (rule sign-into-sum)."""
+    d = matcalc.derive("a3 = W x; r = y - a3; l = 1/2 r^T r", wrt="W", where="x, y: data")
+    assert "= (W x - y) x^T" in d.text()
+    e = matcalc.derive("1/2 (y - W x)^T (y - W x)", wrt="W")
+    assert str(e.result) == "(W x - y) x^T" and any("sign-into-sum" in s.rules for s in e.steps)
+    assert d.check() < 1e-6 and e.check() < 1e-6
+
+
+def test_a_deep_expression_read_as_a_program_shows_how_it_was_read():
+    """program_of's definitions (log-softmax) and names are lines of their own,
+    not a first line that already reads -y^T logsoftmax(a9)."""
+    layers = "x"
+    for k in range(1, 9):
+        layers = f"sigma(W{k} {layers})"
+    d = matcalc.derive(f"-y^T log(softmax(W9 {layers}))", wrt="W1", where="y: probability vector")
+    assert [step.rule for step in d.steps[:3]] == ["definition", "log-softmax", "names"]
+    assert "log(softmax(W9" in str(d.steps[0].after) and str(d.steps[2].after) == "-y^T logsoftmax(a9)"
+    assert d.check() < 1e-6
+
+
+def test_an_activation_written_out_below_the_loss_says_so():
+    """c = log(yh) is its own statement: δa2 comes from δc through log-softmax."""
+    g = matcalc.derive("a2 = W x; yh = softmax(a2); c = log(yh); l = -y^T c", wrt="all",
+                       where="x, y: data; y: probability vector")
+    assert "δa2 = δc - yh 1^T δc" in g.text(steps=False)
+    assert any("yh = softmax(a2) written out" in step.note for step in g.steps if step.rule == "backprop")
     assert g.check() < 1e-6

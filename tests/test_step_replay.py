@@ -13,7 +13,9 @@ derivation is checked at random data with distinct sizes:
   when only its own differential moves;
 - "identify" reads C off dl = tr(C^T dX): the line before it equals Σ C ⊙ dX
   when only X moves; one use's share (∂l/∂x ∋ ...) likewise, and
-  "sum-over-uses" equals the sum of the shares;
+  "sum-over-uses" equals the sum of the shares; "numerator-layout" is the
+  transpose of the line before, "symmetric-gradient" its symmetric part;
+- a "definition" line is the function as typed;
 - every cited rule is in the catalog or is one of the engine's steps.
 
 A line none of these covers is reported, so a new kind of step cannot pass
@@ -22,6 +24,7 @@ unchecked."""
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,11 +41,11 @@ from matcalc.numeric.evaluate import Point, evaluate
 from matcalc.rewriting.catalog import default_catalog
 
 import strategies as S  # tests/ is on the path (conftest), not a package
+from textbook_programs import PROGRAMS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sh")) + sorted((ROOT / "examples" / "backprop").glob("*.sh"))
 STARTS = {"definition", "backprop", "gradient"}          # a new chain of lines begins
-NOT_EQUALITIES = {"symmetric-gradient", "numerator-layout"}   # another object, said so by the step
 TOLERANCE = 1e-6
 
 
@@ -64,6 +67,7 @@ class Replay:
                 self.names.append((name, definition))
         for name, definition in self.names:
             self.values[name] = evaluate(definition, Point(self.values, self.sizes))
+        self.function = problem.expr            # as typed, every name written out
         rng = np.random.default_rng(seed + 1)
         self.directions = {v: rng.standard_normal(self.values[v].shape) for v in self.variables}
         self.everything = self.tangents()
@@ -141,8 +145,6 @@ def replay(derivation, variables, seed: int = 0, gradients=None) -> list[str]:
             only = selected(step.after)
         elif label.kind == DIFFERENTIAL and step.relation == "=" and only is None:
             whole = step.after
-        if label.kind == DIFFERENTIAL and step.rule != "terms-in" and only is not None and step.rule == "backprop":
-            only = None
         last[label] = step.after
         previous = step
     return failures
@@ -150,8 +152,14 @@ def replay(derivation, variables, seed: int = 0, gradients=None) -> list[str]:
 
 def _check(step, label, previous, last, whole, only, shares, data, gradients) -> str:
     after = step.after
-    if step.rule in STARTS or step.rule in NOT_EQUALITIES:
+    if step.rule == "definition":                 # the function as given: what the user typed
+        return "" if close(data.value(data.function), data.value(after)) else "is not the function as typed"
+    if step.rule in STARTS:
         return ""
+    if step.rule in ("numerator-layout", "symmetric-gradient"):       # another object, said so by the step
+        before = data.value(previous.after)
+        wanted = before.T if step.rule == "numerator-layout" else (before + before.T) / 2
+        return "" if close(wanted, data.value(after)) else f"is not the {step.rule} of the line before"
     if step.rule == "terms-in":
         x = selected(after)
         if whole is None:
@@ -189,11 +197,11 @@ def _check(step, label, previous, last, whole, only, shares, data, gradients) ->
 def _identify(step, previous, only, shares, data) -> str:
     """dl = tr(C^T dX) read as C: the line before equals Σ C ⊙ dX when only X moves."""
     x = read_off_wrt(step.label)
+    c = data.value(step.after) if x is not None else None
+    if x is not None and "does not depend" in step.note:   # read off no line: l has no d{x} at all
+        return "" if not np.any(c) else "a nonzero answer for a function that does not depend on " + x
     if x is None or previous is None:
         return "an answer read off nothing"
-    c = data.value(step.after)
-    if "does not depend" in step.note:                     # read off no line: l has no d{x} at all
-        return "" if not np.any(c) else "a nonzero answer for a function that does not depend on " + x
     moving = data.tangents(x)
     dl = np.asarray(evaluate(previous.after, data.point(moving)), dtype=float)
     direction = moving[x]
@@ -283,7 +291,6 @@ def test_every_step_of_a_random_expression_replays(index):
 def test_a_dropped_term_under_equals_is_caught():
     """The replay finds the false equality issue 23 reported: a line that keeps
     one term of dl written '=' (as main printed before 'terms-in')."""
-    from dataclasses import replace
     g = matcalc.derive("a1 = W1 x + b1; h1 = sigma(a1); a2 = W2 h1 + b2; l = -y^T log(softmax(a2))",
                        wrt="all", where="y: probability vector; x, y: data")
     assert not replayed(g, list(g), g)
@@ -294,3 +301,13 @@ def test_a_dropped_term_under_equals_is_caught():
     broken.steps = tuple(steps)
     failures = replay(broken, list(g), 0, g)
     assert any(f"step {first + 1}" in failure for failure in failures), failures
+
+
+
+@pytest.mark.parametrize("case", PROGRAMS, ids=[case.id for case in PROGRAMS])
+def test_every_step_of_a_textbook_program_replays(case):
+    """The programs of tests/textbook_programs.py, every parameter in one sweep
+    (activations written out into their use, dl ∋ lines, shares)."""
+    g = matcalc.derive(case.program, wrt=[w.strip() for w in case.wrt.split(",")], where=case.where)
+    failures = replayed(g, list(g), g, seed=1)
+    assert not failures, "\n".join(failures) + "\n\n" + g.text()

@@ -29,21 +29,44 @@ def answer_form(expr, env):
 
 
 def answer_form_steps(expr, env) -> list:
-    """``answer_form`` one identity at a time: (rule, expression) for each
+    """``answer_form`` one identity at a time: (rules, expression) for each
     change, so that a derivation can show it."""
     changes = []
     common = _common_factor(expr, env)
     if common != expr:
         expr = canon(common, env)
-        changes.append(("factor-left", expr))
-    out, changed = transpose_out(expr, env)
-    if changed and out != expr:
+        changes.append((("factor-left",), expr))
+    out, rules = transpose_out_rules(expr, env)
+    if rules and out != expr:
         expr = out
-        changes.append(("factor-transpose", expr))
+        changes.append((tuple(rules), expr))
     last = canon(_sum_of_entries_last(expr, env), env)
     if last != expr:
-        changes.append(("scalar-last", last))
+        expr = last
+        changes.append((("scalar-last",), last))
+    signed = sign_into_sum(expr, env)
+    if signed != expr:
+        changes.append((("sign-into-sum",), signed))
     return changes
+
+
+def sign_into_sum(expr, env):
+    """-(y - W x) x^T is (W x - y) x^T: a minus sign in front of a product goes
+    into a difference among its factors, which then reads without it (rule
+    sign-into-sum), where the difference has as many minus signs as plus.
+    Only a whole answer: a term of a sum keeps its sign where the sum shows it."""
+    number, rest = split_coefficient(expr)
+    if number >= 0 or rest is None:
+        return expr
+    factors = rest.args if isinstance(rest, A.Product) else (rest,)
+    for index, factor in enumerate(factors):
+        if isinstance(factor, A.Add):
+            signs = [split_coefficient(term)[0] < 0 for term in factor.args]
+            if 2 * sum(signs) >= len(signs):
+                flipped = A.Add(tuple(scaled(-c, r) for c, r in map(split_coefficient, factor.args)))
+                changed = scaled(-number, A.product_of(factors[:index] + (flipped,) + factors[index + 1:]))
+                return canon(changed, env)
+    return expr
 
 
 def _sum_of_entries_last(expr, env):
@@ -96,10 +119,17 @@ def _common_factor(expr, env):
 def transpose_out(expr, env):
     """s^T - y^T = (s - y)^T, (1^T y) s^T - y^T = ((1^T y) s - y)^T and
     B^T X^T + X^T B^T = (X B + B X)^T, inside products; returns (expr, changed)."""
-    changed = False
+    result, rules = transpose_out_rules(expr, env)
+    return result, bool(rules)
+
+
+def transpose_out_rules(expr, env):
+    """``transpose_out`` and the rules it used: factor-transpose, and
+    transpose-product where a product of transposes was turned round."""
+    changed, turned = False, False
 
     def visit(node):
-        nonlocal changed
+        nonlocal changed, turned
         kids = A.children(node)
         if kids:
             node = A.with_children(node, [visit(k) for k in kids])
@@ -115,6 +145,7 @@ def transpose_out(expr, env):
                     return node
                 # c s^T = (c s)^T, B^T X^T = (X B)^T, with the scalars c in front
                 scalars = [f for f in factors if env.is_scalar(f)]
+                turned = turned or len(matrices) > 1
                 untransposed = scalars + [m.arg for m in reversed(matrices)]
                 inner.append(scaled(coefficient, A.product_of(untransposed)))
             changed = True
@@ -122,7 +153,7 @@ def transpose_out(expr, env):
         return node
 
     result = visit(expr)
-    return canon(result, env), changed
+    return canon(result, env), (["factor-transpose"] + (["transpose-product"] if turned else [])) if changed else []
 
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from ..errors import MatcalcError
 from ..language import ast as A
 from ..language.limits import written_out_size
 from ..language.names import display_name, error_letter, error_name, split_name
@@ -27,6 +26,7 @@ from .methods import method_named
 from .naming import Namer, depending, shared_values
 from .steps import GRADIENT, PART_OF, VALUE, Outcome, Step, StepLog, answer_label, differential_label, value_label
 from .closed_form import closed_forms
+from .fusion import fused_statement, inner, varying_inputs
 from .strategy import DEFINITIONS, differential, gradient_from, simplify_answer, write_out
 
 
@@ -57,18 +57,12 @@ class Sweep:
         return self.statements[:-1] + tuple(n for n in self.invented if n[0] not in written) + self.deltas
 
 
-def inner(delta: A.Expr, value: A.Expr, env: TypeEnv) -> A.Expr:
-    """⟨δ, v⟩: δ v for a scalar, δ^T v for a vector, tr(δ^T v) for a matrix."""
-    if env.is_scalar(value):
-        return A.Product((delta, value))
-    product = A.Product((A.Transpose(delta), value))
-    return product if env.shape(value)[1].is_one else A.Trace(product)
-
-
 def backward(statements, parameters, env: TypeEnv, function: str, method: str = "trace",
-             catalog: Catalog | None = None) -> Sweep:
+             catalog: Catalog | None = None, written_as: A.Expr | None = None) -> Sweep:
     """One backward sweep over ``statements`` (the last one is ``function``)
-    for the gradients of ``parameters``."""
+    for the gradients of ``parameters``.  ``written_as``: the expression the
+    statements were read from (``program_of``), whose definitions and names
+    are then the first lines."""
     chosen = method_named(method)
     parameters = tuple(parameters)
     letter = error_letter(list(env.symbols) + [name for name, _ in statements])
@@ -87,7 +81,7 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
     uses = {name: [] for name in varying}
     for name, definition in statements:
         if name in varying and name in live:
-            for used in _inputs(definition, varying):
+            for used in varying_inputs(definition, varying):
                 uses[used].append(name)
 
     log, invented, deltas, gradients, done_at, equations = StepLog(), list(preactivations), [], {}, {}, []
@@ -100,6 +94,9 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             continue
         if is_loss:
             seed, first = definition, ("definition", "")
+            if written_as is not None:
+                first = ("names", "")
+                _record_reading(log, written_as, name, env, catalog)
         else:
             delta = A.Symbol(error_name(letter, name))
             env.add_symbol(delta.name, env.shape(A.Symbol(name)))
@@ -114,24 +111,25 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
                         note=f"{display_name(name)} is used by " + ", ".join(map(display_name, uses[name])))
             seed = inner(delta, definition, env)
             first = ("backprop", "")
-        inputs = _inputs(definition, varying)
+        inputs = varying_inputs(definition, varying)
         taken = differential(seed, set(inputs), env, function, names=((name, definition),) if not is_loss else (),
                              first=first, catalog=catalog, name_layers=False)
-        fused = _fused(name, definition, seed, taken, inputs, statements[:index], uses, varying, parameters,
-                       letter, env, function, catalog, chosen, delta if not is_loss else None)
+        fused = fused_statement(name, definition, taken, inputs, statements[:index], uses, varying, parameters,
+                                letter, env, function, catalog, chosen, delta if not is_loss else None)
         if fused is not None:
-            taken, inputs, written = fused
+            taken, inputs, written, written_note = fused
             for value, used in written:
                 # u used by v alone and now by the statement: one use (z in q = exp(z); l = sum(q) - y^T z)
                 uses[used] = list(dict.fromkeys(name if user == value else user for user in uses[used]))
-            if is_loss:
+            if is_loss and written_as is None:
                 log.start("definition", value_label(name), definition)
         for new_name, new_definition in taken.names:
             if new_name not in known:
                 known.add(new_name)
                 invented.append((new_name, new_definition))
-        opening = None if is_loss else (inner(delta, A.Differential(A.Symbol(name)), env),
-                                        f"{display_name(delta.name)} = ∂{display_name(function)}/∂{display_name(name)}")
+        opening = None if is_loss else (inner(delta, A.Differential(A.Symbol(name)), env), _joined(
+            f"{display_name(delta.name)} = ∂{display_name(function)}/∂{display_name(name)}",
+            f"{written_note} written out" if fused is not None else ""))
         _record_local(log, taken.steps, opening, function)
         for used in inputs:
             outcome = gradient_from(taken, used, chosen)
@@ -180,6 +178,14 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
                  env, function, closed)
 
 
+def sweep_of(statements, expr: A.Expr, parameters, env: TypeEnv, function: str, method: str = "trace") -> Sweep:
+    """The backward sweep of a program, or of an expression read as one
+    (``program_of``), whose reading is then its first lines."""
+    if statements:
+        return backward(statements, parameters, env, function, method)
+    return backward(program_of(expr, parameters, env, function), parameters, env, function, method, written_as=expr)
+
+
 def program_of(expr: A.Expr, parameters, env: TypeEnv, function: str,
                catalog: Catalog | None = None) -> tuple:
     """An expression as the program a textbook would write for it: its
@@ -212,6 +218,16 @@ def outcome_for(sweep: Sweep, parameter: str, written_out: bool = False) -> Outc
     return Outcome(answer, expanded, sweep.steps[:sweep.done_at[parameter]], sweep.names, sweep.env, label)
 
 
+def _record_reading(log: StepLog, expr, function, env, catalog) -> None:
+    """The first lines of an expression read as a program: as written, then
+    the definitions that ``program_of`` applied (log-softmax); the names follow."""
+    expr = canon(expr, env)
+    log.start("definition", value_label(function), expr)
+    defined, used = rewrite_everywhere(DEFINITIONS, expr, Context(env, catalog=catalog or default_catalog()))
+    if used:
+        log.add(used[0], value_label(function), defined, used)
+
+
 def _known_symmetric(statements, env) -> None:
     """A named value symmetric by construction (M = H H^T, SPEC §2 Structure)
     is symmetric wherever its name stands: (M + I)^{-T} is (M + I)^{-1}."""
@@ -220,82 +236,6 @@ def _known_symmetric(statements, env) -> None:
         if info is not None and not info.symmetric and env.is_matrix(definition) and env.is_square(definition) \
                 and env.symmetric(definition):
             env.symbols[name] = replace(info, symmetric=True)
-
-
-def _fused(name, definition, seed, taken, inputs, earlier, uses, varying, parameters, letter, env, function,
-           catalog, chosen, delta):
-    """The statement differentiated together with the activations it alone
-    uses (SPEC §7, seed 000): ``yh = softmax(a2); l = -y^T log(yh)`` read as
-    ``l = -y^T log(softmax(a2))`` gives δa2 = yh - y, where two steps give
-    (diag(yh) - yh yh^T) δyh with δyh = -y ./ yh.  An activation v = f(u) is
-    written out when it has no other use and δu, as printed, comes out
-    shorter that way than through δv; v keeps its name wherever it appears.  Returns (the
-    differential, its inputs, ((v, u), ...)) or None."""
-    definitions = dict(earlier)
-    candidates = []
-    for value in inputs:
-        activation = definitions.get(value)
-        if value in parameters or len(uses.get(value, ())) != 1 or not _is_activation(activation, varying):
-            continue
-        # Only where it can pay: v under a log of the statement (log(yh), log(1 - p)), or u used
-        # by the statement too.  Through a linear use (a2 = W2 h1 + b2) the δ's are already the
-        # seeds' two lines, and a deep network is not differentiated twice.
-        if not (_under_log(value, definition) or activation.arg.name in inputs):
-            continue
-        candidates.append((value, activation))
-    if not candidates:
-        return None
-    written = dict(candidates)
-    fused_definition = canon(A.substitute(definition, {A.Symbol(v): d for v, d in candidates}), env)
-    fused_seed = fused_definition if delta is None else inner(delta, fused_definition, env)
-    fused_inputs = _inputs(fused_definition, varying)
-    names = tuple(candidates) + (((name, fused_definition),) if delta is not None else ())
-    note = ", ".join(f"{display_name(v)} = {_function_name(d)}({display_name(d.arg.name)})" for v, d in candidates)
-    first = ("substitute-definition", note) if delta is None else ("backprop", "")
-    try:
-        together = differential(fused_seed, set(fused_inputs), env, function, names=names, first=first,
-                                catalog=catalog, name_layers=False)
-    except MatcalcError:   # a form the fused statement cannot take: the two steps stand
-        return None
-    chosen_pairs = []
-    for value, activation in candidates:
-        u = activation.arg.name
-        through = gradient_from(together, u, chosen).answer
-        in_steps = _two_steps(value, activation, letter, env, function, catalog, chosen)
-        if u in inputs:         # z in q = exp(z); l = sum(q) - y^T z: δz also has the statement's own share
-            in_steps = canon(A.Add((in_steps, gradient_from(taken, u, chosen).answer)), env)
-        if A.size(through) < A.size(in_steps):
-            chosen_pairs.append((value, u))
-    if len(chosen_pairs) != len(candidates):
-        return None
-    return together, fused_inputs, tuple(chosen_pairs)
-
-
-def _under_log(value, definition) -> bool:
-    """v inside a log (a cross-entropy's log(yh), log(1 - p)): the log of an
-    activation is where writing it out shortens the δ (log-softmax, log σ)."""
-    return any(isinstance(node, A.Func) and node.name == "log" and value in A.symbol_names(node)
-               for node in A.walk(definition))
-
-
-def _function_name(activation) -> str:
-    if isinstance(activation, A.Func):
-        return "σ" if activation.name == "sigma" else activation.name
-    return "softmax" if isinstance(activation, A.Softmax) else "logsoftmax"
-
-
-def _is_activation(definition, varying) -> bool:
-    return isinstance(definition, (A.Func, A.Softmax, A.LogSoftmax)) and isinstance(definition.arg, A.Symbol) \
-        and definition.arg.name in varying
-
-
-def _two_steps(value, activation, letter, env, function, catalog, chosen):
-    """δu of v = f(u) as the two steps print it, through δv."""
-    delta = A.Symbol(error_name(letter, value))
-    env.add_symbol(delta.name, env.shape(A.Symbol(value)))
-    taken = differential(inner(delta, activation, env), {activation.arg.name}, env, function,
-                         names=((value, activation),), catalog=catalog, name_layers=False)
-    return gradient_from(taken, activation.arg.name, chosen).answer
 
 
 def _preactivations(statements, varying, env):
@@ -339,15 +279,6 @@ def _with_deltas(expr, named, env):
     return canon(folded, env) if folded != expr else expr
 
 
-def _inputs(definition, varying) -> list:
-    """The varying symbols of a definition, in the order they are first written."""
-    found = []
-    for node in A.walk(definition):
-        if isinstance(node, A.Symbol) and node.name in varying and node.name not in found:
-            found.append(node.name)
-    return found
-
-
 def _total(terms, env):
     """One term per use, as the uses sent them."""
     return terms[0] if len(terms) == 1 else canon(A.Add(tuple(terms)), env)
@@ -382,4 +313,4 @@ def _record_local(log: StepLog, steps, opening, function) -> None:
         log.add(step.rule, step.label, step.after, step.rules, step.note, step.relation)
 
 
-__all__ = ["Sweep", "backward", "inner", "outcome_for", "program_of"]
+__all__ = ["Sweep", "backward", "inner", "outcome_for", "program_of", "sweep_of"]

@@ -105,9 +105,9 @@ class StepLog:
         cited = tuple(dict.fromkeys(rules or [rule]))        # each rule cited once
         self._steps.append(Step(rule, label, after, before, cited, note, relation))
 
-    def start(self, rule: str, label: Label, after: A.Expr, note: str = "") -> None:
+    def start(self, rule: str, label: Label, after: A.Expr, note: str = "", rules=None) -> None:
         """The first line of a derivation (or of its second stage): no 'before'."""
-        self._steps.append(Step(rule, label, after, None, (rule,), note))
+        self._steps.append(Step(rule, label, after, None, tuple(dict.fromkeys(rules or [rule])), note))
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -20,7 +20,7 @@ from ..rewriting.canon import canon, zero_like
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
 from ..shapes.env import TypeEnv
-from .answers import answer_form, answer_form_steps, transpose_out
+from .answers import answer_form, answer_form_steps, sign_into_sum, transpose_out_rules
 from .differential import sweeps
 from .elementwise import derivative
 from .elementwise_algebra import simplify_elementwise
@@ -35,6 +35,7 @@ from .trace_method import expand
 ENGINE_STEPS = {
     "definition": "the function as given",
     "names": "name the intermediate values",
+    "canonical": "the canonical form: the silent identities of rules/canonical.rules",
     "differential": "the differential of both sides: l = v gives dl = dv",
     "chain": "substitute the differentials of the named values (chain rule)",
     "identify": "dl = tr(C^T dX) means ∂l/∂X = C",
@@ -62,7 +63,7 @@ SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "tra
                    "inverse-transposed-cancels", "inverse-transposed-cancels-right",
                    "factor-left", "factor-right", "centered-sum", "centered-sum-transposed", "mean-of-sum", "mean-of-product",
                    "trace-scalar", "diag-merge", "diag-merge-difference", "diag-of-outer", "diag-times-ones",
-                   "ones-times-diag", "kron-identity-row-vec", "kron-row-identity-vec",
+                   "ones-times-diag", "diag-of-ones-outer", "kron-identity-row-vec", "kron-row-identity-vec",
                    "softmax-definition", "softmax-definition-sum") + SOFTMAX_JACOBIAN_SUMS
 SOFTMAX_DEFINITIONS = ("softmax-definition", "softmax-definition-sum", "softmax-diag", "softmax-outer")
 DEFINITIONS = SOFTMAX_DEFINITIONS + ("log-softmax",)
@@ -97,7 +98,8 @@ def gradient_from(taken: Differential, wrt: str, method: Method) -> Outcome:
     label = answer_label(GRADIENT, taken.function, wrt, env)
     dl = _only(taken, wrt)
     if dl != taken.dl and A.contains(dl, A.Differential(X)):
-        log.add("terms-in", differential_label(taken.function), dl, note=f"the terms in d{display_name(wrt)}", relation=PART_OF)
+        log.add("terms-in", differential_label(taken.function), dl, note=f"the terms in d{display_name(wrt)}",
+                relation=PART_OF)
     if not A.contains(dl, A.Differential(X)):
         gradient = canon(zero_like(X, env), env)
         log.add("identify", label, gradient, note=f"{taken.function} does not depend on {wrt}")
@@ -136,9 +138,9 @@ def simplified_answer(answer, names, context, record, with_algebra: bool = True)
     def rules(expr):
         simplified, used = rewrite_everywhere(SIMPLIFY_ANSWER, expr, context)
         if simplified != expr:
-            record(used[0] if used else "simplify", simplified, used)
-        for rule, after in answer_form_steps(simplified, env):
-            record(rule, after, (rule,))
+            record(used[0] if used else "canonical", simplified, used or ("canonical",))
+        for rules_used, after in answer_form_steps(simplified, env):
+            record(rules_used[0], after, rules_used)
             simplified = after
         return simplified
 
@@ -171,11 +173,13 @@ def derive_hessian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
     if any(isinstance(node, A.Unvec) for node in A.walk(answer)):
         # The Hessian is ∂vec(G)/∂vec(X)^T, and vec(unvec(v)) = v: differentiate vec(G).
         context = Context(env, catalog=catalog or default_catalog())
-        answer, _ = rewrite_everywhere(("vec-add", "vec-scalar"), canon(A.Vec(answer), env), context)
+        answer, used = rewrite_everywhere(("vec-add", "vec-scalar"), canon(A.Vec(answer), env), context)
         note = f"{g} = vec(∂{function}/∂{wrt})"
+    else:
+        used = []
     chosen = method_named(method)
     taken = chosen.differential_stage(differential)(answer, {wrt}, env, g, gradient.steps, list(gradient.names),
-                                                    first=("gradient", note), catalog=catalog)
+                                                    first=("gradient", note, ("gradient", *used)), catalog=catalog)
     label = answer_label(HESSIAN, function, wrt, env, layout="numerator")
     return _jacobian_from(taken, answer, wrt, chosen, label)
 
@@ -217,7 +221,7 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
     # 1. definitions that make the derivative shorter: exp(z) / (1^T exp(z)) is
     #    softmax(z), log(softmax(z)) is logsoftmax(z).
     expr = canon(expr, env)
-    log.start(first[0], value, expr, note=first[1])
+    log.start(first[0], value, expr, note=first[1], rules=first[2] if len(first) > 2 else None)
     defined, used = rewrite_everywhere(DEFINITIONS, expr, Context(env, catalog=rules))
     if used:
         log.add(used[0], value, defined, used)
@@ -322,7 +326,7 @@ def _tidied(dl, context) -> list:
     changes = []
     expanded, used = expand(dl, context)
     if expanded != dl:
-        changes.append((used[0] if used else "distribute-left", expanded, used))
+        changes.append((used[0] if used else "canonical", expanded, used or ["canonical"]))
     simplified, used = rewrite_everywhere(SIMPLIFY_DL, expanded, context)
     if used:
         changes.append((used[0], simplified, used))
@@ -346,9 +350,8 @@ def _collect(dl, context, label, log):
     collected, used = rewrite_everywhere(("factor-right", "factor-left"), dl, context)
     if _differentials(collected) >= _differentials(dl):
         return dl       # a factor common to different differentials: nothing was collected
-    collected, transposed = transpose_out(collected, context.env)
-    if transposed:
-        used.append("factor-transpose")
+    collected, transposed = transpose_out_rules(collected, context.env)
+    used += transposed
     if used:
         log.add(used[0], label, collected, used)
     return collected
@@ -373,4 +376,4 @@ def write_out(answer, names, context: Context) -> A.Expr:
     expanded = canon(A.substitute(answer, written_out), context.env)
     # exp(x) / a1 with a1 = 1^T exp(x), written out, is softmax(x)
     expanded, _ = rewrite_everywhere(SOFTMAX_DEFINITIONS, expanded, context)
-    return expanded
+    return sign_into_sum(expanded, context.env)         # -(y - W x) x^T as (W x - y) x^T

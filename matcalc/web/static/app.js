@@ -69,10 +69,11 @@ function answerTex(data) {
 
 function showResult(data) {
   $("answer").replaceChildren(math(answerTex(data), true));
-  if (data.names && data.names.length && !data.equations) {   // the names, then the answer written out
+  if (data.names && data.names.length) {   // every name the answer uses is defined on the page
     const where = data.names.map((n) => `${n.latex_name} = ${n.latex}`).join(",\\ ");
-    $("answer").append(math(`\\text{where } ${where}`, true),
-                       math(`${data.label.latex} = ${data.answer.latex}`, true));
+    $("answer").append(math(`\\text{where } ${where}`, true));
+    // one answer: then written out (a backward pass has its equations below)
+    if (!data.equations) $("answer").append(math(`${data.label.latex} = ${data.answer.latex}`, true));
   }
   const check = $("check-result");
   check.className = "";
