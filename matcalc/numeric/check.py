@@ -63,7 +63,7 @@ def _check_at(function, env, wrt, kind, answer_expr, transposed, point, names=()
         return np.inf, np.inf
     try:
         with np.errstate(all="ignore"):
-            answer = evaluate_named(names, {0: answer_expr}, point)[0]
+            answer = evaluate_named(names, {0: answer_expr}, point, env)[0]
     except np.linalg.LinAlgError:       # the answer inverts a matrix that the function does not
         answer = np.array([[np.nan]])
     if transposed:
