@@ -49,7 +49,7 @@ def array_library(p: str) -> dict:
     return {
         "sum_rows": ("{0}.sum(axis=1)", ATOM, (ATOM,)), "sum_cols": ("{0}.sum(axis=0)", ATOM, (ATOM,)),
         "solve": (p + ".linalg.solve({0}, {1})", ATOM, (LOWEST, LOWEST)), "inv": call(p + ".linalg.inv"),
-        "det": call(p + ".linalg.det"), "logdet": (p + ".linalg.slogdet({0})[1]", ATOM, (LOWEST,)),
+        "det": call(p + ".linalg.det"), "logdet": call("_logdet"),
         "logdet_pd": (f"2 * {p}.log({p}.diagonal({p}.linalg.cholesky({{0}}))).sum()", MUL, (LOWEST,)),
         "trace": call(p + ".trace"), "norm": call(p + ".linalg.norm"),
         "diag_matrix": call(p + ".diag"), "diag_vector": call(p + ".diagonal"),
@@ -79,6 +79,11 @@ KRON_APPLY = '''def _kron_apply(parts, sizes, r):
         elif part is not None:
             tensor = {moveaxis}({tensordot}(part, tensor, {axes}=([1], [axis])), 0, axis)
     return tensor.reshape((-1,) + tuple(r.shape[1:]))'''
+
+LOGDET = '''def _logdet(a):
+    """log det(a) from slogdet; NaN where det(a) is not positive (as matcalc evaluates it)."""
+    sign, value = {p}.linalg.slogdet(a)
+    return {p}.where(sign > 0, value, {p}.nan)'''
 
 STEP = '''def _step(z):
     """1 where z > 0, else 0, in z's dtype (the derivative of relu)."""
