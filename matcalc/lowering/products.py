@@ -179,6 +179,10 @@ def apply(b, factor: A.Expr, value, shape) -> str:
         return b.emit("mul", (b.lower(factor), value))
     if isinstance(factor, A.Ones) and b.kind(factor) == "row":            # 1^T V: column sums
         return b.emit("sum" if kind == "vector" else "sum_cols", (value,))
+    if isinstance(factor, A.Ones) and b.kind(factor) == "matrix" and kind == "matrix":
+        # 1 1^T V: the column sums, repeated down the rows (a broadcast view, no ones matrix)
+        rows, cols = b.shape(factor)[0], shape[1]
+        return b.emit("expand_rows", (b.emit("sum_cols", (value,)),), (rows, cols))
     found = structured(b, factor)
     if found:
         what = found[0]

@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import LimitError
 from ..language import ast as A
 from ..language import functions
+from ..lowering.builder import Builder
 from ..lowering.program import Op
 from .structured import commutation_source
 
@@ -170,27 +171,35 @@ def evaluate_answers(names, answers: dict, values: dict, sizes: dict, env) -> di
     """Each of ``answers`` (key → expression in the named values) as a 2-D
     array, from the lowered statements: every named value computed once, in
     order, and only those the answers use."""
-    from ..lowering.builder import Builder
-    needed = set().union(*(A.symbol_names(expr) for expr in answers.values()))
-    for name, definition in reversed(names):
-        if name in needed:
-            needed |= A.symbol_names(definition)
-    builder = Builder(env, taken=set(values) | {name for name, _ in names})
-    inputs = {}
-    for name, value in values.items():
-        builder.scope[name] = name
-        inputs[name] = _as_lowered(value, env.symbols.get(name))
-    for name, definition in names:
-        if name in needed and name not in values:
-            builder.bind(name, definition)
-    lowered = {key: builder.lower(expr) for key, expr in answers.items()}
-    computed = run(builder.ops, inputs, sizes)
+    inputs = {name: _as_lowered(value, env.symbols.get(name)) for name, value in values.items()}
+    key = (tuple(names), tuple(answers.items()), tuple(sorted(values)))
+    memo = env.memo_for("lowered answers")          # lowered once per derivation, not per call
+    if key not in memo:
+        memo[key] = _lowered(names, answers, values, env)
+    ops, lowered = memo[key]
+    computed = run(ops, inputs, sizes)
     found = {}
     for key, expr in answers.items():
         rows, cols = (dim.value(sizes) for dim in env.shape(expr))
         value = np.asarray(computed[lowered[key]], dtype=float)
         found[key] = (np.broadcast_to(value, (rows, cols)) if value.size == 1 else value).reshape(rows, cols).copy()
     return found
+
+
+def _lowered(names, answers: dict, values, env) -> tuple:
+    """(the statements, answer key → its value's name)."""
+    needed = set().union(*(A.symbol_names(expr) for expr in answers.values()))
+    for name, definition in reversed(names):
+        if name in needed:
+            needed |= A.symbol_names(definition)
+    builder = Builder(env, taken=set(values) | {name for name, _ in names})
+    for name in values:
+        builder.scope[name] = name
+    for name, definition in names:
+        if name in needed and name not in values:
+            builder.bind(name, definition)
+    lowered = {key: builder.lower(expr) for key, expr in answers.items()}
+    return tuple(builder.ops), lowered
 
 
 def _as_lowered(value, info):
