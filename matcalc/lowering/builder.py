@@ -63,7 +63,7 @@ class Builder:
     def const(self, value) -> str:
         return self.emit("const", (), (Fraction(value),))
 
-    def bind(self, name: str, expr: A.Expr, note: str = "") -> str:
+    def bind(self, name: str, expr: A.Expr, note: tuple = ()) -> str:
         """``name = expr``: the last statement takes the name, or the name is
         another name for a value computed before."""
         start, symbol, name = len(self.ops), name, python_name(name)

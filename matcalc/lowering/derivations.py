@@ -42,7 +42,23 @@ def lower(derivation) -> Module:
         functions = _hessian(problem, derivation, params)
     shapes = tuple((i.name, shape_text((i.rows, i.cols))) for i in inputs)
     return Module(kind, problem.source, _where(problem.declarations), inputs, functions,
-                  tuple(answers), shapes, sizes_for(env), {})
+                  tuple(answers), shapes, sizes_for(env), _meetings(problem))
+
+
+def _meetings(problem) -> dict:
+    """(a, b) → the smallest part of the function that uses both inputs: where
+    their shapes must agree (W1 x), for the shape checks' messages."""
+    statements = problem.statements or (("", problem.expr),)
+    trees = [definition for _, definition in statements]
+    found = {}
+    for tree in trees:
+        for node in A.walk(tree):
+            used = [name for name in problem.symbols if name in A.symbol_names(node)]
+            for i, a in enumerate(used):
+                for b in used[i + 1:]:
+                    if (a, b) not in found or A.size(node) < A.size(found[(a, b)]):
+                        found[(a, b)] = node
+    return found
 
 
 def _kind(env, name) -> str:

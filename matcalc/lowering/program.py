@@ -114,4 +114,4 @@ class Module:
     wrt: tuple
     shapes: tuple                  # (text, shape text) for the docstring
     sizes: dict                    # dimension → the size a script check draws
-    result_shapes: dict = field(default_factory=dict)   # output key → (rows, cols) Dims
+    meetings: dict = field(default_factory=dict)   # (input, input) → the smallest expression using both
