@@ -224,3 +224,20 @@ def test_a_program_name_like_a_temporary_is_not_overwritten():
     assert d.evaluate({"alpha": 0.7, "x": np.ones(3)}) == pytest.approx(0.5 * s ** 0.5 * (1 - s), rel=1e-12)
     loss, gradients = generated(d)["loss_and_gradients"](x=np.ones(3), alpha=0.7)
     assert gradients["alpha"] == pytest.approx(0.5 * s ** 0.5 * (1 - s), rel=1e-12)
+
+
+def test_every_target_and_the_interpreter_speak_the_whole_vocabulary():
+    """A new target is one table: it must print every kind the lowering emits, as the interpreter runs it."""
+    from matcalc.lowering import VOCABULARY
+    from matcalc.numeric import interpret
+    from matcalc.printers.code import TARGETS
+    from matcalc.printers.code.common import SHARED
+    printed_by_the_printer = {"const", "size", "ones", "zeros", "eye", "func", "kron_apply"}
+    for name, target in TARGETS.items():
+        assert set(VOCABULARY) <= set(SHARED) | set(target.templates) | printed_by_the_printer, name
+        functions = set(target.functions)
+        assert {"sigmoid", "log_sigmoid", "softplus", "relu", "step", "exp", "log", "tanh"} <= functions, name
+    run_directly = set(interpret.BINARY) | set(interpret.UNARY)
+    rest = set(VOCABULARY) - run_directly
+    for kind in rest:       # the interpreter's other branches name their kinds
+        assert f'"{kind}"' in open(interpret.__file__, encoding="utf-8").read(), kind

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..calculus.steps import GRADIENT, HESSIAN, JACOBIAN
+from ..calculus.steps import GRADIENT, JACOBIAN
 from ..calculus.strategy import derive_gradient, differential
 from ..language import ast as A
 from ..shapes.dims import shape_text
 from .builder import Builder
 from .data import input_data, sizes_for
-from .program import Function, Input, Module, Op, python_name
+from .program import Function, Input, Module, python_name
 
 
 def lower(derivation) -> Module:
@@ -209,5 +209,3 @@ def _hessian(problem, derivation, params) -> tuple:
                      f"of the gradient: H itself is never formed.", direction=v)
     return _pruned(first), _pruned(second), _pruned(third)
 
-
-__all__ = ["lower", "Op"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ...lowering.program import Function, Module, Op
+from ...lowering.program import Function, Op
 from ..text import to_text
 
 ATOM, POWER, UNARY, MUL, ADD, LOWEST = 100, 90, 80, 70, 60, 0
