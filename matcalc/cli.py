@@ -7,6 +7,7 @@ import json
 import sys
 
 from .errors import MatcalcError
+from .printers.code import TARGETS
 from .printers.formats import FORMATS
 from .service import CHECK_TOLERANCE, COMMANDS, Request, check_json, derivation_for, error_json
 
@@ -66,7 +67,7 @@ def _codegen_parser(commands) -> None:
     codegen.add_argument("expression", help='the function or program, e.g. "x^T A x"')
     codegen.add_argument("--wrt", required=True, help="the symbol(s) to differentiate with respect to, or 'all'")
     codegen.add_argument("--where", default="", help='declarations, e.g. "x, y: data"')
-    codegen.add_argument("--target", choices=("numpy", "torch", "jax"), default="numpy")
+    codegen.add_argument("--target", choices=tuple(TARGETS), default="numpy")
     codegen.add_argument("--kind", choices=("gradient", "jacobian", "hessian"), default="gradient",
                          help="gradient(s) (the default), jacobian, or hessian with a Hessian-vector product")
     codegen.add_argument("-o", "--output", help="write the module to this file (default: print it)")
