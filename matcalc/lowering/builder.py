@@ -18,8 +18,7 @@ from ..shapes.env import TypeEnv
 from .products import product, sum_of_exp
 from .program import Op, python_name
 
-# Fusions that keep a value finite where its parts overflow (SPEC §8):
-# log σ(z) = -softplus(-z), log softmax, log 1^T exp(z) = logsumexp.
+# The language's entrywise names that the array vocabulary spells otherwise.
 ELEMENTWISE = {"sigma": "sigmoid"}
 
 
