@@ -335,7 +335,7 @@ def _evaluated(problem: Problem, answers: dict, names, values: dict) -> tuple[di
     point, shapes = bound_values(problem.typed.named(values) if problem.typed else values, problem.symbols, problem.env)
     try:
         with np.errstate(all="ignore"):
-            return evaluate_named(names, answers, point), shapes, point
+            return evaluate_named(names, answers, point, problem.env), shapes, point
     except np.linalg.LinAlgError:
         raise MatcalcError("the answer inverts a singular matrix at these values") from None
 

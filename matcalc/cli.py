@@ -9,6 +9,7 @@ import time
 
 from .calculus.methods import METHODS
 from .errors import MatcalcError
+from .printers.code import TARGETS
 from .printers.formats import FORMATS
 from .reading import read
 from .service import CHECK_TOLERANCE, COMMANDS, Request, check_json, comparison_for, derivation_for, error_json
@@ -91,7 +92,7 @@ def _codegen_parser(commands) -> None:
     codegen.add_argument("expression", help='the function or program, e.g. "x^T A x"')
     codegen.add_argument("--wrt", required=True, help="the symbol(s) to differentiate with respect to, or 'all'")
     codegen.add_argument("--where", default="", help='declarations, e.g. "x, y: data"')
-    codegen.add_argument("--target", choices=("numpy", "torch", "jax"), default="numpy")
+    codegen.add_argument("--target", choices=tuple(TARGETS), default="numpy")
     codegen.add_argument("--kind", choices=("gradient", "jacobian", "hessian"), default="gradient",
                          help="gradient(s) (the default), jacobian, or hessian with a Hessian-vector product")
     codegen.add_argument("--input", choices=("text", "latex"), default=None, help=INPUT_HELP)

@@ -4,6 +4,7 @@ values in the generated code's conventions, and running a generated module."""
 from __future__ import annotations
 
 import shlex
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,9 @@ def command_of(path):
     return argv[0], argv[1], named["--wrt"], named.get("--where")
 
 
+@lru_cache(maxsize=None)
 def derivation_of(path):
+    """(command, derivation) of an example, derived once for all the code generation tests."""
     command, expr, wrt, where = command_of(path)
     return command, getattr(matcalc, command)(expr, wrt=wrt, where=where)
 

@@ -66,15 +66,19 @@ def textbook_problems():
     return [pytest.param(p, id=p.id) for p in PROBLEMS]
 
 
-@pytest.mark.parametrize("problem", textbook_problems())
-def test_generated_numpy_agrees_with_evaluate_on_the_textbook_set(problem):
-    """An unseen set (tests/test_textbook_set.py): Matrix Cookbook, PRML, ... problems."""
+def textbook_derivation(problem):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            derivation = getattr(matcalc, problem.command)(problem.expr, wrt=problem.wrt, where=problem.where)
+            return getattr(matcalc, problem.command)(problem.expr, wrt=problem.wrt, where=problem.where)
     except matcalc.MatcalcError as error:
         pytest.skip(f"matcalc does not derive it: {error}")
+
+
+@pytest.mark.parametrize("problem", textbook_problems())
+def test_generated_numpy_agrees_with_evaluate_on_the_textbook_set(problem):
+    """An unseen set (tests/test_textbook_set.py): Matrix Cookbook, PRML, ... problems."""
+    derivation = textbook_derivation(problem)
     values = user_values(derivation)
     with np.errstate(all="ignore"):
         expected = derivation.evaluate(values)
@@ -83,3 +87,30 @@ def test_generated_numpy_agrees_with_evaluate_on_the_textbook_set(problem):
     finite = np.isfinite(expected)
     assert np.array_equal(np.isfinite(found), finite)
     assert relative(np.asarray(found)[finite], expected[finite]) <= 1e-8
+
+
+def run_as_script(derivation, target, folder, capsys):
+    module = folder / f"grad_{target}.py"
+    module.write_text(derivation.to_python(target), encoding="utf-8")
+    with pytest.raises(SystemExit) as exit:
+        runpy.run_path(str(module), run_name="__main__")
+    output = capsys.readouterr().out
+    assert exit.value.code == 0 and "largest relative error" in output, output
+
+
+@pytest.mark.parametrize("problem", textbook_problems())
+def test_textbook_modules_check_themselves(problem, tmp_path, capsys):
+    """The script finds data where the function is defined (X^T X regular, b - A x > 0) and agrees."""
+    run_as_script(textbook_derivation(problem), "numpy", tmp_path, capsys)
+
+
+@pytest.mark.parametrize("target", ["torch", "jax"])
+@pytest.mark.parametrize("example", ["backprop/01_mlp_softmax_ce", "40_hessian_softmax_cross_entropy",
+                                     "37_jacobian_inverse", "21_logdet_positive_definite"])
+def test_torch_and_jax_modules_check_themselves(target, example, tmp_path, capsys):
+    pytest.importorskip(target, reason=f"{target} is not installed (CI installs it)")
+    from codegen_support import ROOT
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, derivation = derivation_of(ROOT / "examples" / f"{example}.sh")
+    run_as_script(derivation, target, tmp_path, capsys)

@@ -18,8 +18,7 @@ from ..shapes.env import TypeEnv
 from .products import product, sum_of_exp
 from .program import Op, python_name
 
-# Fusions that keep a value finite where its parts overflow (SPEC §8):
-# log σ(z) = -softplus(-z), log softmax, log 1^T exp(z) = logsumexp.
+# The language's entrywise names that the array vocabulary spells otherwise.
 ELEMENTWISE = {"sigma": "sigmoid"}
 
 
@@ -34,7 +33,7 @@ class Builder:
         self._by_expr: dict = {}
         self.scope: dict = {}            # symbol name → value name; Differential → direction
         self.definitions: dict = {}      # name → the expression it was bound to
-        self._taken = set(taken)
+        self._taken = set(taken) | set(env.symbols)         # a temporary never takes a program's name (t1)
         self._count = 0
 
     # ---- statements
@@ -42,6 +41,8 @@ class Builder:
         args, params = tuple(args), tuple(params)
         if kind in ("neg", "transpose") and getattr(self.op_of.get(args[0]), "kind", None) == kind:
             return self.op_of[args[0]].args[0]            # -(-a) = a, (A^T)^T = A
+        if kind == "mul" and any(self._is_one(arg) for arg in args):
+            return next((arg for arg in args if not self._is_one(arg)), args[0])     # 1 a = a
         # commutative: one key for both orders, the statement in the order written
         key = (kind, tuple(sorted(args)) if kind in ("add", "mul") else args, params)
         if key not in self._by_key:
@@ -54,10 +55,14 @@ class Builder:
             self._by_key[key] = op.name
         return self._by_key[key]
 
+    def _is_one(self, value) -> bool:
+        op = self.op_of.get(value)
+        return op is not None and op.kind == "const" and op.params[0] == 1
+
     def const(self, value) -> str:
         return self.emit("const", (), (Fraction(value),))
 
-    def bind(self, name: str, expr: A.Expr, note: str = "") -> str:
+    def bind(self, name: str, expr: A.Expr, note: tuple = ()) -> str:
         """``name = expr``: the last statement takes the name, or the name is
         another name for a value computed before."""
         start, symbol, name = len(self.ops), name, python_name(name)
@@ -196,10 +201,13 @@ class Builder:
 
     @_lower.register
     def _(self, expr: A.Kron):
-        value = self.lower(expr.args[0])
-        for arg in expr.args[1:]:
-            value = self.emit("kron", (value, self.lower(arg)))
-        return value
+        # a 1-D operand of kron is read as a row: a column vector is made a column first
+        operands = [self.emit("as_column", (self.lower(arg),)) if self.kind(arg) == "vector" else self.lower(arg)
+                    for arg in expr.args]
+        value = operands[0]
+        for operand in operands[1:]:
+            value = self.emit("kron", (value, operand))
+        return self.emit("vec", (value,)) if self.kind(expr) == "vector" else value
 
     @_lower.register
     def _(self, expr: A.Transpose):
@@ -231,20 +239,12 @@ class Builder:
 
     @_lower.register
     def _(self, expr: A.Func):
-        arg = expr.arg
-        if expr.name == "log":
-            if isinstance(arg, A.Func) and arg.name == "sigma":
-                return self.emit("func", (self.lower(arg.arg),), ("log_sigmoid",))
-            if isinstance(arg, A.Softmax):
-                return self.emit("log_softmax", (self.lower(arg.arg),))
-            exponentials = sum_of_exp(arg)
-            if exponentials is not None:
-                return self.emit("logsumexp", (self.lower(exponentials),))
-            complement = _one_minus_sigma(arg)
-            if complement is not None:               # log(1 - σ(z)) = log σ(-z)
-                negated = self.emit("neg", (self.lower(complement),))
-                return self.emit("func", (negated,), ("log_sigmoid",))
-        return self.emit("func", (self.lower(arg),), (ELEMENTWISE.get(expr.name, expr.name),))
+        stable = stable_log(expr)
+        if stable is not None:
+            kind, z, negated = stable
+            value = self.emit("neg", (self.lower(z),)) if negated else self.lower(z)
+            return self.emit("func", (value,), (kind,)) if kind == "log_sigmoid" else self.emit(kind, (value,))
+        return self.emit("func", (self.lower(expr.arg),), (ELEMENTWISE.get(expr.name, expr.name),))
 
     @_lower.register
     def _(self, expr: A.Softmax):
@@ -291,6 +291,25 @@ def _unary(kind):
 
 for _node, _kind in ((A.Trace, "trace"), (A.Det, "det"), (A.Sum, "sum"), (A.Mean, "mean"), (A.Norm, "norm")):
     Builder._lower.register(_node)(_unary(_kind))
+
+
+def stable_log(expr: A.Expr):
+    """log of what overflows or rounds to 0 before the log is taken, as
+    (kind, z, negated): log σ(z) and log(1 - σ(z)) = log σ(-z) are
+    log_sigmoid, log softmax(z) is log_softmax, log 1^T exp(z) is logsumexp;
+    else None.  evaluate asks the same question (numeric.evaluate)."""
+    if not (isinstance(expr, A.Func) and expr.name == "log"):
+        return None
+    arg = expr.arg
+    if isinstance(arg, A.Func) and arg.name == "sigma":
+        return "log_sigmoid", arg.arg, False
+    if isinstance(arg, A.Softmax):
+        return "log_softmax", arg.arg, False
+    if sum_of_exp(arg) is not None:
+        return "logsumexp", sum_of_exp(arg), False
+    if _one_minus_sigma(arg) is not None:
+        return "log_sigmoid", _one_minus_sigma(arg), True
+    return None
 
 
 def _one_minus_sigma(expr):

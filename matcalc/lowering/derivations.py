@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..calculus.steps import GRADIENT, HESSIAN, JACOBIAN
+from ..calculus.steps import GRADIENT, JACOBIAN
 from ..calculus.strategy import derive_gradient, differential
 from ..language import ast as A
 from ..shapes.dims import shape_text
 from .builder import Builder
 from .data import input_data, sizes_for
-from .program import Function, Input, Module, Op, python_name
+from .program import Function, Input, Module, python_name
 
 
 def lower(derivation) -> Module:
@@ -42,7 +42,23 @@ def lower(derivation) -> Module:
         functions = _hessian(problem, derivation, params)
     shapes = tuple((i.name, shape_text((i.rows, i.cols))) for i in inputs)
     return Module(kind, problem.source, _where(problem.declarations), inputs, functions,
-                  tuple(answers), shapes, sizes_for(env), {})
+                  tuple(answers), shapes, sizes_for(env), _meetings(problem))
+
+
+def _meetings(problem) -> dict:
+    """(a, b) → the smallest part of the function that uses both inputs: where
+    their shapes must agree (W1 x), for the shape checks' messages."""
+    statements = problem.statements or (("", problem.expr),)
+    trees = [definition for _, definition in statements]
+    found = {}
+    for tree in trees:
+        for node in A.walk(tree):
+            used = [name for name in problem.symbols if name in A.symbol_names(node)]
+            for i, a in enumerate(used):
+                for b in used[i + 1:]:
+                    if (a, b) not in found or A.size(node) < A.size(found[(a, b)]):
+                        found[(a, b)] = node
+    return found
 
 
 def _kind(env, name) -> str:
@@ -193,5 +209,3 @@ def _hessian(problem, derivation, params) -> tuple:
                      f"of the gradient: H itself is never formed.", direction=v)
     return _pruned(first), _pruned(second), _pruned(third)
 
-
-__all__ = ["lower", "Op"]

@@ -138,7 +138,7 @@ def structured(b, factor):
         return ("inverse", A.Transpose(matrix) if transposed else matrix)
     if isinstance(factor, A.Commutation):
         return ("commute", (factor.cols, factor.rows) if transposed else (factor.rows, factor.cols))
-    if isinstance(factor, A.Kron) and len(factor.args) == 2:
+    if isinstance(factor, A.Kron):
         return ("kron", tuple(A.Transpose(part) if transposed else part for part in factor.args))
     return None
 
@@ -179,6 +179,10 @@ def apply(b, factor: A.Expr, value, shape) -> str:
         return b.emit("mul", (b.lower(factor), value))
     if isinstance(factor, A.Ones) and b.kind(factor) == "row":            # 1^T V: column sums
         return b.emit("sum" if kind == "vector" else "sum_cols", (value,))
+    if isinstance(factor, A.Ones) and b.kind(factor) == "matrix" and kind == "matrix":
+        # 1 1^T V: the column sums, repeated down the rows (a broadcast view, no ones matrix)
+        rows, cols = b.shape(factor)[0], shape[1]
+        return b.emit("expand_rows", (b.emit("sum_cols", (value,)),), (rows, cols))
     found = structured(b, factor)
     if found:
         what = found[0]
@@ -190,8 +194,8 @@ def apply(b, factor: A.Expr, value, shape) -> str:
             return b.emit("solve", (b.lower(found[1]), value))
         if what == "commute":
             return b.emit("commute", (value,), found[1])
-        if what == "kron" and kind == "vector":
-            return _kron_apply(b, found[1], value)
+        if what == "kron" and kind in ("vector", "matrix"):
+            return _kron_apply(b, found[1], value, kind)
     applied = _terms(b, factor, lambda fs: _right_to_left_from(b, fs, value, shape))
     if applied is not None:
         return applied
@@ -236,13 +240,31 @@ def _transposed(b, value, kind) -> str:
     return b.emit("transpose", (value,)) if kind == "matrix" else value
 
 
-def _kron_apply(b, parts, value) -> str:
-    """(P ⊗ Q) v = vec(Q V P^T) with V = unvec(v): P, Q acting on the two
-    axes of V, the identity as nothing."""
-    left, right = parts
-    operands = tuple(None if _is_identity(part) else b.lower(part) for part in parts)
-    sizes = (b.shape(left)[1], b.shape(right)[1])
-    return b.emit("kron_apply", operands + (value,), sizes)
+def _kron_apply(b, parts, value, kind) -> str:
+    """(A1 ⊗ … ⊗ Ak) V with each Ai acting on one axis of V reshaped as a
+    tensor (for two factors and a vector, vec(Q V P^T)); the identity is
+    nothing.  params: each factor's columns, then the kind of V."""
+    permutations = tuple(_commutation(part) for part in parts)        # K_{m,n}: (m, n), permuted not built
+    operands = tuple(None if _is_identity(part) or swap else _two_axes(b, part) for part, swap in zip(parts, permutations))
+    sizes = tuple(b.shape(part)[1] for part in parts)
+    return b.emit("kron_apply", operands + (value,), sizes + (kind, permutations))
+
+
+def _two_axes(b, part) -> str:
+    """A factor as a 2-D array: a vector factor (I ⊗ vec(X)) acts as an n×1 matrix."""
+    if b.kind(part) == "matrix":
+        return b.lower(part)
+    return b.emit("reshape", (b.lower(part),), b.shape(part))
+
+
+def _commutation(part):
+    """(m, n) of K_{m,n} (or of a transposed K_{n,m}), else None."""
+    transposed = False
+    while isinstance(part, A.Transpose):
+        part, transposed = part.arg, not transposed
+    if isinstance(part, A.Commutation):
+        return (part.cols, part.rows) if transposed else (part.rows, part.cols)
+    return None
 
 
 def _is_identity(expr) -> bool:

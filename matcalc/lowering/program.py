@@ -53,7 +53,8 @@ VOCABULARY = {
     "vec": (1, "the columns stacked (column-major)"),
     "unvec": (1, "the inverse of vec (params: rows, cols)"),
     "kron": (2, "A ⊗ B as a dense matrix (only where nothing cheaper exists)"),
-    "kron_apply": (3, "(A ⊗ B) v as vec(B unvec(v) A^T); A or B may be None for I"),
+    "kron_apply": (-1, "(A1 ⊗ … ⊗ Ak) V, each Ai (None: I) acting on one axis of V as a tensor "
+                       "(params: each Ai's columns, V's kind); two factors and a vector: vec(B unvec(v) A^T)"),
     "commute": (1, "K_{m,n} R: vec(A) → vec(A^T) on each column of R (params: m, n)"),
     "reshape": (1, "the same entries in another 2-D shape (params: rows, cols)"),
 }
@@ -113,4 +114,4 @@ class Module:
     wrt: tuple
     shapes: tuple                  # (text, shape text) for the docstring
     sizes: dict                    # dimension → the size a script check draws
-    result_shapes: dict = field(default_factory=dict)   # output key → (rows, cols) Dims
+    meetings: dict = field(default_factory=dict)   # (input, input) → the smallest expression using both

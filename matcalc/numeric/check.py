@@ -66,7 +66,7 @@ def check_gradients(function: A.Expr, statements, env: TypeEnv, answers: dict, n
         point = _with_unused(point, env, answers, seed)
         with np.errstate(all="ignore"):
             program = ProgramValues(statements, point)
-            values = _answers_at(names, {wrt: answers[wrt] for wrt in pending}, point)
+            values = _answers_at(names, {wrt: answers[wrt] for wrt in pending}, point, env)
         rng = np.random.default_rng(seed)
         for wrt in pending:
             info = env.symbols[wrt]
@@ -120,9 +120,10 @@ def _with_unused(point: Point, env: TypeEnv, answers, seed: int) -> Point:
     return Point(values, point.sizes)
 
 
-def _answers_at(names, answers: dict, point) -> dict:
+def _answers_at(names, answers: dict, point, env: TypeEnv) -> dict:
+    """The answers' values at ``point``, computed as the generated code computes them (the lowering)."""
     try:
-        return evaluate_named(names, answers, point)
+        return evaluate_named(names, answers, point, env)
     except np.linalg.LinAlgError:       # the answer inverts a matrix that the function does not
         return {key: np.array([[np.nan]]) for key in answers}
 
@@ -164,7 +165,7 @@ def _check_at(function, env, wrt, kind, answer_expr, transposed, point, names=()
     if not np.all(np.isfinite(numeric)):
         return np.inf, np.inf
     with np.errstate(all="ignore"):
-        answer = _answers_at(names, {0: answer_expr}, point)[0]
+        answer = _answers_at(names, {0: answer_expr}, point, env)[0]
     if transposed:
         answer = answer.T
     scale = max(float(np.max(np.abs(numeric))), error_floor(evaluate(function, point)))

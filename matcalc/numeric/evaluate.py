@@ -18,7 +18,8 @@ from ..errors import LimitError, MatcalcError
 from ..language import ast as A
 from ..language import functions
 from ..language.names import ascii_name
-from . import structured
+from ..lowering.builder import stable_log
+from . import interpret, structured
 
 
 @dataclass
@@ -33,10 +34,14 @@ def evaluate(expr: A.Expr, point: Point) -> np.ndarray:
     return _eval(expr, point)
 
 
-def evaluate_named(names, answers: dict, point: Point) -> dict:
+def evaluate_named(names, answers: dict, point: Point, env=None) -> dict:
     """Each of ``answers`` (key → expression in the named values), with every
     named value computed once, in order (a backward pass: linear, however
-    often a δ is used)."""
+    often a δ is used).  With the problem's ``env``, the lowered statements
+    the generated code runs (``interpret``): the answers of ``evaluate`` and
+    ``check()`` are the generated code's."""
+    if env is not None:
+        return interpret.evaluate_answers(names, answers, point.values, point.sizes, env)
     needed = set().union(*(A.symbol_names(expr) for expr in answers.values()))
     for name, definition in reversed(names):      # only what the answers use (not an unused statement)
         if name in needed:
@@ -197,10 +202,13 @@ def _(expr: A.ElemPow, point):
 
 @_eval.register
 def _(expr: A.Func, point):
-    if expr.name == "log" and isinstance(expr.arg, A.Func) and expr.arg.name == "sigma":
-        # log σ(z) = -log(1 + e^{-z}): log of a σ(z) rounded near 1 loses
-        # every digit of the small answer (at z = 18, eight of them)
-        return -np.logaddexp(0, -_eval(expr.arg.arg, point))
+    stable = stable_log(expr)
+    if stable is not None:
+        # log σ(z) = -log(1 + e^{-z}) (log of a σ(z) rounded near 1 loses every
+        # digit of the small answer), log softmax, logsumexp: as the generated code
+        kind, z, negated = stable
+        value = interpret.STABLE_LOGS[kind](-_eval(z, point) if negated else _eval(z, point))
+        return value.reshape(1, -1) if kind == "logsumexp" else value      # a row here, 1-D in the lowering
     return functions.elementwise(expr.name).numpy(np, _eval(expr.arg, point))
 
 

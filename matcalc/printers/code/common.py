@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ...lowering.program import Function, Module, Op
+from ...lowering.program import Function, Op
 from ..text import to_text
 
 ATOM, POWER, UNARY, MUL, ADD, LOWEST = 100, 90, 80, 70, 60, 0
@@ -49,7 +49,7 @@ def array_library(p: str) -> dict:
     return {
         "sum_rows": ("{0}.sum(axis=1)", ATOM, (ATOM,)), "sum_cols": ("{0}.sum(axis=0)", ATOM, (ATOM,)),
         "solve": (p + ".linalg.solve({0}, {1})", ATOM, (LOWEST, LOWEST)), "inv": call(p + ".linalg.inv"),
-        "det": call(p + ".linalg.det"), "logdet": (p + ".linalg.slogdet({0})[1]", ATOM, (LOWEST,)),
+        "det": call(p + ".linalg.det"), "logdet": call("_logdet"),
         "logdet_pd": (f"2 * {p}.log({p}.diagonal({p}.linalg.cholesky({{0}}))).sum()", MUL, (LOWEST,)),
         "trace": call(p + ".trace"), "norm": call(p + ".linalg.norm"),
         "diag_matrix": call(p + ".diag"), "diag_vector": call(p + ".diagonal"),
@@ -66,6 +66,24 @@ def entrywise(p: str) -> dict:
     """Entrywise functions that are ``p.name`` in every library."""
     return {name: f"{p}.{name}({{0}})" for name in ("exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "abs", "sign")}
 
+
+KRON_APPLY = '''def _kron_apply(parts, sizes, r):
+    """(A1 ⊗ … ⊗ Ak) r without the Kronecker product: Ai acts on axis i of r
+    as a tensor (None: the identity; (m, n): K_{{m,n}}, a permutation), Matrix Cookbook (520)."""
+    tensor = r.reshape(tuple(sizes) + (-1,))
+    for axis, part in enumerate(parts):
+        if isinstance(part, tuple):
+            moved = {moveaxis}(tensor, axis, 0)
+            permuted = _commute(moved.reshape(moved.shape[0], -1), *part).reshape(moved.shape)
+            tensor = {moveaxis}(permuted, 0, axis)
+        elif part is not None:
+            tensor = {moveaxis}({tensordot}(part, tensor, {axes}=([1], [axis])), 0, axis)
+    return tensor.reshape((-1,) + tuple(r.shape[1:]))'''
+
+LOGDET = '''def _logdet(a):
+    """log det(a) from slogdet; NaN where det(a) is not positive (as matcalc evaluates it)."""
+    sign, value = {p}.linalg.slogdet(a)
+    return {p}.where(sign > 0, value, {p}.nan)'''
 
 STEP = '''def _step(z):
     """1 where z > 0, else 0, in z's dtype (the derivative of relu)."""
@@ -149,9 +167,18 @@ class Printer:
         return template.format(*operands, **params), precedence
 
     def kron_apply(self, op: Op) -> tuple[str, int]:
-        """(P ⊗ Q) v = vec(Q V P^T), V = unvec(v): computed as (P V^T Q^T) read row by row."""
+        """(P ⊗ Q) v = vec(Q V P^T), V = unvec(v): computed as (P V^T Q^T) read row by row;
+        more factors, or a matrix V, through the helper that applies one factor per axis."""
+        permutations = op.params[-1]
+        if len(op.args) != 3 or op.params[-2] != "vector" or any(permutations):
+            self.helpers |= {"_kron_apply", "_commute"}
+            parts = ", ".join(f"({self.dim(swap[0])[0]}, {self.dim(swap[1])[0]})" if swap else
+                              "None" if a is None else self.operand(a)[0]
+                              for a, swap in zip(op.args[:-1], permutations))
+            sizes = ", ".join(self.dim(d)[0] for d in op.params[:-2])
+            return f"_kron_apply(({parts},), ({sizes},), {self.operand(op.args[-1])[0]})", ATOM
         left, right, vector = op.args
-        size_left, size_right = (self.dim(d)[0] for d in op.params)
+        size_left, size_right = (self.dim(d)[0] for d in op.params[:-2])
         code = f"{parenthesize(*self.operand(vector), ATOM)}.reshape({size_left}, {size_right})"
         if left is not None:
             code = f"{parenthesize(*self.operand(left), MUL)} @ {code}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 
 from ...lowering.program import Module
+from ..text import to_text
 from .common import Printer, Target
 from .script import script_check
 
@@ -51,6 +52,21 @@ def _dim_names(module: Module) -> dict:
     return names
 
 
+def _shape_words(item) -> str:
+    """'is {W1.shape[0]}×{W1.shape[1]}' / 'has length {x.shape[0]}', for an f-string."""
+    x = item.code
+    return f"has length {{{x}.shape[0]}}" if item.kind == "vector" else f"is {{{x}.shape[0]}}×{{{x}.shape[1]}}"
+
+
+def _mismatch(module: Module, first, item) -> str:
+    """matcalc's message for two inputs whose sizes disagree: where they meet
+    (``W1 x: W1 is 4×3 but x has length 5``), as the parser says it."""
+    meeting = module.meetings.get((first.name, item.name))
+    where = to_text(meeting) if meeting is not None else ""
+    prefix = f"{where}: " if where and len(where) <= 40 else ""
+    return f"{prefix}{first.name} {_shape_words(first)} but {item.name} {_shape_words(item)}"
+
+
 def _checks(module: Module, dims: dict, direction: str) -> list:
     """Each input's number of axes, then each size against the first input that set it."""
     lines, bound = [], {}
@@ -74,12 +90,11 @@ def _checks(module: Module, dims: dict, direction: str) -> list:
             elif len(dim.names) == 1 and dim.coef == 1:
                 variable = dims[dim.names[0]]
                 if dim.names[0] not in bound:
-                    bound[dim.names[0]] = name
+                    bound[dim.names[0]] = item
                     lines.append(f"{variable} = {x}.shape[{axis}]")
                 else:
                     lines.append(f"if {x}.shape[{axis}] != {variable}:")
-                    lines.append(f'    raise ValueError(f"{name} {given}, but {name} {declared} with '
-                                 f'{dim} = {{{variable}}} (from {bound[dim.names[0]]})")')
+                    lines.append(f'    raise ValueError(f"{_mismatch(module, bound[dim.names[0]], item)}")')
     if direction:
         wrt = next(item for item in module.inputs if item.name == module.wrt[0])
         size = {"scalar": "1", "vector": f"{wrt.code}.shape[0]"}.get(wrt.kind, f"{wrt.code}.shape[0] * {wrt.code}.shape[1]")

@@ -1,7 +1,7 @@
 """The NumPy target: NumPy has no softmax or stable σ, so the module carries
 small helpers for them (only those it uses)."""
 
-from .common import COMMUTE, STEP, Target, array_library, call, entrywise
+from .common import LOGDET, COMMUTE, KRON_APPLY, STEP, Target, array_library, call, entrywise
 
 HELPERS = {
     "_sigmoid": '''def _sigmoid(z):
@@ -25,6 +25,8 @@ HELPERS = {
     return top + np.log(np.exp(z - top).sum(axis=0))''',
     "_step": STEP.format(cast="astype"),
     "_commute": COMMUTE.format(swap="swapaxes"),
+    "_logdet": LOGDET.format(p="np"),
+    "_kron_apply": KRON_APPLY.format(moveaxis="np.moveaxis", tensordot="np.tensordot", axes="axes"),
 }
 
 NUMPY = Target(

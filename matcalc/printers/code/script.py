@@ -11,13 +11,13 @@ from .common import Target
 
 CHECK = '''
 
-def draw(rng, kind, shape):
+def draw(rng, kind, shape, scale):
     if kind == "probability":                  # every column sums to one
         p = rng.uniform(0.5, 1.5, shape)
         return p / p.sum(axis=0)
     if kind == "positive":                     # where a log or a root needs it
-        return rng.uniform(0.5, 1.5, shape)
-    value = rng.standard_normal(shape)
+        return scale * rng.uniform(0.5, 1.5, shape)
+    value = scale * rng.standard_normal(shape)
     if kind == "positive_definite":
         return value @ value.T / shape[0] + numpy.eye(shape[0])
     if kind.endswith("symmetric"):
@@ -51,8 +51,33 @@ def error(found, expected):
     found, expected = as_numpy(found), as_numpy(expected)
     return float(numpy.abs(found - expected).max() / max(1.0, numpy.abs(expected).max()))
 
+def size(dim, sizes):
+    coefficient, names = dim
+    return coefficient * int(numpy.prod([sizes[name] for name in names]))
+
+def draw_values(rng, sizes, shrunk):
+    return {name: draw(rng, KINDS[name], tuple(size(dim, sizes) for dim in SHAPES[name]),
+                       0.1 if name in shrunk else 1.0) for name in NAMES}
+
+def finite(*results):
+    arrays = [value for result in results
+              for value in (result.values() if isinstance(result, dict) else [result])]
+    # huge is as bad as infinite: an inverse of a matrix singular but for rounding
+    return all(numpy.all(numpy.abs(as_numpy(value)) < 1e8) for value in arrays)
+
+# Data where the function is defined: distinct sizes (also in reverse order: a
+# wide U makes U^T U singular), some inputs ten times smaller (b - A x > 0).
 rng = numpy.random.default_rng(0)
-values = {VALUES}
+for attempt in range(16):
+    sizes = SIZES if attempt % 2 == 0 else dict(zip(SIZES, list(SIZES.values())[::-1]))
+    shrunk = {name for name in NAMES if attempt >= 2 and rng.random() < 0.5}
+    values = draw_values(rng, sizes, shrunk)
+    try:
+        with numpy.errstate(all="ignore"):      # a log of a negative number is a NaN: try again
+            if DEFINED:
+                break
+    except Exception:                          # a matrix these data make singular
+        pass
 errors = []
 '''
 
@@ -88,16 +113,16 @@ raise SystemExit(0 if worst < 1e-5 else 1)
 
 
 def script_check(module: Module, target: Target) -> str:
-    sizes = module.sizes
-    draws = []
-    for item in module.inputs:
-        shape = [] if item.kind == "scalar" else [item.rows] + ([item.cols] if item.kind == "matrix" else [])
-        shape_code = "(" + "".join(f"{dim.value(sizes)}, " for dim in shape) + ")"
-        draw = f'draw(rng, "{item.data}", {shape_code})'
-        draws.append(f'"{item.name}": {"float(" + draw + ")" if item.kind == "scalar" else draw}')
+    shapes = {item.name: tuple((dim.coef, dim.names) for dim in
+                               ([] if item.kind == "scalar" else [item.rows] + ([item.cols] if item.kind == "matrix" else [])))
+              for item in module.inputs}
     symmetric = {i.name for i in module.inputs if "symmetric" in i.data or "definite" in i.data}
     body = {"gradient": GRADIENT, "jacobian": JACOBIAN, "hessian": HESSIAN}[module.kind]
-    code = (CHECK.replace("{VALUES}", "{" + ", ".join(draws) + "}")
+    defined = {"gradient": "finite(*call(loss_and_gradients, values))",
+               "jacobian": "finite(*call(value_and_jacobian, values))",
+               "hessian": "finite(*call(loss_and_gradient, values), call(hessian, values))"}[module.kind]
+    code = (CHECK.replace("DEFINED", defined).replace("SIZES", repr(module.sizes))
+            .replace("SHAPES", repr(shapes)).replace("KINDS", repr({i.name: i.data for i in module.inputs}))
             .replace("NAMES", repr(tuple(i.name for i in module.inputs)))
             + body.replace("SYMMETRIC", repr(sorted(symmetric))).replace("WRT", repr(module.wrt[0]))
             + REPORT)

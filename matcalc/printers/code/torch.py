@@ -2,7 +2,7 @@
 sigmoid, logsigmoid and softplus; arrays are created on the inputs' device
 in their dtype, so the module runs wherever its inputs live."""
 
-from .common import ATOM, COMMUTE, STEP, Target, array_library, call, entrywise
+from .common import LOGDET, ATOM, COMMUTE, KRON_APPLY, STEP, Target, array_library, call, entrywise
 
 TORCH = Target(
     name="torch",
@@ -21,7 +21,8 @@ TORCH = Target(
         "sigmoid": "torch.sigmoid({0})", "log_sigmoid": "torch.nn.functional.logsigmoid({0})",
         "softplus": "torch.nn.functional.softplus({0})", "relu": "torch.relu({0})", "step": "_step({0})",
     },
-    helpers={"_step": STEP.format(cast="to"), "_commute": COMMUTE.format(swap="transpose")},
+    helpers={"_logdet": LOGDET.format(p="torch"), "_step": STEP.format(cast="to"), "_commute": COMMUTE.format(swap="transpose"),
+             "_kron_apply": KRON_APPLY.format(moveaxis="torch.movedim", tensordot="torch.tensordot", axes="dims")},
     check_setup=("def to_array(value):",
                  "    return torch.from_numpy(numpy.asarray(value)) if not isinstance(value, float) else value"),
     creation="dtype={like}.dtype, device={like}.device",
