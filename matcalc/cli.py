@@ -127,9 +127,9 @@ def _render(derivation, options, comparison=None) -> str:
 def _comparison(derivation, options):
     """("compare" or "compare_steps", the verdict) when one was asked for, else None."""
     if options.compare_steps:
-        return "compare_steps", comparison_for(derivation, steps_file=options.compare_steps)
+        return "compare_steps", comparison_for(derivation, steps_file=options.compare_steps, input=options.input)
     if options.compare:
-        return "compare", comparison_for(derivation, options.compare)
+        return "compare", comparison_for(derivation, options.compare, input=options.input)
     return None
 
 

@@ -101,7 +101,7 @@ def _names(text: str) -> list[str]:
     return [n for n in names + [current] if n.strip()]
 
 
-def typed_input(text, input: str | None = None) -> TypedInput:
+def typed_input(text, input: str | None = None, differentials: bool = False) -> TypedInput:
     if input is not None and input not in INPUTS:
         raise MatcalcError(f"input must be 'text' or 'latex', not '{input}'")
     if not isinstance(text, str):
@@ -113,5 +113,5 @@ def typed_input(text, input: str | None = None) -> TypedInput:
     if len(text) > MAX_INPUT_CHARS:
         raise LimitError(f"the input has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}",
                          source=text, span=(MAX_INPUT_CHARS, len(text)))
-    reading = read_latex(text)
+    reading = read_latex(text, differentials)
     return TypedInput(text, "latex", reading.plain, reading.spellings, reading.kinds, reading.notes, reading)

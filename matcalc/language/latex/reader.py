@@ -28,8 +28,9 @@ _DEFINES = ("=", "\\coloneqq", "\\triangleq", "\\equiv", "\\doteq", ":=", "\\eqq
 
 
 class Reader(NameReading, FunctionReading):
-    def __init__(self, text: str):
+    def __init__(self, text: str, differentials: bool = False):
         self.text = text
+        self.differentials = differentials   # dx, \mathrm{d}\mathbf{x}: a hand derivation's differentials
         self.tokens = tokenize(text)
         self.i = 0
         self.closers: list[str] = []        # the brackets and bars now open, innermost last
