@@ -14,11 +14,14 @@ import warnings
 from dataclasses import dataclass
 
 from ..errors import LimitError, MatcalcError, MatcalcWarning, ParseError
+from . import ast as A
 from .latex import LatexReading, looks_like_latex, read_latex
 from .limits import MAX_INPUT_CHARS
 from .names import ascii_name
 
 INPUTS = ("text", "latex")
+COLUMNS_NOTE = ("read softmax of a matrix column by column (samples are columns, SPEC §1); "
+                "a paper's softmax over rows is softmax(X^T)^T")
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,28 @@ class TypedInput:
         if not isinstance(values, dict) or self.input == "text":
             return values
         return {self.name_of(key) if isinstance(key, str) else key: value for key, value in values.items()}
+
+    def notes_of(self, problem) -> tuple[str, ...]:
+        """Every reading said for the typed ``problem`` (an ``api.Problem``): the
+        LaTeX's own, and softmax of a matrix read column by column (SPEC §1, §11:
+        a paper's softmax over rows is written transposed), which only the
+        shapes tell."""
+        if self.input != "latex":
+            return self.notes
+        trees = [problem.expr] + [definition for _, definition in problem.statements]
+        by_columns = any(isinstance(node, (A.Softmax, A.LogSoftmax)) and problem.env.is_matrix(node.arg)
+                         for tree in trees for node in A.walk(tree))
+        return self.notes + (COLUMNS_NOTE,) * by_columns
+
+    def say_shape_notes(self, problem) -> None:
+        """Warn the readings only the typed problem tells (``used`` warned the others)."""
+        for note in self.notes_of(problem)[len(self.notes):]:
+            warnings.warn(MatcalcWarning(note), stacklevel=3)
+
+    def json(self, problem) -> dict:
+        """The input as typed and as read, for the JSON of a derivation (SPEC §5, §11)."""
+        return {"language": self.input, "source": self.source, "plain": self.plain,
+                "notes": list(self.notes_of(problem))}
 
     @contextlib.contextmanager
     def used(self):
