@@ -19,6 +19,7 @@ import pytest
 
 import matcalc
 from test_compare import KINDS, Case, close, regular_draw, verify, verify_assumption
+from webserver import server  # noqa: F401  (the session fixture)
 
 # kind | function | wrt | where | candidate in LaTeX | the same in matcalc's language
 LATEX_CASES = [
@@ -194,3 +195,27 @@ def test_the_cli_compares_a_latex_answer(run_cli):
     assert status == 0 and "Equal:" in out
     status, out, err = run_cli("derive", "x^T A x", "--wrt", "x", "--compare", r"\mathbf{B}\mathbf{x}")
     assert status == 2 and "not a symbol" in err and r"\mathbf{B}" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------ the page's API
+
+def test_the_page_api_compares_a_latex_answer(server):
+    import httpx
+    params = {"expr": r"\frac12\|\mathbf{W}^{(1)}\mathbf{x} - \mathbf{y}\|^2", "wrt": r"\mathbf{W}^{(1)}",
+              "compare": r"(W_1\mathbf{x} - \mathbf{y})\mathbf{x}^\top"}
+    response = httpx.get(server.url + "/api/derive", params=params, timeout=30)
+    assert response.status_code == 200
+    verdict = response.json()["compare"]
+    assert verdict["equal"] and verdict["read_as"] == "(W1 x - y) x^T"
+    response = httpx.get(server.url + "/api/derive", params={**params, "compare": r"\mathbf{B}\mathbf{x}"}, timeout=30)
+    assert response.status_code == 400 and "not a symbol" in response.json()["error"]["message"]
+
+
+def test_the_cli_checks_a_latex_steps_file(run_cli, tmp_path):
+    steps = tmp_path / "steps.tex"
+    steps.write_text(STEPS, encoding="utf-8")
+    status, out, err = run_cli("derive", "x^T A x", "--wrt", "x", "--compare-steps", str(steps), "--no-steps")
+    assert status == 0 and "Every line follows from the one before (4 lines)" in out, err
+    steps.write_text(STEPS.replace(r"A^\top \mathrm{d}\mathbf{x}", r"A \mathrm{d}\mathbf{x}"), encoding="utf-8")
+    status, out, err = run_cli("derive", "x^T A x", "--wrt", "x", "--compare-steps", str(steps), "--no-steps")
+    assert status == 1 and "Line 4 does not follow" in out
