@@ -184,6 +184,22 @@ def test_a_hand_derivation_in_latex_with_the_users_names():
     assert checked.first_wrong.number == 2 and "(factor)" in checked.first_wrong.why
 
 
+@pytest.mark.parametrize("differential, answer", [
+    (r"\mathrm{d}\ell", r"\frac{\partial \ell}{\partial \mathbf{x}}"),
+    (r"d\ell", r"\frac{d\ell}{d\mathbf{x}}"),
+    (r"d \ell", r"\partial \ell / \partial \mathbf{x}"),
+    (r"\text{d} l", r"\nabla_x \ell"),
+    ("dl", "∂l/∂x"),
+])
+def test_the_left_sides_as_typeset(differential, answer):
+    from matcalc.compare.steps import check_steps
+    derivation = matcalc.derive("x^T A x", wrt="x")
+    right = check_steps(derivation, f"{differential} = 2 \\mathbf{{x}}^\\top A\\, d\\mathbf{{x}}\n{answer} = 2 A x")
+    assert right.first_wrong.number == 1 and "only if A is symmetric" in right.first_wrong.why
+    right = check_steps(derivation, f"{differential} = \\mathbf{{x}}^\\top (A + A^T) d\\mathbf{{x}}\n{answer} = 2 A x")
+    assert right.lines[0].follows and not right.lines[1].follows and right.answer.kind == "symmetric-only"
+
+
 # ------------------------------------------------------------ the command line
 
 def test_the_cli_compares_a_latex_answer(run_cli):

@@ -26,7 +26,7 @@ _TRANSPOSED = r"(?P<t>\^\{?(?:T|\\top|\\intercal|\\mathsf\{T\}|\\mathrm\{T\})\}?
 _FRACTION = re.compile(r"\\[dt]?frac\s*\{\s*" + _D + r"\s*(?P<f>.+)\}\s*\{\s*" + _D + r"\s*(?P<x>.+)\}\s*" + _TRANSPOSED)
 _SLASHED = re.compile(_D + r"\s*(?P<f>[^/]+?)\s*/\s*" + _D + r"\s*(?P<x>.+?)\s*" + _TRANSPOSED)
 _NABLA = re.compile(r"\\nabla_\s*(?:\{(?P<x>.+)\}|(?P<x1>\\?\w+))\s*(?P<f>.+)")
-_DIFFERENTIAL = re.compile(r"(?:\\mathrm\{d\}|\\text\{d\}|\\operatorname\{d\}|\\mathrm d|d\s)\s*(?P<f>.+)")
+_DIFFERENTIAL = re.compile(r"(?:\\mathrm\{d\}|\\text\{d\}|\\operatorname\{d\}|\\mathrm d|d(?=\s|\\))\s*(?P<f>.+)")
 
 
 def latex_line(line: str) -> str:
