@@ -194,8 +194,8 @@ def test_a_hand_derivation_in_latex_with_the_users_names():
 def test_the_left_sides_as_typeset(differential, answer):
     from matcalc.compare.steps import check_steps
     derivation = matcalc.derive("x^T A x", wrt="x")
-    right = check_steps(derivation, f"{differential} = 2 \\mathbf{{x}}^\\top A\\, d\\mathbf{{x}}\n{answer} = 2 A x")
-    assert right.first_wrong.number == 1 and "only if A is symmetric" in right.first_wrong.why
+    wrong = check_steps(derivation, f"{differential} = 2 \\mathbf{{x}}^\\top A\\, d\\mathbf{{x}}\n{answer} = 2 A x")
+    assert wrong.first_wrong.number == 1 and "only if A is symmetric" in wrong.first_wrong.why
     right = check_steps(derivation, f"{differential} = \\mathbf{{x}}^\\top (A + A^T) d\\mathbf{{x}}\n{answer} = 2 A x")
     assert right.lines[0].follows and not right.lines[1].follows and right.answer.kind == "symmetric-only"
 
