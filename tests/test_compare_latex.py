@@ -144,7 +144,8 @@ def test_an_unreadable_latex_candidate_is_a_clear_error_on_the_latex(candidate, 
 
 def test_input_says_which_language_the_candidate_is_in():
     derivation = matcalc.derive("x^T A x", wrt="x")
-    assert derivation.compare("A x + A^T x", input="latex").read_as == "A x + A^T x"
+    same = derivation.compare("A x + A^T x", input="latex")
+    assert same.read_as == "A x + A^T x" and same.equal and "read as" not in same.text()   # said once
     with pytest.raises(matcalc.MatcalcError):
         derivation.compare(r"A x + A^\top x", input="text")     # the backslash is not matcalc's language
     with pytest.raises(matcalc.MatcalcError, match="input must be"):

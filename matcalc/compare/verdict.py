@@ -86,7 +86,8 @@ class Comparison:
 
     def as_read(self) -> str:
         """The candidate as typed, and for LaTeX as matcalc read it."""
-        return f"{self.candidate} (read as {self.read_as})" if self.read_as else self.candidate
+        shown = self.read_as and self.read_as != self.candidate
+        return f"{self.candidate} (read as {self.read_as})" if shown else self.candidate
 
     def text(self) -> str:
         if self.equal:
