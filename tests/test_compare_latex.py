@@ -236,3 +236,24 @@ def test_the_cli_checks_a_latex_steps_file(run_cli, tmp_path):
     steps.write_text(STEPS.replace(r"A^\top \mathrm{d}\mathbf{x}", r"A \mathrm{d}\mathbf{x}"), encoding="utf-8")
     status, out, err = run_cli("derive", "x^T A x", "--wrt", "x", "--compare-steps", str(steps), "--no-steps")
     assert status == 1 and "Line 4 does not follow" in out
+
+
+@pytest.mark.parametrize("labelled, kind", [
+    (r"\frac{\partial \ell}{\partial \mathbf{x}} = 2A\mathbf{x}", "symmetric-only"),
+    (r"\nabla_{\mathbf{x}} \ell = (A + A^\top)\mathbf{x}", "equal"),
+    ("∂l/∂x = A x + A^T x", "equal"),
+    ("dl/dx = x^T (A + A^T)", "layout"),
+])
+def test_an_answer_written_with_its_label(labelled, kind):
+    """Students paste the whole line: the label is checked and the answer after it compared."""
+    derivation = matcalc.derive("x^T A x", wrt="x")
+    verdict = derivation.compare(labelled)
+    answer = labelled.split("=", 1)[1].strip()
+    assert verdict.kind == kind == derivation.compare(answer).kind and verdict.candidate == answer
+    values = regular_draw(derivation, "", 1)
+    assert close(verdict.evaluate(values), derivation.compare(answer).evaluate(values))
+
+
+def test_a_label_of_another_gradient_is_refused():
+    with pytest.raises(matcalc.MatcalcError, match=r"is not ∂l/∂x, the answer derived"):
+        matcalc.derive("x^T A x", wrt="x").compare(r"\nabla_{\mathbf{A}} \ell = \mathbf{x}\mathbf{x}^\top")

@@ -1,4 +1,5 @@
-"""A hand derivation's lines typed in LaTeX (SPEC §10, §11), for ``--compare-steps``.
+"""A hand derivation's lines typed in LaTeX (SPEC §10, §11), for ``--compare-steps``,
+and an answer's label.
 
     \\begin{aligned}
     \\mathrm{d}l &= \\mathrm{d}\\mathbf{x}^\\top A \\mathbf{x} + \\mathbf{x}^\\top A\\, \\mathrm{d}\\mathbf{x} \\\\
@@ -7,16 +8,21 @@
 
 The left sides are made plain as the steps checker names them (``dl``,
 ``∂l/∂x``, ``h1``), each name in the problem's plain spelling; the right
-sides are read by the LaTeX reader with differentials.
+sides are read by the LaTeX reader with differentials.  A single answer
+may carry its label too (``∂l/∂x = 2 A x``, as a student pastes the line).
 """
 
 from __future__ import annotations
 
 import re
 
-from ..errors import MatcalcError
+from ..errors import MatcalcError, ParseError
 from ..language.latex import looks_like_latex, read_latex
 from ..language.names import ascii_name
+from ..printers.labels import label_text
+
+# ∂l/∂x, dl/dx, ∂l/∂x^T: the answer's label, as the steps checker names it
+GRADIENT_LABEL = re.compile(r"^(?:∂|d)\s*(?P<f>\w+)\s*/\s*(?:∂|d)\s*(?P<x>\w+)\s*(?P<t>\^T|')?$")
 
 # A line that only frames the block: \begin{aligned}, \end{align*}, $$, \[ ... \]
 LATEX_FRAME = re.compile(r"\s*(\\(begin|end)\{\w+\*?\}|\$\$|\\\[|\\\])\s*")
@@ -62,3 +68,23 @@ def _plain_name(written: str, typed) -> str:
     except MatcalcError:
         return ascii_name(written)
     return plain if re.fullmatch(r"\w+", plain) else ascii_name(written)
+
+
+def check_label(gradient, derivation, where: str) -> None:
+    """∂l/∂x names the function and the wrt symbol of the derivation."""
+    if ascii_name(gradient["f"]) != derivation.problem.function_name or ascii_name(gradient["x"]) != derivation.wrt:
+        raise ParseError(f"{where} is not {label_text(derivation.label)}, the answer derived")
+
+
+def without_label(text: str, derivation) -> str:
+    """An answer written with its label, ``∂l/∂x = 2 A x`` or
+    ``\\frac{\\partial \\ell}{\\partial \\mathbf{x}} = 2A\\mathbf{x}``, without it;
+    a label that is not the gradient derived is refused."""
+    left, equals, right = text.partition("=")
+    if not equals or not right.strip() or derivation.kind != "gradient":
+        return text
+    label = GRADIENT_LABEL.match(plain_lhs(left, derivation.problem.typed).replace(" ", ""))
+    if label is None:
+        return text
+    check_label(label, derivation, f"the label {left.strip()}")
+    return right

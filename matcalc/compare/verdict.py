@@ -20,6 +20,7 @@ from ..printers.text import symbol_text, to_text
 from ..rewriting.canon import canon
 from ..rewriting.comparison import comparison_form
 from .kinds import Compared, Finding, decide
+from .latex_lines import without_label
 from .numbers import close, difference_beyond_rounding, samples, shown, sizes_used, witness
 from .reading import candidate_input, definitions_of, pointed_at, read_candidate, reorderings_that_fit
 from .variants import terms
@@ -148,6 +149,7 @@ def compare_answer(derivation, text: str, input: str | None = None) -> Compariso
     """The verdict on ``text`` (matcalc's language or LaTeX, SPEC §10) as
     ``derivation``'s answer (a gradient, a Jacobian or a Hessian; in the
     derivation's layout)."""
+    text = without_label(text, derivation)               # ∂l/∂x = 2 A x, as students write it
     plain, latex = candidate_input(text, input)
     with pointed_at(latex):
         found = _compared(derivation, plain)
