@@ -97,6 +97,7 @@ def _request(expression, wrt, where, layout, input=None) -> tuple[Problem, list,
         if not problem.env.is_scalar(problem.expr) and (vectors := vector_reading(declared, problem.declarations)):
             problem = next((p for p in [replace(_problem(typed.plain, vectors), typed=typed)]
                             if p.env.is_scalar(p.expr)), problem)
+        typed.say_shape_notes(problem)                                 # softmax of a matrix (SPEC §11)
     if isinstance(wrt, (list, tuple)) and all(isinstance(w, str) for w in wrt):
         asked, many = [w.strip() for w in wrt], True
     elif isinstance(wrt, str):

@@ -63,8 +63,8 @@ def _parser() -> argparse.ArgumentParser:
                              help="how the derivation is written: trace (the default), index or vec (SPEC §3)")
         command.add_argument("--input", choices=("text", "latex"), default=None, help=INPUT_HELP)
         command.add_argument("--compare", metavar="ANSWER", default="",
-                             help="a hand-derived answer: is it right, and if not, what is the mistake? "
-                                  "(exit 0 equal, 1 different)")
+                             help="a hand-derived answer (matcalc's language or LaTeX): is it right, and if "
+                                  "not, what is the mistake? (exit 0 equal, 1 different)")
         command.add_argument("--compare-steps", metavar="FILE", default="",
                              help="a hand derivation, one 'lhs = rhs' line per step: the first line that "
                                   "does not follow from the one before (exit 0 all follow, 1 not)")
@@ -128,9 +128,9 @@ def _render(derivation, options, comparison=None) -> str:
 def _comparison(derivation, options):
     """("compare" or "compare_steps", the verdict) when one was asked for, else None."""
     if options.compare_steps:
-        return "compare_steps", comparison_for(derivation, steps_file=options.compare_steps)
+        return "compare_steps", comparison_for(derivation, steps_file=options.compare_steps, input=options.input)
     if options.compare:
-        return "compare", comparison_for(derivation, options.compare)
+        return "compare", comparison_for(derivation, options.compare, input=options.input)
     return None
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from . import api
 from .errors import MatcalcWarning
-from .language import ast as A
 from .language.typed_input import TypedInput, typed_input
 from .printers.symbols import symbols_json
 from .printers.text import symbol_text
@@ -79,15 +78,6 @@ def read(text: str, where: str | None = None, input: str | None = None) -> Readi
     problem = api.replace(problem, typed=typed)
     symbols = tuple(Symbol(**row) for row in symbols_json(problem))
     defined = tuple(name for name, _ in problem.statements[:-1])
-    notes = typed.notes + (_COLUMNS,) * (typed.input == "latex" and _softmax_of_a_matrix(problem))
+    notes = typed.notes_of(problem)
     return Reading(text, typed.input, typed.plain, problem.function_name, symbols, defined, notes, typed)
 
-
-_COLUMNS = ("read softmax of a matrix column by column (samples are columns, SPEC §1); "
-            "a paper's softmax over rows is softmax(X^T)^T")
-
-
-def _softmax_of_a_matrix(problem) -> bool:
-    trees = [problem.expr] + [definition for _, definition in problem.statements]
-    return any(isinstance(node, (A.Softmax, A.LogSoftmax)) and problem.env.is_matrix(node.arg)
-               for tree in trees for node in A.walk(tree))

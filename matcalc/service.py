@@ -72,21 +72,22 @@ def answer_json(request: Request) -> dict:
     if request.check:
         data["check"] = check_json(derivation)
     if request.compare:
-        data["compare"] = comparison_for(derivation, request.compare).json()
+        data["compare"] = comparison_for(derivation, request.compare, input=request.input).json()
     if request.code:
         data["code"] = code_json(derivation, request.code)
     return data
 
 
-def comparison_for(derivation, candidate: str = "", steps_file: str = ""):
+def comparison_for(derivation, candidate: str = "", steps_file: str = "", input: str | None = None):
     """The verdict on a hand-derived answer, or on a whole hand derivation in
-    ``steps_file`` (SPEC §10); one symbol's derivation only."""
+    ``steps_file`` (SPEC §10); one symbol's derivation only.  ``input`` as
+    the expression's (SPEC §11): "text", "latex" or None (a backslash means LaTeX)."""
     if isinstance(derivation, api.Gradients):
         raise MatcalcError("compare takes one symbol's gradient: ask for one wrt symbol")
     if steps_file:
         from .compare.steps import read_steps_file
-        return read_steps_file(derivation, steps_file)
-    return derivation.compare(candidate)
+        return read_steps_file(derivation, steps_file, input)
+    return derivation.compare(candidate, input)
 
 
 def code_json(derivation, target: str) -> dict:

@@ -2,7 +2,9 @@
 
 ``tests/data/latex_formulas.toml`` holds formulas from the Matrix Cookbook,
 Magnus & Neudecker, PRML, Deep Learning, Boyd & Vandenberghe, attention,
-Gaussian processes and NMF, typed as their sources print them, each with its
+Gaussian processes and NMF, typed as their sources print them, and homework
+typed as students type it (``hw_``: loose spacing, ``\\cdot``, ``^T`` and
+``^\\top`` mixed, ``\\left( \\right)``), each with its
 equivalent in matcalc's language, written before matcalc was run on them.
 The LaTeX reading's derivative must equal the plain one numerically, on the
 same random data (distinct sizes); at least 95% must read, and the rest are
@@ -43,6 +45,7 @@ def both(formula):
 
 def test_the_set_is_large_and_mostly_read():
     assert len(FORMULAS) >= 60
+    assert len([f for f in FORMULAS if f["id"].startswith("hw_")]) >= 20    # typed as in homework
     assert len({f["id"] for f in FORMULAS}) == len(FORMULAS)
     assert len(REFUSED) <= 0.05 * len(FORMULAS)
 

@@ -14,10 +14,11 @@ __all__ = ["Comparable", "Comparison", "compare_answer"]
 class Comparable:
     """What a Derivation inherits: ``compare`` (SPEC §10)."""
 
-    def compare(self, candidate: str) -> Comparison:
-        """Is a hand-derived answer (matcalc's language) right, and if not, which mistake is it?"""
+    def compare(self, candidate: str, input: str | None = None) -> Comparison:
+        """Is a hand-derived answer (matcalc's language or LaTeX: a backslash, or
+        ``input="latex"``) right, and if not, which mistake is it?"""
         from .verdict import compare_answer            # NumPy is imported when numbers are asked for
-        return compare_answer(self, candidate)
+        return compare_answer(self, candidate, input)
 
 
 def __getattr__(name: str):

@@ -11,10 +11,14 @@ used; they stand for their definitions.
 
 from __future__ import annotations
 
+import contextlib
+
 from ..errors import MatcalcError, ParseError, ShapeError
 from ..language import ast as A
 from ..language.declarations import Declaration
+from ..language.latex import LatexReading
 from ..language.parser import parse_program
+from ..language.typed_input import typed_input
 from ..shapes.dims import Dim
 from ..shapes.infer import infer
 from .variants import reordered
@@ -38,6 +42,28 @@ def _declarations(env) -> dict:
                                      square=info.kind == "matrix" and info.rows == info.cols,
                                      rows=_size(info.rows), cols=_size(info.cols))
     return declared
+
+
+def candidate_input(text, input: str | None = None, differentials: bool = False) -> tuple[str, LatexReading | None]:
+    """A candidate as typed, in matcalc's language, and its LaTeX reading when it
+    is LaTeX: the expression's rule (SPEC §10, §11) — a backslash means LaTeX,
+    ``input="text"`` or ``"latex"`` says so.  A LaTeX name reads to the plain
+    name the problem's own spelling does (``\\mathbf{W}^{(1)}``, ``W_1`` → W1)."""
+    if not isinstance(text, str):
+        raise MatcalcError(f"the answer to compare must be a string, not {type(text).__name__}")
+    typed = typed_input(text, input, differentials)
+    return typed.plain, typed.reading
+
+
+@contextlib.contextmanager
+def pointed_at(reading: LatexReading | None):
+    """An error found in a LaTeX candidate's plain reading points at the LaTeX typed."""
+    try:
+        yield
+    except MatcalcError as error:
+        if reading is not None:
+            raise reading.latex_error(error) from None
+        raise
 
 
 def definitions_of(statements) -> dict:

@@ -18,7 +18,6 @@ line that does not follow is named with why.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,20 +25,19 @@ import numpy as np
 from ..errors import MatcalcError, ParseError
 from ..language import ast as A
 from ..language.limits import MAX_INPUT_CHARS
-from ..language.names import ascii_name
 from ..numeric.evaluate import Point
 from ..printers.labels import label_text
 from ..printers.text import to_text
 from ..rewriting.comparison import comparison_form
 from .kinds import assumed, assumptions
 from .numbers import TOLERANCE, close, relative_difference, rounding_floor, samples, value_of
-from .reading import definitions_of, read_candidate
+from .latex_lines import GRADIENT_LABEL, LATEX_FRAME, check_label, latex_line, plain_lhs
+from .reading import candidate_input, definitions_of, pointed_at, read_candidate
 from .verdict import Comparison, compare_answer
 
 # Differentials of composite expressions are evaluated by central differences
 # (step 1e-6): agreement to 1e-9 is typical, a wrong step differs by far more.
 DIFFERENTIAL_TOLERANCE = 1e-6
-_GRADIENT = re.compile(r"^(?:∂|d)\s*(?P<f>\w+)\s*/\s*(?:∂|d)\s*(?P<x>\w+)\s*(?P<t>\^T|')?$")
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ class StepsCheck:
                 "answer": self.answer.json() if self.answer else None, "text": self.text()}
 
 
-def read_steps_file(derivation, path: str) -> StepsCheck:
+def read_steps_file(derivation, path: str, input: str | None = None) -> StepsCheck:
     try:
         with open(path, encoding="utf-8") as file:
             text = file.read(MAX_INPUT_CHARS + 1)
@@ -85,10 +83,11 @@ def read_steps_file(derivation, path: str) -> StepsCheck:
         raise MatcalcError(f"cannot read the steps file {path}: {error.strerror}") from None
     if len(text) > MAX_INPUT_CHARS:
         raise MatcalcError(f"the steps file has more than {MAX_INPUT_CHARS:,} characters")
-    return check_steps(derivation, text)
+    return check_steps(derivation, text, input)
 
 
-def check_steps(derivation, text: str) -> StepsCheck:
+def check_steps(derivation, text: str, input: str | None = None) -> StepsCheck:
+    """Each line in matcalc's language or LaTeX (a backslash, or ``input``), as the answer."""
     problem = derivation.problem
     definitions = definitions_of(problem.statements)
     answer, names = derivation.printed_result, derivation.names
@@ -101,22 +100,22 @@ def check_steps(derivation, text: str) -> StepsCheck:
     read = lambda rhs: read_candidate(rhs, problem.env, problem.symbols, definitions, differentials=True)
     checked, comparison, lhs = [], None, None
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
+        if not line.strip() or line.lstrip().startswith("#") or LATEX_FRAME.fullmatch(line):
             continue
-        left, equals, rhs = line.partition("=")
+        left, equals, rhs = latex_line(line).partition("=")
         if not equals or not rhs.strip():
             raise ParseError(f"line {number} is not 'lhs = rhs': {line.strip()}")
-        lhs = left.strip() or lhs
+        lhs = plain_lhs(left, problem.typed) or lhs
         if lhs is None:
             raise ParseError(f"line {number} has no left side: {line.strip()}")
-        gradient = _GRADIENT.match(lhs.replace(" ", ""))
+        gradient = GRADIENT_LABEL.match(lhs.replace(" ", ""))
         if gradient and lhs not in before:
-            _check_label(gradient, derivation, function, number, lhs)
-            comparison = compare_answer(derivation, rhs)
+            check_label(gradient, derivation, f"line {number}: {lhs}")
+            comparison = compare_answer(derivation, rhs, input)
             why = "" if comparison.equal else comparison.text()
             checked.append(Line(number, line.strip(), comparison.equal, why))
         elif lhs in before:
-            expr = _read_line(read, rhs, number)
+            expr = _read_line(read, rhs, number, input)
             differential = lhs.startswith("d") and lhs not in problem.env.symbols
             why = _difference(before[lhs], expr, points, differential, derivation)
             if why and lhs == "d" + function:
@@ -133,15 +132,11 @@ def check_steps(derivation, text: str) -> StepsCheck:
     return StepsCheck(tuple(checked), comparison)
 
 
-def _check_label(gradient, derivation, function: str, number: int, lhs: str) -> None:
-    """∂l/∂x names the function and the wrt symbol of the derivation."""
-    if ascii_name(gradient["f"]) != function or ascii_name(gradient["x"]) != derivation.wrt:
-        raise ParseError(f"line {number}: {lhs} is not {label_text(derivation.label)}, the answer derived")
-
-
-def _read_line(read, rhs, number):
+def _read_line(read, rhs, number, input):
     try:
-        return read(rhs)
+        plain, latex = candidate_input(rhs, input, differentials=True)     # LaTeX: \mathrm{d}\mathbf{x} is dx
+        with pointed_at(latex):
+            return read(plain)
     except MatcalcError as error:
         raise type(error)(f"line {number}: {error.message}", source=error.source, span=error.span) from None
 

@@ -9,18 +9,20 @@ page and other programs read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import MatcalcError, ShapeError
 from ..language import ast as A
 from ..printers.labels import label_latex, label_text
 from ..printers.latex import to_latex
+from ..printers.symbols import spellings_of
 from ..printers.text import symbol_text, to_text
 from ..rewriting.canon import canon
 from ..rewriting.comparison import comparison_form
 from .kinds import Compared, Finding, decide
+from .latex_lines import without_label
 from .numbers import close, difference_beyond_rounding, samples, shown, sizes_used, witness
-from .reading import definitions_of, read_candidate, reorderings_that_fit
+from .reading import candidate_input, definitions_of, pointed_at, read_candidate, reorderings_that_fit
 from .variants import terms
 
 
@@ -56,6 +58,7 @@ class Comparison:
     latex_answer: str = field(default="", repr=False)
     latex_candidate: str = field(default="", repr=False)
     reading: tuple = field(default=(), repr=False, compare=False)   # (candidate expression, env) for evaluate
+    read_as: str = ""          # a LaTeX candidate in matcalc's language (SPEC §11)
 
     def evaluate(self, values: dict):
         """The candidate's value at ``values`` (as ``Derivation.evaluate`` takes them), a 2-D array."""
@@ -82,12 +85,17 @@ class Comparison:
         return (f"equal at {self.points} random points, sizes {sizes}, "
                 f"max relative difference {self.max_difference:.0e}")
 
+    def as_read(self) -> str:
+        """The candidate as typed, and for LaTeX as matcalc read it."""
+        shown = self.read_as and self.read_as != self.candidate
+        return f"{self.candidate} (read as {self.read_as})" if shown else self.candidate
+
     def text(self) -> str:
         if self.equal:
             how = "; also symbolically" if self.symbolic else " (the canonical forms differ: numerically only)"
-            return f"Equal: {self.candidate} is {self.label} = {self.answer}: {self.evidence()}{how}."
+            return f"Equal: {self.as_read()} is {self.label} = {self.answer}: {self.evidence()}{how}."
         kind = "" if self.kind == "different" else f" ({self.kind})"
-        lines = [f"Different{kind}: {self.candidate} is not {self.label} = {self.answer}; "
+        lines = [f"Different{kind}: {self.as_read()} is not {self.label} = {self.answer}; "
                  f"{self.reason}."]
         if self.witness is not None:
             lines.append(f"Witness: {self.witness.text()}.")
@@ -95,7 +103,7 @@ class Comparison:
 
     def json(self) -> dict:
         return {"equal": self.equal, "kind": self.kind, "detail": self.detail,
-                "candidate": self.candidate, "answer": self.answer, "label": self.label,
+                "candidate": self.candidate, "read_as": self.read_as or None, "answer": self.answer, "label": self.label,
                 "reason": self.reason, "points": self.points, "sizes": list(self.sizes),
                 "max_relative_difference": self.max_difference if self.equal else None,
                 "symbolic": self.symbolic,
@@ -137,9 +145,27 @@ def _symbolic(written, candidate, env) -> bool:
         return False
 
 
-def compare_answer(derivation, text: str) -> Comparison:
-    """The verdict on ``text`` as ``derivation``'s answer (a gradient, a
-    Jacobian or a Hessian; in the derivation's layout)."""
+def compare_answer(derivation, text: str, input: str | None = None) -> Comparison:
+    """The verdict on ``text`` (matcalc's language or LaTeX, SPEC §10) as
+    ``derivation``'s answer (a gradient, a Jacobian or a Hessian; in the
+    derivation's layout)."""
+    text = without_label(text, derivation)               # ∂l/∂x = 2 A x, as students write it
+    plain, latex = candidate_input(text, input)
+    with pointed_at(latex):
+        found = _compared(derivation, plain)
+    spellings = spellings_of(derivation.problem)         # the verdict in the user's notation (SPEC §11)
+    if latex is None and not spellings:
+        return found
+    shown = {"latex_label": label_latex(derivation.label, spellings),
+             "latex_answer": to_latex(_printed(derivation, _written_out(derivation)), spellings)}
+    if latex is not None:
+        shown.update(candidate=text.strip(), read_as=plain.strip(), latex_candidate=text.strip())
+    elif found.reading:
+        shown["latex_candidate"] = to_latex(found.reading[0], spellings)
+    return replace(found, **shown)
+
+
+def _compared(derivation, text: str) -> Comparison:
     problem = derivation.problem
     env = problem.env
     try:

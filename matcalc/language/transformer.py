@@ -269,6 +269,9 @@ class Build(Transformer_NonRecursive):
     def factors(self, meta, items):
         """``A B ⊙ C / s``: runs of one kind of product become one n-ary node,
         left to right, so ``a^T A1 ... A200 b`` is one Product, not 200 levels."""
+        items = self._log_det(items)
+        if len(items) == 1:
+            return items[0]
         chain = _ProductChain(self, meta.start_pos, items[0])
         operator = None
         for item in items[1:]:
@@ -278,6 +281,18 @@ class Build(Transformer_NonRecursive):
             chain.append(operator, item)
             operator = None
         return chain.finish()
+
+    def _log_det(self, items: list) -> list:
+        """``log det(X)``, as papers write it with a space, is logdet(X) (SPEC §11)."""
+        merged: list = []
+        for item in items:
+            previous = merged[-1] if merged else None
+            if isinstance(item, A.Det) and isinstance(previous, A.Symbol) and previous.name in ("log", "ln"):
+                span = (previous.span[0], item.span[1]) if previous.span and item.span else None
+                merged[-1] = self._made(A.LogDet(item.arg, span=span), item.arg)
+            else:
+                merged.append(item)
+        return merged
 
     # ---- postfix
     def transpose(self, meta, items):

@@ -14,11 +14,14 @@ import warnings
 from dataclasses import dataclass
 
 from ..errors import LimitError, MatcalcError, MatcalcWarning, ParseError
+from . import ast as A
 from .latex import LatexReading, looks_like_latex, read_latex
 from .limits import MAX_INPUT_CHARS
 from .names import ascii_name
 
 INPUTS = ("text", "latex")
+COLUMNS_NOTE = ("read softmax of a matrix column by column (samples are columns, SPEC §1); "
+                "a paper's softmax over rows is softmax(X^T)^T")
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,28 @@ class TypedInput:
             return values
         return {self.name_of(key) if isinstance(key, str) else key: value for key, value in values.items()}
 
+    def notes_of(self, problem) -> tuple[str, ...]:
+        """Every reading said for the typed ``problem`` (an ``api.Problem``): the
+        LaTeX's own, and softmax of a matrix read column by column (SPEC §1, §11:
+        a paper's softmax over rows is written transposed), which only the
+        shapes tell."""
+        if self.input != "latex":
+            return self.notes
+        trees = [problem.expr] + [definition for _, definition in problem.statements]
+        by_columns = any(isinstance(node, (A.Softmax, A.LogSoftmax)) and problem.env.is_matrix(node.arg)
+                         for tree in trees for node in A.walk(tree))
+        return self.notes + (COLUMNS_NOTE,) * by_columns
+
+    def say_shape_notes(self, problem) -> None:
+        """Warn the readings only the typed problem tells (``used`` warned the others)."""
+        for note in self.notes_of(problem)[len(self.notes):]:
+            warnings.warn(MatcalcWarning(note), stacklevel=3)
+
+    def json(self, problem) -> dict:
+        """The input as typed and as read, for the JSON of a derivation (SPEC §5, §11)."""
+        return {"language": self.input, "source": self.source, "plain": self.plain,
+                "notes": list(self.notes_of(problem))}
+
     @contextlib.contextmanager
     def used(self):
         """While the input is used: each reading taken where the LaTeX allows two is
@@ -101,7 +126,7 @@ def _names(text: str) -> list[str]:
     return [n for n in names + [current] if n.strip()]
 
 
-def typed_input(text, input: str | None = None) -> TypedInput:
+def typed_input(text, input: str | None = None, differentials: bool = False) -> TypedInput:
     if input is not None and input not in INPUTS:
         raise MatcalcError(f"input must be 'text' or 'latex', not '{input}'")
     if not isinstance(text, str):
@@ -113,5 +138,5 @@ def typed_input(text, input: str | None = None) -> TypedInput:
     if len(text) > MAX_INPUT_CHARS:
         raise LimitError(f"the input has {len(text):,} characters; the limit is {MAX_INPUT_CHARS:,}",
                          source=text, span=(MAX_INPUT_CHARS, len(text)))
-    reading = read_latex(text)
+    reading = read_latex(text, differentials)
     return TypedInput(text, "latex", reading.plain, reading.spellings, reading.kinds, reading.notes, reading)

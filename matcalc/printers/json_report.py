@@ -7,7 +7,7 @@ from .labels import label_json, label_latex, label_text
 from .latex_report import RELATIONS_LATEX
 from .latex import symbol_latex, to_latex
 from .text import to_text
-from .symbols import spellings_of, symbols_json
+from .symbols import input_json, spellings_of, symbols_json
 
 
 def json_report(derivation, steps: bool = True) -> dict:
@@ -24,6 +24,7 @@ def json_report(derivation, steps: bool = True) -> dict:
         "names": [named_json(n, d, spellings) for n, d in derivation.names],
         "shapes": shapes_json(derivation.problem),
         "symbols": symbols_json(derivation.problem),
+        "input": input_json(derivation.problem),
     }
     if steps:
         data["steps"] = [{**step_json(s, spellings), "before": to_text(s.before) if s.before is not None else None}

@@ -11,7 +11,7 @@ from .latex_report import aligned_rows, step_lines_latex
 from .markdown_report import step_table
 from .text import symbol_text, to_text
 from .text_report import step_lines
-from .symbols import spellings_of, symbols_json
+from .symbols import input_json, spellings_of, symbols_json
 
 GRADIENTS_APART = "        "
 ROW_WIDTH = 100          # gradients read off together share a line up to this width
@@ -112,6 +112,7 @@ def pass_json(gradients, steps: bool = True) -> dict:
                       for label, e in _equations(gradients)],
         "shapes": shapes_json(problem),
         "symbols": symbols_json(problem),
+        "input": input_json(problem),
     }
     if steps:
         data["steps"] = [step_json(s, spellings) for s in sweep.steps]

@@ -41,3 +41,11 @@ def symbols_json(problem) -> list[dict]:
         rows.append({"name": name, "latex": spellings.get(name) or symbol_latex(name),
                      "kind": symbol_kind(info), "shape": shape_text((info.rows, info.cols))})
     return rows
+
+
+def input_json(problem) -> dict:
+    """The input as typed (LaTeX or matcalc's language) and as read, with the readings said (SPEC §11)."""
+    typed = getattr(problem, "typed", None)
+    if typed is None:
+        return {"language": "text", "source": problem.source, "plain": problem.source, "notes": []}
+    return typed.json(problem)

@@ -39,8 +39,9 @@ def looks_like_latex(text: str) -> bool:
     return isinstance(text, str) and re.search(r"\\(?!\r?\n)", text) is not None
 
 
-def read_latex(text: str) -> LatexReading:
-    reader = Reader(text)
+def read_latex(text: str, differentials: bool = False) -> LatexReading:
+    """``differentials``: ``dx`` and ``\\mathrm{d}\\mathbf{x}`` are the differentials dx (a hand derivation's lines)."""
+    reader = Reader(text, differentials)
     statements = reader.program()
     defined = {name.text for name, _ in statements if name is not None}
     parts = []

@@ -14,6 +14,7 @@ _NORM_SUBSCRIPTS = {"2": "_2", "F": "_F", "\\mathrm{F}": "_F", "\\text{F}": "_F"
                     "fro": "_F", "\\mathrm{fro}": "_F", "\\text{fro}": "_F", "\\mathsf{F}": "_F"}
 _FRACTIONS = ("frac", "dfrac", "tfrac", "cfrac")
 _SWITCHES = ("rm", "it", "sf", "cal", "bf", "bfseries")          # plain TeX's font switches: {\bf x}
+_NAME_COMMANDS = set(GREEK) | set(DECORATIONS) | BOLD_FONTS | PLAIN_FONTS | {"ell"}   # what may start a name
 
 
 class FunctionReading:
@@ -65,6 +66,13 @@ class FunctionReading:
             return piece
         self.fail(f"the LaTeX command '{token.text}' is not read", token)
 
+    def _differential(self, d: Token) -> Piece:
+        r"""\mathrm{d}\mathbf{x} → dx: the differential of a name (``--compare-steps`` lines only)."""
+        piece = self.name_atom()
+        if piece.level != ATOM or not re.fullmatch(r"\w+", piece.text) or piece.text in ("I", "ones"):
+            self.fail("a differential is of one name: dx, \\mathrm{d}\\mathbf{W}", d, end=self.tokens[self.i - 1].end)
+        return leaf("d" + piece.text, ATOM, d.start, self.tokens[self.i - 1].end)
+
     def _grouped_function(self) -> Piece | None:
         r"""{\rm tr}(A): a function's name set in a group of its own, applied after it; else None."""
         switch, at = self.peek(1), self.i + 2
@@ -89,6 +97,10 @@ class FunctionReading:
         if (run in FUNCTION_WORDS or run == "sigma") and following is not None and following.is_char("("):
             self.i = at
             return self.apply(FUNCTION_WORDS.get(run, "sigma"), token)
+        if token.text == "d" and self.differentials and (name := self.peek(1)) is not None \
+                and name.start == token.end and (name.kind == "letter" or name.text[1:] in _NAME_COMMANDS):
+            self.next()                                       # dx, d\mathbf{W}: in a hand derivation's line
+            return self._differential(token)
         if token.text == "e" and (caret := self.peek(1)) is not None and caret.is_char("^"):
             saved = self.i
             self.next()
@@ -158,6 +170,9 @@ class FunctionReading:
                     and following.is_char("^"):             # \mathrm{e}^{x}: Euler's number
                 self.i = close + 2
                 return joined(["exp(", self.script_expression(), ")"], ATOM)
+            if word == "d" and self.differentials and name in ("mathrm", "text", "operatorname", "textrm"):
+                self.i = close + 1
+                return self._differential(token)
             if name == "mathrm" and word == "d":
                 self.fail("a differential d is not read: write the function and ask for its derivative", token,
                           end=self.tokens[close].end)

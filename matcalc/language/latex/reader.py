@@ -7,6 +7,21 @@ builder of ``language.parser`` turn into the AST, so both inputs give the same
 trees.  Precedence is the language's: postfix, functions, products, minus, sums.
 A function written without brackets takes the rest of the product
 (``\\log\\det X``, ``\\mathrm{tr}\\, X^\\top A X``).
+
+Why not a second Lark grammar (weighed in issue 28's second round): what the
+reader decides is TeX's reading and a paper's habits, not a context-free
+syntax.  A script or a ``\\frac`` argument is one token or one group
+(``\\frac12``, ``x^TPx``), so the lexer would have to cut numbers and
+letters one at a time; a bar ``|`` both opens and closes (``|X|``,
+``\\log|X|``, nested in ``\\left|``); a line break separates statements
+only when the next line defines a name, and ``,`` or ``.`` only at the top
+level; whether a function takes a bracket or the rest of the product
+depends on what follows it.  Each would be a post-lexer or an Earley
+ambiguity resolved in code, and the refusals (``\\arg\\min``, ``\\langle``,
+an unknown ``\\operatorname``) would become generic syntax errors.  The tree
+builder is already shared: the reader writes matcalc's language with a
+source map, and ``grammar/matcalc.lark`` with ``transformer.Build`` makes
+the one tree, so both inputs give the same trees and the same rules.
 """
 
 from __future__ import annotations
@@ -28,8 +43,9 @@ _DEFINES = ("=", "\\coloneqq", "\\triangleq", "\\equiv", "\\doteq", ":=", "\\eqq
 
 
 class Reader(NameReading, FunctionReading):
-    def __init__(self, text: str):
+    def __init__(self, text: str, differentials: bool = False):
         self.text = text
+        self.differentials = differentials   # dx, \mathrm{d}\mathbf{x}: a hand derivation's differentials
         self.tokens = tokenize(text)
         self.i = 0
         self.closers: list[str] = []        # the brackets and bars now open, innermost last
