@@ -115,7 +115,9 @@ def test_the_jacobian_of_a_kronecker_square_evaluates_at_14_by_14_in_bounded_tim
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert value.shape == (14 ** 4, 14 ** 2)
-    assert elapsed < 4 and peak < 1e9, (elapsed, peak)
+    # The dense (I ⊗ K ⊗ I) would be 12 GB: memory is the bound that matters.  The time has a
+    # margin far above the ~1 s it takes, so a busy machine cannot fail it (a dense build takes minutes).
+    assert peak < 1e9 and elapsed < 120, (elapsed, peak)
     # one column against central differences of np.kron
     E = np.zeros((14, 14))
     E[2, 3] = 1
