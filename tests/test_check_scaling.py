@@ -153,8 +153,8 @@ def test_one_entry_changed_is_caught(depth, name, entry, monkeypatch):
     assert gradients.check() < 1e-8
     answers_at = check._answers_at
 
-    def one_entry_off(names, answers, point):
-        values = answers_at(names, answers, point)
+    def one_entry_off(names, answers, point, env):
+        values = answers_at(names, answers, point, env)
         if name in values:
             wrong = values[name] = values[name].copy()
             wrong.reshape(-1)[entry] += 0.01 * np.max(np.abs(wrong))

@@ -114,3 +114,18 @@ def test_torch_and_jax_modules_check_themselves(target, example, tmp_path, capsy
         warnings.simplefilter("ignore")
         _, derivation = derivation_of(ROOT / "examples" / f"{example}.sh")
     run_as_script(derivation, target, tmp_path, capsys)
+
+
+@pytest.mark.parametrize("method", ["trace", "vec"])
+def test_diag_of_a_one_by_one_value_is_that_value(method):
+    """diag(u^T 1) of a 1×1 u^T 1 is the number itself (the vec method writes such a factor):
+    the lowering must not take the diagonal of a number."""
+    derivation = matcalc.derive("sum(kron((x^T W) .^ 2, sqrt(exp(z)) .^ 0.5))", wrt="x", method=method,
+                                where="x: vector p by 1; W: p × n")      # soak seed 0, case 28
+    values = user_values(derivation)
+    with np.errstate(all="ignore"):
+        found = derivation.evaluate(values)
+        generated_answer = answers_of("derive", derivation, values)[derivation.wrt]
+        numeric = finite_differences("derive", derivation, values, "x")
+    assert relative(generated_answer, found) <= 1e-10
+    assert relative(np.reshape(found, np.shape(numeric)), numeric) <= 1e-6

@@ -262,6 +262,8 @@ class Builder:
 
     @_lower.register
     def _(self, expr: A.Diag):
+        if self.kind(expr.arg) == "scalar":       # diag of a 1×1 value is that value, a number here
+            return self.lower(expr.arg)
         if self.kind(expr.arg) == "vector":
             return self.emit("diag_matrix", (self.lower(expr.arg),))
         return self.emit("diag_vector", (self.lower(expr.arg),))
