@@ -141,8 +141,9 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             for step in outcome.steps[len(taken.steps):]:
                 if step.label.kind == GRADIENT:
                     # one use's share of a gradient is a term of it, not all of it
-                    share = not final and step.rule == "identify"
-                    note = _joined(step.note, f"through {display_name(name)}") if share else step.note
+                    share = not final and (step.rule == "identify" or bool(step.label.index))  # (∂l/∂W_pq ∋ ...)
+                    note = _joined(step.note, f"through {display_name(name)}") if share and step.rule == "identify" \
+                        else step.note
                     label = target if final else answer_label(GRADIENT, function, used, env)
                     # a line by components keeps its indices (the index method: δa2_p = s_p - y_p)
                     step = replace(step, label=replace(label, index=step.label.index), note=note,

@@ -142,8 +142,14 @@ class VecMethod:
                                          else [])
         record(cited[0], canon(A.joined(A.Add, [A.product_of(f) for f in transposed]), env), cited, column)
         rows, cols = env.shape(X)
-        gradient = canon(A.joined(A.Add, [_unvectorized(factors, rows, cols, context, record, column)
-                                          for factors in transposed]), env)
+        done: list[A.Expr] = []
+        for number, factors in enumerate(transposed):
+            # each line shows every term: those un-vectorized already as vec(G_k), those to come as they are
+            waiting = [A.product_of(f) for f in transposed[number + 1:]]
+            line = (lambda current, done=tuple(done), waiting=waiting:
+                    canon(A.joined(A.Add, [A.Vec(g) for g in done] + [current] + waiting), env))
+            done.append(_unvectorized(factors, rows, cols, context, record, column, line))
+        gradient = canon(A.joined(A.Add, done), env)
         # vec(A)^T vec(B) = tr(A^T B): a number the chain left written as vectors
         numbers, rules = rewrite_everywhere(("vec-row-trace",), gradient, context)
         if rules:
@@ -151,16 +157,16 @@ class VecMethod:
         return numbers
 
 
-def _unvectorized(factors, rows, cols, context, record, label) -> A.Expr:
+def _unvectorized(factors, rows, cols, context, record, label, line) -> A.Expr:
     """G with vec(G) = c M_1 … M_k g, the factors taken in from the right, a
     line per rule (the column g is G itself when X is a vector); the scalars
-    c commute and stay in front."""
+    c commute and stay in front.  ``line`` writes the whole line around this term."""
     env = context.env
     scalars = [f for f in factors if env.is_scalar(f)]
     factors = [f for f in factors if not env.is_scalar(f)]
 
     def show(rule):
-        record(rule, canon(A.product_of(scalars + factors + [A.Vec(inner)]), env), [rule], label)
+        record(rule, line(canon(A.product_of(scalars + factors + [A.Vec(inner)]), env)), [rule], label)
 
     inner = _read(factors.pop())
     if isinstance(inner, A.Kron) and len(inner.args) == 2 and all(env.is_vector(a) for a in inner.args):
