@@ -284,3 +284,14 @@ def test_a_wrong_line_is_caught(method, rule):
     doubled = A.Product((A.Number(2), d.steps[number].after))
     failures = replay(_Edited(d, number, doubled), ["W"])
     assert any(f"step {number + 1} " in failure for failure in failures), failures
+
+
+def test_a_backward_sweep_by_components_writes_each_differential_by_components():
+    """Below the loss the index method owns the differential stage too: the
+    lines after dl = δa2^T da2 are by components, and they replay."""
+    program = "a1 = W1 x + b1; h1 = sigma(a1); a2 = W2 h1 + b2; l = -y^T log(softmax(a2))"
+    g = matcalc.derive(program, wrt="all", where="x, y: data; y: probability vector", method="index")
+    text = " ".join(g.text().split())
+    assert "dl = Σ_i δa2_i d(W2 h1 + b2)_i" in text
+    assert "= Σ_i δh1_i h1_i (1 - h1_i) da1_i" in text
+    assert not replayed(g, list(g), g)

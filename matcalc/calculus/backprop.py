@@ -115,8 +115,9 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             seed = inner(delta, definition, env)
             first = ("backprop", "")
         inputs = _inputs(definition, varying)
-        taken = differential(seed, set(inputs), env, function, names=((name, definition),) if not is_loss else (),
-                             first=first, catalog=catalog, name_layers=False)
+        taken = chosen.differential_stage(differential)(    # the method writes the differential (components)
+            seed, set(inputs), env, function, names=((name, definition),) if not is_loss else (),
+            first=first, catalog=catalog, name_layers=False)
         fused = _fused(name, definition, seed, taken, inputs, statements[:index], uses, varying, parameters,
                        letter, env, function, catalog, chosen, delta if not is_loss else None)
         if fused is not None:
@@ -254,8 +255,8 @@ def _fused(name, definition, seed, taken, inputs, earlier, uses, varying, parame
     note = ", ".join(f"{display_name(v)} = {_function_name(d)}({display_name(d.arg.name)})" for v, d in candidates)
     first = ("substitute-definition", note) if delta is None else ("backprop", "")
     try:
-        together = differential(fused_seed, set(fused_inputs), env, function, names=names, first=first,
-                                catalog=catalog, name_layers=False)
+        together = chosen.differential_stage(differential)(fused_seed, set(fused_inputs), env, function, names=names,
+                                                           first=first, catalog=catalog, name_layers=False)
     except MatcalcError:   # a form the fused statement cannot take: the two steps stand
         return None
     chosen_pairs = []
