@@ -250,3 +250,19 @@ def test_every_method_derives_a_program_in_one_sweep():
             assert agree(trace[name], g[name], values) < 1e-8, (method, name)
     text = " ".join(matcalc.derive(program, wrt="all", where=where, method="index").text().split())
     assert "∂l/∂W2_pq = Σ_i Σ_j δa2_i h1_j δ_ip δ_jq" in text      # a line by components keeps its indices
+
+
+def test_trace_jacobians_write_their_vec_steps_one_rule_a_line():
+    """The trace method's Jacobians and Hessians take the vec route a rule a
+    line, as --method vec does (no summary line citing vec-kron, vec-transpose)."""
+    j = matcalc.jacobian("A X^T B + X", wrt="X")
+    assert [s.rules for s in j.steps if any(r.startswith("vec-") for r in s.rules)] == [("vec-kron",),
+                                                                                           ("vec-transpose",)]
+    assert j.check() < 1e-6
+    for path in EXAMPLES:
+        command, expr, wrt, where = example_request(path)
+        if command in (matcalc.jacobian, matcalc.hessian):
+            d = command(expr, wrt=wrt, where=where)
+            for step in d.steps:
+                assert sum(rule.startswith("vec-") for rule in step.rules) <= 1 or step.rule == "vec-scalar", \
+                    (path.stem, step.rules)

@@ -81,6 +81,7 @@ def peel(dF: A.Expr, X: A.Symbol, context: Context, record, label: Label) -> tup
     dX = A.Differential(X)
     terms = [([], term) for term in (dF.args if isinstance(dF, A.Add) else (dF,)) if peeler.carries(term)]
     every_rule: list[str] = []
+    pending: list[str] = []
     for _ in range(MAX_LAYERS):
         if all(inner == dX for _, inner in terms):
             break
@@ -93,9 +94,14 @@ def peel(dF: A.Expr, X: A.Symbol, context: Context, record, label: Label) -> tup
             peeled.extend((factors + _flat(more), deeper)
                           for more, deeper in _chains(peeler.layer(canon(inner, env), used)))
         terms = peeled
-        if used:                        # vec(A v) = A vec(v) for a vector v is no rule: same line
-            record(used[0], _vectorized(terms, env), used, label)
-            every_rule += used
+        every_rule += used
+        line = _vectorized(terms, env)
+        if used and record.log.last is not None and record.log.last.after == line:
+            pending += used             # a rule that changes nothing on the page (vec(c v) of a column) joins the next line
+        elif used:                      # vec(A v) = A vec(v) for a vector v is no rule: same line
+            cited = list(dict.fromkeys(pending + used))
+            record(cited[0], line, cited, label)
+            pending = []
     else:
         raise DerivationError("the vec method could not reach vec(dX); try method='trace'")
     return [_flat(factors) for factors, _ in terms], list(dict.fromkeys(every_rule))
