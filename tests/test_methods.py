@@ -27,9 +27,7 @@ OTHER_METHODS = sorted(set(METHODS) - {"trace"})
 # Examples a method cannot write, each with the construct its error names.
 NO_KRONECKER_FORM = r"this Jacobian \(its entries are no product P_ip Q_jq\)"
 UNSUPPORTED: dict = {
-    "index": {"47_hessian_batched_softmax": NO_KRONECKER_FORM,
-              "41_gradient_through_vec": r"cannot write vec\(\.\.\.\) around the differential",
-              "42_gradient_through_kron": r"cannot write kron\(\.\.\.\) around the differential"},
+    "index": {"47_hessian_batched_softmax": NO_KRONECKER_FORM},
     "vec": {},
 }
 pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")

@@ -71,7 +71,7 @@ class Reassembler:
 
     def round(self, term: Term, used: list) -> Term | None:
         """One kind of rewrite, wherever it applies; None when there is none."""
-        for rewrite in (self._diagonal, self._identity, self._hadamard, self._contract, self._lone_sum,
+        for rewrite in (self._trace, self._diagonal, self._identity, self._hadamard, self._contract, self._lone_sum,
                         self._scale):
             changed = rewrite(term, used)
             if changed is not None:
@@ -84,6 +84,18 @@ class Reassembler:
             return term
         coefficient = canon(A.Product((term.coefficient, *scalars)), self.env)
         return replace(term, coefficient=coefficient, factors=tuple(f for f in term.factors if f.indices))
+
+    def _trace(self, term, used):
+        """Σ_k M_kk = tr(M): a sum over the diagonal of one matrix, and nothing else holds k."""
+        for index, _ in term.sums:
+            holding = [f for f in term.factors if index in f.indices]
+            if len(holding) == 1 and holding[0].indices == (index, index) \
+                    and not any(index in d[:2] for d in term.deltas):
+                used.append("index-trace")
+                traced = Factor(canon(A.Trace(holding[0].matrix), self.env), ())
+                return replace(term, sums=tuple(s for s in term.sums if s[0] != index),
+                               factors=tuple(f for f in term.factors if f is not holding[0]) + (traced,))
+        return None
 
     def _diagonal(self, term, used):
         if not any(len(f.indices) == 2 and f.indices[0] == f.indices[1] for f in term.factors):
