@@ -264,3 +264,24 @@ def test_trace_jacobians_write_their_vec_steps_one_rule_a_line():
             for step in d.steps:
                 assert sum(rule.startswith("vec-") for rule in step.rules) <= 1 or step.rule == "vec-scalar", \
                     (path.stem, step.rules)
+
+
+@pytest.mark.parametrize("expr, wrt", [("vec(A)^T vec(X)", "X"), ("tr(A ⊗ X)", "X"), ("sum(A ⊗ X)", "X"),
+                                       ("sum(kron(x, y^T) ⊙ B)", "x"), ("vec(B)^T (C ⊗ D) vec(X)", "X")])
+def test_index_writes_vec_and_kron_by_pairs_of_indices(expr, wrt):
+    """vec(M)_(i,j) = M_ij and (A ⊗ B)_(k,i),(l,j) = A_ij B_kl (index-vec, index-kron):
+    the same answer as the trace method, every line replayed by test_method_replay."""
+    trace = matcalc.derive(expr, wrt=wrt)
+    d = matcalc.derive(expr, wrt=wrt, method="index")
+    assert d.check() < 1e-6
+    assert agree(trace, d, values_of(trace)) < 1e-8
+    assert {"index-vec", "index-kron"} & {rule for step in d.steps for rule in step.rules}
+
+
+def test_index_refuses_kron_indices_that_split_differently():
+    with pytest.raises(DerivationError, match="split differently.*method='vec'"):
+        # vec(A)'s index is the pair of A's 3×5 entries, that of B ⊗ C the pair (5, 3)
+        matcalc.derive("vec(A)^T (B ⊗ C) vec(X)", wrt="X", where="A: 3×5; B: 3×4; C: 5×2; X: 2×4",
+                       method="index")
+    assert matcalc.derive("vec(A)^T (B ⊗ C) vec(X)", wrt="X", where="A: 3×5; B: 3×4; C: 5×2; X: 2×4",
+                          method="vec").check() < 1e-6

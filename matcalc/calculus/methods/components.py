@@ -90,6 +90,8 @@ class Writer:
 
     def components(self, expr, idx) -> list:
         env = self.env
+        if isinstance(expr, A.Kron) and self.carries(expr):
+            idx = self._as_pairs(expr, idx)
         if any(isinstance(i, tuple) for i in idx):       # an index that is a pair: of vec(·) or ⊗
             return self._paired(expr, idx)
         if not self.carries(expr):
@@ -175,10 +177,18 @@ class Writer:
     def _sum(self, expr, idx):
         rows, cols = self.env.shape(expr.arg)
         self._cite("index-sum-entries")
-        i = None if rows.is_one else self.indices.fresh()
-        j = None if cols.is_one else self.indices.fresh()
-        sums = tuple((index, size) for index, size in ((i, rows), (j, cols)) if index)
-        return _summed(self.components(expr.arg, (i, j)), sums)
+        indices, sums = [], []
+        for side, size in (("row", rows), ("col", cols)):
+            pair = pair_sizes(expr.arg, side, self.env) if self.carries(expr.arg) else None
+            if pair and not any(part.is_one for part in pair):      # sum(A ⊗ dX): over the pairs
+                letters, pair_sums = self.pair(pair)
+                indices.append(letters)
+                sums.extend(pair_sums)
+            else:
+                index = None if size.is_one else self.indices.fresh()
+                indices.append(index)
+                sums.extend([(index, size)] if index else [])
+        return _summed(self.components(expr.arg, tuple(indices)), tuple(sums))
 
     def _mean(self, expr, idx):
         rows, cols = self.env.shape(expr.arg)
@@ -199,6 +209,20 @@ class Writer:
     # ------------------------------------------------------------ vec and ⊗
     # An entry of vec(M) is M_ij, its index the pair (i, j) (i runs fastest);
     # an entry of A ⊗ B is A_ik B_jl, its row the pair (j, i), its column (l, k).
+    def _as_pairs(self, expr, idx) -> tuple:
+        """One index of A ⊗ B as its pair where only one of A and B runs along
+        it ((v ⊗ u^T)_ij = v_i u_j); an index that would have to be split is refused."""
+        pairs = []
+        for side, index in zip(("row", "col"), idx):
+            sizes = pair_sizes(expr, side, self.env)
+            if isinstance(index, tuple) or index is None or sizes is None:
+                pairs.append(index if isinstance(index, tuple) or sizes else (None, None))
+            elif sizes[0].is_one or sizes[1].is_one:
+                pairs.append((None, index) if sizes[0].is_one else (index, None))
+            else:
+                raise not_by_components("an entry of kron(...) by one index (it runs over two)")
+        return tuple(pairs)
+
     def _paired(self, expr, idx):
         if isinstance(expr, A.Transpose):
             return self._transpose(expr, idx)
@@ -210,7 +234,8 @@ class Writer:
             (row_fast, row_slow), (col_fast, col_slow) = idx
             left, right = expr.args
             return _times(self.components(left, (row_slow, col_slow)), self.components(right, (row_fast, col_fast)))
-        raise not_by_components(f"{type(expr).__name__.lower()}(...) beside vec(...) or kron(...)")
+        what = expr.name if isinstance(expr, A.Symbol) else f"{type(expr).__name__.lower()}(...)"
+        raise not_by_components(f"{what} by a pair of indices (the index of a vec(...) or kron(...) beside it)")
 
 
 def _matching(first, second, both=False):
