@@ -25,9 +25,8 @@ from test_examples import EXAMPLES, options, read_example
 
 OTHER_METHODS = sorted(set(METHODS) - {"trace"})
 # Examples a method cannot write, each with the construct its error names.
-NO_KRONECKER_FORM = r"this Jacobian \(its entries are no product P_ip Q_jq\)"
 UNSUPPORTED: dict = {
-    "index": {"47_hessian_batched_softmax": NO_KRONECKER_FORM},
+    "index": {},
     "vec": {},
 }
 pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")

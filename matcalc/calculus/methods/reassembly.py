@@ -246,7 +246,11 @@ def kron(reassembler, term: Term, outer: tuple, free: tuple, shapes: tuple, used
         else:
             break
     else:
-        raise not_by_components("this Jacobian (its entries are no product P_ip Q_jq)")
+        batched = _through_a_sum(reassembler, term, outer, free, shapes, used)
+        if batched is None:
+            raise not_by_components("this Jacobian (its entries are no product P_ip Q_jq, nor a sum "
+                                    "Σ_k A_jk M_ik B_qk over a batch of columns)")
+        return batched
     first_shape = (f_rows, x_cols if crossed else x_rows)
     second_shape = (f_cols, x_rows if crossed else x_cols)
     P = reassembler.matrix(Term(term.coefficient, (), tuple(groups[0])), first, first_shape, used)
@@ -261,6 +265,50 @@ def kron(reassembler, term: Term, outer: tuple, free: tuple, shapes: tuple, used
     if right:
         jacobian.append(_scaling(right, (p, q), reassembler, used))
     return canon(A.Product(tuple(jacobian)), env)
+
+
+def _through_a_sum(reassembler, term: Term, outer, free, shapes, used):
+    """Σ_k A_jk M_ik B_qk δ_ip = ((A ⊗ I) diag(vec(M)) (B^T ⊗ I))_(i,j),(p,q), and with
+    N_pk for δ_ip, (A ⊗ I) diag(vec(M)) (I ⊗ 1 1^T) diag(vec(N)) (B^T ⊗ I): the
+    columns k of a batch, each its own Jacobian (vec-kron, vec-hadamard); else None."""
+    (i, j), (p, q) = outer, free
+    if len(term.sums) != 1 or term.deltas or None in (i, j, p, q):
+        return None
+    k, size = term.sums[0]
+    by: dict = {i: [], j: [], p: [], q: []}
+    ties = [f for f in term.factors if isinstance(f.matrix, A.Identity) and set(f.indices) == {i, p}]
+    for factor in term.factors:
+        others = set(factor.indices) - {k}
+        if factor in ties or _all_ones(factor.matrix):        # (1 1^T)_ip = 1 (index-ones)
+            continue
+        if k not in factor.indices or len(factor.indices) != 2 or len(others) != 1 or not others <= set(by):
+            return None
+        by[others.pop()].append(factor)
+    if len(ties) > 1 or not (by[j] and by[q] and by[i]) or bool(ties) == bool(by[p]):
+        return None
+    env = reassembler.env
+    (f_rows, _), (x_rows, _) = shapes
+
+    def rows_by_k(index):
+        return _merged([f.matrix if f.indices == (index, k) else reassembler.transposed(f.matrix)
+                        for f in by[index]], env)
+    used.extend(["vec-kron", "vec-hadamard"])
+    chain = [A.Kron((rows_by_k(j), A.Identity(f_rows))), A.Diag(A.Vec(rows_by_k(i)))]
+    if by[p]:
+        chain += [A.Kron((A.Identity(size), A.Product((A.Ones(f_rows, _one_dim(env)),
+                                                        A.Transpose(A.Ones(x_rows, _one_dim(env))))))),
+                  A.Diag(A.Vec(rows_by_k(p)))]
+    chain.append(A.Kron((reassembler.transposed(rows_by_k(q)), A.Identity(x_rows))))
+    return canon(A.Product((term.coefficient, *chain)), env)
+
+
+def _all_ones(matrix) -> bool:
+    return all(isinstance(f, A.Ones) or isinstance(f, A.Transpose) and isinstance(f.arg, A.Ones)
+               for f in (matrix.args if isinstance(matrix, A.Product) else (matrix,)))
+
+
+def _merged(matrices, env):
+    return canon(matrices[0] if len(matrices) == 1 else A.Hadamard(tuple(matrices)), env)
 
 
 def _substituted(factors, rows_of, columns_of, used) -> list:
