@@ -284,3 +284,16 @@ def test_index_refuses_kron_indices_that_split_differently():
                        method="index")
     assert matcalc.derive("vec(A)^T (B ⊗ C) vec(X)", wrt="X", where="A: 3×5; B: 3×4; C: 5×2; X: 2×4",
                           method="vec").check() < 1e-6
+
+
+@pytest.mark.parametrize("command, expr, wrt", [
+    (matcalc.jacobian, "diag(X)", "X"),                    # ∂f_i/∂X_pq = δ_ip δ_iq: the diagonal only
+    (matcalc.jacobian, "diag(X) ⊙ a", "X"),
+    (matcalc.hessian, "-sum(Y ⊙ log(softmax(W X)))", "W"),   # Σ_k X_jk X_qk S_ik (δ_ip - S_pk)
+])
+def test_index_reads_diagonal_and_batched_jacobians(command, expr, wrt):
+    trace = command(expr, wrt=wrt)
+    d = command(expr, wrt=wrt, method="index")
+    assert d.check() < 1e-6
+    assert agree(trace, d, values_of(trace)) < 1e-8
+    assert "identify-index" in {step.rule for step in d.steps}

@@ -319,7 +319,13 @@ def _substituted(factors, rows_of, columns_of, used) -> list:
     out = []
     for factor in factors:
         mixed = set(factor.indices) & rows_of and set(factor.indices) & columns_of and len(factor.indices) == 2
-        if mixed and not isinstance(factor.matrix, A.Identity):
+        earlier = next((tie for tie in ties[:ties.index(factor.indices)] if set(tie) & set(factor.indices) & rows_of),
+                       None) if mixed and factor.indices in ties else None
+        if earlier is not None:          # δ_ip δ_iq = δ_ip δ_pq: the diagonal of X only (diag(X)_i)
+            theirs = next(iter(set(earlier) & columns_of))
+            factor = Factor(factor.matrix, tuple(theirs if x in rows_of else x for x in factor.indices))
+            used.append("delta-substitute")
+        elif mixed and not isinstance(factor.matrix, A.Identity):
             for a, b in ties:
                 ours, theirs = (a, b) if a in rows_of else (b, a)
                 if ours in factor.indices and set(factor.indices) - {ours} <= columns_of:
