@@ -265,7 +265,7 @@ def test_trace_jacobians_write_their_vec_steps_one_rule_a_line():
                     (path.stem, step.rules)
 
 
-@pytest.mark.parametrize("expr, wrt", [("vec(A)^T vec(X)", "X"), ("tr(A ⊗ X)", "X"), ("sum(A ⊗ X)", "X"),
+@pytest.mark.parametrize("expr, wrt", [("vec(A)^T vec(X)", "X"), ("tr(A ⊗ X)", "X"), ("tr(A ⊗ X) + sum(X ⊗ A)", "X"),
                                        ("sum(kron(x, y^T) ⊙ B)", "x"), ("vec(B)^T (C ⊗ D) vec(X)", "X")])
 def test_index_writes_vec_and_kron_by_pairs_of_indices(expr, wrt):
     """vec(M)_(i,j) = M_ij and (A ⊗ B)_(k,i),(l,j) = A_ij B_kl (index-vec, index-kron):

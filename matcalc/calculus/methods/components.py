@@ -224,8 +224,8 @@ class Writer:
         return tuple(pairs)
 
     def _paired(self, expr, idx):
-        if isinstance(expr, A.Transpose):
-            return self._transpose(expr, idx)
+        if isinstance(expr, (A.Transpose, A.Add, A.Product)):      # the pair goes on to the terms, factors
+            return getattr(self, "_" + type(expr).__name__.lower())(expr, idx)
         if isinstance(expr, A.Vec) and isinstance(idx[0], tuple):
             self._cite("index-vec")
             return self.components(expr.arg, idx[0])
@@ -253,6 +253,8 @@ def pair_sizes(expr, side: str, env: TypeEnv):
         return pair_sizes(expr.arg, "col" if side == "row" else "row", env)
     if isinstance(expr, A.Vec) and side == "row":
         return env.shape(expr.arg)
+    if isinstance(expr, A.Add):            # dA ⊗ X + A ⊗ dX: the terms' pair
+        return next((sizes for sizes in (pair_sizes(term, side, env) for term in expr.args) if sizes), None)
     if isinstance(expr, A.Kron) and len(expr.args) == 2:
         left, right = expr.args
         axis = 0 if side == "row" else 1

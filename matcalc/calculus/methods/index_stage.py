@@ -19,7 +19,7 @@ from ..steps import DIFFERENTIAL, VALUE, Label, Step
 from ..trace_method import push_transposes
 from .components import Indices, Writer, render
 
-COMPOUND = (A.Product, A.Add, A.Transpose, A.Hadamard, A.Trace, A.Sum, A.Mean, A.Diag)
+COMPOUND = (A.Product, A.Add, A.Transpose, A.Hadamard, A.Trace, A.Sum, A.Mean, A.Diag, A.Kron, A.Vec)
 
 
 def by_components(taken, first_new: int, context, define: bool = True):
