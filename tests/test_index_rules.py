@@ -72,3 +72,50 @@ def test_steps_cite_only_catalog_rules():
     names = set(index_catalog())
     assert {"index-product", "index-transpose", "index-hadamard", "index-trace", "index-softmax",
             "index-inverse", "index-det", "delta-contract", "index-outer"} <= names
+
+
+# The rules as data against the code that applies them: the index method's
+# writer (calculus/methods/components.py) writes each rule's left side by
+# components, and where it cites the rule, what it wrote equals the rule's
+# right side at random data.  (The rewrite engine does not match these rules:
+# see the module docstring of matcalc/calculus/methods/index_rules.py.)
+WRITER_RULES = {"index-product", "index-transpose", "index-hadamard", "index-add", "index-trace",
+                "index-sum-entries", "index-diag", "index-diag-of-matrix", "index-vec", "index-kron"}
+# rules the writer applies where it shows an entry of a constant ((1 - h)_i = 1 - h_i)
+ENTRY_RULES = {"index-function", "index-scale", "index-identity", "index-ones", "index-softmax", "index-add",
+               "index-hadamard", "index-transpose"}
+
+
+def written_entry_by_entry(lhs, env):
+    from matcalc.calculus.methods.components import entry
+    used: list = []
+    return entry(lhs.arg, tuple(i for i in (lhs.row, lhs.col) if i), env, used), used
+
+
+def written_by_the_writer(lhs, env):
+    """The left side written by the index method's writer, and the rules it cited."""
+    from matcalc.calculus.methods.components import Indices, Writer, render
+    from matcalc.language import ast as A
+    from matcalc.language import index_ast as I
+    leaves = (A.Symbol, A.Number, A.Identity, A.Ones)
+    expr, free = (lhs.arg, (lhs.row or None, lhs.col or None)) if isinstance(lhs, I.Entry) else (lhs, (None, None))
+    taken = {node.row for node in A.walk(lhs) if isinstance(node, I.Entry)} | \
+        {node.col for node in A.walk(lhs) if isinstance(node, I.Entry)}
+    used: list = []
+    writer = Writer(env, Indices(taken | set(env.symbols)), lambda e: not isinstance(e, leaves), used,
+                    lambda m: A.Transpose(m))
+    return render(writer.components(expr, free), env, used), used
+
+
+@pytest.mark.parametrize("name, write", [(name, written_by_the_writer) for name in sorted(WRITER_RULES)]
+                         + [(name, written_entry_by_entry) for name in sorted(ENTRY_RULES)])
+def test_the_writer_applies_each_rule_as_written(name, write):
+    rule = index_catalog()[name]
+    lhs, rhs, env = parse_index_rule(rule, "exp")
+    written, used = write(lhs, env)
+    assert name in used, (name, used)
+    point = random_point(env, np.random.default_rng(zlib.crc32(name.encode())), positive=False)
+    by_code, by_rule = evaluate_indexed(written, point), evaluate_indexed(rhs, point)
+    got = aligned(by_code, by_rule.indices)
+    assert got.shape == by_rule.value.shape and np.allclose(got, by_rule.value, rtol=1e-10, atol=1e-12), \
+        f"{rule.source}\nwritten: {written}"

@@ -25,11 +25,8 @@ from test_examples import EXAMPLES, options, read_example
 
 OTHER_METHODS = sorted(set(METHODS) - {"trace"})
 # Examples a method cannot write, each with the construct its error names.
-NO_KRONECKER_FORM = r"this Jacobian \(its entries are no product P_ip Q_jq\)"
 UNSUPPORTED: dict = {
-    "index": {"47_hessian_batched_softmax": NO_KRONECKER_FORM,
-              "41_gradient_through_vec": r"cannot write vec\(\.\.\.\) around the differential",
-              "42_gradient_through_kron": r"cannot write kron\(\.\.\.\) around the differential"},
+    "index": {},
     "vec": {},
 }
 pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
@@ -250,3 +247,53 @@ def test_every_method_derives_a_program_in_one_sweep():
             assert agree(trace[name], g[name], values) < 1e-8, (method, name)
     text = " ".join(matcalc.derive(program, wrt="all", where=where, method="index").text().split())
     assert "∂l/∂W2_pq = Σ_i Σ_j δa2_i h1_j δ_ip δ_jq" in text      # a line by components keeps its indices
+
+
+def test_trace_jacobians_write_their_vec_steps_one_rule_a_line():
+    """The trace method's Jacobians and Hessians take the vec route a rule a
+    line, as --method vec does (no summary line citing vec-kron, vec-transpose)."""
+    j = matcalc.jacobian("A X^T B + X", wrt="X")
+    assert [s.rules for s in j.steps if any(r.startswith("vec-") for r in s.rules)] == [("vec-kron",),
+                                                                                           ("vec-transpose",)]
+    assert j.check() < 1e-6
+    for path in EXAMPLES:
+        command, expr, wrt, where = example_request(path)
+        if command in (matcalc.jacobian, matcalc.hessian):
+            d = command(expr, wrt=wrt, where=where)
+            for step in d.steps:
+                assert sum(rule.startswith("vec-") for rule in step.rules) <= 1 or step.rule == "vec-scalar", \
+                    (path.stem, step.rules)
+
+
+@pytest.mark.parametrize("expr, wrt", [("vec(A)^T vec(X)", "X"), ("tr(A ⊗ X)", "X"), ("tr(A ⊗ X) + sum(X ⊗ A)", "X"),
+                                       ("sum(kron(x, y^T) ⊙ B)", "x"), ("vec(B)^T (C ⊗ D) vec(X)", "X")])
+def test_index_writes_vec_and_kron_by_pairs_of_indices(expr, wrt):
+    """vec(M)_(i,j) = M_ij and (A ⊗ B)_(k,i),(l,j) = A_ij B_kl (index-vec, index-kron):
+    the same answer as the trace method, every line replayed by test_method_replay."""
+    trace = matcalc.derive(expr, wrt=wrt)
+    d = matcalc.derive(expr, wrt=wrt, method="index")
+    assert d.check() < 1e-6
+    assert agree(trace, d, values_of(trace)) < 1e-8
+    assert {"index-vec", "index-kron"} & {rule for step in d.steps for rule in step.rules}
+
+
+def test_index_refuses_kron_indices_that_split_differently():
+    with pytest.raises(DerivationError, match="split differently.*method='vec'"):
+        # vec(A)'s index is the pair of A's 3×5 entries, that of B ⊗ C the pair (5, 3)
+        matcalc.derive("vec(A)^T (B ⊗ C) vec(X)", wrt="X", where="A: 3×5; B: 3×4; C: 5×2; X: 2×4",
+                       method="index")
+    assert matcalc.derive("vec(A)^T (B ⊗ C) vec(X)", wrt="X", where="A: 3×5; B: 3×4; C: 5×2; X: 2×4",
+                          method="vec").check() < 1e-6
+
+
+@pytest.mark.parametrize("command, expr, wrt", [
+    (matcalc.jacobian, "diag(X)", "X"),                    # ∂f_i/∂X_pq = δ_ip δ_iq: the diagonal only
+    (matcalc.jacobian, "diag(X) ⊙ a", "X"),
+    (matcalc.hessian, "-sum(Y ⊙ log(softmax(W X)))", "W"),   # Σ_k X_jk X_qk S_ik (δ_ip - S_pk)
+])
+def test_index_reads_diagonal_and_batched_jacobians(command, expr, wrt):
+    trace = command(expr, wrt=wrt)
+    d = command(expr, wrt=wrt, method="index")
+    assert d.check() < 1e-6
+    assert agree(trace, d, values_of(trace)) < 1e-8
+    assert "identify-index" in {step.rule for step in d.steps}

@@ -112,8 +112,9 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             seed = inner(delta, definition, env)
             first = ("backprop", "")
         inputs = varying_inputs(definition, varying)
-        taken = differential(seed, set(inputs), env, function, names=((name, definition),) if not is_loss else (),
-                             first=first, catalog=catalog, name_layers=False)
+        taken = chosen.differential_stage(differential)(    # the method writes the differential (components)
+            seed, set(inputs), env, function, names=((name, definition),) if not is_loss else (),
+            first=first, catalog=catalog, name_layers=False)
         fused = fused_statement(name, definition, taken, inputs, statements[:index], uses, varying, parameters,
                                 letter, env, function, catalog, chosen, delta if not is_loss else None)
         if fused is not None:
@@ -139,8 +140,9 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
             for step in outcome.steps[len(taken.steps):]:
                 if step.label.kind == GRADIENT:
                     # one use's share of a gradient is a term of it, not all of it
-                    share = not final and step.rule == "identify"
-                    note = _joined(step.note, f"through {display_name(name)}") if share else step.note
+                    share = not final and (step.rule == "identify" or bool(step.label.index))  # (∂l/∂W_pq ∋ ...)
+                    note = _joined(step.note, f"through {display_name(name)}") if share and step.rule == "identify" \
+                        else step.note
                     label = target if final else answer_label(GRADIENT, function, used, env)
                     # a line by components keeps its indices (the index method: δa2_p = s_p - y_p)
                     step = replace(step, label=replace(label, index=step.label.index), note=note,

@@ -56,8 +56,8 @@ def fused_statement(name, definition, taken, inputs, earlier, uses, varying, par
     note = ", ".join(f"{display_name(v)} = {_function_name(d)}({display_name(d.arg.name)})" for v, d in candidates)
     first = ("substitute-definition", note) if delta is None else ("backprop", "")
     try:
-        together = differential(fused_seed, set(fused_inputs), env, function, names=names, first=first,
-                                catalog=catalog, name_layers=False)
+        together = chosen.differential_stage(differential)(fused_seed, set(fused_inputs), env, function, names=names,
+                                                           first=first, catalog=catalog, name_layers=False)
     except MatcalcError:   # a form the fused statement cannot take: the two steps stand
         return None
     chosen_pairs = []

@@ -50,7 +50,7 @@ def evaluate_indexed(expr: A.Expr, point: Point) -> Indexed:
         return Indexed(body.value.sum(axis=body.indices.index(expr.index)),
                        tuple(i for i in body.indices if i != expr.index))
     if isinstance(expr, A.Product):
-        return product([evaluate_indexed(arg, point) for arg in expr.args])
+        return product([evaluate_indexed(A.product_of(run), point) for run in _runs(expr.args)])
     if isinstance(expr, A.Add):
         terms = [evaluate_indexed(arg, point) for arg in expr.args]
         indices, sizes = _union(terms)
@@ -66,11 +66,25 @@ def evaluate_indexed(expr: A.Expr, point: Point) -> Indexed:
     raise MatcalcError(f"cannot evaluate {type(expr).__name__.lower()}(...) in index notation")
 
 
+def _runs(factors) -> list[list]:
+    """The factors with each run of matrices that carry no index kept together:
+    in ``(y^T ⊙ y^T) 1 x_p`` the row times the column is one number."""
+    runs: list[list] = []
+    for factor in factors:
+        if runs and not has_indices(factor) and not has_indices(runs[-1][-1]):
+            runs[-1].append(factor)
+        else:
+            runs.append([factor])
+    return runs
+
+
 def _entry(matrix: np.ndarray, row: str, col: str) -> Indexed:
     if not col:
-        if matrix.shape[1] != 1:
-            raise MatcalcError("a matrix entry needs two indices")
-        return Indexed(matrix[:, 0], (row,))
+        if matrix.shape[1] == 1:
+            return Indexed(matrix[:, 0], (row,))
+        if matrix.shape[0] == 1:              # a row's one index runs along it: d(x^T)_i
+            return Indexed(matrix[0, :], (row,))
+        raise MatcalcError("a matrix entry needs two indices")
     if row == col:
         return Indexed(np.diagonal(matrix).copy(), (row,))
     return Indexed(matrix, (row, col))

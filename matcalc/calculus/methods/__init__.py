@@ -19,7 +19,6 @@ from ...errors import MatcalcError
 from ...language import ast as A
 from ...rewriting.engine import Context
 from ..trace_method import identify_gradient
-from ..vec_method import Vectorizer
 from .index import IndexMethod
 from .recording import Recorder
 from .vec import VecMethod
@@ -57,8 +56,8 @@ class TraceMethod:
         return identify_gradient(dl, X, context, record)
 
     def jacobian(self, dF, X, context, record):
-        used: list[str] = []
-        return Vectorizer(X, context).jacobian(dF, used), used
+        # a Jacobian is read off vec(dF) = J vec(dX): the vec method's lines, a rule a line
+        return VecMethod().jacobian(dF, X, context, record)
 
 
 METHODS = {"trace": TraceMethod(), "index": IndexMethod(), "vec": VecMethod()}

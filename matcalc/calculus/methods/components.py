@@ -90,6 +90,10 @@ class Writer:
 
     def components(self, expr, idx) -> list:
         env = self.env
+        if isinstance(expr, A.Kron) and self.carries(expr):
+            idx = self._as_pairs(expr, idx)
+        if any(isinstance(i, tuple) for i in idx):       # an index that is a pair: of vec(·) or ⊗
+            return self._paired(expr, idx)
         if not self.carries(expr):
             if env.is_scalar(expr):
                 return [Term(coefficient=expr)]
@@ -124,7 +128,12 @@ class Writer:
         sums = []
         for left, right in zip(chain, chain[1:]):
             inner = env.shape(left)[1]
-            if inner.is_one:
+            pair = _matching(pair_sizes(left, "col", env), pair_sizes(right, "row", env))
+            if pair:                       # vec(A)^T vec(dX): the summed index of vec(·) is a pair (i, j)
+                cut, pair_sums = self.pair(pair)
+                cuts.append(cut)
+                sums.extend(pair_sums)
+            elif inner.is_one:
                 cuts.append(None)          # u v^T: no index is summed
             else:
                 index = self.indices.fresh()
@@ -149,20 +158,37 @@ class Writer:
             terms = _times(terms, self.components(arg, inner))
         return terms
 
+    def pair(self, sizes) -> tuple:
+        """A pair of fresh indices (fast, slow) for sizes (a dimension of 1 gets none), and their sums."""
+        letters = tuple(None if size.is_one else self.indices.fresh() for size in sizes)
+        return letters, tuple((i, size) for i, size in zip(letters, sizes) if i)
+
     def _trace(self, expr, idx):
         if self.env.is_scalar(expr.arg):
             return self.components(expr.arg, idx)
         self._cite("index-trace")
+        pair = _matching(pair_sizes(expr.arg, "row", self.env), pair_sizes(expr.arg, "col", self.env), both=True)
+        if pair:                       # tr(A ⊗ X) = Σ over the pairs (k, i) of (A ⊗ X)_(k,i),(k,i)
+            diagonal, sums = self.pair(pair)
+            return _summed(self.components(expr.arg, (diagonal, diagonal)), sums)
         index = self.indices.fresh()
         return _summed(self.components(expr.arg, (index, index)), ((index, self.env.shape(expr.arg)[0]),))
 
     def _sum(self, expr, idx):
         rows, cols = self.env.shape(expr.arg)
         self._cite("index-sum-entries")
-        i = None if rows.is_one else self.indices.fresh()
-        j = None if cols.is_one else self.indices.fresh()
-        sums = tuple((index, size) for index, size in ((i, rows), (j, cols)) if index)
-        return _summed(self.components(expr.arg, (i, j)), sums)
+        indices, sums = [], []
+        for side, size in (("row", rows), ("col", cols)):
+            pair = pair_sizes(expr.arg, side, self.env) if self.carries(expr.arg) else None
+            if pair and not any(part.is_one for part in pair):      # sum(A ⊗ dX): over the pairs
+                letters, pair_sums = self.pair(pair)
+                indices.append(letters)
+                sums.extend(pair_sums)
+            else:
+                index = None if size.is_one else self.indices.fresh()
+                indices.append(index)
+                sums.extend([(index, size)] if index else [])
+        return _summed(self.components(expr.arg, tuple(indices)), tuple(sums))
 
     def _mean(self, expr, idx):
         rows, cols = self.env.shape(expr.arg)
@@ -178,6 +204,63 @@ class Writer:
         self._cite("index-diag")
         size = env.shape(expr.arg)[0]
         return [replace(t, deltas=t.deltas + ((idx[0], idx[1], size),)) for t in self.components(expr.arg, (idx[0], None))]
+
+
+    # ------------------------------------------------------------ vec and ⊗
+    # An entry of vec(M) is M_ij, its index the pair (i, j) (i runs fastest);
+    # an entry of A ⊗ B is A_ik B_jl, its row the pair (j, i), its column (l, k).
+    def _as_pairs(self, expr, idx) -> tuple:
+        """One index of A ⊗ B as its pair where only one of A and B runs along
+        it ((v ⊗ u^T)_ij = v_i u_j); an index that would have to be split is refused."""
+        pairs = []
+        for side, index in zip(("row", "col"), idx):
+            sizes = pair_sizes(expr, side, self.env)
+            if isinstance(index, tuple) or index is None or sizes is None:
+                pairs.append(index if isinstance(index, tuple) or sizes else (None, None))
+            elif sizes[0].is_one or sizes[1].is_one:
+                pairs.append((None, index) if sizes[0].is_one else (index, None))
+            else:
+                raise not_by_components("an entry of kron(...) by one index (it runs over two)")
+        return tuple(pairs)
+
+    def _paired(self, expr, idx):
+        if isinstance(expr, (A.Transpose, A.Add, A.Product)):      # the pair goes on to the terms, factors
+            return getattr(self, "_" + type(expr).__name__.lower())(expr, idx)
+        if isinstance(expr, A.Vec) and isinstance(idx[0], tuple):
+            self._cite("index-vec")
+            return self.components(expr.arg, idx[0])
+        if isinstance(expr, A.Kron) and len(expr.args) == 2 and all(isinstance(i, tuple) for i in idx):
+            self._cite("index-kron")
+            (row_fast, row_slow), (col_fast, col_slow) = idx
+            left, right = expr.args
+            return _times(self.components(left, (row_slow, col_slow)), self.components(right, (row_fast, col_fast)))
+        what = expr.name if isinstance(expr, A.Symbol) else f"{type(expr).__name__.lower()}(...)"
+        raise not_by_components(f"{what} by a pair of indices (the index of a vec(...) or kron(...) beside it)")
+
+
+def _matching(first, second, both=False):
+    """The pair two sides share; two pairs that split the index differently
+    (vec(A)^T (B ⊗ C) with A not of B's and C's columns) have no common entries."""
+    if first and second and first != second or both and bool(first) != bool(second):
+        raise not_by_components("two vec(...) or kron(...) indices that split differently")
+    return first or second
+
+
+def pair_sizes(expr, side: str, env: TypeEnv):
+    """The sizes (fast, slow) of the pair that indexes ``expr``'s rows or columns
+    (vec(M)'s rows: M's rows and columns; A ⊗ B's: B's and A's), else None."""
+    if isinstance(expr, A.Transpose):
+        return pair_sizes(expr.arg, "col" if side == "row" else "row", env)
+    if isinstance(expr, A.Vec) and side == "row":
+        return env.shape(expr.arg)
+    if isinstance(expr, A.Add):            # dA ⊗ X + A ⊗ dX: the terms' pair
+        return next((sizes for sizes in (pair_sizes(term, side, env) for term in expr.args) if sizes), None)
+    if isinstance(expr, A.Kron) and len(expr.args) == 2:
+        left, right = expr.args
+        axis = 0 if side == "row" else 1
+        sizes = (env.shape(right)[axis], env.shape(left)[axis])
+        return None if all(size.is_one for size in sizes) else sizes
+    return None
 
 
 def _present(idx) -> tuple:

@@ -31,7 +31,9 @@ class IndexMethod:
         def by_components_stage(expr, variables, env, function, *rest, **options):
             taken = shared(expr, variables, env, function, *rest, **options)
             earlier = rest[0] if rest else options.get("steps", ())
-            return by_components(taken, len(earlier), taken.context)
+            # in a backward sweep the local tr(δv^T f) is no value of the program: no line by components
+            backprop = options.get("first", ("definition",))[0] == "backprop"
+            return by_components(taken, len(earlier), taken.context, define=not backprop)
         return by_components_stage
 
     def gradient(self, dl, X, context, record):

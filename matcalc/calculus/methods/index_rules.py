@@ -6,6 +6,17 @@ language, ``{s}`` a scalar, ``Σ_k`` a sum, ``δ_ij`` a delta.  ``index_catalog`
 reads the names and explanations (what a step cites); ``parse_index_rule``
 builds both sides as trees of ``Entry``, ``IndexSum`` and ``Delta`` nodes,
 typed jointly, for the numeric check of every rule.
+
+The rewrite engine does not match these rules; the index method's writer
+(``components.py``) and reassembler (``reassembly.py``) apply them and cite
+them by name.  Matching them would need what the engine's patterns do not
+have: variables that bind index letters (``?i``), a right side that makes a
+fresh summed index (``Σ_k`` with k new to the whole line), and sides that are
+sums of products of entries rather than trees (delta-contract removes a sum
+and renames an index across a whole term, wherever the δ stands).  Instead
+``tests/test_index_rules.py`` checks the code against the data: the writer
+writes each rule's left side, and where it cites the rule, what it wrote
+equals the rule's right side numerically.
 """
 
 from __future__ import annotations

@@ -19,17 +19,19 @@ from ..steps import DIFFERENTIAL, VALUE, Label, Step
 from ..trace_method import push_transposes
 from .components import Indices, Writer, render
 
-COMPOUND = (A.Product, A.Add, A.Transpose, A.Hadamard, A.Trace, A.Sum, A.Mean, A.Diag)
+COMPOUND = (A.Product, A.Add, A.Transpose, A.Hadamard, A.Trace, A.Sum, A.Mean, A.Diag, A.Kron, A.Vec)
 
 
-def by_components(taken, first_new: int, context):
-    """``taken`` (a strategy.Differential) with its steps from ``first_new`` on by components."""
+def by_components(taken, first_new: int, context, define: bool = True):
+    """``taken`` (a strategy.Differential) with its steps from ``first_new`` on
+    by components; ``define``: the values and the function get a line by
+    components before the first differential."""
     env = context.env
     steps = list(taken.steps[:first_new])
     shown: set = set()               # rules of writing constants entry by entry, cited once
     defined = False
     for step in taken.steps[first_new:]:
-        if step.label.kind == DIFFERENTIAL and not defined:
+        if step.label.kind == DIFFERENTIAL and define and not defined:
             # the values by components, then the function: a1_i = Σ_j W1_ij x_j, ..., l = -Σ_i y_i ...
             function = steps[-1].after if steps and steps[-1].label.kind == VALUE else None
             values = list(taken.names) + ([(taken.function, function)] if function is not None else [])

@@ -71,7 +71,7 @@ class Reassembler:
 
     def round(self, term: Term, used: list) -> Term | None:
         """One kind of rewrite, wherever it applies; None when there is none."""
-        for rewrite in (self._diagonal, self._identity, self._hadamard, self._contract, self._lone_sum,
+        for rewrite in (self._trace, self._diagonal, self._identity, self._hadamard, self._contract, self._lone_sum,
                         self._scale):
             changed = rewrite(term, used)
             if changed is not None:
@@ -84,6 +84,18 @@ class Reassembler:
             return term
         coefficient = canon(A.Product((term.coefficient, *scalars)), self.env)
         return replace(term, coefficient=coefficient, factors=tuple(f for f in term.factors if f.indices))
+
+    def _trace(self, term, used):
+        """Σ_k M_kk = tr(M): a sum over the diagonal of one matrix, and nothing else holds k."""
+        for index, _ in term.sums:
+            holding = [f for f in term.factors if index in f.indices]
+            if len(holding) == 1 and holding[0].indices == (index, index) \
+                    and not any(index in d[:2] for d in term.deltas):
+                used.append("index-trace")
+                traced = Factor(canon(A.Trace(holding[0].matrix), self.env), ())
+                return replace(term, sums=tuple(s for s in term.sums if s[0] != index),
+                               factors=tuple(f for f in term.factors if f is not holding[0]) + (traced,))
+        return None
 
     def _diagonal(self, term, used):
         if not any(len(f.indices) == 2 and f.indices[0] == f.indices[1] for f in term.factors):
@@ -234,7 +246,11 @@ def kron(reassembler, term: Term, outer: tuple, free: tuple, shapes: tuple, used
         else:
             break
     else:
-        raise not_by_components("this Jacobian (its entries are no product P_ip Q_jq)")
+        batched = _through_a_sum(reassembler, term, outer, free, shapes, used)
+        if batched is None:
+            raise not_by_components("this Jacobian (its entries are no product P_ip Q_jq, nor a sum "
+                                    "Σ_k A_jk M_ik B_qk over a batch of columns)")
+        return batched
     first_shape = (f_rows, x_cols if crossed else x_rows)
     second_shape = (f_cols, x_rows if crossed else x_cols)
     P = reassembler.matrix(Term(term.coefficient, (), tuple(groups[0])), first, first_shape, used)
@@ -251,6 +267,50 @@ def kron(reassembler, term: Term, outer: tuple, free: tuple, shapes: tuple, used
     return canon(A.Product(tuple(jacobian)), env)
 
 
+def _through_a_sum(reassembler, term: Term, outer, free, shapes, used):
+    """Σ_k A_jk M_ik B_qk δ_ip = ((A ⊗ I) diag(vec(M)) (B^T ⊗ I))_(i,j),(p,q), and with
+    N_pk for δ_ip, (A ⊗ I) diag(vec(M)) (I ⊗ 1 1^T) diag(vec(N)) (B^T ⊗ I): the
+    columns k of a batch, each its own Jacobian (vec-kron, vec-hadamard); else None."""
+    (i, j), (p, q) = outer, free
+    if len(term.sums) != 1 or term.deltas or None in (i, j, p, q):
+        return None
+    k, size = term.sums[0]
+    by: dict = {i: [], j: [], p: [], q: []}
+    ties = [f for f in term.factors if isinstance(f.matrix, A.Identity) and set(f.indices) == {i, p}]
+    for factor in term.factors:
+        others = set(factor.indices) - {k}
+        if factor in ties or _all_ones(factor.matrix):        # (1 1^T)_ip = 1 (index-ones)
+            continue
+        if k not in factor.indices or len(factor.indices) != 2 or len(others) != 1 or not others <= set(by):
+            return None
+        by[others.pop()].append(factor)
+    if len(ties) > 1 or not (by[j] and by[q] and by[i]) or bool(ties) == bool(by[p]):
+        return None
+    env = reassembler.env
+    (f_rows, _), (x_rows, _) = shapes
+
+    def rows_by_k(index):
+        return _merged([f.matrix if f.indices == (index, k) else reassembler.transposed(f.matrix)
+                        for f in by[index]], env)
+    used.extend(["vec-kron", "vec-hadamard"])
+    chain = [A.Kron((rows_by_k(j), A.Identity(f_rows))), A.Diag(A.Vec(rows_by_k(i)))]
+    if by[p]:
+        chain += [A.Kron((A.Identity(size), A.Product((A.Ones(f_rows, _one_dim(env)),
+                                                        A.Transpose(A.Ones(x_rows, _one_dim(env))))))),
+                  A.Diag(A.Vec(rows_by_k(p)))]
+    chain.append(A.Kron((reassembler.transposed(rows_by_k(q)), A.Identity(x_rows))))
+    return canon(A.Product((term.coefficient, *chain)), env)
+
+
+def _all_ones(matrix) -> bool:
+    return all(isinstance(f, A.Ones) or isinstance(f, A.Transpose) and isinstance(f.arg, A.Ones)
+               for f in (matrix.args if isinstance(matrix, A.Product) else (matrix,)))
+
+
+def _merged(matrices, env):
+    return canon(matrices[0] if len(matrices) == 1 else A.Hadamard(tuple(matrices)), env)
+
+
 def _substituted(factors, rows_of, columns_of, used) -> list:
     """S_pj I_jq = S_pq I_jq: through an identity entry that ties one of F's
     indices to one of X's, an entry with one of each gets both of one side."""
@@ -259,7 +319,13 @@ def _substituted(factors, rows_of, columns_of, used) -> list:
     out = []
     for factor in factors:
         mixed = set(factor.indices) & rows_of and set(factor.indices) & columns_of and len(factor.indices) == 2
-        if mixed and not isinstance(factor.matrix, A.Identity):
+        earlier = next((tie for tie in ties[:ties.index(factor.indices)] if set(tie) & set(factor.indices) & rows_of),
+                       None) if mixed and factor.indices in ties else None
+        if earlier is not None:          # δ_ip δ_iq = δ_ip δ_pq: the diagonal of X only (diag(X)_i)
+            theirs = next(iter(set(earlier) & columns_of))
+            factor = Factor(factor.matrix, tuple(theirs if x in rows_of else x for x in factor.indices))
+            used.append("delta-substitute")
+        elif mixed and not isinstance(factor.matrix, A.Identity):
             for a, b in ties:
                 ours, theirs = (a, b) if a in rows_of else (b, a)
                 if ours in factor.indices and set(factor.indices) - {ours} <= columns_of:

@@ -81,6 +81,7 @@ def peel(dF: A.Expr, X: A.Symbol, context: Context, record, label: Label) -> tup
     dX = A.Differential(X)
     terms = [([], term) for term in (dF.args if isinstance(dF, A.Add) else (dF,)) if peeler.carries(term)]
     every_rule: list[str] = []
+    pending: list[str] = []
     for _ in range(MAX_LAYERS):
         if all(inner == dX for _, inner in terms):
             break
@@ -93,9 +94,14 @@ def peel(dF: A.Expr, X: A.Symbol, context: Context, record, label: Label) -> tup
             peeled.extend((factors + _flat(more), deeper)
                           for more, deeper in _chains(peeler.layer(canon(inner, env), used)))
         terms = peeled
-        if used:                        # vec(A v) = A vec(v) for a vector v is no rule: same line
-            record(used[0], _vectorized(terms, env), used, label)
-            every_rule += used
+        every_rule += used
+        line = _vectorized(terms, env)
+        if used and record.log.last is not None and record.log.last.after == line:
+            pending += used             # a rule that changes nothing on the page (vec(c v) of a column) joins the next line
+        elif used:                      # vec(A v) = A vec(v) for a vector v is no rule: same line
+            cited = list(dict.fromkeys(pending + used))
+            record(cited[0], line, cited, label)
+            pending = []
     else:
         raise DerivationError("the vec method could not reach vec(dX); try method='trace'")
     return [_flat(factors) for factors, _ in terms], list(dict.fromkeys(every_rule))
@@ -142,8 +148,14 @@ class VecMethod:
                                          else [])
         record(cited[0], canon(A.joined(A.Add, [A.product_of(f) for f in transposed]), env), cited, column)
         rows, cols = env.shape(X)
-        gradient = canon(A.joined(A.Add, [_unvectorized(factors, rows, cols, context, record, column)
-                                          for factors in transposed]), env)
+        done: list[A.Expr] = []
+        for number, factors in enumerate(transposed):
+            # each line shows every term: those un-vectorized already as vec(G_k), those to come as they are
+            waiting = [A.product_of(f) for f in transposed[number + 1:]]
+            line = (lambda current, done=tuple(done), waiting=waiting:
+                    canon(A.joined(A.Add, [A.Vec(g) for g in done] + [current] + waiting), env))
+            done.append(_unvectorized(factors, rows, cols, context, record, column, line))
+        gradient = canon(A.joined(A.Add, done), env)
         # vec(A)^T vec(B) = tr(A^T B): a number the chain left written as vectors
         numbers, rules = rewrite_everywhere(("vec-row-trace",), gradient, context)
         if rules:
@@ -151,16 +163,16 @@ class VecMethod:
         return numbers
 
 
-def _unvectorized(factors, rows, cols, context, record, label) -> A.Expr:
+def _unvectorized(factors, rows, cols, context, record, label, line) -> A.Expr:
     """G with vec(G) = c M_1 … M_k g, the factors taken in from the right, a
     line per rule (the column g is G itself when X is a vector); the scalars
-    c commute and stay in front."""
+    c commute and stay in front.  ``line`` writes the whole line around this term."""
     env = context.env
     scalars = [f for f in factors if env.is_scalar(f)]
     factors = [f for f in factors if not env.is_scalar(f)]
 
     def show(rule):
-        record(rule, canon(A.product_of(scalars + factors + [A.Vec(inner)]), env), [rule], label)
+        record(rule, line(canon(A.product_of(scalars + factors + [A.Vec(inner)]), env)), [rule], label)
 
     inner = _read(factors.pop())
     if isinstance(inner, A.Kron) and len(inner.args) == 2 and all(env.is_vector(a) for a in inner.args):
