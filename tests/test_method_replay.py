@@ -40,8 +40,10 @@ from matcalc.language.names import split_error_name
 from matcalc.numeric.evaluate import evaluate
 from matcalc.numeric.indexed import evaluate_indexed, has_indices
 from matcalc.rewriting.catalog import default_catalog
-from test_step_replay import (EXAMPLE_CASES, NOT_EQUALITIES, STARTS, Replay, _Sweep, close, derivations_of,
-                              read_off_wrt, selected)
+from test_step_replay import (EXAMPLE_CASES, STARTS, Replay, _Sweep, close, derivations_of, read_off_wrt,
+                              selected)
+
+NOT_EQUALITIES = {"symmetric-gradient", "numerator-layout"}   # another object, said so by the step
 
 OTHER_METHODS = sorted(set(METHODS) - {"trace"})
 ANSWERS = (GRADIENT, JACOBIAN, HESSIAN)

@@ -262,7 +262,7 @@ EXAMPLE_CASES = [(path, index, command) for path in EXAMPLES
 def test_every_step_of_every_example_replays(path, index, command):
     kind, expression, options = command
     if options.get("--method", "trace") != "trace":
-        pytest.skip("the vec and index methods' lines are replayed by tests/test_methods.py")
+        pytest.skip("the vec and index methods' lines are replayed by tests/test_method_replay.py")
     for result, variables, gradients in derivations_of(kind, expression, options):
         failures = replayed(result, variables, gradients)
         assert not failures, "\n".join(failures) + "\n\n" + result.text()
