@@ -1,7 +1,21 @@
 """matcalc: matrix calculus with every step (see README and SPEC)."""
 
-from .api import Derivation, derive, hessian, jacobian
 from .errors import DerivationError, LimitError, MatcalcError, MatcalcWarning, ParseError, ShapeError
 
 __all__ = ["Derivation", "derive", "jacobian", "hessian", "MatcalcError", "ParseError",
            "ShapeError", "DerivationError", "LimitError", "MatcalcWarning"]
+
+_FROM_API = ("Derivation", "derive", "jacobian", "hessian")
+
+
+def __getattr__(name: str):
+    # The API (the engine, the rules, the printers) loads on first use, not
+    # with the package: `import matcalc.errors` or `matcalc --help` need none of it.
+    if name in _FROM_API:
+        from . import api
+        return getattr(api, name)
+    raise AttributeError(f"module 'matcalc' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_FROM_API))
