@@ -13,7 +13,8 @@ def __getattr__(name: str):
     # with the package: `import matcalc.errors` or `matcalc --help` need none of it.
     if name in _FROM_API:
         from . import api
-        return getattr(api, name)
+        value = globals()[name] = getattr(api, name)       # found once: later lookups are plain
+        return value
     raise AttributeError(f"module 'matcalc' has no attribute {name!r}")
 
 
