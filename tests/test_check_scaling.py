@@ -200,3 +200,12 @@ def test_a_parameter_the_function_does_not_use_is_checked_too():
     derivation = gradients["W"]
     derivation.outcome = replace(derivation.outcome, answer=wrong, expanded=wrong)
     assert derivation.check() > 1e-3
+
+
+def test_a_joint_checks_figure_is_a_plain_number_for_json():
+    # (a NumPy float made the page's check answer 500: its verdict, a NumPy bool, is not JSON)
+    from matcalc.service import check_json
+    import json
+    gradients = matcalc.derive(MLP, wrt="all", where="y: probability vector; x, y: data")
+    assert json.loads(json.dumps(check_json(gradients)))["ok"] is True
+    assert type(gradients.check()) is float

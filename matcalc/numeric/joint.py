@@ -94,7 +94,7 @@ def _joint_bounds(program, answers: dict, symmetric: dict, group: list, rng) -> 
             _flat(bases), value)
         residual = abs(claimed - slope) if np.isfinite(slope) else np.inf
         for wrt, weight, own in zip(group, weights, shares):
-            share = abs(weight) * min(own, common)
+            share = float(abs(weight) * min(own, common))      # a Python float: the answer goes to JSON
             error, spread = worst[wrt]
             worst[wrt] = (max(error, residual / share), max(spread, uncertainty / share))
         if max(spread for _, spread in worst.values()) > SPLIT:
