@@ -13,8 +13,10 @@ def __getattr__(name: str):
     # with the package: `import matcalc.errors` or `matcalc --help` need none of it.
     if name in _FROM_API:
         from . import api
-        value = globals()[name] = getattr(api, name)       # found once: later lookups are plain
-        return value
+        found = {"Derivation": api.Derivation, "derive": api.derive, "jacobian": api.jacobian,
+                 "hessian": api.hessian}
+        globals().update(found)                 # found once: later lookups are plain
+        return found[name]
     raise AttributeError(f"module 'matcalc' has no attribute {name!r}")
 
 

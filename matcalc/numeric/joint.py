@@ -24,8 +24,10 @@ above ``SPLIT`` (far below the check's tolerance) is split in two halves,
 each checked jointly again, down to single parameters, which are checked
 along their own directions as before (so a wrong answer is measured as
 itself).  A group is right when every bound, the differences' own error
-added, is below ``SPLIT``: that sum is what it reports.  A right program costs a few sweeps per joint direction; one
-wrong parameter adds about 2 log₂(parameters) joint checks.
+added, is below ``SPLIT``: that sum is what it reports.  A right program
+costs a few sweeps per joint direction; one wrong parameter adds about
+2 log₂(parameters) joint checks.  (A group whose differences do not settle
+is not split: another point is tried, as for a single parameter.)
 """
 
 from __future__ import annotations
@@ -86,15 +88,15 @@ def _joint_bounds(program, answers: dict, symmetric: dict, group: list, rng) -> 
                       float(np.max(np.abs(answers[wrt] * direction))),
                       floor * float(np.max(np.abs(direction))))
                   for wrt, direction in zip(group, chosen)]
-        common = min(shares)
+        common = min(shares)            # each parameter's share scaled down to it (λ_p = common / share_p)
         weights = rng.uniform(0.5, 1.5, len(group)) * rng.choice((-1.0, 1.0), len(group))
-        joint = [weight * min(1.0, common / share) * direction for weight, share, direction in zip(weights, shares, chosen)]
+        joint = [weight * common / share * direction for weight, share, direction in zip(weights, shares, chosen)]
         claimed, slope, uncertainty, _ = directional_slope(
             _flat_mover(program, group, bases), _flat(answers[wrt] for wrt in group), _flat(joint),
             _flat(bases), value)
         residual = abs(claimed - slope) if np.isfinite(slope) else np.inf
-        for wrt, weight, own in zip(group, weights, shares):
-            share = float(abs(weight) * min(own, common))      # a Python float: the answer goes to JSON
+        for wrt, weight in zip(group, weights):
+            share = float(abs(weight) * common)         # a Python float: the figure goes to JSON
             error, spread = worst[wrt]
             worst[wrt] = (max(error, residual / share), max(spread, uncertainty / share))
         if max(spread for _, spread in worst.values()) > SPLIT:

@@ -20,7 +20,6 @@ from ..language.parser import parse_rule
 from ..resources import data_dir
 from ..shapes.env import TypeEnv
 from ..shapes.infer import infer
-from . import rule_cache
 from .canon import canon
 from .match import size_placeholder
 
@@ -134,10 +133,6 @@ class Catalog(Mapping):
                 raise MatcalcError(f"{origin}: the rule's name reads '{rule.name}', not '{name}'")
         return rule
 
-    def preload(self, rules: dict) -> None:
-        """Rules parsed from these very lines before (``rule_cache``)."""
-        self._rules.update(rules)
-
     def __iter__(self):
         return iter(self._lines)
 
@@ -147,16 +142,5 @@ class Catalog(Mapping):
 
 @lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
-    """The catalog that ships with matcalc (``rules/``), its rules parsed by
-    a previous run when the cache has them (``rule_cache``), else all parsed
-    now and kept for the next run."""
-    folder = data_dir("rules")
-    catalog = Catalog(folder)
-    if rule_cache.cache_folder() is None:
-        return catalog
-    cached = rule_cache.load(folder)
-    if cached is not None and cached.keys() == set(catalog):
-        catalog.preload(cached)
-    else:
-        rule_cache.store(folder, {name: catalog[name] for name in catalog})
-    return catalog
+    """The catalog that ships with matcalc (``rules/``)."""
+    return Catalog(data_dir("rules"))
