@@ -11,7 +11,7 @@ size of its own, 3, 4, 5, ... up to L + 3, as matcalc draws undeclared sizes).
 For every depth it reports the CPU time (``time.process_time``, the fastest
 of ``--repeat`` runs: the machine is shared) of ``derive(..., wrt="all")`` and
 of ``.check()``, the check's time per layer, its number of function
-evaluations (l with one parameter moved) and of statement evaluations, and
+evaluations (l with parameters moved) and of statement evaluations, and
 the check's figure.  This is a measurement, not a test: it always exits 0.
 """
 
