@@ -11,7 +11,7 @@ size of its own, 3, 4, 5, ... up to L + 3, as matcalc draws undeclared sizes).
 For every depth it reports the CPU time (``time.process_time``, the fastest
 of ``--repeat`` runs: the machine is shared) of ``derive(..., wrt="all")`` and
 of ``.check()``, the check's time per layer, its number of function
-evaluations (l with one parameter moved) and of statement evaluations, and
+evaluations (l with parameters moved) and of statement evaluations, and
 the check's figure.  This is a measurement, not a test: it always exits 0.
 """
 
@@ -51,19 +51,19 @@ def measure(depth: int, width: str, repeat: int) -> tuple:
     """(derive seconds, check seconds, l evaluations, statement evaluations, check())."""
     source, where = network(depth, width)
     best_derive = best_check = float("inf")
-    moved, evaluate = program.ProgramValues.moved, program.evaluate
+    moved, evaluate = program.ProgramValues.moved_many, program.evaluate
     for _ in range(repeat):
         start = time.process_time()
         gradients = matcalc.derive(source, wrt="all", where=where)
         best_derive = min(best_derive, time.process_time() - start)
         counts = {"function": 0, "statements": 0}
-        program.ProgramValues.moved = counting(moved, counts, "function")
+        program.ProgramValues.moved_many = counting(moved, counts, "function")
         program.evaluate = counting(evaluate, counts, "statements")
         start = time.process_time()
         try:
             error = gradients.check()
         finally:
-            program.ProgramValues.moved, program.evaluate = moved, evaluate
+            program.ProgramValues.moved_many, program.evaluate = moved, evaluate
         best_check = min(best_check, time.process_time() - start)
     return best_derive, best_check, counts["function"], counts["statements"], error
 

@@ -1,8 +1,25 @@
 """matcalc: matrix calculus with every step (see README and SPEC)."""
 
-from .api import Derivation, derive, hessian, jacobian
 from .errors import DerivationError, LimitError, MatcalcError, MatcalcWarning, ParseError, ShapeError
 from .reading import Reading, read
 
 __all__ = ["Derivation", "derive", "jacobian", "hessian", "read", "Reading", "MatcalcError", "ParseError",
            "ShapeError", "DerivationError", "LimitError", "MatcalcWarning"]
+
+_FROM_API = ("Derivation", "derive", "jacobian", "hessian")
+
+
+def __getattr__(name: str):
+    # The API (the engine, the rules, the printers) loads on first use, not
+    # with the package: `import matcalc.errors` or `matcalc --help` need none of it.
+    if name in _FROM_API:
+        from . import api
+        found = {"Derivation": api.Derivation, "derive": api.derive, "jacobian": api.jacobian,
+                 "hessian": api.hessian}
+        globals().update(found)                 # found once: later lookups are plain
+        return found[name]
+    raise AttributeError(f"module 'matcalc' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_FROM_API))

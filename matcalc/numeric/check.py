@@ -1,10 +1,12 @@
 """How right an answer is: the max relative error of the answer against
 finite differences of the function itself, on random data (``check()``).
 
-A gradient is checked along a few directions (``directional``), each
-statement of the program computed once per point and only the statements
-after a parameter recomputed when it moves (``program``): the cost grows
-with the program, not with the number of entries of the parameters.  A
+The gradients of a program are checked all at once along a few joint
+directions that move every parameter (``joint``; a group found wrong is
+halved down to single parameters, each checked along its own directions,
+``directional``), each statement computed once per point (``program``):
+the cost grows linearly with the program, not with the number of entries
+of the parameters nor with the square of its depth.  A
 Jacobian or Hessian is checked entry by entry (their size is limited).
 
 The data are the first random point at which the function is finite
@@ -26,8 +28,8 @@ from ..language import ast as A
 from ..shapes.env import TypeEnv
 from .data import defined_points, refuse_oversized
 from .differences import error_floor, hessian_with_error, jacobian_with_error
-from .directional import gradient_error
 from .evaluate import Point, evaluate, evaluate_named
+from .joint import program_errors
 from .program import ProgramValues
 
 TRUSTED = 1e-8            # finite differences trusted to this relative error (100× below 1e-6)
@@ -68,12 +70,10 @@ def check_gradients(function: A.Expr, statements, env: TypeEnv, answers: dict, n
             program = ProgramValues(statements, point)
             values = _answers_at(names, {wrt: answers[wrt] for wrt in pending}, point, env)
         rng = np.random.default_rng(seed)
-        for wrt in pending:
-            info = env.symbols[wrt]
-            answer = values[wrt].T if transposed else values[wrt]
-            error, uncertainty = gradient_error(lambda moved, wrt=wrt: program.moved(wrt, moved), answer,
-                                                point.values[wrt], info.symmetric or info.positive_definite,
-                                                program.value, rng, TRUSTED)
+        symmetric = {wrt: env.symbols[wrt].symmetric or env.symbols[wrt].positive_definite for wrt in pending}
+        found = program_errors(program, {wrt: values[wrt].T if transposed else values[wrt] for wrt in pending},
+                               symmetric, rng, TRUSTED)
+        for wrt, (error, uncertainty) in found.items():
             if np.isnan(error):                 # the answer is undefined here, the function is not
                 undefined.add(wrt)
             elif uncertainty <= TRUSTED:

@@ -54,14 +54,13 @@ def directions(answer: np.ndarray, base: np.ndarray, symmetric: bool, rng) -> li
     return found
 
 
-def directional_error(moved, answer: np.ndarray, direction: np.ndarray, base: np.ndarray,
-                      value) -> tuple[float, float]:
-    """(relative error of ⟨answer, V⟩ against the differences of l along V,
-    the differences' own relative error) where ``moved(D)`` is l(X + D), X = ``base``."""
+def directional_slope(moved, answer: np.ndarray, direction: np.ndarray, base: np.ndarray,
+                      value) -> tuple[float, float, float, float]:
+    """(⟨answer, V⟩, the differences' limit ∂l/∂V, its estimated error, the
+    error floor along V) where ``moved(D)`` is l(X + D), X = ``base``."""
     size = float(np.max(np.abs(value)))
     floor = error_floor(size) * float(np.max(np.abs(direction)))
-    terms = answer * direction
-    claimed = float(np.sum(terms))
+    claimed = float(np.sum(answer * direction))
     # A first step over which l changes by FIRST_STEP of its size if the answer
     # is right: a chaotic deep network's slope of 1e10 needs steps near 1e-11.
     # (A wrong answer only moves the step; the extrapolation still estimates its error.)
@@ -77,10 +76,32 @@ def directional_error(moved, answer: np.ndarray, direction: np.ndarray, base: np
         return (moved(up) - moved(down)).reshape(-1)[0] / (2 * h) + np.sum(answer * (direction - taken))
 
     slope, uncertainty = _limit(quotient, first_step, floor, lambda h: ULPS * size / h, HALVINGS)
+    return claimed, float(slope), float(uncertainty), floor
+
+
+def directional_error(moved, answer: np.ndarray, direction: np.ndarray, base: np.ndarray,
+                      value) -> tuple[float, float]:
+    """(relative error of ⟨answer, V⟩ against the differences of l along V,
+    the differences' own relative error) where ``moved(D)`` is l(X + D), X = ``base``."""
+    claimed, slope, uncertainty, floor = directional_slope(moved, answer, direction, base, value)
     if not np.isfinite(slope):
         return np.inf, np.inf
-    scale = max(abs(claimed), abs(float(slope)), float(np.max(np.abs(terms))), floor)
-    return abs(claimed - float(slope)) / scale, uncertainty / scale
+    scale = max(abs(claimed), abs(slope), float(np.max(np.abs(answer * direction))), floor)
+    return abs(claimed - slope) / scale, uncertainty / scale
+
+
+def form_error(answer: np.ndarray, base: np.ndarray, symmetric: bool, value) -> float:
+    """What is wrong with the answer before any difference: inf if its shape is
+    not X's, NaN if it is not finite here, and for a symmetric X its asymmetry
+    (relative to its largest entry); 0 otherwise."""
+    if answer.shape != base.shape:
+        return np.inf
+    if not np.all(np.isfinite(answer)):
+        return np.nan
+    if not symmetric:
+        return 0.0
+    largest = float(np.max(np.abs(answer)))
+    return float(np.max(np.abs(answer - answer.T))) / max(largest, error_floor(value))
 
 
 def gradient_error(moved, answer: np.ndarray, base: np.ndarray, symmetric: bool,
@@ -88,14 +109,10 @@ def gradient_error(moved, answer: np.ndarray, base: np.ndarray, symmetric: bool,
     """The largest (error, uncertainty) of ``answer`` along ``directions``;
     once the differences along one are less certain than ``trusted``, the
     others are not tried (the point will not do)."""
-    if answer.shape != base.shape:
-        return np.inf, 0.0
-    if not np.all(np.isfinite(answer)):
-        return np.nan, 0.0
-    worst, worst_uncertainty = 0.0, 0.0
-    if symmetric:
-        largest = float(np.max(np.abs(answer)))
-        worst = float(np.max(np.abs(answer - answer.T))) / max(largest, error_floor(value))
+    worst = form_error(answer, base, symmetric, value)
+    if not np.isfinite(worst):
+        return worst, 0.0
+    worst_uncertainty = 0.0
     for direction in directions(answer, base, symmetric, rng):
         error, uncertainty = directional_error(moved, answer, direction, base, value)
         worst, worst_uncertainty = max(worst, error), max(worst_uncertainty, uncertainty)

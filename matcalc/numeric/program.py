@@ -48,10 +48,17 @@ class ProgramValues:
 
     def moved(self, symbol: str, displacement: np.ndarray) -> np.ndarray:
         """The function's value with ``symbol`` moved by ``displacement``."""
+        return self.moved_many({symbol: displacement})
+
+    def moved_many(self, displacements: dict) -> np.ndarray:
+        """The function's value with each symbol of ``displacements`` moved by
+        its displacement: the statements that depend on any of them are recomputed, once."""
         values = dict(self.values)
-        values[symbol] = self.values[symbol] + displacement
+        for symbol, displacement in displacements.items():
+            values[symbol] = self.values[symbol] + displacement
         moved = Point(values, self.point.sizes)
-        for index in self.dependents(symbol):
+        indices = sorted(set().union(*(self.dependents(symbol) for symbol in displacements)))
+        for index in indices:
             name, definition = self.statements[index]
             values[name] = evaluate(definition, moved)
         return values[self.statements[-1][0]]
