@@ -199,3 +199,49 @@ def test_a_size_no_value_fixes_is_asked_for_by_name(expression, wrt, values, siz
         d.evaluate(values)
     np.testing.assert_allclose(d.evaluate({**values, "p": size}), by_hand(values), rtol=1e-12)
     assert d.check() < 1e-8
+
+
+# ------------------------------------------- a program's cost is its statements
+def _stacked_layer_norms(layers: int) -> str:
+    lines, previous = [], "x"
+    for k in range(1, layers + 1):
+        lines += [f"mu{k} = mean({previous})", f"c{k} = {previous} - mu{k} 1", f"s{k} = mean(c{k} ⊙ c{k})",
+                  f"h{k} = g{k} ⊙ c{k} / sqrt(s{k} + eps) + b{k}"]
+        previous = f"h{k}"
+    return "; ".join(lines + [f"l = w^T {previous}"])
+
+
+def _layer_norms_by_autograd(layers: int, values: dict) -> dict:
+    torch = pytest.importorskip("torch")
+    tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in values.items()}
+    h = tensors["x"]
+    for k in range(1, layers + 1):
+        c = h - h.mean()
+        h = tensors[f"g{k}"] * c / torch.sqrt((c * c).mean() + tensors["eps"]) + tensors[f"b{k}"]
+    (tensors["w"] @ h).backward()
+    return {k: t.grad.numpy() for k, t in tensors.items()}
+
+
+def test_four_stacked_layer_norms_are_answered_and_right():
+    """17 statements (the issue: refused as 'more than 5,000 parts' written out)."""
+    g = matcalc.derive(_stacked_layer_norms(4), wrt="all", where="eps: scalar; w, x: data")
+    assert set(g) == {"eps"} | {f"{p}{k}" for p in "gb" for k in range(1, 5)}
+    assert g.check() < 1e-6
+    values = {"x": RNG.normal(size=5), "w": RNG.normal(size=5), "eps": 0.1,
+              **{f"{p}{k}": RNG.normal(size=5) for p in "gb" for k in range(1, 5)}}
+    by_autograd = _layer_norms_by_autograd(4, values)
+    for name, gradient in g.evaluate(values).items():
+        np.testing.assert_allclose(np.reshape(gradient, -1), np.reshape(by_autograd[name], -1), rtol=1e-8, atol=1e-10)
+    with pytest.raises(matcalc.LimitError, match="written out"):
+        g["g1"].result            # 3^4 copies of x written out: only this print is refused
+
+
+def test_a_deeper_stack_costs_its_statements():
+    """Work units, not seconds: 16 layers take at most a few times what 4 take
+    (written out they are 3^12 times larger)."""
+    spent = {}
+    for layers in (4, 16):
+        g = matcalc.derive(_stacked_layer_norms(layers), wrt="g1", where="eps: scalar; w, x: data")
+        spent[layers] = g.problem.env.work
+        assert g.check() < 1e-6
+    assert 0 < spent[4] and spent[16] < 8 * spent[4]

@@ -18,7 +18,7 @@ from typing import Callable
 
 from ..errors import ShapeError
 from ..language import ast as A
-from ..language.names import default_kind
+from ..language.names import default_kind, symbols_written_out
 from .dims import Dim, Shape, describe
 from .resolve import letter, resolve
 from .unify import Prod, Unifier, Var, normal
@@ -377,11 +377,11 @@ def infer(trees, source: str = "", declarations=None, predefined: dict | None = 
     if predefined:
         # Dimensions are named after the symbols in the order the trees show
         # them (resolve reads the order backwards), then the rest, a bound name last.
-        shown = list(dict.fromkeys(node.name for tree in trees for node in A.walk(tree)
-                                   if isinstance(node, A.Symbol) and node.name in inference.symbols
-                                   and node.name not in predefined))
+        shown = [name for name in symbols_written_out(trees, predefined)
+                 if name in inference.symbols and name not in predefined]
         rest = [name for name in list(predefined) + inference.order if name not in shown]
         inference.order = list(dict.fromkeys(rest + shown))
     resolved, env = resolve(inference, typed)
     return resolved[len(predefined or {}):], resolved[:len(predefined or {})], env
+
 
