@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .calculus.answers import finished_gradient
@@ -14,7 +14,7 @@ from .errors import DerivationError, InternalError, LimitError, MatcalcError
 from .language import ast as A
 from .language import functions
 from .language.limits import MAX_NODES, READING_WORK, written_out_size
-from .language.names import ascii_name
+from .language.names import ascii_name, unused_name
 from .language.declarations import vector_reading
 from .language.notices import warn_layout, warn_undeclared, warn_unused_statements
 from .language.parser import parse_declarations, parse_program
@@ -179,8 +179,9 @@ def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = 
     problem, name = _one(_request(expression, wrt, where, layout), "jacobian")
     warn_layout(layout, stacklevel=3)
     function = problem.function_name
-    if not problem.named:
-        function = "F" if problem.env.is_matrix(problem.expr) else "f"
+    if not problem.named:     # the header and the label name one function, never one of its symbols
+        function = unused_name("F" if problem.env.is_matrix(problem.expr) else "f", problem.env.symbols)
+        problem = replace(problem, function_name=function)
     return Derivation(problem, derive_jacobian(problem.expr, name, problem.env, function, method,
                                                names=problem.statements[:-1]))
 

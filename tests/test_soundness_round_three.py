@@ -245,3 +245,65 @@ def test_a_deeper_stack_costs_its_statements():
         spent[layers] = g.problem.env.work
         assert g.check() < 1e-6
     assert 0 < spent[4] and spent[16] < 8 * spent[4]
+
+
+# ------------------------------------------------------------------- messages
+@pytest.mark.parametrize("expression, message", [
+    ("x x", "x x: a product of two column vectors; did you mean x^T x (a number) or x x^T (a matrix)?"),
+    ("a^T (A x x)", "did you mean (A x)^T x (a number) or A x x^T (a matrix)?"),
+])
+def test_two_column_vectors_side_by_side(run_cli, expression, message):
+    status, out, err = run_cli("derive", expression, "--wrt", "x")
+    assert status == 2 and out == "" and message in err
+
+
+@pytest.mark.parametrize("expression, meant", [("Tr(A X)", "tr"), ("Det(X)", "det"), ("Exp(x)", "exp")])
+def test_a_capitalised_function_name_is_named(run_cli, expression, meant):
+    status, out, err = run_cli("derive", expression, "--wrt", "X")
+    assert status == 2 and f"did you mean {meant}(...)?" in err
+
+
+def test_a_matrix_declared_with_a_function_like_name_multiplies():
+    d = matcalc.derive("tr(Tr(A X))", wrt="X", where="Tr: matrix")
+    assert d.check() < 1e-8
+    assert "Σ" in matcalc.derive("x^T Sigma(x + y)", wrt="x").text()       # Σ (x + y), a product
+
+
+def test_the_one_norm_is_the_sum_of_magnitudes():
+    with pytest.warns(matcalc.MatcalcWarning, match=r"read as sum\(abs\(·\)\).*subgradient"):
+        d = matcalc.derive("||W x - y||_1 + lambda ||x||_1", wrt="x")
+    assert d.check() < 1e-8
+    W, x, y = RNG.normal(size=(5, 3)), RNG.normal(size=3), RNG.normal(size=5)
+    np.testing.assert_allclose(d.evaluate({"W": W, "x": x, "y": y, "lambda": 0.3}),
+                               W.T @ np.sign(W @ x - y) + 0.3 * np.sign(x), rtol=1e-12)
+
+
+def test_the_missing_wrt_message_names_no_command_line_option():
+    with pytest.raises(MatcalcError) as raised:
+        matcalc.derive("x^T x", wrt="")
+    assert "--wrt" not in str(raised.value) and "wrt is empty" in str(raised.value)
+
+
+@pytest.mark.parametrize("expression, wrt, by_hand", [
+    ("sum((1 - Y) ⊙ log(1 - S))", "S", lambda v: -(1 - v["Y"]) / (1 - v["S"])),
+    ("sum(Y ⊙ (1 - S))", "S", lambda v: -v["Y"]),
+    ("tr(A^T (1 - Y))", "A", lambda v: 1 - v["Y"]),
+])
+def test_one_beside_a_matrix_is_the_all_ones_matrix(expression, wrt, by_hand):
+    d = matcalc.derive(expression, wrt=wrt)
+    assert "1 1^T" in d.text()
+    assert d.check() < 1e-8
+    values = {"Y": RNG.uniform(size=(3, 4)), "S": RNG.uniform(0.1, 0.9, size=(3, 4)), "A": RNG.normal(size=(3, 4))}
+    np.testing.assert_allclose(d.evaluate(values), by_hand(values), rtol=1e-12)
+
+
+@pytest.mark.parametrize("expression, wrt, function, label", [
+    ("inv(F)", "F", "G", "∂vec(G)/∂vec(F)^T"),
+    ("sigma(W x)", "x", "f", "∂f/∂x^T"),
+    ("f .^ 2", "f", "g", "∂g/∂f^T"),
+])
+def test_a_jacobian_names_its_function_apart_from_its_symbols(expression, wrt, function, label):
+    """The header names the function as the label does (the README's f = σ(W x))."""
+    d = matcalc.jacobian(expression, wrt=wrt)
+    assert d.text().startswith(f"{function} = ") and f"\n{label} = " in d.text()
+    assert d.check() < 1e-8

@@ -141,3 +141,14 @@ def symbols_written_out(trees, predefined: dict) -> list:
         else:
             stack.extend(reversed(A.children(node)))
     return list(order)
+
+
+def unused_name(preferred: str, taken) -> str:
+    """``preferred`` (F, f) for a value matcalc names, or the next letter
+    (G, H, …) when the user took it: ``jacobian "inv(F)" --wrt F`` is
+    ∂vec(G)/∂vec(F)^T, not ∂vec(F)/∂vec(F)^T."""
+    for offset in range(20):
+        name = chr(ord(preferred) + offset)
+        if name not in taken and name not in ("I",):
+            return name
+    return next(f"{preferred}{k}" for k in range(1, len(taken) + 2) if f"{preferred}{k}" not in taken)
