@@ -136,6 +136,10 @@ def test_a_jacobian_in_mixed_layout_is_said_to_be_numerator(run_cli):
     ("(rho a^T b) rho^{5/3} (rho c^T x)", "x"),
     ("(rho .^ -1ᵀ) (rho^{1/2} a^T x) rho", "x"),
     ("(rho^(1/3))^{2} (rho^{1/3} a^T x)", "rho"),
+    # a 1×1 group and its power: (ρ a^T b)^2 (a^T b) against ρ^2 (a^T b)^3
+    ("tr(W^T (rho (b^T a)' gamma^{-1} gamma^{-1} (a^T b) (rho a^T b)) W)", "gamma"),
+    ("tr(W^T (rho (b^T a)' gamma^{-1} gamma^{-1} (a^T b) (rho a^T b)) W)", "rho"),
+    ("sum(a ⊙ (rho b) ⊙ ((rho a^T b) (b^T a)' a))", "rho"),
 ])
 def test_scalar_powers_spread_over_one_by_one_groups(expression, wrt):
     assert matcalc.derive(expression, wrt=wrt).check() < 1e-8
