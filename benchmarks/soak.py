@@ -92,7 +92,7 @@ def examine(case) -> list[tuple[str, str, str]]:
         raise
     except Exception as failure:       # the answer itself cannot be evaluated
         return [("wrong", f"answer cannot be evaluated: {exception_category(failure)}",
-                 f"answer {_text(derivation.result)}\n{traceback.format_exc()}")]
+                 f"answer {_text(derivation.printed_result)}\n{traceback.format_exc()}")]
     return (_answer_problems(case, derivation, points[0], error)
             + _printed_answer_problems(case, derivation, points[0])
             + _printer_problems(case, derivation, points[0]))
@@ -111,7 +111,7 @@ def _answer_problems(case, derivation, point, error) -> list:
     """The gradient, matcalc's reading of the input, and check()."""
     problems = []
     if error > S.TOLERANCE:
-        problems.append(("wrong", "wrong gradient", f"relative error {error:.2e}; answer {_text(derivation.result)}"))
+        problems.append(("wrong", "wrong gradient", f"relative error {error:.2e}; answer {_text(derivation.printed_result)}"))
     meaning = S.meaning_error(case, derivation, point)
     if meaning > 1e-8:
         problems.append(("meaning", "matcalc reads the input differently from what it says",

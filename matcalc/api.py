@@ -16,6 +16,7 @@ from .errors import DerivationError, InternalError, LimitError, MatcalcError
 from .language import ast as A
 from .language import functions
 from .language.limits import MAX_NODES, READING_WORK, written_out_size
+from .language.names import unused_name
 from .language.declarations import vector_reading
 from .language.notices import warn_layout, warn_undeclared, warn_unused_statements
 from .language.parser import parse_declarations, parse_program
@@ -56,22 +57,22 @@ def _problem(expression: str, where: str | None) -> Problem:
     program = parse_program(expression, declarations)
     warn_unused_statements(program, expression, to_text, stacklevel=5)    # the caller of derive
     # A program is a sequence of definitions; the function is the last one.
-    # Each definition uses earlier names only: write them out in order, then
-    # the function at once (one pass, however long the program).
-    written: dict = {}
-    for name, definition in program.bindings:
-        written[A.Symbol(name)] = A.substitute(definition, written)
-    expr = A.substitute(program.result, written)
+    # The statements are typed, then written out in order, each name's typed
+    # definition shared wherever it is used: the cost is the statements', not
+    # the written-out tree's (issue 24: four stacked layer norms).
     bindings = dict(program.bindings)
-    trees = [expr, program.result] if bindings else [expr]
-    typed_trees, typed_bindings, env = infer(trees, expression, declarations, predefined=bindings, show=to_text)
-    typed = typed_trees[0]
-    env.spend(READING_WORK * A.size(typed))
+    typed_trees, typed_bindings, env = infer([program.result], expression, declarations, predefined=bindings,
+                                             show=to_text)
+    written: dict = {}
+    for name, definition in zip(bindings, typed_bindings):
+        written[A.Symbol(name)] = A.substitute(definition, written)
+    typed = A.substitute(typed_trees[0], written)
+    env.spend(READING_WORK * sum(A.size(tree) for tree in (*typed_bindings, typed_trees[0])))
     function_name = program.result_name or "l"
     statements = ()
     if bindings:
-        statements = tuple(zip(bindings, typed_bindings)) + ((function_name, typed_trees[1]),)
-    for node in A.walk(typed):
+        statements = tuple(zip(bindings, typed_bindings)) + ((function_name, typed_trees[0]),)
+    for node in A.unique_nodes(typed):
         if isinstance(node, A.Power) and isinstance(node.exponent, A.Number) and node.exponent.value < 0 \
                 and canon(node.base, env) == A.ZERO:
             raise DerivationError("the expression divides by zero", source=expression, span=node.span)
@@ -170,8 +171,9 @@ def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = 
     problem, name = _one(_request(expression, wrt, where, layout, input), "jacobian")
     warn_layout(layout, stacklevel=3)
     function = problem.function_name
-    if not problem.named:
-        function = "F" if problem.env.is_matrix(problem.expr) else "f"
+    if not problem.named:     # the header and the label name one function, never one of its symbols
+        function = unused_name("F" if problem.env.is_matrix(problem.expr) else "f", problem.env.symbols)
+        problem = replace(problem, function_name=function)
     return Derivation(problem, derive_jacobian(problem.expr, name, problem.env, function, method,
                                                names=problem.statements[:-1]))
 

@@ -60,6 +60,9 @@ FEATURES = frozenset({
     # (.^ -1ᵀ), a power of a power ((rho^(1/3))^{2}), and one scalar symbol in
     # several 1×1 groups of one product ((rho a^T b) rho (c^T d) rho^{5/3})
     "transposed-scalar", "nested-scalar-power", "repeated-scalar",
+    "layer-norm",               # mu = mean(v); c = v - mu 1; s = mean(c ⊙ c); c / sqrt(s + 0.5), stackable
+    "split-declarations",       # S: 3 x 3; S: symmetric — one symbol's declaration over several clauses
+    "data-symbols",             # x: data, the wrt symbol too (asked for by name it is derived)
 })
 
 
@@ -363,12 +366,20 @@ class Generator:
         return separator.join(statements + [last])
 
     def where_text(self) -> str:
-        parts = []
+        clauses = []
         for spec in self.symbols.values():
-            declaration = self.declaration(spec)
-            if declaration:
-                parts.append(f"{spec.name}: {declaration}")
-        return "; ".join(parts)
+            parts = [part for part in self.declaration(spec).split("  ") if part]
+            if self.optional("data-symbols", 10):
+                parts.append("data")
+            if len(parts) > 1 and self.optional("split-declarations", 40):
+                # kind, structure, size and data combine in any order (issue 24)
+                for index in range(len(parts) - 1, 0, -1):
+                    j = self.choices.index([1] * (index + 1))
+                    parts[index], parts[j] = parts[j], parts[index]
+                clauses += [f"{spec.name}: {part}" for part in parts]
+            elif parts:
+                clauses.append(f"{spec.name}: {self.one_of([' ', ', ']).join(parts)}")
+        return "; ".join(clauses)
 
     def declaration(self, spec: SymbolSpec) -> str:
         """What to declare about a symbol, or "" when its name says it all.
@@ -381,7 +392,7 @@ class Generator:
         if (must or self.chance(30)) and not spec.shape.has_product_dim and not spec.shape.is_scalar:
             rows = spec.shape.rows[0]
             cols = spec.shape.cols[0] if spec.shape.cols else "1"
-            size = f" {rows} {self.one_of(['x', '×', 'by'])} {cols}"
+            size = f"  {rows} {self.one_of(['x', '×', 'by'])} {cols}"     # "  ": where a clause may split
         if spec.positive_definite:
             return self.one_of(["positive definite", "pd", "spd"]) + size
         if spec.symmetric:
@@ -391,7 +402,7 @@ class Generator:
         if spec.kind == "vector" and size:
             return "vector" + size
         if spec.kind == "matrix" and size:
-            return self.one_of(["", "matrix "]) + size.strip()
+            return self.one_of(["", "matrix"]) + size
         if spec.kind != spec_default_kind(spec.name) or self.chance(30):
             return spec.kind
         return ""
@@ -431,6 +442,7 @@ class Generator:
                 (2, "scalar-power", self.scalar_power),
             ]
         if shape.is_vector:
+            options += [(1, "layer-norm", self.layer_norm)]
             options += [(3, "softmax", self.softmax), (1, "diag", self.diag_of_matrix),
                         (4 if shape.has_product_dim else 1, "vec", self.vec), (2, "ones", self.ones_shift)]
         if shape.is_square:
@@ -689,6 +701,26 @@ class Generator:
         self.bindings.append((name, shape, term.text))
         self.bound_values[name] = term.value
         return Term(name, ATOM, term.value)
+
+    def layer_norm(self, shape, depth):
+        """A normalisation layer as four statements of a program (issue 24:
+        four stacked were refused); the layer's input may hold another."""
+        inner = self.expr(shape, depth)
+        k = len(self.bindings) + 1
+        mu, c, s = (self.fresh_name([f"{stem}{k}"]) for stem in ("mu", "c", "s"))
+        inner_value = inner.value
+        mean = lambda p: _scalar(np.mean(inner_value(p)))
+        centred = lambda p: inner_value(p) - mean(p)
+        variance = lambda p: _scalar(np.mean(centred(p) ** 2))
+        for name, bound_shape, text, value in ((mu, SCALAR, f"mean({inner.text})", mean),
+                                                (c, shape, f"{self.wrap(inner, SUM)} - {mu} 1", centred),
+                                                (s, SCALAR, f"mean({c} ⊙ {c})", variance)):
+            self.bindings.append((name, bound_shape, text))
+            self.bound_values[name] = value
+        # times a gain, as layers have: Σ c / σ alone is 0, which no relative comparison can judge
+        gain = self.symbol(shape)
+        return Term(f"{gain.text} ⊙ {c} / sqrt({s} + 0.5)", PRODUCT,
+                    lambda p: gain.value(p) * centred(p) / np.sqrt(variance(p)[0, 0] + 0.5))
 
     # ---- scalars
     def trace(self, shape, depth):
@@ -1260,10 +1292,28 @@ def typed_with_source(expression: str, where: str, text: str, wrt: str | None = 
     return typed.args[0], env
 
 
+def _written_out(derivation):
+    """``derivation.result``, or None where writing the names out is refused
+    (past the size limit: a program's answer is then printed in its names)."""
+    import matcalc
+    try:
+        return derivation.result
+    except matcalc.LimitError:
+        return None
+
+
+def _answer_trees(derivation) -> list:
+    written = _written_out(derivation)
+    if written is not None:
+        return [written]
+    return [derivation.named_result] + [definition for _, definition in derivation.names]
+
+
 def printed_answers(derivation) -> dict:
     """The answer as printed: written out, and with its named values as a program."""
     from matcalc.printers.text import to_text
-    texts = {"result": to_text(derivation.result)}
+    written = _written_out(derivation)
+    texts = {} if written is None else {"result": to_text(written)}
     if derivation.names:
         statements = [f"{name} = {to_text(definition)}" for name, definition in derivation.names]
         texts["named"] = "; ".join(statements + [to_text(derivation.named_result)])
@@ -1274,7 +1324,7 @@ def answer_uses_dimension(derivation) -> bool:
     """Whether the answer has a dimension as a number (mean: 1/(m n)); printed
     as ``m`` it reads back as a symbol."""
     from matcalc.language import ast as A
-    return any(isinstance(node, A.DimValue) for node in A.walk(derivation.result))
+    return any(isinstance(node, A.DimValue) for tree in _answer_trees(derivation) for node in A.walk(tree))
 
 
 def answer_outside_language(derivation) -> bool:
@@ -1282,7 +1332,8 @@ def answer_outside_language(derivation) -> bool:
     commutation matrix K_{m,n}, unvec), so its printed form cannot be read back."""
     from matcalc.language import ast as A
     foreign = tuple(getattr(A, name) for name in ("Commutation", "Unvec") if hasattr(A, name))
-    return bool(foreign) and any(isinstance(node, foreign) for node in A.walk(derivation.result))
+    return bool(foreign) and any(isinstance(node, foreign)
+                                 for tree in _answer_trees(derivation) for node in A.walk(tree))
 
 
 def printed_answer_error(case: Case, derivation, point: Point) -> tuple[float, str]:

@@ -147,7 +147,7 @@ SHAPES = [
     # y^T W1 is a row vector of length 4 (y gets length 3), so that is what meets x.
     ("matvec-declared-sizes-in-scalar", derive("y^T W1 x", "x", "--where", "W1: 3 x 4; x: 5"),
      ["y^T W1 x", "length 4", "length 5"]),
-    ("vector-times-vector", derive("x x"), ["x x", "has length"]),
+    ("vector-times-vector", derive("x x"), ["x x", "two column vectors", "x^T x", "x x^T"]),
     ("product-of-two-3x4", derive("tr(A B)", "A", "--where", "A: 3 x 4; B: 3 x 4"),
      ["A B", "3×4"]),
     ("trace-of-vector", derive("tr(x)"), ["tr(x)", "square", "x has length"]),

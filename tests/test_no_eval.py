@@ -229,6 +229,7 @@ def test_hostile_input_runs_no_code(watched, expr):
     ("-y log(sigma(w^T x)) - (1 - y) log(1 - sigma(w^T x))", "w"),
     ("(beta x^T x + beta^2 x^T x) / (1 + beta)", "x"),
 ])
+@pytest.mark.filterwarnings("ignore:.* is declared but does not appear:matcalc.MatcalcWarning")          # one where clause for all the cases
 def test_ordinary_derivations_run_no_code_either(watched, expr, wrt):
     _derive_quietly(expr, wrt=wrt, where="y, beta: scalar")
     assert_no_code_from(expr, watched)

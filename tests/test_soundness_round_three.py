@@ -136,6 +136,10 @@ def test_a_jacobian_in_mixed_layout_is_said_to_be_numerator(run_cli):
     ("(rho a^T b) rho^{5/3} (rho c^T x)", "x"),
     ("(rho .^ -1ᵀ) (rho^{1/2} a^T x) rho", "x"),
     ("(rho^(1/3))^{2} (rho^{1/3} a^T x)", "rho"),
+    # a 1×1 group and its power: (ρ a^T b)^2 (a^T b) against ρ^2 (a^T b)^3
+    ("tr(W^T (rho (b^T a)' gamma^{-1} gamma^{-1} (a^T b) (rho a^T b)) W)", "gamma"),
+    ("tr(W^T (rho (b^T a)' gamma^{-1} gamma^{-1} (a^T b) (rho a^T b)) W)", "rho"),
+    ("sum(a ⊙ (rho b) ⊙ ((rho a^T b) (b^T a)' a))", "rho"),
 ])
 def test_scalar_powers_spread_over_one_by_one_groups(expression, wrt):
     assert matcalc.derive(expression, wrt=wrt).check() < 1e-8
@@ -198,4 +202,112 @@ def test_a_size_no_value_fixes_is_asked_for_by_name(expression, wrt, values, siz
     with pytest.raises(MatcalcError, match="the size p .* is fixed by no value; give it by name"):
         d.evaluate(values)
     np.testing.assert_allclose(d.evaluate({**values, "p": size}), by_hand(values), rtol=1e-12)
+    assert d.check() < 1e-8
+
+
+# ------------------------------------------- a program's cost is its statements
+def _stacked_layer_norms(layers: int) -> str:
+    lines, previous = [], "x"
+    for k in range(1, layers + 1):
+        lines += [f"mu{k} = mean({previous})", f"c{k} = {previous} - mu{k} 1", f"s{k} = mean(c{k} ⊙ c{k})",
+                  f"h{k} = g{k} ⊙ c{k} / sqrt(s{k} + eps) + b{k}"]
+        previous = f"h{k}"
+    return "; ".join(lines + [f"l = w^T {previous}"])
+
+
+def _layer_norms_by_autograd(layers: int, values: dict) -> dict:
+    torch = pytest.importorskip("torch")
+    tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in values.items()}
+    h = tensors["x"]
+    for k in range(1, layers + 1):
+        c = h - h.mean()
+        h = tensors[f"g{k}"] * c / torch.sqrt((c * c).mean() + tensors["eps"]) + tensors[f"b{k}"]
+    (tensors["w"] @ h).backward()
+    return {k: t.grad.numpy() for k, t in tensors.items()}
+
+
+def test_four_stacked_layer_norms_are_answered_and_right():
+    """17 statements (the issue: refused as 'more than 5,000 parts' written out)."""
+    g = matcalc.derive(_stacked_layer_norms(4), wrt="all", where="eps: scalar; w, x: data")
+    assert set(g) == {"eps"} | {f"{p}{k}" for p in "gb" for k in range(1, 5)}
+    assert g.check() < 1e-6
+    values = {"x": RNG.normal(size=5), "w": RNG.normal(size=5), "eps": 0.1,
+              **{f"{p}{k}": RNG.normal(size=5) for p in "gb" for k in range(1, 5)}}
+    by_autograd = _layer_norms_by_autograd(4, values)
+    for name, gradient in g.evaluate(values).items():
+        np.testing.assert_allclose(np.reshape(gradient, -1), np.reshape(by_autograd[name], -1), rtol=1e-8, atol=1e-10)
+    with pytest.raises(matcalc.LimitError, match="written out"):
+        g["g1"].result            # 3^4 copies of x written out: only this print is refused
+
+
+def test_a_deeper_stack_costs_its_statements():
+    """Work units, not seconds: 16 layers take at most a few times what 4 take
+    (written out they are 3^12 times larger)."""
+    spent = {}
+    for layers in (4, 16):
+        g = matcalc.derive(_stacked_layer_norms(layers), wrt="g1", where="eps: scalar; w, x: data")
+        spent[layers] = g.problem.env.work
+        assert g.check() < 1e-6
+    assert 0 < spent[4] and spent[16] < 8 * spent[4]
+
+
+# ------------------------------------------------------------------- messages
+@pytest.mark.parametrize("expression, message", [
+    ("x x", "x x: a product of two column vectors; did you mean x^T x (a number) or x x^T (a matrix)?"),
+    ("a^T (A x x)", "did you mean (A x)^T x (a number) or A x x^T (a matrix)?"),
+])
+def test_two_column_vectors_side_by_side(run_cli, expression, message):
+    status, out, err = run_cli("derive", expression, "--wrt", "x")
+    assert status == 2 and out == "" and message in err
+
+
+@pytest.mark.parametrize("expression, meant", [("Tr(A X)", "tr"), ("Det(X)", "det"), ("Exp(x)", "exp")])
+def test_a_capitalised_function_name_is_named(run_cli, expression, meant):
+    status, out, err = run_cli("derive", expression, "--wrt", "X")
+    assert status == 2 and f"did you mean {meant}(...)?" in err
+
+
+def test_a_matrix_declared_with_a_function_like_name_multiplies():
+    d = matcalc.derive("tr(Tr(A X))", wrt="X", where="Tr: matrix")
+    assert d.check() < 1e-8
+    assert "Σ" in matcalc.derive("x^T Sigma(x + y)", wrt="x").text()       # Σ (x + y), a product
+
+
+def test_the_one_norm_is_the_sum_of_magnitudes():
+    with pytest.warns(matcalc.MatcalcWarning, match=r"read as sum\(abs\(·\)\).*subgradient"):
+        d = matcalc.derive("||W x - y||_1 + lambda ||x||_1", wrt="x")
+    assert d.check() < 1e-8
+    W, x, y = RNG.normal(size=(5, 3)), RNG.normal(size=3), RNG.normal(size=5)
+    np.testing.assert_allclose(d.evaluate({"W": W, "x": x, "y": y, "lambda": 0.3}),
+                               W.T @ np.sign(W @ x - y) + 0.3 * np.sign(x), rtol=1e-12)
+
+
+def test_the_missing_wrt_message_names_no_command_line_option():
+    with pytest.raises(MatcalcError) as raised:
+        matcalc.derive("x^T x", wrt="")
+    assert "--wrt" not in str(raised.value) and "wrt is empty" in str(raised.value)
+
+
+@pytest.mark.parametrize("expression, wrt, by_hand", [
+    ("sum((1 - Y) ⊙ log(1 - S))", "S", lambda v: -(1 - v["Y"]) / (1 - v["S"])),
+    ("sum(Y ⊙ (1 - S))", "S", lambda v: -v["Y"]),
+    ("tr(A^T (1 - Y))", "A", lambda v: 1 - v["Y"]),
+])
+def test_one_beside_a_matrix_is_the_all_ones_matrix(expression, wrt, by_hand):
+    d = matcalc.derive(expression, wrt=wrt)
+    assert "1 1^T" in d.text()
+    assert d.check() < 1e-8
+    values = {"Y": RNG.uniform(size=(3, 4)), "S": RNG.uniform(0.1, 0.9, size=(3, 4)), "A": RNG.normal(size=(3, 4))}
+    np.testing.assert_allclose(d.evaluate(values), by_hand(values), rtol=1e-12)
+
+
+@pytest.mark.parametrize("expression, wrt, function, label", [
+    ("inv(F)", "F", "G", "∂vec(G)/∂vec(F)^T"),
+    ("sigma(W x)", "x", "f", "∂f/∂x^T"),
+    ("f .^ 2", "f", "g", "∂g/∂f^T"),
+])
+def test_a_jacobian_names_its_function_apart_from_its_symbols(expression, wrt, function, label):
+    """The header names the function as the label does (the README's f = σ(W x))."""
+    d = matcalc.jacobian(expression, wrt=wrt)
+    assert d.text().startswith(f"{function} = ") and f"\n{label} = " in d.text()
     assert d.check() < 1e-8

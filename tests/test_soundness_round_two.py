@@ -111,6 +111,7 @@ def test_the_mean_of_a_logsoftmax_of_squared_entries_derives():
     ("vec(X)^T A vec(X)", "X"), ("vec(X)^T (B ⊗ C) vec(X)", "X"), ("vec(X)^T vec(X A)", "X"),
     ("a^T vec(X) + vec(X)^T vec(X)", "X"), ("||F ⊗ P||_F^2", "P"),
 ])
+@pytest.mark.filterwarnings("ignore:.* is declared but does not appear:matcalc.MatcalcWarning")          # one where clause for all the cases
 def test_hessians_of_gradients_read_off_through_vec(expression, wrt):
     # The gradient is unvec(..); the Hessian is ∂vec(G)/∂vec(X)^T and vec(unvec(v)) = v.
     H = matcalc.hessian(expression, wrt=wrt, where="F: 2 x 3; P: 3 x 2")
@@ -268,6 +269,7 @@ def test_the_trace_of_a_constant_diagonal_is_a_count():
     ("logdet(K + inv(K) ⊙ (K .* A) (inv(K) ⊙ (K .* A))^T)", "A"),
     ("logdet(I + softplus(B) .^ -1 (softplus(B) .^ -1)^T + (diag(b) + W) (diag(b) + W)^T)", "B"),
 ])
+@pytest.mark.filterwarnings("ignore:.* is declared but does not appear:matcalc.MatcalcWarning")          # one where clause for all the cases
 def test_a_gram_matrix_with_symmetric_factors_is_symmetric(expression, wrt):
     d = matcalc.derive(expression, wrt=wrt, where="K: positive definite p x p; A: p x p; b: vector")
     assert d.check() < 1e-8

@@ -34,12 +34,13 @@ def closed_forms(gradients: dict, deltas, statements, context: Context, simplify
                   if A.symbol_names(definition) & means or any(isinstance(n, A.Mean) for n in A.walk(definition))}
     if not candidates:
         return {}
-    found = {parameter: _closed_form(gradient, deltas, statements, candidates, context, simplify)
+    centred = {name for name in candidates if _centred(name, statements, context)}
+    found = {parameter: _closed_form(gradient, deltas, statements, centred, context, simplify)
              for parameter, gradient in gradients.items()}
     return {parameter: closed for parameter, closed in found.items() if closed is not None}
 
 
-def _closed_form(gradient: A.Expr, deltas, statements, candidates: set, context: Context,
+def _closed_form(gradient: A.Expr, deltas, statements, centred: set, context: Context,
                  simplify) -> A.Expr | None:
     """None where neither folding nor naming applies."""
     env = context.env
@@ -47,7 +48,6 @@ def _closed_form(gradient: A.Expr, deltas, statements, candidates: set, context:
     if written is None or written == gradient:
         return None
     expr, _ = rewrite_everywhere(EXPAND, canon(written, env), context)
-    centred = {name for name in candidates if _centred(name, statements, context)}
     folded = canon(_fold_centred_sums(expr, centred, env), env)
     collect = lambda e: simplify_coefficients(e, env, statements)      # σ σ / σ^3 = 1 / σ
     collected = collect(folded)
@@ -74,13 +74,17 @@ def _without_deltas(expr, deltas: dict) -> A.Expr | None:
 
 
 def _centred(name: str, statements, context: Context) -> bool:
-    """1^T v = 0 for the vector v = name, by ``centered-sum`` on v written out."""
+    """1^T v = 0 for the vector v = name, by ``centered-sum`` on v with the
+    means it uses written out (``c = x - mu 1``, ``mu = mean(x)``); the values
+    they are means of stay names, so the cost is one statement's, however
+    deep the program."""
     env = context.env
     symbol = A.Symbol(name)
     if not env.is_vector(symbol):
         return False
     rows, cols = env.shape(symbol)
-    total = canon(A.Product((A.Transpose(A.Ones(rows, cols)), write_out(symbol, statements, context))), env)
+    means = [(n, d) for n, d in statements if isinstance(d, A.Mean) or n == name]
+    total = canon(A.Product((A.Transpose(A.Ones(rows, cols)), write_out(symbol, means, context))), env)
     folded, used = rewrite_everywhere(("centered-sum",), total, context)
     return "centered-sum" in used and is_zero(folded)
 

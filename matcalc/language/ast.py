@@ -371,9 +371,23 @@ def walk(expr: Expr) -> Iterator[Expr]:
         stack.extend(reversed(children(current)))
 
 
+def unique_nodes(expr: Expr) -> Iterator[Expr]:
+    """Every distinct node once: a program written out shares each named
+    value's tree wherever it is used, so this is linear in the statements
+    where ``walk`` grows with the written-out size."""
+    seen, stack = set(), [expr]
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        yield current
+        stack.extend(reversed(children(current)))
+
+
 def symbol_names(expr: Expr) -> set:
     """The names of the symbols that occur in ``expr``."""
-    return {node.name for node in walk(expr) if isinstance(node, Symbol)}
+    return {node.name for node in unique_nodes(expr) if isinstance(node, Symbol)}
 
 
 def contains(expr: Expr, target: Expr) -> bool:

@@ -147,14 +147,13 @@ def combined(name: str, earlier: Clause | None, later: Clause) -> Clause:
     names both."""
     if earlier is None:
         return later
-    for aspect in ("kind", "dims"):
-        mine, theirs = getattr(earlier, aspect), getattr(later, aspect)
+    for mine, theirs in ((earlier.kind, later.kind), (earlier.dims, later.dims)):
         if mine and theirs and mine != theirs:
             raise ParseError(f"{name} is declared twice: '{earlier.words()}' and '{later.words()}'",
                              span=later.span)
-    flags = {flag: getattr(earlier, flag) or getattr(later, flag)
-             for flag in ("symmetric", "positive_definite", "probability", "square", "data")}
-    return Clause(earlier.kind or later.kind, dims=earlier.dims or later.dims, span=later.span, **flags)
+    return Clause(earlier.kind or later.kind, earlier.symmetric or later.symmetric,
+                  earlier.positive_definite or later.positive_definite, earlier.probability or later.probability,
+                  earlier.square or later.square, earlier.dims or later.dims, earlier.data or later.data, later.span)
 
 
 def declaration_of(name: str, clause: Clause) -> Declaration:

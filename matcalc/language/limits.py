@@ -20,7 +20,7 @@ MAX_DEPTH = 200              # nesting levels; a flat chain a + b + ... is one l
 # network nests more (a 128-layer σ network about 400 levels), and only the
 # function's values and finite differences walk that tree.
 MAX_WRITTEN_OUT_DEPTH = 600
-MAX_NODES = 5_000            # nodes of the tree, after a program's names are written out
+MAX_NODES = 5_000            # nodes of the input's tree (a program's statements together)
 MAX_NUMBER_DIGITS = 100      # a literal's digits: 10^(10^9) would take minutes to build
 MAX_NUMBER_EXPONENT = 100    # |e| in 1e100
 MAX_SIZE = 1_000_000         # a declared dimension, "A: 3 x 4"
@@ -43,9 +43,8 @@ def too_deep(span, written_out: bool = False) -> LimitError:
     return LimitError(f"{what} nests more than {limit} levels deep", span=span)
 
 
-def too_big(span, written_out: bool = False) -> LimitError:
-    what = "the program, with its names written out," if written_out else "the expression"
-    return LimitError(f"{what} has more than {MAX_NODES:,} parts (symbols, numbers and "
+def too_big(span) -> LimitError:
+    return LimitError(f"the expression has more than {MAX_NODES:,} parts (symbols, numbers and "
                       "operations)", span=span)
 
 
@@ -66,33 +65,30 @@ def number_value(token: Token) -> Fraction:
 
 def check_written_out(statements) -> None:
     """The function is the last statement with the earlier names written out
-    (substituted), and ``a2 = a1 a1; a3 = a2 a2; ...`` doubles at every line.
-    Measure that tree without building it, and refuse it if it is too big or
-    too deep for the later passes."""
-    measured: dict[str, tuple[int, int]] = {}    # name → (nodes, depth) written out
+    (substituted): a chain of definitions nests as deep as all of them
+    together.  Measure that depth without building the tree, and refuse it
+    if it is too deep for the recursive passes (the evaluation of the
+    function).  Its size is no limit (issue 24): every pass works on the
+    statements, each named value's tree shared wherever it is used, and only
+    printing the written-out answer is refused (``Derivation.result``)."""
+    measured: dict[str, int] = {}    # name → depth written out
     for statement in statements:
         name, expr = statement if isinstance(statement, tuple) else (None, statement)
-        nodes, depth = _written_out_size(expr, measured)
+        depth = _written_out_depth(expr, measured)
         if name is not None:
-            measured[name] = (nodes, depth)
+            measured[name] = depth
     is_program = len(statements) > 1
     if depth > (MAX_WRITTEN_OUT_DEPTH if is_program else MAX_DEPTH):
         raise too_deep(expr.span, written_out=is_program)
-    if nodes > MAX_NODES:
-        raise too_big(expr.span, written_out=is_program)
 
 
-def _written_out_size(expr: A.Expr, measured: dict) -> tuple[int, int]:
-    """(nodes, depth) of ``expr`` with the names in ``measured`` written out.
+def _written_out_depth(expr: A.Expr, measured: dict) -> int:
+    """The depth of ``expr`` with the names in ``measured`` written out.
     Recursive: a statement is at most MAX_DEPTH deep, checked as it was built."""
     if isinstance(expr, A.Symbol) and expr.name in measured:
         return measured[expr.name]
-    nodes, depth = 1, 0
-    for kid in A.children(expr):
-        kid_nodes, kid_depth = _written_out_size(kid, measured)
-        nodes, depth = nodes + kid_nodes, max(depth, kid_depth)
-    # Capped, so that a doubling program keeps small numbers.
-    return min(nodes, MAX_NODES + 1), min(depth + 1, MAX_WRITTEN_OUT_DEPTH + 1)
+    depth = max((_written_out_depth(kid, measured) for kid in A.children(expr)), default=0)
+    return min(depth + 1, MAX_WRITTEN_OUT_DEPTH + 1)
 
 
 def written_out_size(expr: A.Expr, names) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from . import ast as A
+
 # English name → (Unicode letter, LaTeX command or None where LaTeX has none).
 GREEK_LETTERS = {
     "alpha": ("α", r"\alpha"), "beta": ("β", r"\beta"), "gamma": ("γ", r"\gamma"),
@@ -132,3 +134,32 @@ def display_name(name: str) -> str:
         return error[0] + display_name(error[1])
     stem, rest = split_name(name)
     return unicode_letter(stem) + rest
+
+
+def symbols_written_out(trees, predefined: dict) -> list:
+    """The symbols in the order the trees show them with every bound name
+    written out, each definition walked once (linear in the statements)."""
+    order, expanded = {}, set()
+    stack = list(reversed(trees))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, A.Symbol) and node.name in predefined:
+            if node.name not in expanded:
+                expanded.add(node.name)
+                stack.append(predefined[node.name])
+        elif isinstance(node, A.Symbol):
+            order.setdefault(node.name)
+        else:
+            stack.extend(reversed(A.children(node)))
+    return list(order)
+
+
+def unused_name(preferred: str, taken) -> str:
+    """``preferred`` (F, f) for a value matcalc names, or the next letter
+    (G, H, …) when the user took it: ``jacobian "inv(F)" --wrt F`` is
+    ∂vec(G)/∂vec(F)^T, not ∂vec(F)/∂vec(F)^T."""
+    for offset in range(20):
+        name = chr(ord(preferred) + offset)
+        if name not in taken and name not in ("I",):
+            return name
+    return next(f"{preferred}{k}" for k in range(1, len(taken) + 2) if f"{preferred}{k}" not in taken)

@@ -7,18 +7,19 @@ primitive nodes, and it measures depth and size as the tree grows.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
 from lark import Token, v_args
 from lark.visitors import Transformer_NonRecursive
 
-from ..errors import ParseError
+from ..errors import MatcalcWarning, ParseError
 from . import ast as A
 from . import functions
 from .declarations import Clause, Declaration, declaration_of, interpret_spec
 from .limits import MAX_DEPTH, MAX_NODES, check_written_out, number_value, too_big, too_deep
-from .names import ascii_name, default_kind
+from .names import GREEK_LETTERS, ascii_name, default_kind
 from .syntax_errors import token_span
 
 
@@ -371,6 +372,11 @@ class Build(Transformer_NonRecursive):
             if entry.node is A.Inverse:
                 _refuse_zero_divisor(arg, span)
             return self._made(entry.node(arg, span=span), arg)
+        if name not in self.product_names and name not in GREEK_LETTERS and name.lower() != name \
+                and functions.lookup(name.lower()) is not None:
+            # "Tr(A X)" would be a matrix Tr times A X: say what was meant.
+            raise ParseError(f"'{raw}' is not a function: did you mean {name.lower()}(...)? (declare {raw} "
+                             f"in the where clause to multiply by a matrix named {raw})", span=name_span)
         if self._multiplies(name):
             # "W(x + b)": a matrix (or declared symbol) times a parenthesised expression.
             arg = self._one(name, args, span)
@@ -393,5 +399,10 @@ class Build(Transformer_NonRecursive):
     def norm(self, meta, items):
         arg = items[1]
         subscript = str(items[3])[1:] if len(items) > 3 else ""
+        if subscript == "1":          # ||x||_1 = Σ |x_i|: no node of its own, the sum it is
+            warnings.warn(MatcalcWarning("||·||_1 is read as sum(abs(·)); where an entry is 0, abs has no "
+                                         "derivative and the answer's sign(·) (0 there) is a subgradient"))
+            magnitudes = self._made(A.Func("abs", arg, span=_span(meta)), arg)
+            return self._made(A.Sum(magnitudes, span=_span(meta)), magnitudes)
         return self._made(A.Norm(arg, subscript, span=_span(meta)), arg)
 

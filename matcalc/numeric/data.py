@@ -25,7 +25,7 @@ ILL_CONDITIONED = 1e8     # a matrix to invert with a larger condition number co
 
 
 def _needs_positive(expr: A.Expr) -> bool:
-    for node in A.walk(expr):
+    for node in A.unique_nodes(expr):
         if isinstance(node, A.Func) and functions.elementwise(node.name).domain != "real":
             return True
         if isinstance(node, (A.Power, A.ElemPow)) and isinstance(node.exponent, A.Number) \
@@ -40,7 +40,7 @@ def _inverted(expr) -> list:
     """The arguments of det, logdet, inverses and negative powers in ``expr``:
     the function and its derivative are smooth only where they are regular."""
     found = []
-    for node in A.walk(expr):
+    for node in A.unique_nodes(expr):
         if isinstance(node, (A.Det, A.LogDet, A.Inverse)):
             found.append(node.arg)
         elif isinstance(node, A.Power) and isinstance(node.exponent, A.Number) and node.exponent.value < 0:

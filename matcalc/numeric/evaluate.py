@@ -9,7 +9,7 @@ what lets the test suite check every differential rule numerically.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import singledispatch
 
 import numpy as np
@@ -28,10 +28,15 @@ class Point:
     sizes: dict                       # dimension name → int
     tangents: dict = field(default_factory=dict)
     step: float = 1e-6
+    # Each distinct sub-expression's value at this point, computed once: a
+    # program written out shares each named value's tree wherever it is used,
+    # and is evaluated in the time of its statements (issue 24).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def evaluate(expr: A.Expr, point: Point) -> np.ndarray:
-    return _eval(expr, point)
+    # A fresh memo: the caller may change point.values between two calls.
+    return _eval(expr, replace(point, memo={}))
 
 
 def evaluate_named(names, answers: dict, point: Point, env=None) -> dict:
@@ -281,6 +286,16 @@ def _(expr: A.Differential, point):
                   for name, value in point.values.items()}
         return _eval(expr.arg, Point(values, point.sizes, point.tangents, point.step))
     return (moved(+1) - moved(-1)) / (2 * h)
+
+
+_eval_once = _eval
+
+
+def _eval(expr, point: Point) -> np.ndarray:      # every evaluation above recurses through here
+    known = point.memo.get(expr)
+    if known is None:
+        known = point.memo[expr] = _eval_once(expr, point)
+    return known
 
 
 def bind_values(values, names, env) -> tuple[Point, dict]:

@@ -5,9 +5,12 @@ the expression the engine chose to rewrite."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..language import ast as A
 from ..shapes.env import TypeEnv
 from .canon import canon, like_key
+from .canon.sums import either_way
 
 
 def comparison_form(expr: A.Expr, env: TypeEnv) -> A.Expr:
@@ -51,27 +54,48 @@ SMALL_POWERS = tuple(A.number(k) for k in range(2, 9))
 
 
 def _spread_scalar_powers(key: A.Product, env: TypeEnv) -> A.Expr:
-    """ρ^2 v^T v compares as ρ ρ v^T v, and ρ^{5/3} ρ ρ as ρ^{11/3}: canon joins
-    equal scalar factors only where they meet in one product, and
-    ρ (ρ v^T v) a^T a keeps them apart.  Each scalar base stands once, with
-    the sum of its numeric exponents (ρ^a ρ^b = ρ^{a+b}), whatever grouping or
-    power canon left it in."""
+    """ρ^2 v^T v compares as ρ ρ v^T v, ρ^{5/3} ρ ρ as ρ^{11/3}, and
+    (ρ a^T b)^2 (a^T b) as ρ^2 (a^T b)^3: canon joins equal scalar factors
+    only where they meet in one product, and ρ (ρ v^T v) a^T a keeps them
+    apart.  Each scalar base stands once, with the sum of its numeric
+    exponents (ρ^a ρ^b = ρ^{a+b}), whatever grouping, transpose or power canon
+    left it in; a 1×1 product gives up its scalar factors."""
     exponents: dict = {}
-    chain, others = [], []
+    numbers, chain = [], []
     for factor in key.args:
-        if not env.is_scalar(factor):
-            chain.append(factor)
-        elif isinstance(factor, A.Number):
-            others.append(factor)
-        elif isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number):
-            base = _sums_untransposed(factor.base, env)
-            exponents[base] = exponents.get(base, 0) + factor.exponent.value
+        if env.is_scalar(factor):
+            _gather(factor, Fraction(1), exponents, numbers, env)
         else:
-            base = _sums_untransposed(factor, env)
-            exponents[base] = exponents.get(base, 0) + 1
-    scalars = others + [base if total == 1 else A.Power(base, A.Number(total))
-                        for base, total in exponents.items() if total != 0]
+            chain.append(factor)
+    scalars = numbers + [base if total == 1 else A.Power(base, A.Number(total))
+                         for base, total in exponents.items() if total != 0]
     return A.Product(tuple(sorted(scalars, key=A.order_key)) + tuple(chain))
+
+
+def _gather(factor, power: Fraction, exponents: dict, numbers: list, env: TypeEnv) -> None:
+    """Add the scalar ``factor``^``power`` to ``exponents`` (base → exponent)."""
+    if isinstance(factor, A.Number) and power == 1:
+        numbers.append(factor)
+    elif isinstance(factor, A.Transpose) and env.is_scalar(factor.arg):
+        _gather(factor.arg, power, exponents, numbers, env)              # a 1×1 value is its transpose
+    elif isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number) \
+            and (power.denominator == 1 or factor.exponent.value.numerator % 2):
+        # (ρ^a)^b = ρ^{ab} for a whole b, or an odd a; (x^2)^{1/2} is |x|, not x
+        _gather(factor.base, power * factor.exponent.value, exponents, numbers, env)
+    elif isinstance(factor, A.Product):
+        rest = [arg for arg in factor.args if not env.is_scalar(arg)]
+        for arg in factor.args:
+            if env.is_scalar(arg):
+                _gather(arg, power, exponents, numbers, env)
+        if rest:
+            remaining = rest[0] if len(rest) == 1 else either_way(A.Product(tuple(rest)), env)
+            _add_power(_sums_untransposed(remaining, env), power, exponents)
+    else:
+        _add_power(_sums_untransposed(factor, env), power, exponents)
+
+
+def _add_power(base, power: Fraction, exponents: dict) -> None:
+    exponents[base] = exponents.get(base, 0) + power
 
 
 def _sums_untransposed(expr: A.Expr, env: TypeEnv) -> A.Expr:

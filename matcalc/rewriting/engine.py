@@ -233,7 +233,7 @@ def _may_apply(rule_names, expr, context) -> bool:
 
 
 def _occurring(expr: A.Expr, env: TypeEnv) -> frozenset:
-    nodes = list(A.walk(expr))
+    nodes = list(A.unique_nodes(expr))     # a written-out program shares its named values' trees
     probability = any(isinstance(n, A.Symbol) and env.probability(n) for n in nodes)
     return frozenset({type(n) for n in nodes} | ({"probability"} if probability else set()))
 

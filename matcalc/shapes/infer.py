@@ -18,7 +18,7 @@ from typing import Callable
 
 from ..errors import ShapeError
 from ..language import ast as A
-from ..language.names import default_kind
+from ..language.names import default_kind, symbols_written_out
 from .dims import Dim, Shape, describe
 from .resolve import letter, resolve
 from .unify import Prod, Unifier, Var, normal
@@ -142,14 +142,14 @@ class _Infer:
             other = shapes[index]
             if self.try_unify_all((shape[0], other[0]), (shape[1], other[1])):
                 continue
-            # v^T + 1: next to a row, the literal 1 is the row of ones.
-            if (row := self._row_of_ones(args[index], other)) and \
-                    self.try_unify_all((shape[0], row[1][0]), (shape[1], row[1][1])):
-                args[index] = row[0]
+            # v^T + 1, 1 - Y: the literal 1 is the row of ones, or the all-ones matrix 1 1^T.
+            if reading := next((r for r in self._ones_read_again(args[index], other)
+                                if self.try_unify_all((shape[0], r[1][0]), (shape[1], r[1][1]))), None):
+                args[index] = reading[0]
                 continue
-            if (row := self._row_of_ones(args[0], shape)) and \
-                    self.try_unify_all((row[1][0], other[0]), (row[1][1], other[1])):
-                args[0], shape = row
+            if reading := next((r for r in self._ones_read_again(args[0], shape)
+                                if self.try_unify_all((r[1][0], other[0]), (r[1][1], other[1]))), None):
+                args[0], shape = reading
                 continue
             left = node.args[0]
             right = node.args[index]
@@ -159,17 +159,18 @@ class _Infer:
                     node)
         return A.Add(tuple(args), span=node.span), shape
 
-    @staticmethod
-    def _row_of_ones(arg, shape):
-        """(1^T, its shape) for a literal 1 (or c 1) that was typed as a column."""
+    def _ones_read_again(self, arg, shape) -> list:
+        """For a literal 1 (or c 1) that was typed as a column, the other
+        readings a sum may need, with their shapes: the row 1^T, the all-ones
+        matrix 1 1^T (issue 24: ``1 - Y`` for a matrix Y)."""
         if isinstance(arg, A.Product) and all(isinstance(a, A.Number) for a in arg.args[:-1]):
-            inner = _Infer._row_of_ones(arg.args[-1], shape)
-            if inner is None:
-                return None
-            return A.Product(arg.args[:-1] + (inner[0],), span=arg.span), inner[1]
+            return [(A.Product(arg.args[:-1] + (inner,), span=arg.span), inner_shape)
+                    for inner, inner_shape in self._ones_read_again(arg.args[-1], shape)]
         if not (isinstance(arg, A.Ones) and arg.cols == 1):
-            return None
-        return A.Transpose(arg, span=arg.span), (shape[1], shape[0])
+            return []
+        cols = self.unifier.new_var()
+        return [(A.Transpose(arg, span=arg.span), (shape[1], shape[0])),
+                (A.Product((arg, A.Transpose(A.Ones(cols, 1))), span=arg.span), (shape[0], cols))]
 
     def infer_Product(self, node):
         args, shapes = self._all(node.args)
@@ -192,6 +193,10 @@ class _Infer:
         left_node = node.args[0] if index == 1 else A.Product(node.args[:index], span=_join(node.args[:index]))
         lt, rt = self.text(left_node), self.text(node.args[index])
         ls, rs = self.shown(left), self.shown(right)
+        if ls[1].is_one and rs[1].is_one:          # x x: no vector has powers
+            lw, rw = (f"({t})" if " " in t else t for t in (lt, rt))
+            raise self.error(f"{lt} {rt}: a product of two column vectors; did you mean "
+                             f"{lw}^T {rt} (a number) or {lt} {rw}^T (a matrix)?", node)
         detail = f"{lt} {describe(ls)} but {rt} {describe(rs)}"
         raise self.error(f"{lt} {rt}: {detail} (the columns of {lt} must match the rows of {rt})", node)
 
@@ -377,11 +382,11 @@ def infer(trees, source: str = "", declarations=None, predefined: dict | None = 
     if predefined:
         # Dimensions are named after the symbols in the order the trees show
         # them (resolve reads the order backwards), then the rest, a bound name last.
-        shown = list(dict.fromkeys(node.name for tree in trees for node in A.walk(tree)
-                                   if isinstance(node, A.Symbol) and node.name in inference.symbols
-                                   and node.name not in predefined))
+        shown = [name for name in symbols_written_out(trees, predefined)
+                 if name in inference.symbols and name not in predefined]
         rest = [name for name in list(predefined) + inference.order if name not in shown]
         inference.order = list(dict.fromkeys(rest + shown))
     resolved, env = resolve(inference, typed)
     return resolved[len(predefined or {}):], resolved[:len(predefined or {})], env
+
 

@@ -24,10 +24,10 @@ def _like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
     if not isinstance(term, A.Product):
         return term
     scalars, chain = product_atoms(term, env)
-    return A.Product(tuple(sorted((_either_way(s, env) for s in scalars), key=A.order_key)) + tuple(chain))
+    return A.Product(tuple(sorted((either_way(s, env) for s in scalars), key=A.order_key)) + tuple(chain))
 
 
-def _either_way(scalar, env):
+def either_way(scalar, env):
     """x^T z and z^T x are one number: the one of the two that sorts first."""
     if not isinstance(scalar, A.Product):
         return scalar
