@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import Any, ClassVar, Iterator
 
-from .structure import dump  # noqa: F401  (A.dump: the structure of a tree)
+from .structure import dump, show_with, shown as _shown  # noqa: F401  (A.dump, A.show_with)
 
 
 def node(cls):
@@ -38,24 +38,6 @@ def node(cls):
     cls._leaf_fields = tuple(f.name for f in fields(cls) if f.compare and f.name not in cls._child_fields)
     cls._children = _CHILDREN[cls._child_fields]
     return cls
-
-
-# str and repr: matcalc's language once the text printer says how (printers.text
-# does on import; this layer cannot import it), the structure before that.
-_TEXT_PRINTER: list = []
-
-
-def show_with(printer) -> None:
-    _TEXT_PRINTER[:] = [printer]
-
-
-def _shown(self) -> str:
-    if _TEXT_PRINTER:
-        try:
-            return _TEXT_PRINTER[0](self)
-        except (TypeError, ValueError, RecursionError):     # a node the language cannot write
-            pass
-    return dump(self)
 
 
 # children() is on every pass's hot path: one plain method per layout of

@@ -19,3 +19,22 @@ def dump(expr) -> str:
         return repr(value)
     return f"{type(expr).__name__}(" + ", ".join(f"{f.name}={show(getattr(expr, f.name))}"
                                                  for f in fields(expr) if f.repr) + ")"
+
+
+# str and repr of a node: matcalc's language once the text printer says how
+# (printers.text does on import; the language layer cannot import it), the
+# structure before that.
+_TEXT_PRINTER: list = []
+
+
+def show_with(printer) -> None:
+    _TEXT_PRINTER[:] = [printer]
+
+
+def shown(expr) -> str:
+    if _TEXT_PRINTER:
+        try:
+            return _TEXT_PRINTER[0](expr)
+        except (TypeError, ValueError, RecursionError):     # a node the language cannot write
+            pass
+    return dump(expr)

@@ -20,6 +20,7 @@ from . import functions
 from .declarations import Clause, Declaration, declaration_of, interpret_spec
 from .limits import MAX_DEPTH, MAX_NODES, check_written_out, number_value, too_big, too_deep
 from .names import GREEK_LETTERS, ascii_name, default_kind
+from .product_chain import ProductChain, refuse_zero_divisor
 from .syntax_errors import token_span
 
 
@@ -87,70 +88,6 @@ def _span(meta) -> tuple[int, int] | None:
         return None
     return (meta.start_pos, meta.end_pos)
 
-
-
-# Which n-ary node each product-level operator builds (None: juxtaposition).
-_PRODUCT_KINDS = {None: A.Product, "STAR": A.Product, "SLASH": A.Product,
-                  "HADAMARD": A.Hadamard, "ELDIV": A.Hadamard, "KRON": A.Kron}
-
-
-class _ProductChain:
-    """Folds ``f1 op f2 op f3 ...`` left to right into n-ary nodes: operands
-    are collected while the operator keeps building the same kind of node
-    (``*``, ``/`` and juxtaposition all build a Product), and the run is closed
-    into one node when the kind changes (``A B ⊙ C`` is ``(A B) ⊙ C``)."""
-
-    def __init__(self, builder: "Build", start: int, first: A.Expr):
-        self.builder = builder
-        self.start = start
-        self.kind = None
-        self.operands = [first]
-
-    def append(self, operator: Token | None, operand: A.Expr) -> None:
-        operator_type = operator.type if operator else None
-        kind = _PRODUCT_KINDS[operator_type]
-        if self.kind is not None and kind is not self.kind:
-            self.operands = [self._close()]
-        self.kind = kind
-        if operator_type in ("SLASH", "ELDIV"):
-            _refuse_zero_divisor(operand, operand.span)
-        if operator_type == "SLASH":
-            self._divide(operand)
-        elif operator_type == "ELDIV":
-            reciprocal = A.ElemPow(operand, A.MINUS_ONE, span=operand.span)
-            self.operands.append(self.builder._made(reciprocal, operand))
-        else:
-            self.operands.append(operand)
-
-    def _divide(self, divisor: A.Expr) -> None:
-        if len(self.operands) == 1 and isinstance(self.operands[0], A.Number) \
-                and isinstance(divisor, A.Number):
-            # A fraction of two literals is a number: "1/2 x^T x".
-            span = (self.start, _end(divisor, self.start))
-            self.operands[0] = A.Number(self.operands[0].value / divisor.value, span=span)
-            return
-        reciprocal = A.Power(divisor, A.MINUS_ONE, from_division=True, span=divisor.span)
-        self.operands.append(self.builder._made(reciprocal, divisor))
-
-    def _close(self) -> A.Expr:
-        if len(self.operands) == 1:
-            return self.operands[0]
-        span = (self.start, _end(self.operands[-1], self.start))
-        return self.builder._made(self.kind(tuple(self.operands), span=span), *self.operands)
-
-    def finish(self) -> A.Expr:
-        return self._close()
-
-
-def _end(node: A.Expr, default: int) -> int:
-    return node.span[1] if node.span else default
-
-
-def _refuse_zero_divisor(divisor: A.Expr, span, exponent=Fraction(-1)) -> None:
-    """A literal 0 divided by, inverted or raised to a negative power is
-    refused here: later passes would carry 0^-1 along and fail obscurely."""
-    if isinstance(divisor, A.Number) and divisor.value == 0 and exponent < 0:
-        raise ParseError("division by zero", span=span)
 
 
 @v_args(meta=True)
@@ -273,7 +210,7 @@ class Build(Transformer_NonRecursive):
         items = self._log_det(items)
         if len(items) == 1:
             return items[0]
-        chain = _ProductChain(self, meta.start_pos, items[0])
+        chain = ProductChain(self, meta.start_pos, items[0])
         operator = None
         for item in items[1:]:
             if isinstance(item, Token):
@@ -300,12 +237,12 @@ class Build(Transformer_NonRecursive):
         return self._made(A.Transpose(items[0], span=_span(meta)), items[0])
 
     def inverse_transpose(self, meta, items):
-        _refuse_zero_divisor(items[0], _span(meta))
+        refuse_zero_divisor(items[0], _span(meta))
         inverse = A.Inverse(items[0], span=_span(meta))
         return self._made(A.Transpose(inverse, span=_span(meta)), items[0])
 
     def inverse(self, meta, items):
-        _refuse_zero_divisor(items[0], _span(meta))
+        refuse_zero_divisor(items[0], _span(meta))
         return self._made(A.Inverse(items[0], span=_span(meta)), items[0])
 
     def square(self, meta, items):
@@ -313,7 +250,7 @@ class Build(Transformer_NonRecursive):
 
     def power(self, meta, items):
         base, _, exponent = items
-        _refuse_zero_divisor(base, _span(meta), exponent)
+        refuse_zero_divisor(base, _span(meta), exponent)
         if exponent == -1:
             return self._made(A.Inverse(base, span=_span(meta)), base)
         return self._made(A.Power(base, A.Number(exponent), span=_span(meta)), base)
@@ -334,7 +271,7 @@ class Build(Transformer_NonRecursive):
     def elementwise_power(self, meta, items):
         base, _, exponent = items
         if isinstance(exponent, A.Number):
-            _refuse_zero_divisor(base, _span(meta), exponent.value)
+            refuse_zero_divisor(base, _span(meta), exponent.value)
         return self._made(A.ElemPow(base, exponent, span=_span(meta)), base, exponent)
 
     # ---- calls and norms
@@ -370,7 +307,7 @@ class Build(Transformer_NonRecursive):
             if entry.node is A.Func:
                 return self._made(A.Func(entry.name, arg, span=span), arg)
             if entry.node is A.Inverse:
-                _refuse_zero_divisor(arg, span)
+                refuse_zero_divisor(arg, span)
             return self._made(entry.node(arg, span=span), arg)
         if name not in self.product_names and name not in GREEK_LETTERS and name.lower() != name \
                 and functions.lookup(name.lower()) is not None:
