@@ -59,7 +59,7 @@ FEATURES = frozenset({
     # issue 24's internal-error classes: a scalar's transpose after a power
     # (.^ -1ᵀ), a power of a power ((rho^(1/3))^{2}), and one scalar symbol in
     # several 1×1 groups of one product ((rho a^T b) rho (c^T d) rho^{5/3})
-    "transposed-scalar", "nested-scalar-power", "repeated-scalar",
+    "transposed-scalar", "nested-scalar-power", "repeated-scalar", "scalar-groups",
     "layer-norm",               # mu = mean(v); c = v - mu 1; s = mean(c ⊙ c); c / sqrt(s + 0.5), stackable
     "split-declarations",       # S: 3 x 3; S: symmetric — one symbol's declaration over several clauses
     "data-symbols",             # x: data, the wrt symbol too (asked for by name it is derived)
@@ -268,6 +268,13 @@ def _logsoftmax(z):
     return z - top - np.log(np.exp(z - top).sum(axis=0, keepdims=True))
 
 
+def _product_of(values) -> np.ndarray:
+    result = values[0]
+    for value in values[1:]:
+        result = _times(result, value)
+    return result
+
+
 def _scalar(x) -> np.ndarray:
     return np.array([[x]], dtype=float)
 
@@ -440,6 +447,7 @@ class Generator:
                 (2, "sum", self.sum_of_entries), (2, "mean", self.mean_of_entries), (4, "norm", self.norm),
                 (2, "ones-sum", self.ones_inner),
                 (2, "scalar-power", self.scalar_power),
+                (2, "scalar-groups", self.scalar_groups),
             ]
         if shape.is_vector:
             options += [(1, "layer-norm", self.layer_norm)]
@@ -805,6 +813,29 @@ class Generator:
                 base, (text, exponent) = inner, self.one_of([("^{2}", 2), ("^3", 3), ("^{-1}", -1)])
         power = Term(self.wrap(base, ATOM) + text, POSTFIX, lambda p: base.value(p) ** exponent)
         return self.transposed_scalar(power)
+
+    def scalar_groups(self, shape, depth):
+        """One positive scalar in several 1×1 groups of a product, with powers
+        of it: ``(ρ a^T b) ρ^{5/3} ((ρ^(1/3))^{2} c^T d)ᵀ`` (issue 24's internal
+        errors: canon groups the powers one way, a rule's left side another)."""
+        base = self.positive(SCALAR, 0)
+        pieces = []
+        for _ in range(self.one_of([2, 3, 4])):
+            form = self.one_of(["group", "power", "nested", "transposed"])
+            if form in ("power", "nested"):
+                text, exponent = self.one_of([("{5/3}", 5 / 3), ("(1/3)", 1 / 3), ("{2}", 2), ("{-1}", -1)])
+                power = Term(f"{self.wrap(base, ATOM)}^{text}", POSTFIX, lambda p, e=exponent: base.value(p) ** e)
+                if form == "nested":
+                    power = Term(f"({power.text})^{{2}}", POSTFIX, lambda p, f=power.value: f(p) ** 2)
+                pieces.append(power)
+                continue
+            inner = self.expr(SCALAR, min(depth, 1))
+            group = Term(f"({self.wrap(base, PRODUCT)} {self.wrap(inner, POSTFIX)})", ATOM,
+                         lambda p, i=inner.value: _times(base.value(p), i(p)))
+            pieces.append(Term(group.text + "ᵀ", POSTFIX, group.value) if form == "transposed" else group)
+        value = lambda p: _product_of([piece.value(p) for piece in pieces])
+        return Term(" ".join(self.wrap(piece, POSTFIX) for piece in pieces), PRODUCT, value,
+                    chain=(SCALAR,) * len(pieces))
 
     def transposed_scalar(self, term: Term) -> Term:
         """A 1×1 value transposed where it stands (``x .^ -1ᵀ``): the same number."""
