@@ -16,7 +16,10 @@ derivation is checked at random data with distinct sizes:
   "sum-over-uses" equals the sum of the shares; "numerator-layout" is the
   transpose of the line before, "symmetric-gradient" its symmetric part;
 - a "definition" line is the function as typed;
-- every cited rule is in the catalog or is one of the engine's steps.
+- every cited rule is in the catalog or is one of the engine's steps, and on
+  an "=" line citing catalog rules at least one of them applies: its left side
+  matches (as the engine matches, after the canonical form) somewhere in the
+  line before about the same thing (d(the definition) for a d(name)'s first line).
 
 A line none of these covers is reported, so a new kind of step cannot pass
 unchecked."""
@@ -38,7 +41,10 @@ from matcalc.language import ast as A
 from matcalc.language.names import split_error_name
 from matcalc.numeric.data import defined_points
 from matcalc.numeric.evaluate import Point, evaluate
+from matcalc.calculus.elementwise import derivative
+from matcalc.rewriting.canon import canon
 from matcalc.rewriting.catalog import default_catalog
+from matcalc.rewriting.engine import Context, rewrite_everywhere
 
 import strategies as S  # tests/ is on the path (conftest), not a package
 from textbook_programs import PROGRAMS
@@ -47,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sh")) + sorted((ROOT / "examples" / "backprop").glob("*.sh"))
 STARTS = {"definition", "backprop", "gradient"}          # a new chain of lines begins
 TOLERANCE = 1e-6
+UNAPPLIED = "none of"
 
 
 # ------------------------------------------------------------------ the data
@@ -133,6 +140,9 @@ def replay(derivation, variables, seed: int = 0, gradients=None) -> list[str]:
             if rule not in catalog and rule not in ENGINE_STEPS:
                 failures.append(f"{where}: cites {rule!r}, which is neither a rule nor an engine step")
         label = step.label
+        source = _source(step, label, last, data)
+        if source is not None and not _a_cited_rule_applies(step, source, data, catalog):
+            failures.append(f"{where}: {UNAPPLIED} {', '.join(step.rules)} applies to {source}")
         try:
             problem = _check(step, label, previous, last, whole, only, shares, data, gradients)
         except MatcalcError as error:                        # an expression the evaluator refuses
@@ -148,6 +158,35 @@ def replay(derivation, variables, seed: int = 0, gradients=None) -> list[str]:
         last[label] = step.after
         previous = step
     return failures
+
+
+def _source(step, label, last, data):
+    """The line a step rewrites: the last about its label, or what its label's
+    first line is the differential of (d(l), d(the definition of a name))."""
+    if step.rule in STARTS or step.relation != "=":
+        return None
+    if label in last:
+        return last[label]
+    if label.kind != DIFFERENTIAL or label.function_is_matrix:
+        return None
+    value = next((expr for other, expr in last.items() if other.kind == VALUE and other.function == label.function), None)
+    if value is not None:
+        return A.Differential(value)
+    definition = dict(data.names).get(label.function)
+    return None if definition is None else A.Differential(definition)
+
+
+def _a_cited_rule_applies(step, source, data, catalog) -> bool:
+    """At least one catalog rule the step cites rewrites ``source`` (the
+    engine's matcher, on the canonical form); a step citing none is not asked."""
+    cited = tuple(rule for rule in step.rules if rule in catalog and rule not in ENGINE_STEPS)
+    if not cited:
+        return True
+    varying = set(data.variables) | {name for name, _ in data.names if not split_error_name(name)}
+    context = Context(data.env, lambda e: not (A.symbol_names(e) & varying), catalog, derivative)
+    forms = [source] + ([A.Vec(source)] if step.label.function_is_matrix else [])   # vec(dF) = J vec(dX)
+    return any(rewrite_everywhere((rule,), canon(form, data.env), context, limit=1)[1]
+               for form in forms for rule in cited)
 
 
 def _check(step, label, previous, last, whole, only, shares, data, gradients) -> str:
@@ -253,6 +292,48 @@ class _Sweep:
         self.problem, self.steps, self.names, self.env = gradients.problem, gradients.steps, first.names, first.env
 
 
+# The example lines where no cited rule's left side matches the line before
+# as the matcher sees it (issue 23, left open): steps whose rule the engine
+# applied with bindings it chose itself, equal only up to comparison forms
+# (hadamard-swap, trace-transpose, vec-kron: rewrite_with), several rules on a
+# sum at once (distribute-left with sum-linear), a factor taken out of three
+# terms, vec of a vector dropped by the canonical form.  A line that comes
+# to match must leave this list, and a new one may not join it.
+KNOWN_UNAPPLIED = {
+    "examples/01_mlp_softmax_ce_W1#0": {13},   # hadamard-swap
+    "examples/02_mlp_softmax_ce_W1_prob#0": {14},   # hadamard-swap
+    "examples/08_backprop_sigma_layer#0": {14},   # hadamard-swap
+    "examples/10_quadratic_form#0": {5},   # trace-transpose
+    "examples/11_quadratic_form_symmetric#0": {5},   # trace-transpose
+    "examples/23_tied_autoencoder#0": {13, 16},   # factor-left, trace-transpose
+    "examples/24_hadamard_sum#0": {8},   # hadamard-swap
+    "examples/28_sum_tanh#0": {9},   # hadamard-swap
+    "examples/29_gaussian_mean#0": {7},   # trace-transpose
+    "examples/30_gaussian_precision#0": {8, 9},   # factor-left, factor-transpose
+    "examples/31_logistic_regression#0": {15},   # trace-transpose
+    "examples/34_jacobian_outer_weights#0": {3},   # vec-kron
+    "examples/35_jacobian_sigmoid_layer#0": {6},   # vec-hadamard
+    "examples/38_hessian_quadratic_form#0": {5},   # trace-transpose
+    "examples/43_batched_softmax_regression#0": {8, 16},   # distribute-left, hadamard-swap
+    "examples/44_batched_softmax_any_targets#0": {8, 16},   # distribute-left, hadamard-swap
+    "examples/45_batched_mean_loss_bias#0": {8, 18, 22},   # distribute-left, factor-left, hadamard-swap
+    "examples/46_jacobian_softmax_columns#0": {3, 6},   # distribute-left, vec-kron
+    "examples/47_hessian_batched_softmax#0": {8, 16, 27, 30, 32},   # distribute-left, hadamard-swap, vec-kron
+    "examples/48_attention_values#0": {8},   # hadamard-swap
+    "backprop/04_tied_autoencoder#0": {15},   # trace-transpose
+    "backprop/05_batch_norm#0": {4, 15, 16, 33},   # d-power, d-product, hadamard-swap
+    "backprop/09_rnn_bptt_per_step_losses#0": {16},   # factor-left
+    "backprop/10_batched_two_layer#0": {7, 12, 13},   # distribute-left, hadamard-swap
+    "backprop/11_attention#0": {8, 12, 23, 26, 31},   # d-trace, distribute-left, hadamard-swap
+    "backprop/12_layer_norm#0": {19, 20, 37},   # d-power, d-product, hadamard-swap
+}
+
+def equalities(failures) -> list[str]:
+    """The failures but those of a cited rule that does not match: that check
+    is made on the examples, where each such line is known (KNOWN_UNAPPLIED)."""
+    return [failure for failure in failures if UNAPPLIED not in failure]
+
+
 EXAMPLE_CASES = [(path, index, command) for path in EXAMPLES
                  for index, command in enumerate(example_commands(path))]
 
@@ -263,9 +344,14 @@ def test_every_step_of_every_example_replays(path, index, command):
     kind, expression, options = command
     if options.get("--method", "trace") != "trace":
         pytest.skip("the vec and index methods' lines are replayed by tests/test_method_replay.py")
+    case = f"{path.parent.name}/{path.stem}#{index}"
     for result, variables, gradients in derivations_of(kind, expression, options):
         failures = replayed(result, variables, gradients)
+        unapplied = {int(f.split()[1]) for f in failures if UNAPPLIED in f}
+        failures = [f for f in failures if UNAPPLIED not in f or int(f.split()[1]) not in KNOWN_UNAPPLIED.get(case, ())]
         assert not failures, "\n".join(failures) + "\n\n" + result.text()
+        stale = set(KNOWN_UNAPPLIED.get(case, ())) - unapplied
+        assert not stale, f"steps {sorted(stale)} now apply a cited rule: take them off KNOWN_UNAPPLIED"
 
 
 RANDOM_CASES = 40
@@ -285,6 +371,7 @@ def test_every_step_of_a_random_expression_replays(index):
         failures = replay(single, [case.wrt], seed=index) + replayed(every, list(every), every, seed=index)
     except StopIteration:
         pytest.skip("no point where the function is defined")
+    failures = equalities(failures)
     assert not failures, "\n".join(failures) + "\n\n" + single.text()
 
 
@@ -309,5 +396,24 @@ def test_every_step_of_a_textbook_program_replays(case):
     """The programs of tests/textbook_programs.py, every parameter in one sweep
     (activations written out into their use, dl ∋ lines, shares)."""
     g = matcalc.derive(case.program, wrt=[w.strip() for w in case.wrt.split(",")], where=case.where)
-    failures = replayed(g, list(g), g, seed=1)
+    failures = equalities(replayed(g, list(g), g, seed=1))
     assert not failures, "\n".join(failures) + "\n\n" + g.text()
+
+
+def test_a_cited_rule_that_does_not_apply_is_caught():
+    """A line whose cited rule's left side matches nowhere in the line before
+    is reported, though the line is a true equality."""
+    d = matcalc.derive("||A x - b||^2", wrt="x")
+    assert not replay(d, ["x"])
+    steps = list(d.steps)
+    cited = next(i for i, step in enumerate(steps) if step.rule == "d-product")
+    steps[cited] = replace(steps[cited], rule="vec-kron", rules=("vec-kron",))
+    failures = replay(_Cited(d, steps), ["x"])
+    assert any(f"step {cited + 1}" in failure and UNAPPLIED in failure for failure in failures), failures
+
+
+class _Cited:
+    """A derivation with its steps replaced."""
+
+    def __init__(self, derivation, steps):
+        self.problem, self.names, self.env, self.steps = derivation.problem, derivation.names, derivation.env, tuple(steps)

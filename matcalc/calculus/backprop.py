@@ -131,7 +131,7 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
         opening = None if is_loss else (inner(delta, A.Differential(A.Symbol(name)), env), _joined(
             f"{display_name(delta.name)} = ∂{display_name(function)}/∂{display_name(name)}",
             f"{written_note} written out" if fused is not None else ""))
-        _record_local(log, taken.steps, opening, function)
+        _record_local(log, taken.steps, opening, function, None if is_loss else (name, definition))
         for used in inputs:
             outcome = gradient_from(taken, used, chosen)
             final = len(uses[used]) == 1
@@ -290,12 +290,15 @@ def _joined(*notes) -> str:
     return "; ".join(note for note in notes if note)
 
 
-def _record_local(log: StepLog, steps, opening, function) -> None:
+def _record_local(log: StepLog, steps, opening, function, defined=None) -> None:
     """The steps of one statement's differential, up to where identification starts.
 
     Below the loss, the local function tr(δv^T f) is no value of the program:
     its first line is ``opening``, dl = tr(δv^T dv), and a rewrite of the
-    local function itself (a definition, names) is shown as a line of dl."""
+    local function itself (a definition, names) is shown as a line of dl.
+    ``defined`` is v and its definition: the line after the opening writes dv
+    as d(definition) under a rule of its own ("d-definition"), and the d-rules
+    that follow cite what they did to it."""
     d = differential_label(function)
     restating = set()
     if opening is not None:
@@ -308,11 +311,26 @@ def _record_local(log: StepLog, steps, opening, function) -> None:
         if restating and all(A.symbol_names(node.arg) <= restating for node in A.walk(step.after)
                              if isinstance(node, A.Differential)):
             continue        # d(δ^T v), δ^T dv again: the definition folded back into its name
+        if restating and defined is not None:
+            written = _definition_written_in(opening[0], defined)
+            if written is not None and written != step.after:
+                log.add("d-definition", d, written)
+            if written == step.after:
+                step = replace(step, rule="d-definition", rules=("d-definition",))
         restating = set()
         last = log.last
         if last is not None and last.after == step.after and last.label == step.label:
             continue
         log.add(step.rule, step.label, step.after, step.rules, step.note, step.relation)
+
+
+def _definition_written_in(opening, defined):
+    """tr(δv^T dv) with dv written d(v's definition); None if dv is not in it."""
+    name, definition = defined
+    dv = A.Differential(A.Symbol(name))
+    if not any(node == dv for node in A.walk(opening)):
+        return None
+    return A.substitute(opening, {dv: A.Differential(definition)})
 
 
 __all__ = ["Sweep", "backward", "inner", "outcome_for", "program_of", "sweep_of"]

@@ -47,6 +47,7 @@ ENGINE_STEPS = {
     "substitute-definition": "a named value written out by its definition, to be differentiated together "
                              "with its only use",
     "terms-in": "the terms of dl in one differential, the others set to zero: dl ∋ these terms",
+    "d-definition": "dv = d(what v names): the differential of a named value is that of its definition",
     "backprop": "dl = tr(δv^T dv): the part of dl that flows through v, with δv = ∂l/∂v",
     "sum-over-uses": "a value used in several places: ∂l/∂v is the sum of what each use sends back",
     "closed-form": "the δ's written out in the program's names: a centred c has 1^T c = 0 (centered-sum), "
