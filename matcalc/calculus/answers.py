@@ -18,7 +18,7 @@ from ..rewriting.canon import canon
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context
 from .steps import Outcome, Step
-from .trace_method import push_transposes
+from .trace_method import pushed_transposes
 
 
 def answer_form(expr, env):
@@ -157,9 +157,13 @@ def transpose_out_rules(expr, env):
 
 
 
-def _transposed_answer(expr, context):
-    """The transpose of an answer, pushed in, in answer form again."""
-    return answer_form(push_transposes(A.Transpose(expr), context), context.env)
+def _transposed_answer(expr, context, used=None):
+    """The transpose of an answer, pushed in, in answer form again; the rules
+    that pushed it are added to ``used`` when given."""
+    pushed, rules = pushed_transposes(A.Transpose(expr), context)
+    if used is not None:
+        used.extend(rules)
+    return answer_form(pushed, context.env)
 
 
 def symmetric_gradient(outcome: Outcome, context: Context) -> Outcome:
@@ -168,20 +172,23 @@ def symmetric_gradient(outcome: Outcome, context: Context) -> Outcome:
     env = outcome.env
     half = A.Number(Fraction(1, 2))
 
-    def symmetrized(g):
-        return answer_form(canon(A.Product((half, A.Add((g, _transposed_answer(g, context))))), env), env)
+    def symmetrized(g, used=None):
+        return answer_form(canon(A.Product((half, A.Add((g, _transposed_answer(g, context, used))))), env), env)
 
-    answer = symmetrized(outcome.answer)
+    used = []
+    answer = symmetrized(outcome.answer, used)
     step = Step("symmetric-gradient", outcome.label, answer, outcome.steps[-1].after,
-                ("symmetric-gradient",), f"{outcome.label.wrt} is symmetric")
+                tuple(dict.fromkeys(["symmetric-gradient"] + used)), f"{outcome.label.wrt} is symmetric")
     return outcome.then(step, answer, symmetrized(outcome.expanded) if outcome.expanded is not None else None)
 
 
 def numerator_layout(outcome: Outcome, context: Context) -> Outcome:
     """The gradient transposed: ∂l/∂X^T (SPEC §2, --layout numerator)."""
-    answer = _transposed_answer(outcome.answer, context)
+    used = []
+    answer = _transposed_answer(outcome.answer, context, used)
     label = replace(outcome.label, layout="numerator")
-    step = Step("numerator-layout", label, answer, outcome.steps[-1].after, ("numerator-layout",))
+    step = Step("numerator-layout", label, answer, outcome.steps[-1].after,
+                tuple(dict.fromkeys(["numerator-layout"] + used)))
     expanded = outcome.expanded
     return outcome.then(step, answer, _transposed_answer(expanded, context) if expanded is not None else None)
 

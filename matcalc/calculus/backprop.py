@@ -171,11 +171,13 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
     equations = [(label, gradients[label.wrt] if label.kind == GRADIENT else expr) for label, expr in equations]
     context = Context(env, catalog=catalog or default_catalog())
     # batch norm's gradient as the textbook writes it
-    closed = closed_forms({p: gradients[p] for p in parameters}, deltas, statements[:-1], context, simplify_answer)
-    for parameter, expr in closed.items():
+    found = closed_forms({p: gradients[p] for p in parameters}, deltas, statements[:-1], context, simplify_answer)
+    closed = {parameter: expr for parameter, (expr, _) in found.items()}
+    for parameter, (expr, rules) in found.items():
         if A.size(expr) >= A.size(gradients[parameter]):
             continue            # printed only where it is shorter than the δ form
-        log.add("closed-form", answer_label(GRADIENT, function, parameter, env), expr, note="the δ's written out")
+        log.add("closed-form", answer_label(GRADIENT, function, parameter, env), expr, ("closed-form",) + rules,
+                note="the δ's written out")
     return Sweep(log.steps, statements, tuple(invented), tuple(deltas), gradients, done_at, tuple(equations),
                  env, function, closed)
 

@@ -23,7 +23,8 @@ MAX_CLOSED_FORM = 400            # parts: a closed form longer than this reads w
 
 
 def closed_forms(gradients: dict, deltas, statements, context: Context, simplify) -> dict:
-    """The closed form of each gradient (in δ's) that has one: its δ's written
+    """The closed form of each gradient (in δ's) that has one, with the rules
+    it used (parameter → (form, rules)): its δ's written
     out, centred sums folded and normalised values named.  ``statements``:
     the program's (name, definition) before the loss; ``simplify``: the
     answer rules (strategy's) to finish with."""
@@ -41,23 +42,26 @@ def closed_forms(gradients: dict, deltas, statements, context: Context, simplify
 
 
 def _closed_form(gradient: A.Expr, deltas, statements, centred: set, context: Context,
-                 simplify) -> A.Expr | None:
-    """None where neither folding nor naming applies."""
+                 simplify) -> tuple | None:
+    """(the closed form, the rules it used); None where neither folding nor naming applies."""
     env = context.env
     written = _without_deltas(gradient, {A.Symbol(n): d for n, d in deltas})
     if written is None or written == gradient:
         return None
-    expr, _ = rewrite_everywhere(EXPAND, canon(written, env), context)
+    expr, used = rewrite_everywhere(EXPAND, canon(written, env), context)
     folded = canon(_fold_centred_sums(expr, centred, env), env)
+    if folded != expr:
+        used.append("centered-sum")
     collect = lambda e: simplify_coefficients(e, env, statements)      # σ σ / σ^3 = 1 / σ
     collected = collect(folded)
     named = _in_normalised_names(collected, statements, env, collect)
     if folded == expr and named == collected:
         return None
-    averaged, _ = rewrite_everywhere(MEANS, _counts_beside_sums(named, env), context)
-    spread, _ = rewrite_everywhere(EXPAND, canon(averaged, env), context)     # one sum, then its common factor
+    averaged, averaging = rewrite_everywhere(MEANS, _counts_beside_sums(named, env), context)
+    spread, spreading = rewrite_everywhere(EXPAND, canon(averaged, env), context)     # one sum, then its common factor
     closed = simplify(spread, context)
-    return closed if A.size(closed) < A.size(written) else None
+    rules = tuple(dict.fromkeys(used + averaging + spreading))
+    return (closed, rules) if A.size(closed) < A.size(written) else None
 
 
 def _without_deltas(expr, deltas: dict) -> A.Expr | None:

@@ -268,13 +268,20 @@ def _render_traces(pairs, env):
 
 def push_transposes(expr, context: Context) -> A.Expr:
     """Transposes moved onto the leaves: (y^T W)^T = W^T y."""
+    return pushed_transposes(expr, context)[0]
+
+
+def pushed_transposes(expr, context: Context) -> tuple:
+    """push_transposes, and the rules it used (for a step to cite)."""
     expr = canon(expr, context.env)
     if not _transposed_compound(expr):
-        return expr                                  # nothing to push (most calls)
-    expr = canon(_through_products(expr, context), context.env)
-    if not _transposed_compound(expr):
-        return expr                                  # only products were transposed
-    return rewrite_everywhere(TRANSPOSE_RULES, expr, context)[0]
+        return expr, []                              # nothing to push (most calls)
+    through = canon(_through_products(expr, context), context.env)
+    used = ["transpose-product"] if through != expr else []
+    if not _transposed_compound(through):
+        return through, used                         # only products were transposed
+    pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, through, context)
+    return pushed, used + rules
 
 
 def _transposed_compound(expr) -> bool:
