@@ -27,7 +27,6 @@ unchecked."""
 from __future__ import annotations
 
 import shlex
-from itertools import combinations
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,22 +41,17 @@ from matcalc.language import ast as A
 from matcalc.language.names import split_error_name
 from matcalc.numeric.data import defined_points
 from matcalc.numeric.evaluate import Point, evaluate
-from matcalc.calculus.elementwise import derivative
-from matcalc.rewriting.canon import canon
 from matcalc.rewriting.catalog import default_catalog
-from matcalc.rewriting.engine import Context, rewrite
 
 import strategies as S  # tests/ is on the path (conftest), not a package
 from textbook_programs import PROGRAMS
+from cited_rules import COMPOSITE, KNOWN_UNAPPLIED, UNAPPLIED, a_cited_rule_applies as _a_cited_rule_applies, \
+    source_of as _source
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sh")) + sorted((ROOT / "examples" / "backprop").glob("*.sh"))
 STARTS = {"definition", "backprop", "gradient"}          # a new chain of lines begins
 TOLERANCE = 1e-6
-UNAPPLIED = "none of"
-# engine steps whose cited rules rewrite what the step builds, not the line
-# before: the δ's written out, the gradient's transpose
-COMPOSITE = {"closed-form", "numerator-layout", "symmetric-gradient"}
 
 
 # ------------------------------------------------------------------ the data
@@ -164,53 +158,6 @@ def replay(derivation, variables, seed: int = 0, gradients=None) -> list[str]:
     return failures
 
 
-def _source(step, label, last, data):
-    """The line a step rewrites: the last about its label, or what its label's
-    first line is the differential of (d(l), d(the definition of a name))."""
-    if step.rule in STARTS or step.relation != "=":
-        return None
-    if step.rule in COMPOSITE:
-        return None
-    if label in last:
-        return last[label]
-    if label.kind != DIFFERENTIAL or label.function_is_matrix:
-        return None
-    value = next((expr for other, expr in last.items() if other.kind == VALUE and other.function == label.function), None)
-    if value is not None:
-        return A.Differential(value)
-    definition = dict(data.names).get(label.function)
-    return None if definition is None else A.Differential(definition)
-
-
-def _a_cited_rule_applies(step, source, data, catalog) -> bool:
-    """At least one catalog rule the step cites rewrites ``source`` (the
-    engine's matcher, on the canonical form); a step citing none is not asked."""
-    cited = tuple(rule for rule in step.rules if rule in catalog and rule not in ENGINE_STEPS)
-    if not cited:
-        return True
-    varying = set(data.variables) | {name for name, _ in data.names if not split_error_name(name)}
-    context = Context(data.env, lambda e: not (A.symbol_names(e) & varying), catalog, derivative)
-    forms = [source] + ([A.Vec(source)] if step.label.function_is_matrix else [])   # vec(dF) = J vec(dX)
-    return any(_matches_somewhere(rule, canon(form, data.env), context) for form in forms for rule in cited)
-
-
-def _matches_somewhere(rule, expr, context) -> bool:
-    """The rule's left side matches a node of ``expr``, a run of adjacent
-    factors of a product or two terms of a sum (where the engine applies it),
-    its where-clause and shapes satisfied; whether the canonical form of its
-    right side looks different is not asked (tr(u^T v) = tr(v^T u) does not)."""
-    for node in A.walk(expr):
-        candidates = [node]
-        if isinstance(node, A.Product):
-            n = len(node.args)
-            candidates += [A.Product(node.args[i:j]) for i in range(n) for j in range(i + 2, n + 1) if j - i < n]
-        elif isinstance(node, A.Add):
-            candidates += [A.Add(pair) for pair in combinations(node.args, 2)]
-        if any(rewrite(rule, candidate, context) is not None for candidate in candidates):
-            return True
-    return False
-
-
 def _check(step, label, previous, last, whole, only, shares, data, gradients) -> str:
     after = step.after
     if step.rule == "definition":                 # the function as given: what the user typed
@@ -313,36 +260,6 @@ class _Sweep:
     def __init__(self, gradients, first):
         self.problem, self.steps, self.names, self.env = gradients.problem, gradients.steps, first.names, first.env
 
-
-# The example lines where no cited rule's left side matches the line before
-# as the matcher sees it (issue 23, left open): steps whose rule the engine
-# applied with bindings it chose itself, equal only up to comparison forms
-# (hadamard-swap, trace-transpose, vec-kron: rewrite_with), several rules on a
-# sum at once (distribute-left with sum-linear), a factor taken out of three
-# terms, vec of a vector dropped by the canonical form.  A line that comes
-# to match must leave this list, and a new one may not join it.
-KNOWN_UNAPPLIED = {
-    "examples/01_mlp_softmax_ce_W1#0": {13},   # hadamard-swap
-    "examples/02_mlp_softmax_ce_W1_prob#0": {14},   # hadamard-swap
-    "examples/08_backprop_sigma_layer#0": {14},   # hadamard-swap
-    "examples/23_tied_autoencoder#0": {16},   # factor-left
-    "examples/24_hadamard_sum#0": {8},   # hadamard-swap
-    "examples/28_sum_tanh#0": {9},   # hadamard-swap
-    "examples/30_gaussian_precision#0": {8, 9},   # factor-left, factor-transpose
-    "examples/34_jacobian_outer_weights#0": {3},   # vec-kron
-    "examples/35_jacobian_sigmoid_layer#0": {6},   # vec-hadamard
-    "examples/43_batched_softmax_regression#0": {8, 16},   # distribute-left, hadamard-swap
-    "examples/44_batched_softmax_any_targets#0": {8, 16},   # distribute-left, hadamard-swap
-    "examples/45_batched_mean_loss_bias#0": {8, 18, 22},   # distribute-left, factor-left, hadamard-swap
-    "examples/46_jacobian_softmax_columns#0": {3, 6},   # distribute-left, vec-kron
-    "examples/47_hessian_batched_softmax#0": {8, 16, 27, 30, 32},   # distribute-left, hadamard-swap, vec-kron
-    "examples/48_attention_values#0": {8},   # hadamard-swap
-    "backprop/05_batch_norm#0": {4, 15, 16, 33},   # d-power, d-product, hadamard-swap
-    "backprop/09_rnn_bptt_per_step_losses#0": {16},   # factor-left
-    "backprop/10_batched_two_layer#0": {7, 12, 13},   # distribute-left, hadamard-swap
-    "backprop/11_attention#0": {8, 12, 23, 26, 31},   # d-trace, distribute-left, hadamard-swap
-    "backprop/12_layer_norm#0": {19, 20, 37},   # d-power, d-product, hadamard-swap
-}
 
 def equalities(failures) -> list[str]:
     """The failures but those of a cited rule that does not match: that check

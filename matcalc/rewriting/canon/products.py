@@ -201,7 +201,8 @@ def _as_power(factor):
 
 def _merge_ones(chain):
     """1 1^T is the all-ones matrix, and all-ones matrices multiply by
-    counting: (1_r 1_k^T)(1_k 1_c^T) = k 1_r 1_c^T, so 1^T 1 = n and 1 1^T 1 = n 1."""
+    counting: (1_r 1_k^T)(1_k 1_c^T) = k 1_r 1_c^T, so 1^T 1 = n and 1 1^T 1 = n 1
+    (rule ones-inner of rules/canonical.rules, checked numerically there)."""
     merged = [chain[0]]
     for factor in chain[1:]:
         last = merged[-1]
