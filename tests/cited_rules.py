@@ -46,7 +46,7 @@ KNOWN_UNAPPLIED = {
     "backprop/05_batch_norm#0": {4, 15, 16, 33},   # d-power, d-product, hadamard-swap
     "backprop/09_rnn_bptt_per_step_losses#0": {16},   # factor-left
     "backprop/10_batched_two_layer#0": {7, 12, 13},   # distribute-left, hadamard-swap
-    "backprop/11_attention#0": {8, 12, 23, 26, 31},   # d-trace, distribute-left, hadamard-swap
+    "backprop/11_attention#0": {8, 22, 25},   # distribute-left, hadamard-swap
     "backprop/12_layer_norm#0": {19, 20, 37},   # d-power, d-product, hadamard-swap
 }
 

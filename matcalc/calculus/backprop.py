@@ -317,6 +317,9 @@ def _record_local(log: StepLog, steps, opening, function, defined=None) -> None:
             written = _definition_written_in(opening[0], defined)
             if written is not None and written != step.after:
                 log.add("d-definition", d, written)
+                if step.rule == "d-trace":       # tr(d(δ^T f)): d-trace undone by the line above, dropped
+                    restating = set()
+                    continue
             if written == step.after:
                 step = replace(step, rule="d-definition", rules=("d-definition",))
         restating = set()
