@@ -29,9 +29,6 @@ EXAMPLES = """examples:
 """
 
 
-INPUT_HELP = "text (matcalc's language) or latex; by default a backslash in the input means LaTeX"
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         # One line, like every other error (SPEC §6); --help has the usage.
@@ -61,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
                              help="mixed (the default for derive) or numerator (always for jacobian, hessian)")
         command.add_argument("--method", choices=tuple(METHODS), default="trace",
                              help="how the derivation is written: trace (the default), index or vec (SPEC §3)")
-        command.add_argument("--input", choices=("text", "latex"), default=None, help=INPUT_HELP)
+        _input_option(command)
         command.add_argument("--compare", metavar="ANSWER", default="",
                              help="a hand-derived answer (matcalc's language or LaTeX): is it right, and if "
                                   "not, what is the mistake? (exit 0 equal, 1 different)")
@@ -73,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     read.add_argument("expression", help=r'the function, e.g. "\mathbf{x}^\top A \mathbf{x}"')
     read.add_argument("--where", default="", help='declarations, e.g. "y: probability vector"')
     read.add_argument("--format", choices=("text", "json"), default="text")
-    read.add_argument("--input", choices=("text", "latex"), default=None, help=INPUT_HELP)
+    _input_option(read)
     _codegen_parser(commands)
     serve = commands.add_parser("serve", help="the web page, on this machine",
                                 description="a local web page: type an expression, see every step")
@@ -83,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--time-limit", type=float, default=10.0,
                        help="seconds a derivation may take before it is stopped (default 10)")
     return parser
+
+
+def _input_option(command) -> None:
+    """--input, the same on every command that reads an expression (SPEC §5, §11)."""
+    command.add_argument("--input", choices=("text", "latex"), default=None,
+                         help="text (matcalc's language) or latex; by default a backslash in the input means LaTeX")
 
 
 def _codegen_parser(commands) -> None:
@@ -95,7 +98,7 @@ def _codegen_parser(commands) -> None:
     codegen.add_argument("--target", choices=tuple(TARGETS), default="numpy")
     codegen.add_argument("--kind", choices=("gradient", "jacobian", "hessian"), default="gradient",
                          help="gradient(s) (the default), jacobian, or hessian with a Hessian-vector product")
-    codegen.add_argument("--input", choices=("text", "latex"), default=None, help=INPUT_HELP)
+    _input_option(codegen)
     codegen.add_argument("-o", "--output", help="write the module to this file (default: print it)")
 
 
