@@ -50,12 +50,13 @@ class Problem:
     typed: TypedInput | None = None   # the input as typed (LaTeX: its spellings, SPEC §11)
 
 
-def _problem(expression: str, where: str | None) -> Problem:
+def _problem(expression: str, where: str | None, second_reading: bool = False) -> Problem:
     if not isinstance(expression, str):
         raise MatcalcError("the expression must be a string")
     declarations = parse_declarations(where or "")
     program = parse_program(expression, declarations)
-    warn_unused_statements(program, expression, to_text, stacklevel=5)    # the caller of derive
+    if not second_reading:        # the same statements read again: their warnings are said once
+        warn_unused_statements(program, expression, to_text, stacklevel=5)    # the caller of derive
     # A program is a sequence of definitions; the function is the last one.
     # The statements are typed, then written out in order, each name's typed
     # definition shared wherever it is used: the cost is the statements', not
@@ -96,7 +97,7 @@ def _request(expression, wrt, where, layout, input=None) -> tuple[Problem, list,
         declared = typed.where(where)
         problem = replace(_problem(typed.plain, declared), typed=typed)
         if not problem.env.is_scalar(problem.expr) and (vectors := vector_reading(declared, problem.declarations)):
-            problem = next((p for p in [replace(_problem(typed.plain, vectors), typed=typed)]
+            problem = next((p for p in [replace(_problem(typed.plain, vectors, second_reading=True), typed=typed)]
                             if p.env.is_scalar(p.expr)), problem)
         typed.say_shape_notes(problem)                                 # softmax of a matrix (SPEC §11)
     if isinstance(wrt, (list, tuple)) and all(isinstance(w, str) for w in wrt):

@@ -136,6 +136,18 @@ def test_an_unused_statement_gets_a_warning(capsys):
         assert matcalc.derive("a = y; l = x^T x", wrt="x").check() < 1e-8
 
 
+def test_an_unused_statement_is_warned_once_when_read_twice(capsys):
+    # seed 004's upper-case Y read as a vector re-reads the program: one warning, not two
+    status, out, err = run(capsys, "derive", "u = exp(Z); l = -Y^T log(softmax(Z))", "--wrt", "Z",
+                           "--where", "Y: probability vector; Z: vector")
+    assert status == 0 and "∂l/∂Z = s - Y" in out
+    assert err == "matcalc: warning: u = exp(Z) is never used\n"
+    with pytest.warns(matcalc.MatcalcWarning, match="never used"):
+        derivation = matcalc.derive("u = exp(Z); l = -Y^T log(softmax(Z))", wrt="Z",
+                                    where="Y: probability vector; Z: vector")
+    assert derivation.check() < 1e-6
+
+
 def test_a_used_statement_gets_none(recwarn):
     matcalc.derive("a1 = W1 x; h1 = sigma(a1); l = sum(h1)", wrt="W1")
     assert not [w for w in recwarn if issubclass(w.category, matcalc.MatcalcWarning)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shlex
 
+import httpx
 import numpy as np
 import pytest
 
@@ -22,6 +23,7 @@ from matcalc.numeric.evaluate import Point, bind_values, evaluate
 from matcalc.numeric.indexed import evaluate_indexed, has_indices
 from matcalc.rewriting.catalog import default_catalog as catalog
 from test_examples import EXAMPLES, options, read_example
+from webserver import server  # noqa: F401  (the session fixture)
 
 OTHER_METHODS = sorted(set(METHODS) - {"trace"})
 # Examples a method cannot write, each with the construct its error names.
@@ -209,20 +211,19 @@ def test_index_reads_like_seed_001():
                                       where="y: probability vector").result
 
 
-def test_page_offers_every_method_and_the_api_takes_it():
-    from starlette.testclient import TestClient
-    from matcalc.web.app import create_app
-    with TestClient(create_app()) as client:
-        page = client.get("/").text
-        assert all(f'<option value="{method}">' in page for method in METHODS)
-        for method in METHODS:
-            answer = client.get("/api/derive", params={"expr": "x^T A x", "wrt": "x", "method": method})
-            assert answer.status_code == 200, answer.text
-            assert {"trace": "scalar-trace", "index": "identify-index", "vec": "identify-vec"}[method] in answer.text
-        refused = client.get("/api/derive", params={"expr": "vec(X) ⊗ x", "wrt": "X", "kind": "jacobian",
-                                                    "method": "index"})
-        assert refused.status_code == 400 and "method='vec'" in refused.json()["error"]["message"]
-        assert client.get("/api/derive", params={"expr": "x^T x", "wrt": "x", "method": "nope"}).status_code == 400
+def test_page_offers_every_method_and_the_api_takes_it(server):
+    page = httpx.get(server.url + "/", timeout=120).text
+    assert all(f'<option value="{method}">' in page for method in METHODS)
+
+    def api(**query):
+        return httpx.get(server.url + "/api/derive", params=query, timeout=600)
+    for method in METHODS:
+        answer = api(expr="x^T A x", wrt="x", method=method)
+        assert answer.status_code == 200, answer.text
+        assert {"trace": "scalar-trace", "index": "identify-index", "vec": "identify-vec"}[method] in answer.text
+    refused = api(expr="vec(X) ⊗ x", wrt="X", kind="jacobian", method="index")
+    assert refused.status_code == 400 and "method='vec'" in refused.json()["error"]["message"]
+    assert api(expr="x^T x", wrt="x", method="nope").status_code == 400
 
 
 def test_cli_json_carries_the_method_steps(capsys):
