@@ -50,6 +50,8 @@ REVIEWED_GETATTR = {
     ("structure.py", "f.name"),                     # a node class's own dataclass field (dump)
     ("declarations.py", "aspect"),                  # a declaration clause's own field (kind, dims)
     ("declarations.py", "flag"),                    # a declaration clause's own flag field
+    ("rule_data.py", "f.name"),                     # a node class's own dataclass field (encode)
+    ("rule_data.py", "flag"),                       # a SymbolType flag named in rule_data itself
 }
 
 
