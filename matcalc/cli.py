@@ -9,9 +9,8 @@ import time
 
 from .calculus.methods import METHODS
 from .errors import MatcalcError
-from .printers.code import TARGETS
+from .printers.code import TARGET_NAMES
 from .printers.formats import FORMATS
-from .reading import read
 from .service import CHECK_TOLERANCE, COMMANDS, Request, check_json, comparison_for, derivation_for, error_json
 
 EXAMPLES = """examples:
@@ -95,7 +94,7 @@ def _codegen_parser(commands) -> None:
     codegen.add_argument("expression", help='the function or program, e.g. "x^T A x"')
     codegen.add_argument("--wrt", required=True, help="the symbol(s) to differentiate with respect to, or 'all'")
     codegen.add_argument("--where", default="", help='declarations, e.g. "x, y: data"')
-    codegen.add_argument("--target", choices=tuple(TARGETS), default="numpy")
+    codegen.add_argument("--target", choices=TARGET_NAMES, default="numpy")
     codegen.add_argument("--kind", choices=("gradient", "jacobian", "hessian"), default="gradient",
                          help="gradient(s) (the default), jacobian, or hessian with a Hessian-vector product")
     _input_option(codegen)
@@ -189,6 +188,7 @@ def main(argv=None) -> int:
         return serve(options.host, options.port, options.time_limit)
     try:
         if options.command == "read":
+            from .reading import read          # the reading's printers load only for this command
             reading = read(options.expression, options.where, options.input)
             print(reading.text() if options.format == "text"
                   else json.dumps(reading.json(), ensure_ascii=False, indent=2))
