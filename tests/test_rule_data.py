@@ -1,4 +1,4 @@
-"""The parsed rules shipped as data (rules/parsed.json, issue 24: start-up)
+"""The parsed rules shipped as data (rules/parsed.txt, issue 24: start-up)
 are current, read back as the rules' lines read, and are what a catalog uses.
 Counted (rules parsed), never timed: benchmarks/startup.py times it.
 (test_rules.py checks every rule of the default catalog numerically, so the
@@ -38,7 +38,7 @@ def parses(monkeypatch):
 def test_the_shipped_rules_are_current():
     """Made from today's rules by today's parser, shapes and canonical forms."""
     shipped = (RULES / rule_data.FILE_NAME).read_text(encoding="utf-8")
-    assert rule_data.to_json(Catalog(RULES)) == shipped, f"rules/parsed.json is stale: run {REMAKE}"
+    assert rule_data.to_text(Catalog(RULES)) == shipped, f"rules/parsed.txt is stale: run {REMAKE}"
 
 
 def test_every_stored_rule_is_the_rule_its_line_reads_as(parses):

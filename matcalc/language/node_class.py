@@ -17,6 +17,8 @@ def node(cls):
     start: a third of a small command's node-class cost); they compare and
     hash the same fields, with the same values, as the generated ones would."""
     cls.__eq__, cls.__hash__ = _equal, _cached_hash      # before: the dataclass keeps them
+    # Without a docstring the dataclass writes one from inspect.signature, at every start.
+    cls.__doc__ = cls.__doc__ or f"{cls.__name__}: a node of the expression tree."
     cls = dataclass(frozen=True, eq=False, repr=False)(cls)
     cls.__repr__ = cls.__str__ = _shown
     every = fields(cls)

@@ -108,7 +108,7 @@ class Catalog(Mapping):
     rule is parsed and checked the first time it is looked up, so a
     derivation pays only for the rules it uses (tests load them all).  A
     rule whose line (and file) is the one stored in the directory's
-    ``parsed.json`` is taken from there (``rule_data``), as the line reads."""
+    ``parsed.txt`` is taken from there (``rule_data``), as the line reads."""
 
     def __init__(self, directory: Path):
         self._directory = directory
@@ -136,10 +136,8 @@ class Catalog(Mapping):
                 self._stored = rule_data.stored(self._directory)
             stored = self._stored.get(name)
             line, _, ruleset = self._lines[name]
-            if stored is not None and (stored["line"], stored["ruleset"]) == (line, ruleset):
-                rule = self._rules[name] = rule_data.decode_rule(name, stored, Rule)
-            else:
-                rule = self._rules[name] = self.read(name)
+            rule = stored and rule_data.decode_rule(name, stored, line, ruleset, Rule)
+            rule = self._rules[name] = rule or self.read(name)
         return rule
 
     def read(self, name: str) -> Rule:
@@ -167,8 +165,8 @@ def default_catalog() -> Catalog:
 
 
 def write_parsed_rules(directory: Path | None = None) -> None:
-    """Remake ``parsed.json`` after an edit of the rules or of how they are read."""
+    """Remake ``parsed.txt`` after an edit of the rules or of how they are read."""
     directory = directory or data_dir("rules")
     path = directory / rule_data.FILE_NAME
-    path.write_text(rule_data.to_json(Catalog(directory)), encoding="utf-8")
+    path.write_text(rule_data.to_text(Catalog(directory)), encoding="utf-8")
     print(f"wrote {path}")

@@ -1,12 +1,12 @@
-"""The parsed rule catalog, shipped as JSON beside ``rules/*.rules``.
+"""The parsed rule catalog, shipped as data beside ``rules/*.rules``.
 
 Reading a rule parses its line with the grammar, infers its shapes and puts
 its left side in canonical form: about half a millisecond a rule, a fifth of
 a small command's time.  The result is data (expression trees, shapes,
-words), so it is written once to ``rules/parsed.json`` and a catalog reads a
-rule from there when the stored line is the line in the file; a rule edited
-since is parsed again.  JSON, not a pickle: reading a shipped file must not
-be able to run code.  ``python -c "from matcalc.rewriting import catalog;
+words), so it is written once to ``rules/parsed.txt`` (a rule a line: its
+name and its JSON) and a catalog reads a rule from there when the stored
+line is the line in the file; a rule edited since is parsed again.  JSON,
+not a pickle: reading a shipped file must not be able to run code.  ``python -c "from matcalc.rewriting import catalog;
 catalog.write_parsed_rules()"`` remakes the file after an edit of the rules or
 of the code that reads them, and ``tests/test_rule_data.py`` fails while it
 is stale.
@@ -23,7 +23,7 @@ from ..language import ast as A
 from ..shapes.dims import Dim
 from ..shapes.env import SymbolType, TypeEnv
 
-FILE_NAME = "parsed.json"
+FILE_NAME = "parsed.txt"
 
 # Node classes by name: a stored tree names only classes of the language.
 _NODE_CLASSES = {cls.__name__: cls for cls in vars(A).values()
@@ -93,7 +93,11 @@ def encode_rule(rule, line: str) -> dict:
     return data
 
 
-def decode_rule(name: str, data: dict, rule_class):
+def decode_rule(name: str, text: str, line: str, ruleset: str, rule_class):
+    """The stored rule, or None when it was stored from another line or file."""
+    data = json.loads(text)
+    if (data["line"], data["ruleset"]) != (line, ruleset):
+        return None
     lhs = decode(data["lhs"])
     pattern = decode(data["pattern"]) if "pattern" in data else lhs
     return rule_class(name, lhs, decode(data["rhs"]), data["explanation"],
@@ -102,16 +106,17 @@ def decode_rule(name: str, data: dict, rule_class):
 
 
 def stored(directory: Path) -> dict:
-    """{rule name: stored rule} of the directory's parsed.json ({} without one)."""
+    """{rule name: its stored form, as JSON text} from the directory's file
+    ({} without one).  One rule a line, its name first: a derivation decodes
+    only the rules it looks up, not the whole catalog."""
     path = directory / FILE_NAME
     if not path.is_file():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))["rules"]
+    return dict(line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines())
 
 
-def to_json(catalog) -> str:
-    """Every rule of ``catalog``, read from its line now: one rule a line."""
-    rules = [json.dumps(name) + ": " + json.dumps(encode_rule(catalog.read(name), catalog.line_of(name)),
-                                                  ensure_ascii=False, separators=(",", ":"))
-             for name in catalog]
-    return '{"rules": {\n' + ",\n".join(rules) + "\n}}\n"
+def to_text(catalog) -> str:
+    """Every rule of ``catalog``, read from its line now: ``name {JSON}``, a rule a line."""
+    return "".join(f"{name} " + json.dumps(encode_rule(catalog.read(name), catalog.line_of(name)),
+                                           ensure_ascii=False, separators=(",", ":")) + "\n"
+                   for name in catalog)
