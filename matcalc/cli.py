@@ -240,8 +240,10 @@ def command() -> int:
     told to leave it alone (``gc.freeze``): its passes during the command, and
     the full one at exit, would look at every loaded object again for no
     garbage (about 15 ms of a small command, issue 24).  ``main`` itself, as
-    a library or the tests call it, leaves the collector as it is."""
+    a library or the tests call it, leaves the collector as it is (on: ``python
+    -m matcalc`` turns it off while the modules load)."""
     gc.freeze()
+    gc.enable()
     try:
         return main()
     finally:

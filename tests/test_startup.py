@@ -70,6 +70,7 @@ def test_python_m_matcalc_and_the_script_run_the_command():
     assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]["matcalc"] == "matcalc.cli:command"
     done = subprocess.run([sys.executable, "-c", "import sys, gc, runpy\nsys.argv = ['matcalc', 'derive', 'a^T x', "
                            "'--wrt', 'x']\ntry:\n    runpy.run_module('matcalc', run_name='__main__')\n"
-                           "except SystemExit as exit:\n    print('status', exit.code, 'frozen', gc.get_freeze_count() > 0)"],
+                           "except SystemExit as exit:\n    print('status', exit.code, 'frozen', gc.get_freeze_count() > 0, "
+                           "'collecting', gc.isenabled())"],
                           capture_output=True, text=True, timeout=120)
-    assert done.stdout.split()[-4:] == ["status", "0", "frozen", "True"], done.stderr[-2000:]
+    assert done.stdout.split()[-6:] == ["status", "0", "frozen", "True", "collecting", "True"], done.stderr[-2000:]
