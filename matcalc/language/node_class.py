@@ -22,7 +22,9 @@ def node(cls):
     cls = dataclass(frozen=True, eq=False, repr=False)(cls)
     cls.__repr__ = cls.__str__ = _shown
     every = fields(cls)
-    cls._compared = staticmethod(_values_of([f.name for f in every if f.compare]))
+    compared = [f.name for f in every if f.compare]
+    # An attrgetter is no descriptor: the instance finds it as it is (the hot path of ==).
+    cls._compared = attrgetter(*compared) if compared else staticmethod(_no_values)
     cls._hashed = staticmethod(_values_of([f.name for f in every if (f.compare if f.hash is None else f.hash)]))
     cls._child_fields = tuple(f.name for f in every if f.name in ("arg", "args", "base", "exponent"))
     cls._leaf_fields = tuple(f.name for f in every if f.compare and f.name not in cls._child_fields)
@@ -40,9 +42,18 @@ def _values_of(names: list):
     return lambda node: ()
 
 
+def _no_values(node) -> tuple:
+    return ()
+
+
 def _equal(self, other):
+    # The values compared (one value bare, several as a tuple), as the
+    # dataclass's own __eq__ compares them; a node is equal to itself.
+    if self is other:
+        return True
     if other.__class__ is self.__class__:
-        return self._compared(self) == other._compared(other)
+        compared = self._compared
+        return compared(self) == compared(other)
     return NotImplemented
 
 
