@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from .calculus.answers import finished_gradient
 from .calculus.steps import GRADIENT, Outcome
-from .calculus.backprop import outcome_for, sweep_of
 from .calculus.naming import by_sweep
 from .calculus.strategy import derive_gradient, derive_hessian, derive_jacobian, write_out
 from .compare import Comparable
@@ -156,6 +155,7 @@ def derive(expression: str, wrt: str, where: str | None = None, layout: str = "m
     if not (many or problem.statements or by_sweep(problem.expr, names[0])):
         outcome = derive_gradient(problem.expr, names[0], problem.env, problem.function_name, method)
         return Derivation(problem, finished_gradient(outcome, layout))
+    from .calculus.backprop import outcome_for, sweep_of     # loads with the first program or list of wrt
     sweep = sweep_of(problem.statements, problem.expr, names, problem.env, problem.function_name, method)
     gradients = {name: Derivation(problem, finished_gradient(outcome_for(sweep, name, written_out=not many), layout))
                  for name in names}

@@ -50,6 +50,8 @@ REVIEWED_GETATTR = {
     ("structure.py", "f.name"),                     # a node class's own dataclass field (dump)
     ("declarations.py", "aspect"),                  # a declaration clause's own field (kind, dims)
     ("declarations.py", "flag"),                    # a declaration clause's own flag field
+    ("rule_data.py", "f.name"),                     # a node class's own dataclass field (encode)
+    ("rule_data.py", "flag"),                       # a SymbolType flag named in rule_data itself
 }
 
 
@@ -203,6 +205,9 @@ def watched(monkeypatch):
     for name in sorted(functions.ELEMENTWISE):
         _derive_quietly(f"sum({name}(x))")
     _derive_quietly("-y^T log(softmax(W2 sigma(W1 x)))", wrt="W1")
+    # The LaTeX reader and the backward sweep load with their first use (start-up, issue 24).
+    _derive_quietly("\\mathbf{x}^\\top A \\mathbf{x}", wrt="x")
+    _derive_quietly("a = W x; l = a^T a", wrt="W")
     _Watch.seen.clear()
     _Watch.active = True
     yield _Watch.seen

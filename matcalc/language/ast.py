@@ -12,54 +12,12 @@ equality and hashing, so two equal expressions are equal wherever they stand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar, Iterator
 
-from .structure import dump, show_with, shown as _shown  # noqa: F401  (A.dump, A.show_with)
-
-
-def node(cls):
-    """A frozen dataclass whose (structural) hash is computed once."""
-    cls = dataclass(frozen=True)(cls)
-    structural_hash = cls.__hash__
-
-    def __hash__(self):
-        try:
-            return self.__dict__["_hash"]
-        except KeyError:
-            # Frozen forbids setattr, not the instance dict: the cache goes in directly.
-            value = self.__dict__["_hash"] = structural_hash(self)
-            return value
-
-    cls.__hash__ = __hash__
-    cls.__repr__ = cls.__str__ = _shown
-    cls._child_fields = tuple(f.name for f in fields(cls) if f.name in ("arg", "args", "base", "exponent"))
-    cls._leaf_fields = tuple(f.name for f in fields(cls) if f.compare and f.name not in cls._child_fields)
-    cls._children = _CHILDREN[cls._child_fields]
-    return cls
-
-
-# children() is on every pass's hot path: one plain method per layout of
-# child fields, not a loop over field names.
-def _no_children(self):
-    return ()
-
-
-def _args_children(self):
-    return self.args
-
-
-def _arg_children(self):
-    return (self.arg,)
-
-
-def _base_exponent_children(self):
-    return (self.base, self.exponent)
-
-
-_CHILDREN = {(): _no_children, ("args",): _args_children, ("arg",): _arg_children,
-             ("base", "exponent"): _base_exponent_children}
+from .node_class import node
+from .structure import dump, show_with  # noqa: F401  (A.dump, A.show_with)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from ..shapes.dims import shape_text
-from .latex import grouped, symbol_latex
 from .text import symbol_text, to_text
 
 
@@ -27,6 +26,7 @@ def label_text(label) -> str:
 
 def label_latex(label, spellings: dict | None = None) -> str:
     """The label; with ``spellings`` in the user's notation (\\partial \\mathbf{W}^{(1)})."""
+    from .latex import grouped, symbol_latex    # the LaTeX printer loads with the first LaTeX label
     f, x = symbol_latex(label.function, spellings), symbol_latex(label.wrt, spellings)
     if label.index:
         return _component_latex(label, f, x)

@@ -20,6 +20,7 @@ from ..language.parser import parse_rule
 from ..resources import data_dir
 from ..shapes.env import TypeEnv
 from ..shapes.infer import infer
+from . import rule_data
 from .canon import canon
 from .match import size_placeholder
 
@@ -105,9 +106,13 @@ class Catalog(Mapping):
 
     Reading the files finds every name (and refuses one defined twice); a
     rule is parsed and checked the first time it is looked up, so a
-    derivation pays only for the rules it uses (tests load them all)."""
+    derivation pays only for the rules it uses (tests load them all).  A
+    rule whose line (and file) is the one stored in the directory's
+    ``parsed.txt`` is taken from there (``rule_data``), as the line reads."""
 
     def __init__(self, directory: Path):
+        self._directory = directory
+        self._stored: dict | None = None
         self._lines: dict[str, tuple[str, str, str]] = {}
         for path in sorted(directory.glob("*.rules")):
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -127,11 +132,24 @@ class Catalog(Mapping):
     def __getitem__(self, name: str) -> Rule:
         rule = self._rules.get(name)
         if rule is None:
-            line, origin, ruleset = self._lines[name]
-            rule = self._rules[name] = read_rule(line, origin, ruleset)
-            if rule.name != name:
-                raise MatcalcError(f"{origin}: the rule's name reads '{rule.name}', not '{name}'")
+            if self._stored is None:
+                self._stored = rule_data.stored(self._directory)
+            stored = self._stored.get(name)
+            line, _, ruleset = self._lines[name]
+            rule = stored and rule_data.decode_rule(name, stored, line, ruleset, Rule)
+            rule = self._rules[name] = rule or self.read(name)
         return rule
+
+    def read(self, name: str) -> Rule:
+        """The rule parsed and checked from its line (never the stored form)."""
+        line, origin, ruleset = self._lines[name]
+        rule = read_rule(line, origin, ruleset)
+        if rule.name != name:
+            raise MatcalcError(f"{origin}: the rule's name reads '{rule.name}', not '{name}'")
+        return rule
+
+    def line_of(self, name: str) -> str:
+        return self._lines[name][0]
 
     def __iter__(self):
         return iter(self._lines)
@@ -144,3 +162,11 @@ class Catalog(Mapping):
 def default_catalog() -> Catalog:
     """The catalog that ships with matcalc (``rules/``)."""
     return Catalog(data_dir("rules"))
+
+
+def write_parsed_rules(directory: Path | None = None) -> None:
+    """Remake ``parsed.txt`` after an edit of the rules or of how they are read."""
+    directory = directory or data_dir("rules")
+    path = directory / rule_data.FILE_NAME
+    path.write_text(rule_data.to_text(Catalog(directory)), encoding="utf-8")
+    print(f"wrote {path}")

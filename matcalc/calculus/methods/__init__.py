@@ -19,9 +19,7 @@ from ...errors import MatcalcError
 from ...language import ast as A
 from ...rewriting.engine import Context
 from ..trace_method import identify_gradient
-from .index import IndexMethod
 from .recording import Recorder
-from .vec import VecMethod
 
 Record = Recorder          # record(rule, expression, rules used[, label]) → a step
 # The methods' bookkeeping steps, beside strategy.ENGINE_STEPS.
@@ -57,13 +55,25 @@ class TraceMethod:
 
     def jacobian(self, dF, X, context, record):
         # a Jacobian is read off vec(dF) = J vec(dX): the vec method's lines, a rule a line
-        return VecMethod().jacobian(dF, X, context, record)
+        return _vec_method().jacobian(dF, X, context, record)
 
 
-METHODS = {"trace": TraceMethod(), "index": IndexMethod(), "vec": VecMethod()}
+# The other methods' modules load when one is asked for, not with every derivation.
+def _index_method() -> Method:
+    from .index import IndexMethod
+    return IndexMethod()
+
+
+def _vec_method() -> Method:
+    from .vec import VecMethod
+    return VecMethod()
+
+
+_MAKERS = {"trace": TraceMethod, "index": _index_method, "vec": _vec_method}
+METHODS = tuple(_MAKERS)        # the names, in the order the help lists them
 
 
 def method_named(name: str) -> Method:
-    if name not in METHODS:
+    if name not in _MAKERS:
         raise MatcalcError(f"unknown method '{name}'; matcalc derives by: {', '.join(METHODS)}")
-    return METHODS[name]
+    return _MAKERS[name]()

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ...errors import MatcalcError
-from .pieces import Piece, joined, latex_span
-from .reader import Reader
+
+if TYPE_CHECKING:
+    from .pieces import Piece
+# The reader and its tables load with the first LaTeX input: most inputs are
+# matcalc's own language, and a command line should not pay for them.
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class LatexReading:
     def latex_error(self, error: MatcalcError) -> MatcalcError:
         """An error found in the plain text, pointed at the LaTeX it was read from."""
         if error.source == self.plain:
+            from .pieces import latex_span
             span = latex_span(self.piece, *error.span) if error.span else None
             error.source, error.span = self.source, span
             error.message += f" (read as: {self.plain})"
@@ -41,6 +46,8 @@ def looks_like_latex(text: str) -> bool:
 
 def read_latex(text: str, differentials: bool = False) -> LatexReading:
     """``differentials``: ``dx`` and ``\\mathrm{d}\\mathbf{x}`` are the differentials dx (a hand derivation's lines)."""
+    from .pieces import joined
+    from .reader import Reader
     reader = Reader(text, differentials)
     statements = reader.program()
     defined = {name.text for name, _ in statements if name is not None}

@@ -1,0 +1,88 @@
+"""What makes a class a node of the expression trees (``ast``, ``index_ast``):
+a frozen dataclass with structural equality and a hash computed once, and
+its children found by one plain method per layout of child fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from operator import attrgetter
+
+from .structure import shown as _shown
+
+
+def node(cls):
+    """A frozen dataclass with structural equality, and a structural hash
+    computed once.  Equality and the hash are one pair of functions for all
+    node classes (the dataclass's own, per class, would be compiled at every
+    start: a third of a small command's node-class cost); they compare and
+    hash the same fields, with the same values, as the generated ones would."""
+    cls.__eq__, cls.__hash__ = _equal, _cached_hash      # before: the dataclass keeps them
+    # Without a docstring the dataclass writes one from inspect.signature, at every start.
+    cls.__doc__ = cls.__doc__ or f"{cls.__name__}: a node of the expression tree."
+    cls = dataclass(frozen=True, eq=False, repr=False)(cls)
+    cls.__repr__ = cls.__str__ = _shown
+    every = fields(cls)
+    compared = [f.name for f in every if f.compare]
+    # An attrgetter is no descriptor: the instance finds it as it is (the hot path of ==).
+    cls._compared = attrgetter(*compared) if compared else staticmethod(_no_values)
+    cls._hashed = staticmethod(_values_of([f.name for f in every if (f.compare if f.hash is None else f.hash)]))
+    cls._child_fields = tuple(f.name for f in every if f.name in ("arg", "args", "base", "exponent"))
+    cls._leaf_fields = tuple(f.name for f in every if f.compare and f.name not in cls._child_fields)
+    cls._children = _CHILDREN[cls._child_fields]
+    return cls
+
+
+def _values_of(names: list):
+    """A function giving the tuple of a node's values of ``names``."""
+    if len(names) > 1:
+        return attrgetter(*names)
+    if names:
+        one = attrgetter(names[0])
+        return lambda node: (one(node),)
+    return lambda node: ()
+
+
+def _no_values(node) -> tuple:
+    return ()
+
+
+def _equal(self, other):
+    # The values compared (one value bare, several as a tuple), as the
+    # dataclass's own __eq__ compares them; a node is equal to itself.
+    if self is other:
+        return True
+    if other.__class__ is self.__class__:
+        compared = self._compared
+        return compared(self) == compared(other)
+    return NotImplemented
+
+
+def _cached_hash(self):
+    try:
+        return self.__dict__["_hash"]
+    except KeyError:
+        # Frozen forbids setattr, not the instance dict: the cache goes in directly.
+        value = self.__dict__["_hash"] = hash(self._hashed(self))
+        return value
+
+
+# children() is on every pass's hot path: one plain method per layout of
+# child fields, not a loop over field names.
+def _no_children(self):
+    return ()
+
+
+def _args_children(self):
+    return self.args
+
+
+def _arg_children(self):
+    return (self.arg,)
+
+
+def _base_exponent_children(self):
+    return (self.base, self.exponent)
+
+
+_CHILDREN = {(): _no_children, ("args",): _args_children, ("arg",): _arg_children,
+             ("base", "exponent"): _base_exponent_children}
