@@ -41,8 +41,16 @@ def lower(derivation) -> Module:
     else:
         functions = _hessian(problem, derivation, params)
     shapes = tuple((i.name, shape_text((i.rows, i.cols))) for i in inputs)
+    layout = next(iter(answers.values())).layout if kind == GRADIENT else "numerator"
     return Module(kind, problem.source, _where(problem.declarations), inputs, functions,
-                  tuple(answers), shapes, sizes_for(env), _meetings(problem))
+                  tuple(answers), shapes, sizes_for(env), _meetings(problem), layout, method_of(steps))
+
+
+def method_of(steps) -> str:
+    """The method (SPEC §3) the steps were derived by: the index and vec
+    methods identify the answer by their own rule."""
+    rules = {rule for step in steps for rule in (step.rules or (step.rule,))}
+    return next((method for method in ("index", "vec") if f"identify-{method}" in rules), "trace")
 
 
 def _meetings(problem) -> dict:
@@ -133,8 +141,9 @@ def _gradients(problem, names, answers, steps, params, backward) -> Function:
                                             f"   ({notes[name]})" if notes.get(name) else ""))
     results = {}
     for wrt, derivation in answers.items():
+        transposed = "^T" if derivation.layout == "numerator" and not _kind(problem.env, wrt) == "scalar" else ""
         results[wrt] = builder.bind(f"grad_{wrt}", derivation.named_result,
-                                    (f"∂{problem.function_name}/∂{wrt} = ", derivation.printed_result))
+                                    (f"∂{problem.function_name}/∂{wrt}{transposed} = ", derivation.printed_result))
     sections = {builder.ops[first_delta].name: "backward pass"} if len(builder.ops) > first_delta else {}
     return _pruned(Function("loss_and_gradients", params, tuple(builder.ops), (loss, results),
                             f"The value of {problem.function_name} and its gradients.", sections))
