@@ -94,5 +94,11 @@ def test_the_tanh_network_reuses_its_arrays():
               "A4 = W4 H2 + b4 1^T; l = ||A4 - Y||_F^2")
     text = matcalc.derive(source, wrt="all", where="X, Y: data").to_python("numpy")
     assert "H1 = np.tanh(A1, out=A1)" in text and "H2 = np.tanh(A2, out=A2)" in text
-    assert "δA2 = np.multiply(δH2, 1 - H2 ** 2, out=δH2)" in text
+    # tanh' = 1 - H2 ** 2: the square is a statement, so that 1 - it is computed in its array
+    lines = [line.strip() for line in text.splitlines()]
+    at = next(i for i, line in enumerate(lines) if line.startswith("δA2 = "))
+    square, one_minus = (line.split(" = ")[0] for line in lines[at - 2:at])
+    assert lines[at - 3].startswith("# δA2 = δH2 ⊙ (1 1^T - H2 .^ 2)")      # the step's comment comes first
+    assert lines[at - 2:at + 1] == [f"{square} = H2 ** 2", f"{one_minus} = np.subtract(1, {square}, out={square})",
+                                    f"δA2 = np.multiply(δH2, {one_minus}, out=δH2)"]
     assert "l = np.vdot(R, R)" in text

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from ...lowering.program import Function, Op
 from ..text import to_text
-from .inplace import buffers, shape_of
+from .inplace import buffers, promoted, shape_of
 
 ATOM, POWER, UNARY, MUL, ADD, LOWEST = 100, 90, 80, 70, 60, 0
 INLINE_WIDTH = 60          # a temporary longer than this is a statement of its own
@@ -136,6 +136,8 @@ class Printer:
         for name in _returned(function.returns):
             uses[name] = uses.get(name, 0) + 1
         self.uses = uses
+        self.shapes = shape_of(function.ops, self.inputs) if target.in_place else {}
+        self.promoted = promoted(function.ops, self.shapes, uses, self.can_write) if target.in_place else set()
 
     def dim(self, dim) -> tuple[str, int]:
         parts = ([str(dim.coef)] if dim.coef != 1 or not dim.names else []) + [self.dims[n] for n in dim.names]
@@ -200,7 +202,8 @@ class Printer:
     def inlined(self, op: Op, code: str) -> bool:
         if op.kind in ("const", "size"):
             return True
-        return not op.named and self.uses.get(op.name, 0) == 1 and len(code) <= INLINE_WIDTH
+        return not op.named and self.uses.get(op.name, 0) == 1 and len(code) <= INLINE_WIDTH \
+            and op.name not in self.promoted
 
     def body(self) -> list[str]:
         statements, reads, heading = [], {}, None      # reads: value → the names its inlined text reads
@@ -215,12 +218,15 @@ class Printer:
             statements.append((op, code, read, heading))
             heading = None
         into = self.buffers(statements) if self.target.in_place else {}
-        lines = []
+        lines, run = [], None          # run: where the temporaries promoted for the next value begin
         for op, code, _, heading in statements:
             if heading:
                 lines.append(f"# ---- {heading}")
-            if op.note:
-                lines.append("# " + "".join(p if isinstance(p, str) else to_text(p) for p in op.note))
+            if op.note:                # the step's comment goes above the temporaries made for it
+                note = "# " + "".join(p if isinstance(p, str) else to_text(p) for p in op.note)
+                lines.insert(len(lines) if run is None else run, note)
+            run = len(lines) if op.name in self.promoted and not op.named and run is None \
+                else run if op.name in self.promoted and not op.named else None
             if op.name in into:
                 operands = [self.operand(arg)[0] for arg in op.args]
                 code = self.in_place_template(op).format(*operands, out=into[op.name])
@@ -229,9 +235,11 @@ class Printer:
         return lines
 
     def buffers(self, statements) -> dict:
-        shapes = shape_of(self.function.ops, self.inputs)
-        return buffers([(op, read) for op, _, read, _ in statements], self.function.ops, shapes,
-                       _returned(self.function.returns), lambda op: self.in_place_template(op) is not None)
+        return buffers([(op, read) for op, _, read, _ in statements], self.function.ops, self.shapes,
+                       _returned(self.function.returns), self.can_write)
+
+    def can_write(self, op: Op) -> bool:
+        return self.in_place_template(op) is not None
 
     def returned(self, returns) -> str:
         parts = []

@@ -6,6 +6,11 @@ array is allocated and the one already in the cache is reused (NumPy frees
 and re-allocates a new array for every value otherwise: on the benchmark's
 tanh network in float64 this was most of the gap to torch autograd).
 
+NumPy already reuses a temporary on the left of ``+ - * /`` (and on either
+side of ``+ *``); a temporary on the right of ``-``, ``/``, ``**`` or inside a
+function (tanh' = ``1 - H ** 2``) it cannot, so such a temporary is made a
+statement of its own (``promoted``) for the next statement to write into.
+
 Only what is certain is rewritten: the statement's shape is known from the
 inputs' (``shape_of``) and equals the buffer's, the buffer is a fresh array
 (never an input, a view or a broadcast), and neither it nor any view of it
@@ -117,4 +122,22 @@ def buffers(statements, ops, shapes: dict, returned, can_write) -> dict:
                     and last_read.get(arg) == index and arg not in chosen.values():
                 chosen[op.name] = arg
                 break
+    return chosen
+
+
+def promoted(ops, shapes: dict, uses: dict, can_write) -> set:
+    """Temporaries to print as statements, so that the one entrywise
+    statement using them can write into them (``t = H ** 2``, then
+    ``np.subtract(1, t, out=t)``), and that statement itself."""
+    op_of = {op.name: op for op in ops}
+    chosen = set()
+    for op in ops:
+        if not can_write(op) or not shapes.get(op.name):
+            continue
+        late = op.args[1:] if op.kind in ("sub", "div", "pow") else op.args if op.kind == "func" else ()
+        for arg in late:
+            temporary = op_of.get(arg)
+            if temporary is not None and temporary.kind in FRESH and not temporary.named \
+                    and uses.get(arg) == 1 and shapes.get(arg) == shapes[op.name]:
+                chosen |= {arg, op.name}
     return chosen
