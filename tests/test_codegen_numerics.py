@@ -82,9 +82,12 @@ def test_evaluate_keeps_the_inputs_dtype_as_the_generated_code(example):
         assert np.max(np.abs(value - expected[key])) / scale < 1e-4, key
 
 
-def test_evaluate_reads_whole_numbers_as_float64():
-    answer = matcalc.derive("x^T A x", wrt="x").evaluate({"x": np.arange(3), "A": np.eye(3, dtype=int)})
-    assert answer.dtype == np.float64 and np.array_equal(answer, 2 * np.arange(3.0))
+@pytest.mark.parametrize("dtype", [int, np.float16, np.longdouble])
+def test_evaluate_reads_other_numbers_as_float64(dtype):
+    """Whole numbers, and floats LAPACK has no routines for (a solve here)."""
+    x, A = np.arange(3).astype(dtype), (np.eye(3) * 2).astype(dtype)
+    answer = matcalc.derive("x^T inv(A) x", wrt="x").evaluate({"x": x, "A": A})
+    assert answer.dtype == np.float64 and np.allclose(answer, np.arange(3.0))
 
 
 # (function of z, its value and gradient computed stably in float64 by hand)
