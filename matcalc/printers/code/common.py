@@ -225,8 +225,8 @@ class Printer:
             if op.note:                # the step's comment goes above the temporaries made for it
                 note = "# " + "".join(p if isinstance(p, str) else to_text(p) for p in op.note)
                 lines.insert(len(lines) if run is None else run, note)
-            run = len(lines) if op.name in self.promoted and not op.named and run is None \
-                else run if op.name in self.promoted and not op.named else None
+            made_for_the_next = op.name in self.promoted and not op.named
+            run = (len(lines) if run is None else run) if made_for_the_next else None
             if op.name in into:
                 operands = [self.operand(arg)[0] for arg in op.args]
                 code = self.in_place_template(op).format(*operands, out=into[op.name])

@@ -4,7 +4,7 @@ An array a function computed itself, which no later statement reads, is a
 buffer the next entrywise statement of its shape can write into: no new
 array is allocated and the one already in the cache is reused (NumPy frees
 and re-allocates a new array for every value otherwise: on the benchmark's
-tanh network in float64 this was most of the gap to torch autograd).
+tanh network in float64 a new array costs as much as a tanh of it).
 
 NumPy already reuses a temporary on the left of ``+ - * /`` (and on either
 side of ``+ *``); a temporary on the right of ``-``, ``/``, ``**`` or inside a
