@@ -136,7 +136,8 @@ def contenders(name, program, values, dtype):
         parameters = [key for key in values if key not in ("X", "Y")]
 
         def autograd():
-            leaves = [t.clone().requires_grad_(key in parameters) for key, t in zip(values, tensors)]
+            # fresh leaves without copying the inputs (detach, not clone): torch's own cost only
+            leaves = [t.detach().requires_grad_(key in parameters) for key, t in zip(values, tensors)]
             loss = forward_torch(name, *leaves)
             loss.backward()
             return loss, {key: leaf.grad for key, leaf in zip(values, leaves) if key in parameters}

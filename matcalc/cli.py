@@ -98,6 +98,10 @@ def _codegen_parser(commands) -> None:
     codegen.add_argument("--target", choices=TARGET_NAMES, default="numpy")
     codegen.add_argument("--kind", choices=("gradient", "jacobian", "hessian"), default="gradient",
                          help="gradient(s) (the default), jacobian, or hessian with a Hessian-vector product")
+    codegen.add_argument("--layout", choices=("mixed", "numerator"), default=None,
+                         help="as derive's: numerator gives each gradient as ∂l/∂X^T (X's shape transposed)")
+    codegen.add_argument("--method", choices=tuple(METHODS), default="trace",
+                         help="as derive's: the method of the steps the comments cite; the answers are equal")
     _input_option(codegen)
     codegen.add_argument("-o", "--output", help="write the module to this file (default: print it)")
 

@@ -63,6 +63,33 @@ def test_float32_in_float32_out(target, example):
         assert np.max(np.abs(to_numpy(found[wrt]).reshape(np.shape(value)) - value)) / scale < 1e-4
 
 
+@pytest.mark.parametrize("example", ["32_mlp_program", "backprop/10_batched_two_layer", "37_jacobian_inverse",
+                                     "40_hessian_softmax_cross_entropy", "42_gradient_through_kron"])
+def test_evaluate_keeps_the_inputs_dtype_as_the_generated_code(example):
+    """evaluate runs the lowered statements in the inputs' floating dtype (float32 in, float32
+    out, as the generated NumPy); whole numbers are read as float64."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        command, derivation = derivation_of(ROOT / "examples" / f"{example}.sh")
+    values = user_values(derivation)
+    single = {name: np.float32(value) if isinstance(value, float) else value.astype(np.float32)
+              for name, value in values.items()}
+    found, expected = derivation.evaluate(single), derivation.evaluate(values)
+    found, expected = (found, expected) if isinstance(found, dict) else ({"": found}, {"": expected})
+    for key, value in found.items():
+        assert value.dtype == np.float32 and expected[key].dtype == np.float64, key
+        scale = max(np.max(np.abs(expected[key])), 1e-3)
+        assert np.max(np.abs(value - expected[key])) / scale < 1e-4, key
+
+
+@pytest.mark.parametrize("dtype", [int, np.float16, np.longdouble])
+def test_evaluate_reads_other_numbers_as_float64(dtype):
+    """Whole numbers, and floats LAPACK has no routines for (a solve here)."""
+    x, A = np.arange(3).astype(dtype), (np.eye(3) * 2).astype(dtype)
+    answer = matcalc.derive("x^T inv(A) x", wrt="x").evaluate({"x": x, "A": A})
+    assert answer.dtype == np.float64 and np.allclose(answer, np.arange(3.0))
+
+
 # (function of z, its value and gradient computed stably in float64 by hand)
 def softplus(z):
     return np.logaddexp(0, z)

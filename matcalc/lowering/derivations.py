@@ -41,8 +41,16 @@ def lower(derivation) -> Module:
     else:
         functions = _hessian(problem, derivation, params)
     shapes = tuple((i.name, shape_text((i.rows, i.cols))) for i in inputs)
+    layout = next(iter(answers.values())).layout if kind == GRADIENT else "numerator"
     return Module(kind, problem.source, _where(problem.declarations), inputs, functions,
-                  tuple(answers), shapes, sizes_for(env), _meetings(problem))
+                  tuple(answers), shapes, sizes_for(env), _meetings(problem), layout, method_of(steps))
+
+
+def method_of(steps) -> str:
+    """The method (SPEC §3) the steps were derived by: the index and vec
+    methods identify the answer by their own rule."""
+    rules = {rule for step in steps for rule in (step.rules or (step.rule,))}
+    return next((method for method in ("index", "vec") if f"identify-{method}" in rules), "trace")
 
 
 def _meetings(problem) -> dict:
@@ -133,8 +141,9 @@ def _gradients(problem, names, answers, steps, params, backward) -> Function:
                                             f"   ({notes[name]})" if notes.get(name) else ""))
     results = {}
     for wrt, derivation in answers.items():
+        transposed = "^T" if derivation.layout == "numerator" and not _kind(problem.env, wrt) == "scalar" else ""
         results[wrt] = builder.bind(f"grad_{wrt}", derivation.named_result,
-                                    (f"∂{problem.function_name}/∂{wrt} = ", derivation.printed_result))
+                                    (f"∂{problem.function_name}/∂{wrt}{transposed} = ", derivation.printed_result))
     sections = {builder.ops[first_delta].name: "backward pass"} if len(builder.ops) > first_delta else {}
     return _pruned(Function("loss_and_gradients", params, tuple(builder.ops), (loss, results),
                             f"The value of {problem.function_name} and its gradients.", sections))
@@ -195,17 +204,32 @@ def _hessian(problem, derivation, params) -> tuple:
 
     # H v = vec(dG) with vec(dX) = v: the differential of the gradient in the
     # direction v, which never forms H.
-    taken = differential(gradient.answer, {wrt}, env, "g", names=list(gradient.names))
+    # A gradient written unvec(g) (the vec method's answer) is differentiated as g: H v = dg.
+    flat = _vec_form(gradient.answer) if any(isinstance(n, A.Unvec) for n in A.walk(gradient.answer)) else None
+    taken = differential(flat or gradient.answer, {wrt}, env, "g", names=list(gradient.names))
     v = "v" if "v" not in env.symbols else "direction"
     builder = _builder(problem, params + (v,))
     direction = v if x_cols.is_one else builder.emit("unvec", (v,), (x_rows, x_cols))
     builder.scope[A.Differential(A.Symbol(wrt))] = direction
     _forward(builder, problem, taken.names)
     product = builder.lower(taken.dl)
-    if builder.kind(A.Symbol(wrt)) != "vector":
+    if builder.kind(A.Symbol(wrt)) != "vector" and flat is None:
         product = builder.emit("vec", (product,))
     third = Function("hessian_vector_product", params + (v,), tuple(builder.ops), (product,),
                      f"H {v} for a direction {v} of length {unknowns} (vec order), from the differential "
                      f"of the gradient: H itself is never formed.", direction=v)
     return _pruned(first), _pruned(second), _pruned(third)
 
+
+
+def _vec_form(expr: A.Expr) -> A.Expr:
+    """vec(expr) with vec(unvec(g)) = g taken where it stands: at the top, in
+    a sum, under a number (vec is linear); elsewhere vec(expr) as written."""
+    if isinstance(expr, A.Unvec):
+        return expr.arg
+    if isinstance(expr, A.Add):
+        return A.Add(tuple(_vec_form(term) for term in expr.args))
+    coefficient, rest = A.split_coefficient(expr)
+    if coefficient != 1 and rest is not None:
+        return A.scaled(coefficient, _vec_form(rest))
+    return A.Vec(expr)

@@ -115,3 +115,5 @@ class Module:
     shapes: tuple                  # (text, shape text) for the docstring
     sizes: dict                    # dimension → the size a script check draws
     meetings: dict = field(default_factory=dict)   # (input, input) → the smallest expression using both
+    layout: str = "mixed"          # a gradient's layout: numerator gives ∂l/∂X^T, X's transposed shape
+    method: str = "trace"          # how the steps the comments cite were derived (SPEC §3)

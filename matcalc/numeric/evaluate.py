@@ -298,11 +298,13 @@ def _eval(expr, point: Point) -> np.ndarray:      # every evaluation above recur
     return known
 
 
-def bind_values(values, names, env) -> tuple[Point, dict]:
+def bind_values(values, names, env, keep_dtype: bool = False) -> tuple[Point, dict]:
     """The Point of a user's values (SPEC §4 ``evaluate``): numbers, vectors as
     1-D arrays or n×1 columns, matrices; names as written (``Σ``) or spelled
     (``Sigma``).  Sizes bind the symbolic dimensions and must agree with each
-    other and with declared sizes.  Returns (point, the shapes as given)."""
+    other and with declared sizes.  Returns (point, the shapes as given).
+    Values are copied as float64, or with ``keep_dtype`` float32 stays float32
+    (evaluate: float32 in, float32 out, as the generated code)."""
     if not isinstance(values, Mapping):
         raise MatcalcError("evaluate takes a dict: symbol name → number or array")
     given = {}
@@ -326,7 +328,8 @@ def bind_values(values, names, env) -> tuple[Point, dict]:
             raise not_numbers
         if array.size == 0:
             raise MatcalcError(f"the value of {name} has no entries")
-        array = array.astype(float)
+        # float32 and float64 are kept; others are float64 (LAPACK has no float16 or long double)
+        array = array.astype(array.dtype if keep_dtype and array.dtype in (np.float32, np.float64) else float)
         if array.ndim > 2:
             raise MatcalcError(f"the value of {name} has {array.ndim} dimensions; matcalc takes "
                                "numbers, vectors and matrices")

@@ -25,11 +25,12 @@ MAX_ENTRIES = 2**26         # 512 MB of float64, as evaluate
 SINGULAR_CONDITION = 1e13   # past this an inverse has no correct digit left
 
 
-def run(ops, values: dict, sizes: dict) -> dict:
-    """name → value of every statement, in order; ``values`` holds the inputs."""
+def run(ops, values: dict, sizes: dict, dtype=np.float64) -> dict:
+    """name → value of every statement, in order; ``values`` holds the inputs,
+    and the arrays a statement makes (ones, zeros, I) are of ``dtype``."""
     values = dict(values)
     for op in ops:
-        values[op.name] = _one(op, [None if a is None else values[a] for a in op.args], sizes)
+        values[op.name] = _one(op, [None if a is None else values[a] for a in op.args], sizes, dtype)
     return values
 
 
@@ -129,7 +130,7 @@ UNARY = {
 }
 
 
-def _one(op: Op, args, sizes):
+def _one(op: Op, args, sizes, dtype):
     kind, params = op.kind, op.params
     if kind in BINARY:
         return BINARY[kind](*args)
@@ -140,10 +141,10 @@ def _one(op: Op, args, sizes):
     if kind == "size":
         return float(params[0].value(sizes))
     if kind in ("ones", "zeros"):
-        return (np.ones if kind == "ones" else np.zeros)(_array_shape(params, sizes))
+        return (np.ones if kind == "ones" else np.zeros)(_array_shape(params, sizes), dtype=dtype)
     if kind == "eye":
         n = params[0].value(sizes)
-        return np.eye(*_fits(n, n))
+        return np.eye(*_fits(n, n), dtype=dtype)
     if kind == "func":
         return _elementwise(params[0], args[0])
     if kind == "matrix_power":
@@ -177,11 +178,12 @@ def evaluate_answers(names, answers: dict, values: dict, sizes: dict, env) -> di
     if key not in memo:
         memo[key] = _lowered(names, answers, values, env)
     ops, lowered = memo[key]
-    computed = run(ops, inputs, sizes)
+    dtype = np.result_type(*inputs.values()) if inputs else np.float64   # float32 in, float32 out
+    computed = run(ops, inputs, sizes, dtype)
     found = {}
     for key, expr in answers.items():
         rows, cols = (dim.value(sizes) for dim in env.shape(expr))
-        value = np.asarray(computed[lowered[key]], dtype=float)
+        value = np.asarray(computed[lowered[key]], dtype=dtype)
         found[key] = (np.broadcast_to(value, (rows, cols)) if value.size == 1 else value).reshape(rows, cols).copy()
     return found
 

@@ -20,9 +20,10 @@ TOLERANCE = 1e-8
 
 
 def bound_values(values, names, env: TypeEnv) -> tuple[Point, dict]:
-    """``bind_values`` (point, the shapes as given), then the sizes no value
-    fixes, then every declared assumption checked on the values."""
-    point, shapes = bind_values(values, names, env)
+    """``bind_values`` (point, the shapes as given, each value in its own
+    floating dtype), then the sizes no value fixes, then every declared
+    assumption checked on the values."""
+    point, shapes = bind_values(values, names, env, keep_dtype=True)
     _bind_free_sizes(values, point, env)
     for name in names:
         _check_assumptions(name, point.values[name], env)
@@ -48,10 +49,11 @@ def _held_by(holder: str, size: str) -> str:
 
 def _check_assumptions(name: str, value: np.ndarray, env: TypeEnv) -> None:
     info = env.symbols[name]
-    scale = TOLERANCE * max(1.0, float(np.max(np.abs(value))))
+    tolerance = max(TOLERANCE, 8 * float(np.finfo(value.dtype).eps))     # float32 rounds at 1e-7
+    scale = tolerance * max(1.0, float(np.max(np.abs(value))))
     if info.probability:
         sums = value.sum(axis=0)
-        if np.any(value < -scale) or np.any(np.abs(sums - 1) > TOLERANCE * value.shape[0]):
+        if np.any(value < -scale) or np.any(np.abs(sums - 1) > tolerance * value.shape[0]):
             what = "every column" if value.shape[1] > 1 else "it"
             raise MatcalcError(f"{name} is declared a probability vector, but its values are not: "
                                f"{what} must be nonnegative and sum to 1 (sums {_shown(sums)})")

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from ...lowering.program import Function, Op
 from ..text import to_text
+from .inplace import buffers, promoted, shape_of
 
 ATOM, POWER, UNARY, MUL, ADD, LOWEST = 100, 90, 80, 70, 60, 0
 INLINE_WIDTH = 60          # a temporary longer than this is a statement of its own
@@ -105,6 +106,7 @@ class Target:
     array_of: str = "{0}"              # a NumPy array → this library's (script check)
     check_setup: tuple = ()            # lines at the start of the script check
     creation: str = "dtype={like}.dtype"   # keyword arguments of ones/zeros/eye
+    in_place: dict = field(default_factory=dict)    # kind or function → its ``out=`` form (inplace.py)
 
 
 def literal(value: Fraction) -> tuple[str, int]:
@@ -120,17 +122,22 @@ def literal(value: Fraction) -> tuple[str, int]:
 class Printer:
     """One function's statements in one target."""
 
-    def __init__(self, target: Target, function: Function, dims: dict, like: str | None):
+    def __init__(self, target: Target, function: Function, dims: dict, like: str | None, inputs=None):
         self.target, self.function, self.dims, self.like = target, function, dims, like
+        self.inputs = inputs or {}               # code name → shape (what in-place writing needs)
         self.text: dict = {}                     # value name → (code, precedence) when inlined
         self.helpers: set = set()
         uses: dict = {}
         for op in function.ops:
-            for arg in op.args:
-                uses[arg] = uses.get(arg, 0) + 1
+            template = self.template(op)[0] if op.kind not in ("const", "size", "ones", "zeros", "eye",
+                                                               "kron_apply") else ""
+            for index, arg in enumerate(op.args):      # a template that reads {0} twice uses it twice
+                uses[arg] = uses.get(arg, 0) + max(1, template.count("{%d}" % index))
         for name in _returned(function.returns):
             uses[name] = uses.get(name, 0) + 1
         self.uses = uses
+        self.shapes = shape_of(function.ops, self.inputs) if target.in_place else {}
+        self.promoted = promoted(function.ops, self.shapes, uses, self.can_write) if target.in_place else set()
 
     def dim(self, dim) -> tuple[str, int]:
         parts = ([str(dim.coef)] if dim.coef != 1 or not dim.names else []) + [self.dims[n] for n in dim.names]
@@ -157,14 +164,20 @@ class Printer:
             return f"{self.target.prefix}.{op.kind}({shape}, {keywords})", ATOM
         if op.kind == "kron_apply":
             return self.kron_apply(op)
-        if op.kind == "func":
-            template, precedence, needs = self.target.functions[op.params[0]], ATOM, (LOWEST,)
-        else:
-            template, precedence, needs = self.target.templates.get(op.kind) or SHARED[op.kind]
+        template, precedence, needs = self.template(op)
         self.helpers |= {name for name in self.target.helpers if name + "(" in template}
         operands = [parenthesize(*self.operand(arg), need) for arg, need in zip(op.args, needs * len(op.args))]
         params = {f"p{i}": self.dim(p)[0] if hasattr(p, "names") else str(p) for i, p in enumerate(op.params)}
         return template.format(*operands, **params), precedence
+
+    def template(self, op: Op) -> tuple:
+        if op.kind == "func":
+            return self.target.functions[op.params[0]], ATOM, (LOWEST,)
+        return self.target.templates.get(op.kind) or SHARED[op.kind]
+
+    def in_place_template(self, op: Op) -> str | None:
+        """The target's ``out=`` form of an entrywise statement, if it has one."""
+        return self.target.in_place.get(op.params[0] if op.kind == "func" else op.kind)
 
     def kron_apply(self, op: Op) -> tuple[str, int]:
         """(P ⊗ Q) v = vec(Q V P^T), V = unvec(v): computed as (P V^T Q^T) read row by row;
@@ -189,24 +202,44 @@ class Printer:
     def inlined(self, op: Op, code: str) -> bool:
         if op.kind in ("const", "size"):
             return True
-        return not op.named and self.uses.get(op.name, 0) == 1 and len(code) <= INLINE_WIDTH
+        return not op.named and self.uses.get(op.name, 0) == 1 and len(code) <= INLINE_WIDTH \
+            and op.name not in self.promoted
 
     def body(self) -> list[str]:
-        lines, heading = [], None
+        statements, reads, heading = [], {}, None      # reads: value → the names its inlined text reads
         for op in self.function.ops:
             heading = self.function.sections.get(op.name, heading)
             code, precedence = self.render(op)
+            read = set().union(*(reads.get(arg, {arg}) for arg in op.args if arg is not None))
             if self.inlined(op, code):
                 self.text[op.name] = (code, precedence)
+                reads[op.name] = read
                 continue
+            statements.append((op, code, read, heading))
+            heading = None
+        into = self.buffers(statements) if self.target.in_place else {}
+        lines, run = [], None          # run: where the temporaries promoted for the next value begin
+        for op, code, _, heading in statements:
             if heading:
                 lines.append(f"# ---- {heading}")
-                heading = None
-            if op.note:
-                lines.append("# " + "".join(p if isinstance(p, str) else to_text(p) for p in op.note))
+            if op.note:                # the step's comment goes above the temporaries made for it
+                note = "# " + "".join(p if isinstance(p, str) else to_text(p) for p in op.note)
+                lines.insert(len(lines) if run is None else run, note)
+            made_for_the_next = op.name in self.promoted and not op.named
+            run = (len(lines) if run is None else run) if made_for_the_next else None
+            if op.name in into:
+                operands = [self.operand(arg)[0] for arg in op.args]
+                code = self.in_place_template(op).format(*operands, out=into[op.name])
             lines.append(f"{op.name} = {code}")
         lines.append("return " + self.returned(self.function.returns))
         return lines
+
+    def buffers(self, statements) -> dict:
+        return buffers([(op, read) for op, _, read, _ in statements], self.function.ops, self.shapes,
+                       _returned(self.function.returns), self.can_write)
+
+    def can_write(self, op: Op) -> bool:
+        return self.in_place_template(op) is not None
 
     def returned(self, returns) -> str:
         parts = []

@@ -8,6 +8,7 @@ import textwrap
 from ...lowering.program import Module
 from ..text import to_text
 from .common import Printer, Target
+from .inplace import input_shapes
 from .script import script_check
 
 
@@ -16,7 +17,7 @@ def module_text(module: Module, target: Target) -> str:
     like = next((i.code for i in module.inputs if i.kind != "scalar"), None)
     printed, helpers = [], set()
     for function in module.functions:
-        printer = Printer(target, function, dims, like)
+        printer = Printer(target, function, dims, like, input_shapes(module.inputs))
         body = printer.body()
         helpers |= printer.helpers
         printed.append(_function(module, function, _checks(module, dims, function.direction) + body))
@@ -32,9 +33,20 @@ def _docstring(module: Module, target: Target) -> str:
     if module.where:
         lines.append(f"where {module.where}")
     lines.append("shapes: " + ", ".join(f"{name}: {shape}" for name, shape in module.shapes))
+    lines += _how(module)
     lines += ["", "Vectors are 1-D arrays, samples are the columns of a matrix, scalars are numbers.",
               "Run this file to check it against central differences on random data."]
+    if target.in_place:
+        lines.append("A value not used again lends its array to the next of its shape (out=): the inputs are never written.")
     return '"""' + "\n".join(lines) + '\n"""'
+
+
+def _how(module: Module) -> list:
+    """The method the comments' steps were derived by, and a numerator layout, when not the defaults."""
+    lines = [f"derived by the {module.method} method (SPEC §3)"] if module.method != "trace" else []
+    if module.kind == "gradient" and module.layout == "numerator":
+        lines.append("numerator layout: each gradient has its symbol's shape transposed (∂/∂X^T)")
+    return lines
 
 
 def _function(module: Module, function, body: list) -> str:

@@ -1,7 +1,7 @@
 """The NumPy target: NumPy has no softmax or stable σ, so the module carries
 small helpers for them (only those it uses)."""
 
-from .common import LOGDET, COMMUTE, KRON_APPLY, STEP, Target, array_library, call, entrywise
+from .common import ATOM, LOWEST, LOGDET, COMMUTE, KRON_APPLY, STEP, Target, array_library, call, entrywise
 
 HELPERS = {
     "_sigmoid": '''def _sigmoid(z):
@@ -29,12 +29,20 @@ HELPERS = {
     "_kron_apply": KRON_APPLY.format(moveaxis="np.moveaxis", tensordot="np.tensordot", axes="axes"),
 }
 
+# out= forms of the entrywise statements (inplace.py: a value that dies lends its array)
+IN_PLACE = {"add": "np.add({0}, {1}, out={out})", "sub": "np.subtract({0}, {1}, out={out})",
+            "mul": "np.multiply({0}, {1}, out={out})", "div": "np.divide({0}, {1}, out={out})",
+            "neg": "np.negative({0}, out={out})", "pow": "np.power({0}, {1}, out={out})",
+            "relu": "np.maximum({0}, 0, out={out})", "softplus": "np.logaddexp(0, {0}, out={out})"} \
+    | {name: f"np.{name}({{0}}, out={{out}})" for name in ("exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "abs", "sign")}
+
 NUMPY = Target(
     name="numpy",
     imports=("import numpy as np",),
     prefix="np",
     templates=array_library("np") | {
         "softmax": call("_softmax"), "log_softmax": call("_log_softmax"), "logsumexp": call("_logsumexp"),
+        "sumsq": ("np.vdot({0}, {0})", ATOM, (LOWEST,)),      # one pass, no squared copy
     },
     functions=entrywise("np") | {
         "sigmoid": "_sigmoid({0})", "log_sigmoid": "_log_sigmoid({0})", "softplus": "np.logaddexp(0, {0})",
@@ -42,4 +50,5 @@ NUMPY = Target(
     },
     helpers=HELPERS,
     check_setup=("def to_array(value):", "    return value"),
+    in_place=IN_PLACE,
 )

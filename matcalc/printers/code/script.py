@@ -85,7 +85,8 @@ GRADIENT = '''
 loss, gradients = call(loss_and_gradients, values)
 for name in gradients:
     numeric = differences(lambda point: call(loss_and_gradients, point)[0], values, name, name in SYMMETRIC)
-    errors.append(error(gradients[name], numeric))
+    found = numpy.asarray(gradients[name], dtype=float)
+    errors.append(error(found.T if NUMERATOR else found, numeric))     # numerator layout: ∂l/∂X^T
 '''
 
 JACOBIAN = '''
@@ -125,6 +126,7 @@ def script_check(module: Module, target: Target) -> str:
             .replace("SHAPES", repr(shapes)).replace("KINDS", repr({i.name: i.data for i in module.inputs}))
             .replace("NAMES", repr(tuple(i.name for i in module.inputs)))
             + body.replace("SYMMETRIC", repr(sorted(symmetric))).replace("WRT", repr(module.wrt[0]))
+            .replace("NUMERATOR", repr(module.layout == "numerator"))
             + REPORT)
     setup = "\n".join(target.check_setup)
     return 'if __name__ == "__main__":\n' + textwrap.indent("import numpy\n" + setup + "\n" + code.strip("\n"), "    ")
