@@ -57,3 +57,24 @@ def test_a_rule_applied_as_the_canonical_form_writes_it_is_seen(rule, text, movi
 ])
 def test_a_rule_whose_left_side_is_not_there_is_refused(rule, text, moving):
     assert not _applies(rule, text, moving)
+
+
+def test_the_engine_applies_the_rules_it_binds_itself_to_the_line_exactly(monkeypatch):
+    """rewrite_with (the rules whose bindings the engine chooses: hadamard-swap,
+    cyclic, trace-scalar, vec-kron, ...) never needs the looser comparison form
+    for the examples: each such left side is the line in canonical form."""
+    import test_step_replay as replay_tests
+    from matcalc.rewriting import engine
+
+    needed, loose = [], engine.comparison_form
+
+    def comparison_form(expr, env):
+        needed.append(expr)
+        return loose(expr, env)
+    monkeypatch.setattr(engine, "comparison_form", comparison_form)
+    derived = 0
+    for path, _, (kind, expression, options) in replay_tests.EXAMPLE_CASES:
+        replay_tests.derivations_of(kind, expression, options)
+        derived += 1
+        assert not needed, f"{path.name}: a rule applied up to comparison form only, to {needed[0]}"
+    assert derived > 50

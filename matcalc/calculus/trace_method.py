@@ -165,9 +165,10 @@ class Identifier:
             return coefficient, pushed
         if carrier_index != len(factors) - 1:
             used.append("cyclic")
-            moved = rewrite_with("cyclic", {"?A": A.product_of(factors[:carrier_index + 1]),
-                                            "?B": A.product_of(factors[carrier_index + 1:])},
-                                 trace, context)
+            cut = A.product_of(factors[:carrier_index + 1]), A.product_of(factors[carrier_index + 1:])
+            # the line read as the two groups (a grouping no reader notices)
+            subject = canon(A.Trace(A.Product(cut)), self.env)
+            moved = rewrite_with("cyclic", {"?A": cut[0], "?B": cut[1]}, subject, context, exact=True)
             return coefficient, moved
         if carrier == self.dX:
             raise InternalError("identification finished but not recognised")
