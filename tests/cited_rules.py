@@ -9,6 +9,7 @@ from itertools import combinations
 from matcalc.calculus.elementwise import derivative
 from matcalc.calculus.steps import DIFFERENTIAL, VALUE
 from matcalc.calculus.strategy import ENGINE_STEPS
+from matcalc.calculus.trace_method import push_transposes
 from matcalc.language import ast as A
 from matcalc.language.names import split_error_name
 from matcalc.rewriting.canon import canon
@@ -73,7 +74,10 @@ def a_cited_rule_applies(step, source, data, catalog) -> bool:
     cited = tuple(rule for rule in step.rules if rule in catalog and rule not in ENGINE_STEPS)
     if not cited:
         return True
-    varying = set(data.variables) | {name for name, _ in data.names if not split_error_name(name)}
+    varying = set(data.variables)
+    for name, definition in data.names:          # in order: a name of constants is constant (g2 = 0.5 s)
+        if not split_error_name(name) and A.symbol_names(definition) & varying:
+            varying.add(name)
     context = Context(data.env, lambda e: not (A.symbol_names(e) & varying), catalog, derivative)
     forms = [source] + ([A.Vec(source)] if step.label.function_is_matrix else [])   # vec(dF) = J vec(dX)
     return any(_matches_somewhere(rule, canon(form, data.env), context) for form in forms for rule in cited)
@@ -118,9 +122,9 @@ def _as_canon_writes_it(name, candidate, context) -> bool:
         target = canon(candidate, env)
     except Exception:                                   # a slice the shapes refuse
         return False
-    for pattern, identities in _relaxed(rule.pattern):
+    for pattern, identities, read_as_transposes in _relaxed(rule.pattern):
         for found in matches(pattern, candidate, {}, lambda *_: True):
-            bindings = _restored(rule, found, identities, context)
+            bindings = _restored(rule, found, identities, context, read_as_transposes)
             if bindings is None:
                 continue
             try:
@@ -137,15 +141,17 @@ def _as_canon_writes_it(name, candidate, context) -> bool:
 def _relaxed(pattern):
     """The pattern with some of its ?A^T free variables, and the variants with
     the first or last operand of a product left out (bound to the identity);
-    never one with only variables left under its root, which would match
-    anything (?A^T + ?B^T any sum, d(?A ?B) with ?A = I any d(.))."""
+    (pattern, identities, whether each ?A^T must read as a transpose).  One
+    with only variables left under its root would match anything (?A^T + ?B^T
+    any sum, d(?A ?B) with ?A = I any d(.)): never with an identity, and with
+    free ?A^T only where each binding reads as a transpose (_restored)."""
     names = sorted({node.arg.name for node in A.walk(pattern)
                     if isinstance(node, A.Transpose) and isinstance(node.arg, A.PatternVar)})
     for count in range(len(names) + 1):
         for chosen in combinations(names, count):
             base = _untransposed(pattern, set(chosen))
-            if chosen and not _vacuous(base):
-                yield base, ()
+            if chosen:
+                yield base, (), _vacuous(base)
             yield from _with_an_identity(base)
 
 
@@ -170,7 +176,11 @@ def _with_an_identity(base):
                 neighbour = node.args[index + 1] if index == 0 else node.args[index - 1]
                 relaxed = _replaced(base, node, A.product_of(list(node.args[:index] + node.args[index + 1:])))
                 if not _vacuous(relaxed):
-                    yield relaxed, ((operand.name.rstrip(TRANSPOSED), neighbour, index == 0),)
+                    yield relaxed, ((operand.name.rstrip(TRANSPOSED), neighbour, index == 0),), False
+
+
+def _transposes(expr) -> int:
+    return sum(isinstance(node, A.Transpose) for node in A.walk(expr))
 
 
 def _replaced(tree, old, new):
@@ -180,15 +190,19 @@ def _replaced(tree, old, new):
     return A.with_children(tree, [_replaced(k, old, new) for k in kids]) if kids else tree
 
 
-def _restored(rule, found, identities, context):
+def _restored(rule, found, identities, context, read_as_transposes=False):
     """The rule's own bindings from a relaxed match: ?A = E^T for ?Aᵀ = E,
     the identity for an operand left out; None if they disagree or a
-    where-clause refuses them."""
+    where-clause refuses them, or if an E that must read as a transpose does
+    not: E = (N^2)^{-T} N^T is (N (N^2)^{-1})^T, with fewer transposes
+    once they are pushed in; u is no transpose a reader sees."""
     env = context.env
     bindings = {key: value for key, value in found.items() if not str(key).endswith(TRANSPOSED)}
     for key, value in found.items():
         if str(key).endswith(TRANSPOSED):
             plain = canon(A.Transpose(value), env)
+            if read_as_transposes and _transposes(push_transposes(plain, context)) >= _transposes(value):
+                return None
             if bindings.setdefault(key[:-1], plain) != plain:
                 return None
     for name, neighbour, leftmost in identities:

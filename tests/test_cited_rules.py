@@ -40,6 +40,7 @@ def _applies(rule: str, text: str, moving: str) -> bool:
     ("hadamard-swap", "tr(1^T (v ⊙ u))", "u"),                # 1^T is the transpose of 1
     ("hadamard-swap", "tr(v (x^T ⊙ u^T))", "u"),              # ?A = v^T
     ("factor-transpose", "u^T - v^T", "u"),                   # -v^T = (-v)^T
+    ("factor-transpose", "S^{-T} Z^T + Z^T S^{-T}", "Z"),       # each term reads as a transpose (of Z S^{-1}, S^{-1} Z)
     ("vec-kron", "W x", "W"),                                 # vec(I dW x): a vector is its own vec
     ("vec-kron", "vec(A (B ⊙ X)^T Y)", "X"),                  # ?A ?X ?B as it stands
     ("vec-hadamard", "u ⊙ v", "v"),                           # vec(u ⊙ dv)
