@@ -10,6 +10,7 @@ from matcalc.calculus.elementwise import derivative
 from matcalc.calculus.steps import DIFFERENTIAL, VALUE
 from matcalc.calculus.strategy import ENGINE_STEPS
 from matcalc.calculus.trace_method import push_transposes
+from matcalc.errors import MatcalcError
 from matcalc.language import ast as A
 from matcalc.language.names import split_error_name
 from matcalc.rewriting.canon import canon
@@ -120,7 +121,7 @@ def _as_canon_writes_it(name, candidate, context) -> bool:
     rule, env = context.rule(name), context.env
     try:
         target = canon(candidate, env)
-    except Exception:                                   # a slice the shapes refuse
+    except MatcalcError:                                # a slice the shapes refuse
         return False
     for pattern, identities, read_as_transposes in _relaxed(rule.pattern):
         for found in matches(pattern, candidate, {}, lambda *_: True):
@@ -133,7 +134,7 @@ def _as_canon_writes_it(name, candidate, context) -> bool:
                 # an identity factor must make the rule do something
                 if not identities or canon(instantiate(rule, rule.rhs, bindings, context), env) != target:
                     return True
-            except Exception:                          # bindings whose shapes do not fit
+            except MatcalcError:                       # bindings whose shapes do not fit
                 continue
     return False
 
@@ -210,7 +211,7 @@ def _restored(rule, found, identities, context, read_as_transposes=False):
             return None
         try:
             rows, cols = env.shape(instantiate(rule, neighbour, {**found, **bindings}, context))
-        except Exception:
+        except MatcalcError:                            # a neighbour whose shapes do not fit
             return None
         size = rows if leftmost else cols
         if size.is_one:                                 # I_1 = 1 is no factor a reader sees

@@ -45,8 +45,8 @@ from matcalc.rewriting.catalog import default_catalog
 
 import strategies as S  # tests/ is on the path (conftest), not a package
 from textbook_programs import PROGRAMS
-from cited_rules import COMPOSITE, KNOWN_UNAPPLIED, OPEN_RULES, UNAPPLIED, a_cited_rule_applies as _a_cited_rule_applies, \
-    source_of as _source
+from cited_rules import COMPOSITE, KNOWN_UNAPPLIED, OPEN_RULES, UNAPPLIED, \
+    a_cited_rule_applies as _a_cited_rule_applies, source_of as _source
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sh")) + sorted((ROOT / "examples" / "backprop").glob("*.sh"))
