@@ -153,7 +153,7 @@ def _relaxed(pattern):
             base = _untransposed(pattern, set(chosen))
             if chosen:
                 yield base, (), _vacuous(base)
-            yield from _with_an_identity(base)
+            yield from _with_an_identity(base, bool(chosen) and _vacuous(base))
 
 
 def _untransposed(node, names):
@@ -167,7 +167,7 @@ def _vacuous(pattern) -> bool:
     return all(isinstance(kid, A.PatternVar) for kid in A.children(pattern))
 
 
-def _with_an_identity(base):
+def _with_an_identity(base, read_as_transposes):
     for node in A.walk(base):
         if not isinstance(node, A.Product):
             continue
@@ -177,7 +177,7 @@ def _with_an_identity(base):
                 neighbour = node.args[index + 1] if index == 0 else node.args[index - 1]
                 relaxed = _replaced(base, node, A.product_of(list(node.args[:index] + node.args[index + 1:])))
                 if not _vacuous(relaxed):
-                    yield relaxed, ((operand.name.rstrip(TRANSPOSED), neighbour, index == 0),), False
+                    yield relaxed, ((operand.name.rstrip(TRANSPOSED), neighbour, index == 0),), read_as_transposes
 
 
 def _transposes(expr) -> int:
