@@ -9,10 +9,13 @@ from itertools import combinations
 from matcalc.calculus.elementwise import derivative
 from matcalc.calculus.steps import DIFFERENTIAL, VALUE
 from matcalc.calculus.strategy import ENGINE_STEPS
+from matcalc.calculus.trace_method import push_transposes
+from matcalc.errors import MatcalcError
 from matcalc.language import ast as A
 from matcalc.language.names import split_error_name
 from matcalc.rewriting.canon import canon
-from matcalc.rewriting.engine import Context, rewrite
+from matcalc.rewriting.engine import Context, _shapes_fit, _sizes_fit, instantiate, rewrite
+from matcalc.rewriting.match import matches
 
 STARTS = {"definition", "backprop", "gradient"}          # as test_step_replay's
 UNAPPLIED = "none of"
@@ -21,34 +24,31 @@ UNAPPLIED = "none of"
 COMPOSITE = {"closed-form", "numerator-layout", "symmetric-gradient"}
 
 # The example lines where no cited rule's left side matches the line before
-# as the matcher sees it (issue 23, left open): steps whose rule the engine
-# applied with bindings it chose itself, equal only up to comparison forms
-# (hadamard-swap, trace-transpose, vec-kron: rewrite_with), several rules on a
-# sum at once (distribute-left with sum-linear), a factor taken out of three
-# terms, vec of a vector dropped by the canonical form.  A line that comes
-# to match must leave this list, and a new one may not join it.
+# as the matcher sees it (issue 23, left open): several rules on a sum at
+# once (distribute-left with sum-linear), a factor taken out of three terms or
+# a scalar factor taken out (factor-left), d-product and d-power on a quotient.
+# A line that comes to match must leave this list, and a new one may not join it.
 KNOWN_UNAPPLIED = {
-    "examples/01_mlp_softmax_ce_W1#0": {13},   # hadamard-swap
-    "examples/02_mlp_softmax_ce_W1_prob#0": {14},   # hadamard-swap
-    "examples/08_backprop_sigma_layer#0": {14},   # hadamard-swap
     "examples/23_tied_autoencoder#0": {16},   # factor-left
-    "examples/24_hadamard_sum#0": {8},   # hadamard-swap
-    "examples/28_sum_tanh#0": {9},   # hadamard-swap
-    "examples/30_gaussian_precision#0": {8, 9},   # factor-left, factor-transpose
-    "examples/34_jacobian_outer_weights#0": {3},   # vec-kron
-    "examples/35_jacobian_sigmoid_layer#0": {6},   # vec-hadamard
-    "examples/43_batched_softmax_regression#0": {8, 16},   # distribute-left, hadamard-swap
-    "examples/44_batched_softmax_any_targets#0": {8, 16},   # distribute-left, hadamard-swap
-    "examples/45_batched_mean_loss_bias#0": {8, 18, 22},   # distribute-left, factor-left, hadamard-swap
-    "examples/46_jacobian_softmax_columns#0": {3, 6},   # distribute-left, vec-kron
-    "examples/47_hessian_batched_softmax#0": {8, 16, 27, 30, 32},   # distribute-left, hadamard-swap, vec-kron
-    "examples/48_attention_values#0": {8},   # hadamard-swap
-    "backprop/05_batch_norm#0": {4, 15, 16, 33},   # d-power, d-product, hadamard-swap
+    "examples/30_gaussian_precision#0": {8},   # factor-left
+    "examples/43_batched_softmax_regression#0": {8},   # distribute-left
+    "examples/44_batched_softmax_any_targets#0": {8},   # distribute-left
+    "examples/45_batched_mean_loss_bias#0": {8, 22},   # distribute-left, factor-left
+    "examples/46_jacobian_softmax_columns#0": {3},   # distribute-left
+    "examples/47_hessian_batched_softmax#0": {8, 27},   # distribute-left
+    "backprop/05_batch_norm#0": {4, 15, 16},   # d-product, d-power
     "backprop/09_rnn_bptt_per_step_losses#0": {16},   # factor-left
-    "backprop/10_batched_two_layer#0": {7, 12, 13},   # distribute-left, hadamard-swap
-    "backprop/11_attention#0": {8, 22, 25},   # distribute-left, hadamard-swap
-    "backprop/12_layer_norm#0": {19, 20, 37},   # d-power, d-product, hadamard-swap
+    "backprop/10_batched_two_layer#0": {7},   # distribute-left
+    "backprop/11_attention#0": {22},   # distribute-left
+    "backprop/12_layer_norm#0": {19, 20},   # d-product, d-power
 }
+
+# The rules whose lines may still not match on the random expressions and
+# textbook programs (whose lines are not listed one by one): the same kinds as
+# above, and sign-into-sum on a scalar answer (-3 λ^2 (h1 - 1) / softplus(ρ),
+# random case 11: the minus sign and the difference are not side by side).
+# Every other cited rule must apply there too.  A list that may only shrink.
+OPEN_RULES = {"distribute-left", "factor-left", "d-product", "d-power", "sign-into-sum"}
 
 
 def source_of(step, label, last, data):
@@ -75,7 +75,10 @@ def a_cited_rule_applies(step, source, data, catalog) -> bool:
     cited = tuple(rule for rule in step.rules if rule in catalog and rule not in ENGINE_STEPS)
     if not cited:
         return True
-    varying = set(data.variables) | {name for name, _ in data.names if not split_error_name(name)}
+    varying = set(data.variables)
+    for name, definition in data.names:          # in order: a name of constants is constant (g2 = 0.5 s)
+        if not split_error_name(name) and A.symbol_names(definition) & varying:
+            varying.add(name)
     context = Context(data.env, lambda e: not (A.symbol_names(e) & varying), catalog, derivative)
     forms = [source] + ([A.Vec(source)] if step.label.function_is_matrix else [])   # vec(dF) = J vec(dX)
     return any(_matches_somewhere(rule, canon(form, data.env), context) for form in forms for rule in cited)
@@ -93,6 +96,127 @@ def _matches_somewhere(rule, expr, context) -> bool:
             candidates += [A.Product(node.args[i:j]) for i in range(n) for j in range(i + 2, n + 1) if j - i < n]
         elif isinstance(node, A.Add):
             candidates += [A.Add(pair) for pair in combinations(node.args, 2)]
-        if any(rewrite(rule, candidate, context) is not None for candidate in candidates):
+        if context.env.is_vector(node):
+            candidates.append(A.Vec(node))      # vec-vector: a vector is its own vec
+        if any(rewrite(rule, candidate, context) is not None or _as_canon_writes_it(rule, candidate, context)
+               for candidate in candidates):
             return True
     return False
+
+
+# The engine compares a rule's left side with the line in canonical form
+# (rewrite_with: canon(the left side instantiated) == canon(the line)), and
+# the canonical form applies the silent rules of rules/canonical.rules, each
+# checked numerically: (?A^T)^T = ?A, c^T = c, (c A)^T = c A^T, S^T = S for a
+# symmetric S (so ?A^T is any matrix E, with ?A = E^T), I A = A = A I (so a
+# factor of a product may be the identity: vec(dW x) is vec(I dW x)), vec(v) = v
+# (above).  The engine's syntactic matcher cannot undo them; these bindings
+# are offered to the same exact test, never the looser comparison form.
+TRANSPOSED = "ᵀ"
+
+
+def _as_canon_writes_it(name, candidate, context) -> bool:
+    """Bindings under which the rule's left side, instantiated and put in
+    canonical form, is exactly ``candidate``'s canonical form."""
+    rule, env = context.rule(name), context.env
+    try:
+        target = canon(candidate, env)
+    except MatcalcError:                                # a slice the shapes refuse
+        return False
+    for pattern, identities, read_as_transposes in _relaxed(rule.pattern):
+        for found in matches(pattern, candidate, {}, lambda *_: True):
+            bindings = _restored(rule, found, identities, context, read_as_transposes)
+            if bindings is None:
+                continue
+            try:
+                if canon(instantiate(rule, rule.lhs, bindings, context), env) != target:
+                    continue
+                # an identity factor must make the rule do something
+                if not identities or canon(instantiate(rule, rule.rhs, bindings, context), env) != target:
+                    return True
+            except MatcalcError:                       # bindings whose shapes do not fit
+                continue
+    return False
+
+
+def _relaxed(pattern):
+    """The pattern with some of its ?A^T free variables, and the variants with
+    the first or last operand of a product left out (bound to the identity);
+    (pattern, identities, whether each ?A^T must read as a transpose).  One
+    with only variables left under its root would match anything (?A^T + ?B^T
+    any sum, d(?A ?B) with ?A = I any d(.)): never with an identity, and with
+    free ?A^T only where each binding reads as a transpose (_restored)."""
+    names = sorted({node.arg.name for node in A.walk(pattern)
+                    if isinstance(node, A.Transpose) and isinstance(node.arg, A.PatternVar)})
+    for count in range(len(names) + 1):
+        for chosen in combinations(names, count):
+            base = _untransposed(pattern, set(chosen))
+            if chosen:
+                yield base, (), _vacuous(base)
+            yield from _with_an_identity(base, bool(chosen) and _vacuous(base))
+
+
+def _untransposed(node, names):
+    if isinstance(node, A.Transpose) and isinstance(node.arg, A.PatternVar) and node.arg.name in names:
+        return A.PatternVar(node.arg.name + TRANSPOSED)
+    kids = A.children(node)
+    return A.with_children(node, [_untransposed(k, names) for k in kids]) if kids else node
+
+
+def _vacuous(pattern) -> bool:
+    return all(isinstance(kid, A.PatternVar) for kid in A.children(pattern))
+
+
+def _with_an_identity(base, read_as_transposes):
+    for node in A.walk(base):
+        if not isinstance(node, A.Product):
+            continue
+        for index in (0, len(node.args) - 1):           # an end: vec(dW x) = vec(I dW x)
+            operand = node.args[index]
+            if isinstance(operand, A.PatternVar):      # ?A or ?Aᵀ: I^T = I
+                neighbour = node.args[index + 1] if index == 0 else node.args[index - 1]
+                relaxed = _replaced(base, node, A.product_of(list(node.args[:index] + node.args[index + 1:])))
+                if not _vacuous(relaxed):
+                    yield relaxed, ((operand.name.rstrip(TRANSPOSED), neighbour, index == 0),), read_as_transposes
+
+
+def _transposes(expr) -> int:
+    return sum(isinstance(node, A.Transpose) for node in A.walk(expr))
+
+
+def _replaced(tree, old, new):
+    if tree is old:
+        return new
+    kids = A.children(tree)
+    return A.with_children(tree, [_replaced(k, old, new) for k in kids]) if kids else tree
+
+
+def _restored(rule, found, identities, context, read_as_transposes=False):
+    """The rule's own bindings from a relaxed match: ?A = E^T for ?Aᵀ = E,
+    the identity for an operand left out; None if they disagree or a
+    where-clause refuses them, or if an E that must read as a transpose does
+    not: E = (N^2)^{-T} N^T is (N (N^2)^{-1})^T, with fewer transposes
+    once they are pushed in; u is no transpose a reader sees."""
+    env = context.env
+    bindings = {key: value for key, value in found.items() if not str(key).endswith(TRANSPOSED)}
+    for key, value in found.items():
+        if str(key).endswith(TRANSPOSED):
+            plain = canon(A.Transpose(value), env)
+            if read_as_transposes and _transposes(push_transposes(plain, context)) >= _transposes(value):
+                return None
+            if bindings.setdefault(key[:-1], plain) != plain:
+                return None
+    for name, neighbour, leftmost in identities:
+        if name in bindings:                            # ?A left out here, bound elsewhere
+            return None
+        try:
+            rows, cols = env.shape(instantiate(rule, neighbour, {**found, **bindings}, context))
+        except MatcalcError:                            # a neighbour whose shapes do not fit
+            return None
+        size = rows if leftmost else cols
+        if size.is_one:                                 # I_1 = 1 is no factor a reader sees
+            return None
+        bindings[name] = A.Identity(size)
+    ok = all(context.accepts(rule, key, value) for key, value in bindings.items() if isinstance(key, str))
+    # the engine's own tests of the bindings' shapes (a scalar ?A of ?A ?B is no matrix factor)
+    return bindings if ok and _shapes_fit(rule, bindings, env) and _sizes_fit(rule, bindings, context) else None

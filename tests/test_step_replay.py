@@ -45,8 +45,8 @@ from matcalc.rewriting.catalog import default_catalog
 
 import strategies as S  # tests/ is on the path (conftest), not a package
 from textbook_programs import PROGRAMS
-from cited_rules import COMPOSITE, KNOWN_UNAPPLIED, UNAPPLIED, a_cited_rule_applies as _a_cited_rule_applies, \
-    source_of as _source
+from cited_rules import COMPOSITE, KNOWN_UNAPPLIED, OPEN_RULES, UNAPPLIED, \
+    a_cited_rule_applies as _a_cited_rule_applies, source_of as _source
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.sh")) + sorted((ROOT / "examples" / "backprop").glob("*.sh"))
@@ -267,6 +267,13 @@ def equalities(failures) -> list[str]:
     return [failure for failure in failures if UNAPPLIED not in failure]
 
 
+def unexplained(failures) -> list[str]:
+    """The failures but a cited rule that does not match on a step of a rule
+    still open (OPEN_RULES): the random expressions and textbook programs."""
+    return [failure for failure in failures
+            if UNAPPLIED not in failure or failure.split("(", 1)[1].split(")", 1)[0] not in OPEN_RULES]
+
+
 EXAMPLE_CASES = [(path, index, command) for path in EXAMPLES
                  for index, command in enumerate(example_commands(path))]
 
@@ -304,7 +311,7 @@ def test_every_step_of_a_random_expression_replays(index):
         failures = replay(single, [case.wrt], seed=index) + replayed(every, list(every), every, seed=index)
     except StopIteration:
         pytest.skip("no point where the function is defined")
-    failures = equalities(failures)
+    failures = unexplained(failures)
     assert not failures, "\n".join(failures) + "\n\n" + single.text()
 
 
@@ -329,18 +336,19 @@ def test_every_step_of_a_textbook_program_replays(case):
     """The programs of tests/textbook_programs.py, every parameter in one sweep
     (activations written out into their use, dl ∋ lines, shares)."""
     g = matcalc.derive(case.program, wrt=[w.strip() for w in case.wrt.split(",")], where=case.where)
-    failures = equalities(replayed(g, list(g), g, seed=1))
+    failures = unexplained(replayed(g, list(g), g, seed=1))
     assert not failures, "\n".join(failures) + "\n\n" + g.text()
 
 
 def test_a_cited_rule_that_does_not_apply_is_caught():
     """A line whose cited rule's left side matches nowhere in the line before
-    is reported, though the line is a true equality."""
+    is reported, though the line is a true equality (hadamard-swap: no
+    ⊙ under a trace in d(A x) + d(-b); vec-kron would apply, vec(I A x))."""
     d = matcalc.derive("||A x - b||^2", wrt="x")
     assert not replay(d, ["x"])
     steps = list(d.steps)
     cited = next(i for i, step in enumerate(steps) if step.rule == "d-product")
-    steps[cited] = replace(steps[cited], rule="vec-kron", rules=("vec-kron",))
+    steps[cited] = replace(steps[cited], rule="hadamard-swap", rules=("hadamard-swap",))
     failures = replay(_Cited(d, steps), ["x"])
     assert any(f"step {cited + 1}" in failure and UNAPPLIED in failure for failure in failures), failures
 

@@ -14,7 +14,7 @@ from ..language import ast as A
 from ..rewriting.canon import canon
 from ..language.ast import split_coefficient
 from ..errors import DerivationError, InternalError
-from ..rewriting.engine import Context, instantiate, rewrite, rewrite_everywhere, rewrite_with
+from ..rewriting.engine import Context, instantiate, rewrite, rewrite_everywhere, rewrite_with, right_side
 from .vec_method import Vectorizer
 
 MAX_ROUNDS = 60
@@ -139,15 +139,13 @@ class Identifier:
             used.append("trace-scalar")
             rest = [f for f in factors if not (f in constant_scalars)]
             pulled = A.product_of(constant_scalars)
-            rewritten = rewrite_with("trace-scalar", {"?c": pulled, "?A": A.product_of(rest)}, trace, context)
+            rewritten = self.scalar_out(pulled, A.product_of(rest))
             new_coefficient, new_trace = self.split_scalar(rewritten)
             return canon(A.Product((coefficient, new_coefficient)), self.env), new_trace
 
         if self.env.is_scalar(carrier) and others:
             used.append("trace-scalar")
-            rest = A.product_of(others)
-            rewritten = rewrite_with("trace-scalar", {"?c": carrier, "?A": rest},
-                                     trace, context)
+            rewritten = self.scalar_out(carrier, A.product_of(others))
             new_coefficient, new_rest = self.split_scalar(rewritten)
             return canon(A.Product((coefficient, new_coefficient)), self.env), self.retrace(new_rest, used)
         if isinstance(carrier, A.Trace) and not others:
@@ -167,9 +165,10 @@ class Identifier:
             return coefficient, pushed
         if carrier_index != len(factors) - 1:
             used.append("cyclic")
-            moved = rewrite_with("cyclic", {"?A": A.product_of(factors[:carrier_index + 1]),
-                                            "?B": A.product_of(factors[carrier_index + 1:])},
-                                 trace, context)
+            cut = A.product_of(factors[:carrier_index + 1]), A.product_of(factors[carrier_index + 1:])
+            # the line read as the two groups (a grouping no reader notices)
+            subject = canon(A.Trace(A.Product(cut)), self.env)
+            moved = rewrite_with("cyclic", {"?A": cut[0], "?B": cut[1]}, subject, context, exact=True)
             return coefficient, moved
         if carrier == self.dX:
             raise InternalError("identification finished but not recognised")
@@ -180,12 +179,19 @@ class Identifier:
             rest = parts[:k] + parts[k + 1:]
             rest_expr = rest[0] if len(rest) == 1 else A.Hadamard(tuple(rest))
             # tr(A^T (B ⊙ C)) with A^T the factors before the Hadamard product
-            # (the identity when there are none).
-            left = self.pushed(_transposed(A.product_of(before), self.env)) if before \
+            # as they stand (the identity when there are none), the factor
+            # carrying dX last in the ⊙ (it commutes: a reordering no reader
+            # notices); the rule's left side is then the line exactly.
+            written = _transposed(A.product_of(before), self.env) if before \
                 else A.Identity(self.env.shape(carrier)[0])
+            bindings = {"?A": written, "?B": rest_expr, "?C": parts[k]}
+            subject = canon(A.Trace(A.product_of(before + [A.Hadamard(tuple(rest + [parts[k]]))])), self.env)
+            rewrite_with("hadamard-swap", bindings, subject, context, exact=True)
+            # A written with its transposes pushed in, by the rules cited with it
+            left, pushes = pushed_transposes(written, context)
             used.append("hadamard-swap")
-            swapped = rewrite_with("hadamard-swap", {"?A": left, "?B": rest_expr, "?C": parts[k]},
-                                   trace, context)
+            used.extend(rule for rule in pushes if rule not in used)
+            swapped = right_side(context.rule("hadamard-swap"), {**bindings, "?A": left}, subject, context)
             return coefficient, swapped
         if isinstance(carrier, A.Diag):
             if self.env.is_vector(carrier):        # diag of a matrix: u^T diag(G) = tr(diag(u) G)
@@ -208,6 +214,13 @@ class Identifier:
         raise DerivationError(
             f"cannot bring a term with {type(carrier).__name__.lower()}(...) around the differential "
             "into the form tr(C^T dX)")
+
+    def scalar_out(self, scalar, rest):
+        """tr(c A) = c tr(A) (trace-scalar), the scalar factors read first
+        (scalars commute: a reordering no reader notices), so that the rule's
+        left side is the line exactly."""
+        subject = canon(A.Trace(A.Product((scalar, rest))), self.env)
+        return rewrite_with("trace-scalar", {"?c": scalar, "?A": rest}, subject, self.context, exact=True)
 
     def pushed(self, expr):
         return push_transposes(expr, self.context)

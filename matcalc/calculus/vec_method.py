@@ -90,7 +90,9 @@ class Vectorizer:
         index = next(i for i, p in enumerate(parts) if self.carries(p))
         carrier = parts.pop(index)
         others = parts[0] if len(parts) == 1 else A.Hadamard(tuple(parts))
-        return self._then("vec-hadamard", {"?A": others, "?B": carrier}, A.Vec(expr), carrier, used)
+        # the factor carrying dX read last (⊙ commutes: a reordering no reader notices)
+        subject = A.Vec(A.Hadamard(tuple(parts + [carrier])))
+        return self._then("vec-hadamard", {"?A": others, "?B": carrier}, subject, carrier, used)
 
     def _kron(self, expr: A.Kron, used):
         env = self.env

@@ -176,15 +176,17 @@ def _may_match(pattern: A.Expr, expr: A.Expr) -> bool:
     return all(_may_match(p, e) for p, e in zip(A.children(pattern), A.children(expr)))
 
 
-def rewrite_with(rule_name: str, bindings: dict, subject: A.Expr, context: Context) -> A.Expr:
+def rewrite_with(rule_name: str, bindings: dict, subject: A.Expr, context: Context,
+                 exact: bool = False) -> A.Expr:
     """The rule's right side for bindings the engine chose itself (``cyclic``
     with the cut that puts dX last).  The left side must equal ``subject``,
-    which keeps every such step honest."""
+    which keeps every such step honest; ``exact``: in canonical form, not
+    only up to the comparison form."""
     chosen = context.rule(rule_name)
     env = context.env
     lhs = canon(instantiate(chosen, chosen.lhs, bindings, context), env)
     # Equal as they stand, or equal up to where transposes and scalars stand.
-    if lhs != canon(subject, env) and comparison_form(lhs, env) != comparison_form(subject, env):
+    if lhs != canon(subject, env) and (exact or comparison_form(lhs, env) != comparison_form(subject, env)):
         raise InternalError(f"rule {rule_name} does not apply to the expression it was chosen for")
     return right_side(chosen, bindings, subject, context)
 
