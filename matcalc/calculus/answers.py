@@ -35,7 +35,7 @@ def answer_form_steps(expr, env) -> list:
     common = _common_factor(expr, env)
     if common != expr:
         expr = canon(common, env)
-        changes.append((("factor-left",), expr))
+        changes.append((("factor-scalar",), expr))
     out, rules = transpose_out_rules(expr, env)
     if rules and out != expr:
         expr = out

@@ -29,7 +29,7 @@ from .naming import Namer, depending, fold_names, softmax_names
 from .scalars import simplify_coefficients
 from .steps import (PART_OF, DIFFERENTIAL, GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
                     differential_label, value_label)
-from .trace_method import expand
+from .trace_method import expand_steps
 
 # Steps that are bookkeeping of the method rather than identities.
 ENGINE_STEPS = {
@@ -324,10 +324,8 @@ def _differentiate(start, variables, context, folded: dict) -> list:
 def _tidied(dl, context) -> list:
     """Products distributed over the sums that carry d, then the dl rules:
     the (rule, expression, rules) of each change."""
-    changes = []
-    expanded, used = expand(dl, context)
-    if expanded != dl:
-        changes.append((used[0] if used else "canonical", expanded, used or ["canonical"]))
+    changes = [(used[0], expanded, used) for used, expanded in expand_steps(dl, context)]
+    expanded = changes[-1][1] if changes else dl
     simplified, used = rewrite_everywhere(SIMPLIFY_DL, expanded, context)
     if used:
         changes.append((used[0], simplified, used))

@@ -20,7 +20,7 @@ from .vec_method import Vectorizer
 MAX_ROUNDS = 60
 # The rules that distribute a product over a sum in its right / left operand.
 DISTRIBUTE = {A.Product: ("distribute-left", "distribute-right"),
-              A.Hadamard: ("distribute-left", "distribute-right"),
+              A.Hadamard: ("hadamard-distribute-left", "hadamard-distribute-right"),
               A.Kron: ("kron-distribute-left", "kron-distribute-right")}
 LINEAR = {A.Sum: "sum-linear", A.Mean: "mean-linear", A.Vec: "vec-linear", A.Diag: "diag-linear"}
 TRANSPOSE_RULES = ("transpose-product", "transpose-sum", "transpose-hadamard", "transpose-kron")
@@ -30,13 +30,32 @@ def terms_of(expr: A.Expr) -> list:
     return list(expr.args) if isinstance(expr, A.Add) else [expr]
 
 
-def expand(expr: A.Expr, context: Context):
-    """Distribute products over the sums that carry the differential, so
-    each term of dl is linear in dX on its own.  Returns (expr, rules)."""
+def expand_steps(expr: A.Expr, context: Context) -> list:
+    """Products distributed over the sums that carry the differential, so
+    each term of dl is linear in dX on its own: one (rules, expression) per
+    rule, applied wherever it is due before the next one is (a line says only
+    what its rule did: ⊙ distributed, then the product, then the trace)."""
+    steps: list = []
+    for _ in range(MAX_ROUNDS):
+        _, used = expand(expr, context)
+        if not used:
+            break
+        expr, rules = expand(expr, context, only=used[0])
+        steps.append((rules, expr))
+    return steps
+
+
+def expand(expr: A.Expr, context: Context, only: str | None = None):
+    """Distribute products over the sums that carry the differential (only
+    by the rule ``only`` when it is given: the transpose rules go together).
+    Returns (expr, rules)."""
     used: list[str] = []
 
     def carries_d(node):
         return any(isinstance(n, A.Differential) for n in A.walk(node))
+
+    def due(rule):
+        return only is None or rule == only or (only in TRANSPOSE_RULES and rule in TRANSPOSE_RULES)
 
     def visit(node):
         kids = A.children(node)
@@ -45,24 +64,26 @@ def expand(expr: A.Expr, context: Context):
         if isinstance(node, (A.Product, A.Hadamard, A.Kron)):
             left, right = DISTRIBUTE[type(node)]
             for index, factor in enumerate(node.args):
-                if isinstance(factor, A.Add) and carries_d(factor):
+                if isinstance(factor, A.Add) and carries_d(factor) and due(left if index else right):
                     used.append(left if index else right)
                     pieces = [A.with_children(node, node.args[:index] + (term,) + node.args[index + 1:])
                               for term in factor.args]
                     return visit(canon(A.Add(tuple(pieces)), context.env))
-        if isinstance(node, A.Trace) and isinstance(node.arg, A.Add) and carries_d(node.arg):
+        if isinstance(node, A.Trace) and isinstance(node.arg, A.Add) and carries_d(node.arg) and due("trace-sum"):
             used.append("trace-sum")
             return visit(canon(A.Add(tuple(A.Trace(t) for t in node.arg.args)), context.env))
         if isinstance(node, A.Transpose) and isinstance(node.arg, (A.Add, A.Product, A.Hadamard)) \
-                and carries_d(node.arg):
+                and carries_d(node.arg) and due(TRANSPOSE_RULES[0]):
             pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, node, context, limit=1)
             used.extend(rules)
             return visit(pushed)
         if isinstance(node, (A.Sum, A.Mean, A.Vec, A.Diag)) and isinstance(node.arg, A.Add) \
                 and carries_d(node.arg):
             vector_diag = isinstance(node, A.Diag) and context.env.is_vector(node.arg)
-            used.append("diag-vector-linear" if vector_diag else LINEAR[type(node)])
-            return visit(canon(A.Add(tuple(type(node)(t) for t in node.arg.args)), context.env))
+            rule = "diag-vector-linear" if vector_diag else LINEAR[type(node)]
+            if due(rule):
+                used.append(rule)
+                return visit(canon(A.Add(tuple(type(node)(t) for t in node.arg.args)), context.env))
         return node
 
     return visit(expr), list(dict.fromkeys(used))

@@ -1,0 +1,112 @@
+"""Issue 23 item 1 (part B): a line applies the rule it cites.
+
+- Distributing over the sums that carry d is one line per rule: ⊙ over a sum
+  (hadamard-distribute-left), then the product, then tr / sum / mean.
+- A scalar times a vector is differentiated by d-scalar-product (γ xh is no
+  matrix product: its factors do not conform as d-product's must), a scalar's
+  power by d-scalar-power, and a scalar every term of an answer shares is put in
+  front by factor-scalar (2 A - 2 B = 2 (A - B)).
+Each cited rule's left side matches the line before (tests/cited_rules.py), and
+each line equals the one before at random data (tests/test_step_replay.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import matcalc
+from matcalc.api import _problem
+from matcalc.language import ast as A
+from matcalc.numeric.data import random_point
+from matcalc.numeric.evaluate import Point, evaluate
+from matcalc.rewriting.canon import canon
+from matcalc.rewriting.catalog import default_catalog
+from matcalc.rewriting.engine import Context, rewrite
+
+from cited_rules import UNAPPLIED
+from test_step_replay import replayed
+
+EXPANDING = {"hadamard-distribute-left", "hadamard-distribute-right", "distribute-left", "distribute-right",
+             "trace-sum", "sum-linear", "mean-linear"}
+
+
+def typed(text: str, where: str | None):
+    """The canonical typed expression, its environment and a random point."""
+    problem = _problem(text, where)
+    expr = canon(problem.expr, problem.env)
+    return expr, problem.env, random_point(expr, problem.env, seed=5)
+
+
+@pytest.mark.parametrize("program, wrt, where", [
+    ("A = K^T Q / c; P = softmax(A); O = V P; l = sum(G ⊙ O)", "Q,K,V", "c: scalar; G: data"),
+    ("A1 = W1 X + b1 1^T; H1 = sigma(A1); A2 = W2 H1 + b2 1^T; l = -sum(Y ⊙ log(softmax(A2)))", "all",
+     "Y: probability vector; X, Y: data"),
+    ("mean(-1^T (Y ⊙ log(softmax(W X + b 1^T))))", "b", "Y: probability vector"),
+])
+def test_distributing_is_one_line_per_rule(program, wrt, where):
+    result = matcalc.derive(program, wrt=wrt if "," not in wrt else wrt.split(","), where=where)
+    steps = result.steps
+    expanding = [step for step in steps if step.rule in EXPANDING]
+    assert expanding, [step.rule for step in steps]
+    for step in expanding:
+        assert step.rules == (step.rule,), (step.rule, step.rules)
+    kinds = {step.rule for step in expanding}
+    assert "hadamard-distribute-left" in kinds and kinds & {"trace-sum", "sum-linear", "mean-linear"}
+    single = isinstance(result, matcalc.Derivation)
+    variables, gradients = ([result.wrt], None) if single else (list(result), result)
+    failures = replayed(result, variables, gradients, seed=3)
+    # every line replays; no expanding line cites a rule that does not apply
+    # (other lines' rules are tests/cited_rules.py's KNOWN_UNAPPLIED)
+    assert not [f for f in failures if UNAPPLIED not in f or f.split("(")[1].split(")")[0] in EXPANDING], failures
+
+
+def test_the_scalar_rules_apply_to_batch_norm():
+    """γ xh, β 1 and c / sqrt(s2 + ε): d-scalar-product and d-scalar-power, each
+    matching the line before, and the whole sweep replays."""
+    g = matcalc.derive("mu = mean(x); c = x - mu 1; s2 = mean(c ⊙ c); xh = c / sqrt(s2 + eps); "
+                       "l = w^T (gamma xh + beta 1)", wrt=["x", "gamma", "beta"], where="eps: scalar; w: data")
+    cited = {rule for step in g.steps for rule in step.rules}
+    assert {"d-scalar-product", "d-scalar-power"} <= cited
+    assert "d-power" not in cited                   # the entrywise rule is not cited for a scalar's power
+    assert not [f for f in replayed(g, list(g), g) if "d-scalar" in f]
+
+
+def test_d_scalar_power_matches_a_scalar_power():
+    """The rule is written d(?a .^ ?p) (after ^ only a number can stand); for a
+    scalar ?a the catalog matches it as ?a^?p, the form expressions have."""
+    base, env, point = typed("(s + t)^(3/2)", "s, t: scalar")
+    assert isinstance(base, A.Power)
+    context = Context(env, lambda e: not A.symbol_names(e), default_catalog())
+    result = rewrite("d-scalar-power", A.Differential(base), context)
+    assert result is not None
+    tangents = {name: np.array([[0.7]]) for name in ("s", "t")}
+    moving = Point(point.values, point.sizes, tangents)
+    wanted = (evaluate(base, Point({k: v + 1e-6 * tangents[k] for k, v in point.values.items()}, point.sizes))
+              - evaluate(base, Point({k: v - 1e-6 * tangents[k] for k, v in point.values.items()}, point.sizes))) / 2e-6
+    assert np.allclose(evaluate(result, moving), wanted, rtol=1e-5)
+
+
+@pytest.mark.parametrize("text, factors", [
+    ("1/2 A - 1/2 B", True),        # a number up to sign
+    ("2 A + 2 B", True),
+    ("c A - c B", True),            # a scalar symbol
+    ("2 A + 3 B", False),           # different numbers: nothing shared
+    ("c A + B", False),
+])
+def test_factor_scalar_takes_out_a_shared_scalar(text, factors):
+    expr, env, point = typed(text, "c: scalar; A, B: matrix")
+    context = Context(env, lambda e: False, default_catalog())
+    result = rewrite("factor-scalar", expr, context)
+    assert (result is not None) == factors, result
+    if result is not None:
+        assert isinstance(result, A.Product) and isinstance(result.args[-1], A.Add)
+        assert np.allclose(evaluate(expr, point), evaluate(result, point))
+
+
+def test_an_answer_cites_factor_scalar_and_it_applies():
+    """||V h - y||^2 summed over three steps: ∂l/∂V = 2 (...) (answers._common_factor)."""
+    g = matcalc.derive("a1 = W h0 + U x1 + b; h1 = tanh(a1); a2 = W h1 + U x2 + b; h2 = tanh(a2); "
+                       "a3 = W h2 + U x3 + b; h3 = tanh(a3); l = ||V h1 - y1||^2 + ||V h2 - y2||^2 + ||V h3 - y3||^2",
+                       wrt="all", where="x1, x2, x3, y1, y2, y3: data")
+    assert any(step.rule == "factor-scalar" for step in g.steps)
+    assert not replayed(g, list(g), g)
