@@ -16,15 +16,18 @@ import pytest
 
 import matcalc
 from matcalc.api import _problem
+from matcalc.calculus.closed_form import closed_forms
+from matcalc.calculus.strategy import simplify_answer
 from matcalc.language import ast as A
 from matcalc.numeric.data import random_point
 from matcalc.numeric.evaluate import Point, evaluate
+from matcalc.printers.text import to_text
 from matcalc.rewriting.canon import canon
 from matcalc.rewriting.catalog import default_catalog
 from matcalc.rewriting.engine import Context, rewrite
 
 from cited_rules import UNAPPLIED
-from test_step_replay import replayed
+from test_step_replay import replay, replayed
 
 EXPANDING = {"hadamard-distribute-left", "hadamard-distribute-right", "distribute-left", "distribute-right",
              "trace-sum", "sum-linear", "mean-linear"}
@@ -110,3 +113,62 @@ def test_an_answer_cites_factor_scalar_and_it_applies():
                        wrt="all", where="x1, x2, x3, y1, y2, y3: data")
     assert any(step.rule == "factor-scalar" for step in g.steps)
     assert not replayed(g, list(g), g)
+
+
+# ------------------------------------------------------------------ item 2: rewrites that dropped their rules
+def test_kron_vec_after_identify_is_a_line_of_its_own():
+    """unvec(g) read off g^T vec(dX): (B ⊗ A^T) vec(C) = vec(A^T C B^T) is a
+    kron-vec line after identify (it was done inside identify, uncited), and
+    the replay finds kron-vec's left side in the line before."""
+    d = matcalc.derive("vec(C)^T vec(A X B)", wrt="X")
+    rules = [step.rule for step in d.steps]
+    assert rules[-2:] == ["identify", "kron-vec"], rules
+    assert isinstance(d.steps[-2].after, A.Unvec) and not any(isinstance(n, A.Unvec) for n in A.walk(d.result))
+    assert not replay(d, ["X"])
+
+
+def test_a_written_out_answer_shows_the_rules_that_made_it():
+    """log-sum-exp: ∂l/∂x = exp(x) / a1 with a1 = 1^T exp(x) is softmax(x)
+    written out; the lines say so (written-out, softmax-definition) and replay."""
+    d = matcalc.derive("log(1^T exp(x))", wrt="x")
+    assert [step.rule for step in d.steps[-2:]] == ["written-out", "softmax-definition"]
+    assert to_text(d.result) == "softmax(x)" and d.steps[-1].after == d.result
+    assert not replay(d, ["x"])
+
+
+def test_a_written_out_answer_without_rules_adds_no_line():
+    d = matcalc.derive("-y^T log(softmax(W2 sigma(W1 x)))", wrt="W1", where="y: probability vector")
+    assert "written-out" not in [step.rule for step in d.steps]
+
+
+def test_the_closed_form_cites_what_the_answer_rules_did():
+    """closed_form finishes with the answer rules (strategy.simplify_answer),
+    which now say which rules they used: each is cited on the closed form."""
+    program = ("mu = mean(x); c = x - mu 1; s2 = mean(c ⊙ c); xh = c / sqrt(s2 + eps); "
+               "l = w^T (gamma xh + beta 1)")
+    g = matcalc.derive(program, wrt=["x", "gamma", "beta"], where="eps: scalar; w: data")
+    sweep = g.sweep
+    finished = []
+
+    def spying(expr, context):
+        result = simplify_answer(expr, context)
+        finished.append(result)
+        return result
+
+    statements = sweep.statements[:-1]
+    found = closed_forms(dict(sweep.gradients), sweep.deltas, statements, Context(sweep.env), spying)
+    assert "x" in found and finished
+    assert any(rules for _, rules in finished), "the answer rules did nothing: a dropped rule would not show"
+    for parameter, (closed, cited) in found.items():
+        made = [rules for result, rules in finished if result == closed]
+        assert made and set(made[0]) <= set(cited), (parameter, made, cited)
+
+
+def test_simplify_answer_says_which_rules_it_used():
+    expr, env, point = typed("2 A - 2 B", "A, B: matrix")
+    context = Context(env, lambda e: not A.symbol_names(e), default_catalog())
+    simplified, rules = simplify_answer(expr, context)
+    assert "factor-scalar" in rules and isinstance(simplified, A.Product)
+    assert np.allclose(evaluate(expr, point), evaluate(simplified, point))
+    unchanged, none = simplify_answer(A.Symbol("A"), context)
+    assert unchanged == A.Symbol("A") and not none

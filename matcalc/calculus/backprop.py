@@ -27,7 +27,8 @@ from .naming import Namer, depending, shared_values
 from .steps import GRADIENT, PART_OF, VALUE, Outcome, Step, StepLog, answer_label, differential_label, value_label
 from .closed_form import closed_forms
 from .fusion import fused_statement, inner, varying_inputs
-from .strategy import DEFINITIONS, differential, gradient_from, simplify_answer, write_out
+from .strategy import DEFINITIONS, differential, gradient_from, simplify_answer
+from .written_out import record_written_out
 
 
 @dataclass(frozen=True)
@@ -215,11 +216,15 @@ def outcome_for(sweep: Sweep, parameter: str, written_out: bool = False) -> Outc
     the answer with the names written out is shown too, where it is short."""
     label = answer_label(GRADIENT, sweep.function, parameter, sweep.env)
     answer, expanded = sweep.gradients[parameter], None
+    log = StepLog(sweep.steps[:sweep.done_at[parameter]])
     if written_out and written_out_size(answer, sweep.names) <= MAX_SHOWN_WRITTEN_OUT:
-        expanded = write_out(answer, sweep.names, Context(sweep.env))
+        shown = StepLog(log.steps)                # the lines of the written-out form, if it is shown
+        expanded = record_written_out(shown, label, answer, sweep.names, Context(sweep.env))
         if A.size(expanded) > MAX_SHOWN_WRITTEN_OUT:
             expanded = None
-    return Outcome(answer, expanded, sweep.steps[:sweep.done_at[parameter]], sweep.names, sweep.env, label)
+        else:
+            log = shown
+    return Outcome(answer, expanded, log.steps, sweep.names, sweep.env, label)
 
 
 def _record_reading(log: StepLog, expr, function, env, catalog) -> None:

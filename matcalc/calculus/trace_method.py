@@ -251,9 +251,8 @@ class Identifier:
         ends_in_vec = inner == self.vec_dX or (isinstance(inner, A.Product)
                                                and inner.args[-1] == self.vec_dX)
         if ends_in_vec and self.vec_dX != self.dX:
-            # g^T vec(dX) = tr(unvec(g)^T dX); (A ⊗ B) vec(Y) = vec(B Y A^T) first,
-            # so that unvec(vec(B Y A^T)) reads B Y A^T
-            m, _ = rewrite_everywhere(("kron-vec",), m, self.context)
+            # g^T vec(dX) = tr(unvec(g)^T dX); the answer's step after identify
+            # rewrites (A ⊗ B) vec(Y) in g (kron-vec: strategy.simplified_answer)
             m = A.Unvec(m, *self.env.shape(self.dX))
         return canon(A.Product((coefficient, m)), self.env)
 
