@@ -172,3 +172,22 @@ def test_simplify_answer_says_which_rules_it_used():
     assert np.allclose(evaluate(expr, point), evaluate(simplified, point))
     unchanged, none = simplify_answer(A.Symbol("A"), context)
     assert unchanged == A.Symbol("A") and not none
+
+
+# ------------------------------------------------------------------ item 3: -δr for r = y - a3
+def test_a_delta_keeps_the_users_name_and_its_sign():
+    """Issue 23 item 3 ("no -r for r = y - a3 when a3 - y is shorter"): δa3 is
+    -δr, kept because a3 - y is not shorter (δr is a name: one symbol) and
+    would write the program's r out where its name can stand (issue 23 item 2).
+    The seeds' "output minus truth" is the written-out gradient, (W x - y) x^T,
+    by a sign-into-sum line that replays."""
+    g = matcalc.derive("a3 = W x; r = y - a3; l = 1/2 r^T r", wrt="all", where="x, y: data")
+    deltas = dict(g.sweep.deltas)
+    kept, textbook = deltas["δa3"], _problem("a3 - y", "a3, y: vector").expr
+    assert to_text(kept) == "-δr"
+    assert A.size(kept) < A.size(textbook)
+    single = matcalc.derive("a3 = W x; r = y - a3; l = 1/2 r^T r", wrt="W", where="x, y: data")
+    assert to_text(single.result) == "(W x - y) x^T"
+    assert [step.rule for step in single.steps[-2:]] == ["written-out", "sign-into-sum"]
+    assert not replay(single, ["W"])
+    assert single.check() < 1e-6 and g.check() < 1e-6

@@ -54,7 +54,10 @@ def sign_into_sum(expr, env):
     """-(y - W x) x^T is (W x - y) x^T: a minus sign in front of a product goes
     into a difference among its factors, which then reads without it (rule
     sign-into-sum), where the difference has as many minus signs as plus.
-    Only a whole answer: a term of a sum keeps its sign where the sum shows it."""
+    Only a whole answer: a term of a sum keeps its sign where the sum shows it.
+    A name is no difference: for r = y - a3, δa3 = -δr stays (issue 23 item 3).
+    a3 - y would write the program's r out where its name can stand, and is
+    not shorter than -δr; the written-out gradient reads (W x - y) x^T."""
     number, rest = split_coefficient(expr)
     if number >= 0 or rest is None:
         return expr
