@@ -30,7 +30,7 @@ from cited_rules import UNAPPLIED
 from test_step_replay import replay, replayed
 
 EXPANDING = {"hadamard-distribute-left", "hadamard-distribute-right", "distribute-left", "distribute-right",
-             "trace-sum", "sum-linear", "mean-linear"}
+             "distribute-scalar", "trace-sum", "sum-linear", "mean-linear"}
 
 
 def typed(text: str, where: str | None):
@@ -61,6 +61,24 @@ def test_distributing_is_one_line_per_rule(program, wrt, where):
     # every line replays; no expanding line cites a rule that does not apply
     # (other lines' rules are tests/cited_rules.py's KNOWN_UNAPPLIED)
     assert not [f for f in failures if UNAPPLIED not in f or f.split("(")[1].split(")")[0] in EXPANDING], failures
+
+
+@pytest.mark.parametrize("expression, wrt, where, wanted", [
+    ("logdet(inv(K + W W^T)) / 3", "W", "K: spd", {"distribute-right", "distribute-scalar"}),   # -(dK + ...) M
+    ("sum(c (W x + V y))", "W,V", "c: scalar", {"distribute-scalar", "sum-linear"}),     # c (dW x + dV y)
+])
+def test_a_sum_between_factors_is_distributed_one_side_a_line(expression, wrt, where, wanted):
+    """The factors after a sum, then those before it, each by its own rule; a
+    scalar before a vector's sum by distribute-scalar (a number times a vector
+    is no matrix product, so distribute-left's shapes do not fit)."""
+    variables = wrt.split(",")
+    d = matcalc.derive(expression, wrt=variables, where=where)
+    single = isinstance(d, matcalc.Derivation)
+    steps = d.steps
+    expanding = [step for step in steps if step.rule in EXPANDING]
+    assert wanted <= {step.rule for step in expanding}, [step.rule for step in steps]
+    assert all(step.rules == (step.rule,) for step in expanding)
+    assert not (replay(d, variables) if single else replayed(d, list(d), d))
 
 
 def test_the_scalar_rules_apply_to_batch_norm():

@@ -62,13 +62,16 @@ def expand(expr: A.Expr, context: Context, only: str | None = None):
         if kids:
             node = canon(A.with_children(node, [visit(k) for k in kids]), context.env)
         if isinstance(node, (A.Product, A.Hadamard, A.Kron)):
-            left, right = DISTRIBUTE[type(node)]
             for index, factor in enumerate(node.args):
-                if isinstance(factor, A.Add) and carries_d(factor) and due(left if index else right):
-                    used.append(left if index else right)
-                    pieces = [A.with_children(node, node.args[:index] + (term,) + node.args[index + 1:])
-                              for term in factor.args]
-                    return visit(canon(A.Add(tuple(pieces)), context.env))
+                if isinstance(factor, A.Add) and carries_d(factor):
+                    rules = _distributing(node, index, context.env)
+                    if only is None:              # both sides at once: what expand_steps looks for
+                        used.extend(rules)
+                        return visit(_distributed(node, index, 0, len(node.args), context.env))
+                    if due(rules[0]):
+                        used.append(rules[0])     # the right side first, then the left
+                        start, end = (index, len(node.args)) if rules[0] in RIGHT else (0, index + 1)
+                        return visit(_distributed(node, index, start, end, context.env))
         if isinstance(node, A.Trace) and isinstance(node.arg, A.Add) and carries_d(node.arg) and due("trace-sum"):
             used.append("trace-sum")
             return visit(canon(A.Add(tuple(A.Trace(t) for t in node.arg.args)), context.env))
@@ -87,6 +90,29 @@ def expand(expr: A.Expr, context: Context, only: str | None = None):
         return node
 
     return visit(expr), list(dict.fromkeys(used))
+
+
+RIGHT = {rules[1] for rules in DISTRIBUTE.values()}
+
+
+def _distributing(node, index: int, env) -> list:
+    """The rules that distribute ``node`` over its sum at ``index``: the
+    right side's first (the factors after the sum), then the left side's;
+    scalars before the sum distribute by distribute-scalar (-(a + b), 1/2 (u + v):
+    a number times a vector is no matrix product)."""
+    left, right = DISTRIBUTE[type(node)]
+    before = node.args[:index]
+    if isinstance(node, A.Product) and before and env.is_scalar(A.product_of(before)):
+        left = "distribute-scalar"
+    return ([right] if index < len(node.args) - 1 else []) + ([left] if before else [])
+
+
+def _distributed(node, index: int, start: int, end: int, env):
+    """``node`` with the factors args[start:end] around its sum at ``index``
+    multiplied into each of the sum's terms."""
+    args, terms = node.args, node.args[index].args
+    pieces = [A.joined(type(node), args[start:index] + (term,) + args[index + 1:end]) for term in terms]
+    return canon(A.joined(type(node), args[:start] + (A.Add(tuple(pieces)),) + args[end:]), env)
 
 
 class Identifier:
