@@ -209,3 +209,18 @@ def test_a_delta_keeps_the_users_name_and_its_sign():
     assert [step.rule for step in single.steps[-2:]] == ["written-out", "sign-into-sum"]
     assert not replay(single, ["W"])
     assert single.check() < 1e-6 and g.check() < 1e-6
+
+
+@pytest.mark.parametrize("expression, wrt, where, rule, answer", [
+    ("gamma (tr(Y) - tr(B)) / exp(tau)", "tau", "gamma, tau: scalar", "sign-into-sum-scaled",
+     "γ (tr(B) - tr(Y)) / exp(τ)"),
+    ("(y - W x)^T (y - W x) / c", "W", "c: scalar", "sign-into-sum-scaled", "2 (W x - y) x^T / c"),
+    ("1/2 (y - W x)^T (y - W x)", "W", None, "sign-into-sum", "(W x - y) x^T"),
+])
+def test_a_sign_into_a_difference_cites_a_rule_that_applies(expression, wrt, where, rule, answer):
+    """-γ (a - b) / s: scalars before the difference (sign-into-sum-scaled);
+    -2 (a - b) x: the pattern's sign is the number's (the matcher reads it as
+    -(a - b) x 2). The last line cites the rule and the replay finds it."""
+    d = matcalc.derive(expression, wrt=wrt, where=where)
+    assert d.steps[-1].rules == (rule,) and to_text(d.result) == answer
+    assert not replay(d, [wrt])

@@ -44,9 +44,9 @@ def answer_form_steps(expr, env) -> list:
     if last != expr:
         expr = last
         changes.append((("scalar-last",), last))
-    signed = sign_into_sum(expr, env)
-    if signed != expr:
-        changes.append((("sign-into-sum",), signed))
+    signed, rule = sign_into_sum_rule(expr, env)
+    if rule is not None:
+        changes.append(((rule,), signed))
     return changes
 
 
@@ -58,9 +58,15 @@ def sign_into_sum(expr, env):
     A name is no difference: for r = y - a3, δa3 = -δr stays (issue 23 item 3).
     a3 - y would write the program's r out where its name can stand, and is
     not shorter than -δr; the written-out gradient reads (W x - y) x^T."""
+    return sign_into_sum_rule(expr, env)[0]
+
+
+def sign_into_sum_rule(expr, env) -> tuple:
+    """(``sign_into_sum`` of expr, the rule it applied or None): sign-into-sum,
+    or sign-into-sum-scaled where scalars stand before the difference (-γ (a - b))."""
     number, rest = split_coefficient(expr)
     if number >= 0 or rest is None:
-        return expr
+        return expr, None
     factors = rest.args if isinstance(rest, A.Product) else (rest,)
     for index, factor in enumerate(factors):
         if isinstance(factor, A.Add):
@@ -68,8 +74,8 @@ def sign_into_sum(expr, env):
             if 2 * sum(signs) >= len(signs):
                 flipped = A.Add(tuple(scaled(-c, r) for c, r in map(split_coefficient, factor.args)))
                 changed = scaled(-number, A.product_of(factors[:index] + (flipped,) + factors[index + 1:]))
-                return canon(changed, env)
-    return expr
+                return canon(changed, env), "sign-into-sum-scaled" if index else "sign-into-sum"
+    return expr, None
 
 
 def _sum_of_entries_last(expr, env):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..language import ast as A
 from ..rewriting.canon import canon
 from ..rewriting.engine import Context, rewrite_everywhere
-from .answers import sign_into_sum
+from .answers import sign_into_sum_rule
 from .steps import Label, StepLog
 
 SOFTMAX_DEFINITIONS = ("softmax-definition", "softmax-definition-sum", "softmax-diag", "softmax-outer")
@@ -48,7 +48,7 @@ def _written_out(answer, names, context: Context) -> tuple:
     defined, used = rewrite_everywhere(SOFTMAX_DEFINITIONS, plain, context)
     if used:
         changes.append((tuple(used), defined))
-    signed = sign_into_sum(defined, context.env)
-    if signed != defined:
-        changes.append((("sign-into-sum",), signed))
+    signed, rule = sign_into_sum_rule(defined, context.env)
+    if rule is not None:
+        changes.append(((rule,), signed))
     return plain, changes
