@@ -224,3 +224,16 @@ def test_a_sign_into_a_difference_cites_a_rule_that_applies(expression, wrt, whe
     d = matcalc.derive(expression, wrt=wrt, where=where)
     assert d.steps[-1].rules == (rule,) and to_text(d.result) == answer
     assert not replay(d, [wrt])
+
+
+def test_no_line_restates_d_definition_for_a_symmetric_delta():
+    """tr(δH1^T d(tanh(A1))) with δH1 symmetric: the local sweep's d-product,
+    d-const line was the same line as canon writes it (δH1^T = δH1), citing
+    rules applied to d(δH1^T f), not to the line shown; it is dropped."""
+    g = matcalc.derive("tr(tanh(X gamma + -X))", wrt=["X", "gamma"], where="gamma: scalar; X: symmetric, m × m")
+    steps = g.steps
+    after_definition = [steps[i + 1] for i, step in enumerate(steps[:-1]) if step.rule == "d-definition"]
+    assert after_definition and all(step.rule != "d-product" for step in after_definition), \
+        [step.rule for step in after_definition]
+    failures = replayed(g, list(g), g)
+    assert not [f for f in failures if UNAPPLIED not in f or "d-" in f.split("(")[1].split(")")[0][:2]], failures

@@ -132,7 +132,7 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
         opening = None if is_loss else (inner(delta, A.Differential(A.Symbol(name)), env), _joined(
             f"{display_name(delta.name)} = ∂{display_name(function)}/∂{display_name(name)}",
             f"{written_note} written out" if fused is not None else ""))
-        _record_local(log, taken.steps, opening, function, None if is_loss else (name, definition))
+        _record_local(log, taken.steps, opening, function, env, None if is_loss else (name, definition))
         for used in inputs:
             outcome = gradient_from(taken, used, chosen)
             final = len(uses[used]) == 1
@@ -297,7 +297,7 @@ def _joined(*notes) -> str:
     return "; ".join(note for note in notes if note)
 
 
-def _record_local(log: StepLog, steps, opening, function, defined=None) -> None:
+def _record_local(log: StepLog, steps, opening, function, env, defined=None) -> None:
     """The steps of one statement's differential, up to where identification starts.
 
     Below the loss, the local function tr(δv^T f) is no value of the program:
@@ -327,6 +327,9 @@ def _record_local(log: StepLog, steps, opening, function, defined=None) -> None:
                     continue
             if written == step.after:
                 step = replace(step, rule="d-definition", rules=("d-definition",))
+            elif written is not None and canon(written, env) == step.after:
+                restating = set()    # δ^T d(f) again as canon writes it (δ^T = δ for a symmetric δ): no rule applied
+                continue
         restating = set()
         last = log.last
         if last is not None and last.after == step.after and last.label == step.label:
