@@ -27,7 +27,7 @@ from matcalc.rewriting.catalog import default_catalog
 from matcalc.rewriting.engine import Context, rewrite
 
 from cited_rules import UNAPPLIED
-from test_step_replay import replay, replayed
+from test_step_replay import equalities, replay, replayed
 
 EXPANDING = {"hadamard-distribute-left", "hadamard-distribute-right", "distribute-left", "distribute-right",
              "distribute-scalar", "trace-sum", "sum-linear", "mean-linear"}
@@ -237,3 +237,13 @@ def test_no_line_restates_d_definition_for_a_symmetric_delta():
         [step.rule for step in after_definition]
     failures = replayed(g, list(g), g)
     assert not [f for f in failures if UNAPPLIED not in f or "d-" in f.split("(")[1].split(")")[0][:2]], failures
+
+
+def test_a_symmetric_gradient_cites_what_its_book_form_did():
+    """(G + G^T)/2 is brought to book form (answers.answer_form): the rules it
+    applied (here factor-transpose: (x - μ) (x^T - μ^T) = (x - μ) (x - μ)^T)
+    are cited on the symmetric-gradient line, not dropped."""
+    d = matcalc.derive("1/2 logdet(P) - 1/2 (x - mu)^T P (x - mu)", wrt="P", where="mu: vector; P: positive definite")
+    step = d.steps[-1]
+    assert step.rule == "symmetric-gradient" and "factor-transpose" in step.rules, step.rules
+    assert not equalities(replay(d, ["P"]))

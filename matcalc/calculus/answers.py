@@ -172,7 +172,15 @@ def _transposed_answer(expr, context, used=None):
     pushed, rules = pushed_transposes(A.Transpose(expr), context)
     if used is not None:
         used.extend(rules)
-    return answer_form(pushed, context.env)
+    return _in_answer_form(pushed, context.env, used)
+
+
+def _in_answer_form(expr, env, used=None):
+    """``answer_form``, the rules it applied added to ``used`` when given."""
+    changes = answer_form_steps(expr, env)
+    if used is not None:
+        used.extend(rule for rules, _ in changes for rule in rules)
+    return changes[-1][1] if changes else expr
 
 
 def symmetric_gradient(outcome: Outcome, context: Context) -> Outcome:
@@ -182,7 +190,7 @@ def symmetric_gradient(outcome: Outcome, context: Context) -> Outcome:
     half = A.Number(Fraction(1, 2))
 
     def symmetrized(g, used=None):
-        return answer_form(canon(A.Product((half, A.Add((g, _transposed_answer(g, context, used))))), env), env)
+        return _in_answer_form(canon(A.Product((half, A.Add((g, _transposed_answer(g, context, used))))), env), env, used)
 
     used = []
     answer = symmetrized(outcome.answer, used)
