@@ -39,10 +39,11 @@ def expand_steps(expr: A.Expr, context: Context) -> list:
     for _ in range(MAX_ROUNDS):
         _, used = expand(expr, context)
         if not used:
-            break
+            return steps
         expr, rules = expand(expr, context, only=used[0])
         steps.append((rules, expr))
-    return steps
+    expanded, used = expand(expr, context)       # sums nested deeper than the rounds: the rest on one line
+    return steps + ([(used, expanded)] if used else [])
 
 
 def expand(expr: A.Expr, context: Context, only: str | None = None):
