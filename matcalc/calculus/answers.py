@@ -35,7 +35,7 @@ def answer_form_steps(expr, env) -> list:
     common = _common_factor(expr, env)
     if common != expr:
         expr = canon(common, env)
-        changes.append((("factor-left",), expr))
+        changes.append((("factor-scalar",), expr))
     out, rules = transpose_out_rules(expr, env)
     if rules and out != expr:
         expr = out
@@ -44,9 +44,9 @@ def answer_form_steps(expr, env) -> list:
     if last != expr:
         expr = last
         changes.append((("scalar-last",), last))
-    signed = sign_into_sum(expr, env)
-    if signed != expr:
-        changes.append((("sign-into-sum",), signed))
+    signed, rule = sign_into_sum_rule(expr, env)
+    if rule is not None:
+        changes.append(((rule,), signed))
     return changes
 
 
@@ -54,10 +54,19 @@ def sign_into_sum(expr, env):
     """-(y - W x) x^T is (W x - y) x^T: a minus sign in front of a product goes
     into a difference among its factors, which then reads without it (rule
     sign-into-sum), where the difference has as many minus signs as plus.
-    Only a whole answer: a term of a sum keeps its sign where the sum shows it."""
+    Only a whole answer: a term of a sum keeps its sign where the sum shows it.
+    A name is no difference: for r = y - a3, δa3 = -δr stays (issue 23 item 3).
+    a3 - y would write the program's r out where its name can stand, and is
+    not shorter than -δr; the written-out gradient reads (W x - y) x^T."""
+    return sign_into_sum_rule(expr, env)[0]
+
+
+def sign_into_sum_rule(expr, env) -> tuple:
+    """(``sign_into_sum`` of expr, the rule it applied or None): sign-into-sum,
+    or sign-into-sum-scaled where scalars stand before the difference (-γ (a - b))."""
     number, rest = split_coefficient(expr)
     if number >= 0 or rest is None:
-        return expr
+        return expr, None
     factors = rest.args if isinstance(rest, A.Product) else (rest,)
     for index, factor in enumerate(factors):
         if isinstance(factor, A.Add):
@@ -65,8 +74,8 @@ def sign_into_sum(expr, env):
             if 2 * sum(signs) >= len(signs):
                 flipped = A.Add(tuple(scaled(-c, r) for c, r in map(split_coefficient, factor.args)))
                 changed = scaled(-number, A.product_of(factors[:index] + (flipped,) + factors[index + 1:]))
-                return canon(changed, env)
-    return expr
+                return canon(changed, env), "sign-into-sum-scaled" if index else "sign-into-sum"
+    return expr, None
 
 
 def _sum_of_entries_last(expr, env):
@@ -163,7 +172,15 @@ def _transposed_answer(expr, context, used=None):
     pushed, rules = pushed_transposes(A.Transpose(expr), context)
     if used is not None:
         used.extend(rules)
-    return answer_form(pushed, context.env)
+    return _in_answer_form(pushed, context.env, used)
+
+
+def _in_answer_form(expr, env, used=None):
+    """``answer_form``, the rules it applied added to ``used`` when given."""
+    changes = answer_form_steps(expr, env)
+    if used is not None:
+        used.extend(rule for rules, _ in changes for rule in rules)
+    return changes[-1][1] if changes else expr
 
 
 def symmetric_gradient(outcome: Outcome, context: Context) -> Outcome:
@@ -173,7 +190,7 @@ def symmetric_gradient(outcome: Outcome, context: Context) -> Outcome:
     half = A.Number(Fraction(1, 2))
 
     def symmetrized(g, used=None):
-        return answer_form(canon(A.Product((half, A.Add((g, _transposed_answer(g, context, used))))), env), env)
+        return _in_answer_form(canon(A.Product((half, A.Add((g, _transposed_answer(g, context, used))))), env), env, used)
 
     used = []
     answer = symmetrized(outcome.answer, used)

@@ -27,7 +27,8 @@ from .naming import Namer, depending, shared_values
 from .steps import GRADIENT, PART_OF, VALUE, Outcome, Step, StepLog, answer_label, differential_label, value_label
 from .closed_form import closed_forms
 from .fusion import fused_statement, inner, varying_inputs
-from .strategy import DEFINITIONS, differential, gradient_from, simplify_answer, write_out
+from .strategy import DEFINITIONS, differential, gradient_from, simplify_answer
+from .written_out import record_written_out
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
         opening = None if is_loss else (inner(delta, A.Differential(A.Symbol(name)), env), _joined(
             f"{display_name(delta.name)} = ∂{display_name(function)}/∂{display_name(name)}",
             f"{written_note} written out" if fused is not None else ""))
-        _record_local(log, taken.steps, opening, function, None if is_loss else (name, definition))
+        _record_local(log, taken.steps, opening, function, env, None if is_loss else (name, definition))
         for used in inputs:
             outcome = gradient_from(taken, used, chosen)
             final = len(uses[used]) == 1
@@ -215,11 +216,15 @@ def outcome_for(sweep: Sweep, parameter: str, written_out: bool = False) -> Outc
     the answer with the names written out is shown too, where it is short."""
     label = answer_label(GRADIENT, sweep.function, parameter, sweep.env)
     answer, expanded = sweep.gradients[parameter], None
+    log = StepLog(sweep.steps[:sweep.done_at[parameter]])
     if written_out and written_out_size(answer, sweep.names) <= MAX_SHOWN_WRITTEN_OUT:
-        expanded = write_out(answer, sweep.names, Context(sweep.env))
+        shown = StepLog(log.steps)                # the lines of the written-out form, if it is shown
+        expanded = record_written_out(shown, label, answer, sweep.names, Context(sweep.env))
         if A.size(expanded) > MAX_SHOWN_WRITTEN_OUT:
             expanded = None
-    return Outcome(answer, expanded, sweep.steps[:sweep.done_at[parameter]], sweep.names, sweep.env, label)
+        else:
+            log = shown
+    return Outcome(answer, expanded, log.steps, sweep.names, sweep.env, label)
 
 
 def _record_reading(log: StepLog, expr, function, env, catalog) -> None:
@@ -292,7 +297,7 @@ def _joined(*notes) -> str:
     return "; ".join(note for note in notes if note)
 
 
-def _record_local(log: StepLog, steps, opening, function, defined=None) -> None:
+def _record_local(log: StepLog, steps, opening, function, env, defined=None) -> None:
     """The steps of one statement's differential, up to where identification starts.
 
     Below the loss, the local function tr(δv^T f) is no value of the program:
@@ -322,6 +327,9 @@ def _record_local(log: StepLog, steps, opening, function, defined=None) -> None:
                     continue
             if written == step.after:
                 step = replace(step, rule="d-definition", rules=("d-definition",))
+            elif written is not None and canon(written, env) == step.after:
+                restating = set()    # δ^T d(f) again as canon writes it (δ^T = δ for a symmetric δ): no rule applied
+                continue
         restating = set()
         last = log.last
         if last is not None and last.after == step.after and last.label == step.label:

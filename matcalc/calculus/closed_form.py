@@ -27,7 +27,7 @@ def closed_forms(gradients: dict, deltas, statements, context: Context, simplify
     it used (parameter → (form, rules)): its δ's written
     out, centred sums folded and normalised values named.  ``statements``:
     the program's (name, definition) before the loss; ``simplify``: the
-    answer rules (strategy's) to finish with."""
+    answer rules (strategy's) to finish with, giving (expression, rules used)."""
     # Only a value with a mean in its definition can be centred (x - mean(x) 1):
     # a program without one has no closed form to find, and is left at once.
     means = {name for name, definition in statements if isinstance(definition, A.Mean)}
@@ -59,8 +59,8 @@ def _closed_form(gradient: A.Expr, deltas, statements, centred: set, context: Co
         return None
     averaged, averaging = rewrite_everywhere(MEANS, _counts_beside_sums(named, env), context)
     spread, spreading = rewrite_everywhere(EXPAND, canon(averaged, env), context)     # one sum, then its common factor
-    closed = simplify(spread, context)
-    rules = tuple(dict.fromkeys(used + averaging + spreading))
+    closed, finishing = simplify(spread, context)
+    rules = tuple(dict.fromkeys(used + averaging + spreading + finishing))
     return (closed, rules) if A.size(closed) < A.size(written) else None
 
 

@@ -124,8 +124,19 @@ def _refuse_growth(what: str, terms: int, term_size: int) -> None:
 
 
 def _product_rule(expr, context: Context, used) -> A.Expr:
-    used.append("d-product")
     return _every_cut(expr, context, used)
+
+
+def _cut_rule(pieces: dict, env) -> tuple:
+    """The rule of one cut and its bindings: d-product for a matrix product,
+    d-scalar-product where a scalar multiplies the rest (γ xh, whose factors
+    do not conform as a matrix product's must)."""
+    left, right = pieces["?A"], pieces["?B"]
+    if env.is_scalar(left):
+        return "d-scalar-product", {"?c": left, "?A": right}
+    if env.shape(left)[1] == env.shape(right)[0]:
+        return "d-product", pieces
+    return "d-product-scalar", {"?A": left, "?c": right}
 
 
 def _first_cut(differential: A.Differential, context: Context) -> dict:
@@ -159,14 +170,15 @@ def _every_cut(expr: A.Differential, context: Context, used) -> A.Expr:
         if pending is None:
             index += 1
             continue
+        rule, pieces = _cut_rule(_first_cut(pending, context), env)
+        used.append(rule)
         if isinstance(pending.arg, A.Power):
             used.append("d-matrix-power")             # the sweep lists each rule once
             if not counted:
                 # d(X^k) makes k terms of about the size of the term it stands in
                 _refuse_growth(f"the power {pending.arg.exponent.value} of a square matrix",
                                int(pending.arg.exponent.value), A.size(term) + 2)
-        pieces = _first_cut(pending, context)
-        cut = rewrite_with("d-product", pieces, pending, context)
+        cut = rewrite_with(rule, pieces, pending, context)
         expanded = []
         for part in (cut.args if isinstance(cut, A.Add) else (cut,)):
             whole = canon(A.substitute(term, {pending: part}), env)
@@ -208,16 +220,14 @@ def _power_rule(expr, variables, context: Context, used) -> A.Expr:
         used.append(norm_squared)
         return rewrite(norm_squared, expr, context)
     if env.is_scalar(power.base):
-        used.append("d-power")
-        as_entrywise = A.Differential(A.ElemPow(power.base, power.exponent))
-        return rewrite_with("d-power", {"?A": power.base, "?p": power.exponent}, as_entrywise, context)
+        used.append("d-scalar-power")
+        return rewrite("d-scalar-power", expr, context)
     exponent = power.exponent.value
     if exponent.denominator != 1 or exponent < 2:
         raise _not_differentiable(power, "a fractional matrix power")
     # X^k = X X^{k-1} (canon writes X^{-k} as (X^{-1})^k), then the product
     # rule, down to d(X) in one sweep: d(X^k) = Σ_i X^i dX X^{k-1-i}.  One
     # sweep per power would need a thousand for tr(A^1000).
-    used.append("d-product")
     return _every_cut(expr, context, used)
 
 

@@ -20,7 +20,7 @@ from ..rewriting.canon import canon, zero_like
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
 from ..shapes.env import TypeEnv
-from .answers import answer_form, answer_form_steps, sign_into_sum, transpose_out_rules
+from .answers import answer_form_steps, transpose_out_rules
 from .differential import sweeps
 from .elementwise import derivative
 from .elementwise_algebra import simplify_elementwise
@@ -29,7 +29,8 @@ from .naming import Namer, depending, fold_names, softmax_names
 from .scalars import simplify_coefficients
 from .steps import (PART_OF, DIFFERENTIAL, GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
                     differential_label, value_label)
-from .trace_method import expand
+from .trace_method import expand_steps
+from .written_out import SOFTMAX_DEFINITIONS, record_written_out, write_out
 
 # Steps that are bookkeeping of the method rather than identities.
 ENGINE_STEPS = {
@@ -50,6 +51,7 @@ ENGINE_STEPS = {
     "d-definition": "dv = d(what v names): the differential of a named value is that of its definition",
     "backprop": "dl = tr(δv^T dv): the part of dl that flows through v, with δv = ∂l/∂v",
     "sum-over-uses": "a value used in several places: ∂l/∂v is the sum of what each use sends back",
+    "written-out": "the named values written out by their definitions",
     "closed-form": "the δ's written out in the program's names: a centred c has 1^T c = 0 (centered-sum), "
                    "and xh = c / σ stands for c = σ xh",
     **METHOD_STEPS,
@@ -66,7 +68,6 @@ SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "tra
                    "trace-scalar", "diag-merge", "diag-merge-difference", "diag-of-outer", "diag-times-ones",
                    "ones-times-diag", "diag-of-ones-outer", "kron-identity-row-vec", "kron-row-identity-vec",
                    "softmax-definition", "softmax-definition-sum") + SOFTMAX_JACOBIAN_SUMS
-SOFTMAX_DEFINITIONS = ("softmax-definition", "softmax-definition-sum", "softmax-diag", "softmax-outer")
 DEFINITIONS = SOFTMAX_DEFINITIONS + ("log-softmax",)
 
 
@@ -145,6 +146,13 @@ def simplified_answer(answer, names, context, record, with_algebra: bool = True)
             simplified = after
         return simplified
 
+    if any(isinstance(node, A.Unvec) for node in A.walk(answer)):
+        # unvec(g) read off g^T vec(dX): (A ⊗ B) vec(Y) = vec(B Y A^T) in g,
+        # so that unvec(vec(B Y A^T)) reads B Y A^T
+        folded, used = rewrite_everywhere(("kron-vec",), answer, context)
+        if used:
+            record(used[0], folded, used)
+            answer = folded
     if not with_algebra:
         return rules(answer)
     answer = rules(algebra(answer))
@@ -324,10 +332,8 @@ def _differentiate(start, variables, context, folded: dict) -> list:
 def _tidied(dl, context) -> list:
     """Products distributed over the sums that carry d, then the dl rules:
     the (rule, expression, rules) of each change."""
-    changes = []
-    expanded, used = expand(dl, context)
-    if expanded != dl:
-        changes.append((used[0] if used else "canonical", expanded, used or ["canonical"]))
+    changes = [(used[0], expanded, used) for used, expanded in expand_steps(dl, context)]
+    expanded = changes[-1][1] if changes else dl
     simplified, used = rewrite_everywhere(SIMPLIFY_DL, expanded, context)
     if used:
         changes.append((used[0], simplified, used))
@@ -358,23 +364,15 @@ def _collect(dl, context, label, log):
     return collected
 
 
-def simplify_answer(expr, context):
-    simplified, _ = rewrite_everywhere(SIMPLIFY_ANSWER, expr, context)
-    return answer_form(simplified, context.env)
+def simplify_answer(expr, context) -> tuple:
+    """The answer rules, then the book form: (expression, the rules used)."""
+    simplified, used = rewrite_everywhere(SIMPLIFY_ANSWER, expr, context)
+    for rules, after in answer_form_steps(simplified, context.env):
+        used += rules
+        simplified = after
+    return simplified, used
 
 
 def _finish(answer, log: StepLog, names, context, label: Label) -> Outcome:
-    return Outcome(answer, write_out(answer, names, context), log.steps, tuple(names), context.env, label)
-
-
-def write_out(answer, names, context: Context) -> A.Expr:
-    """``answer`` with every named value written out."""
-    # Definitions refer to earlier names only: write them out in order, then
-    # substitute all at once (one pass, however deep the network).
-    written_out: dict = {}
-    for name, definition in names:
-        written_out[A.Symbol(name)] = A.substitute(definition, written_out)
-    expanded = canon(A.substitute(answer, written_out), context.env)
-    # exp(x) / a1 with a1 = 1^T exp(x), written out, is softmax(x)
-    expanded, _ = rewrite_everywhere(SOFTMAX_DEFINITIONS, expanded, context)
-    return sign_into_sum(expanded, context.env)         # -(y - W x) x^T as (W x - y) x^T
+    expanded = record_written_out(log, label, answer, names, context)
+    return Outcome(answer, expanded, log.steps, tuple(names), context.env, label)

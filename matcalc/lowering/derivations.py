@@ -112,7 +112,8 @@ def _is_delta(name: str) -> bool:
 # Rules every δ cites; a comment names the ones that say what is special about it.
 BOOKKEEPING = {"definition", "identify", "backprop", "names", "chain", "scalar-trace", "trace-scalar", "cyclic",
                "d-product", "d-const", "d-sum", "d-trace", "d-sum-entries", "distribute-left",
-               "distribute-right", "sum-linear", "sum-entries", "factor-right", "factor-left", "factor-transpose"}
+               "distribute-right", "sum-linear", "sum-entries", "factor-right", "factor-left", "factor-transpose",
+               "d-scalar-product", "hadamard-distribute-left", "hadamard-distribute-right", "factor-scalar"}
 
 
 def _notes(steps) -> dict:

@@ -96,8 +96,19 @@ def _matchable(lhs: A.Expr, env: TypeEnv) -> A.Expr:
     have: exp(z) / (1^T exp(z)) has its scalar in front, 1^T is the row of
     ones.  (A side that canon reduces to a bare variable, ?a^T for a scalar,
     is an identity canon already applies; it stays as written.)"""
-    canonical = canon(size_placeholder(lhs), env)
+    canonical = canon(_scalar_powers(size_placeholder(lhs), env), env)
     return lhs if isinstance(canonical, A.PatternVar) else canonical
+
+
+def _scalar_powers(expr: A.Expr, env: TypeEnv) -> A.Expr:
+    """A scalar's entrywise power ?a .^ ?p as the power ?a^?p that canon makes
+    of it in expressions (a rule cannot write ?a^?p: an exponent after ^ is a number)."""
+    kids = A.children(expr)
+    if kids:
+        expr = A.with_children(expr, [_scalar_powers(k, env) for k in kids])
+    if isinstance(expr, A.ElemPow) and env.is_scalar(expr.base):
+        return A.Power(expr.base, expr.exponent)
+    return expr
 
 
 
