@@ -247,3 +247,18 @@ def test_a_symmetric_gradient_cites_what_its_book_form_did():
     step = d.steps[-1]
     assert step.rule == "symmetric-gradient" and "factor-transpose" in step.rules, step.rules
     assert not equalities(replay(d, ["P"]))
+
+
+@pytest.mark.parametrize("expression, collected", [
+    ("a^T X^{-1} b", "-1/2 X^{-1} (a b^T + b a^T) X^{-1}"),
+    ("tr(A X^{-1} B)", "-1/2 X^{-1} (A^T B^T + B A) X^{-1}"),
+])
+def test_the_factors_g_and_g_transposed_share_are_collected_on_a_line_of_their_own(expression, collected):
+    """For a symmetric X, (G + G^T)/2 of G = -X^{-1} a b^T X^{-1} is written
+    -1/2 X^{-1} (a b^T + b a^T) X^{-1}, as the books do, by factor-left and
+    factor-right on the line after the symmetric-gradient line."""
+    d = matcalc.derive(expression, wrt="X", where="X: symmetric")
+    assert str(d.result) == collected
+    assert d.steps[-2].rule == "symmetric-gradient"
+    assert {"factor-left", "factor-right"} <= set(d.steps[-1].rules), d.steps[-1].rules
+    assert not replay(d, ["X"]) and d.check() < 1e-6

@@ -16,7 +16,7 @@ from ..language import ast as A
 from ..language.ast import scaled, split_coefficient
 from ..rewriting.canon import canon
 from ..rewriting.catalog import Catalog, default_catalog
-from ..rewriting.engine import Context
+from ..rewriting.engine import Context, rewrite_everywhere
 from .steps import Outcome, Step
 from .trace_method import pushed_transposes
 
@@ -196,7 +196,27 @@ def symmetric_gradient(outcome: Outcome, context: Context) -> Outcome:
     answer = symmetrized(outcome.answer, used)
     step = Step("symmetric-gradient", outcome.label, answer, outcome.steps[-1].after,
                 tuple(dict.fromkeys(["symmetric-gradient"] + used)), f"{outcome.label.wrt} is symmetric")
-    return outcome.then(step, answer, symmetrized(outcome.expanded) if outcome.expanded is not None else None)
+    outcome = outcome.then(step, answer, symmetrized(outcome.expanded) if outcome.expanded is not None else None)
+    return _shared_factors_collected(outcome, context)
+
+
+def _shared_factors_collected(outcome: Outcome, context: Context) -> Outcome:
+    """G and G^T often share their outer factors: 1/2 (-X^{-1} a b^T X^{-1} -
+    X^{-1} b a^T X^{-1}) is -1/2 X^{-1} (a b^T + b a^T) X^{-1} (factor-left,
+    factor-right), a line of its own."""
+    collected, used = rewrite_everywhere(("factor-left", "factor-right"), outcome.answer, context)
+    if not used:
+        return outcome
+    used = list(used)
+    answer = _in_answer_form(collected, outcome.env, used)
+    if A.size(answer) >= A.size(outcome.answer):
+        return outcome
+    step = Step(used[0], outcome.label, answer, outcome.answer, tuple(dict.fromkeys(used)))
+    expanded = outcome.expanded
+    if expanded is not None:
+        expanded = _in_answer_form(rewrite_everywhere(("factor-left", "factor-right"), expanded, context)[0],
+                                   outcome.env)
+    return outcome.then(step, answer, expanded)
 
 
 def numerator_layout(outcome: Outcome, context: Context) -> Outcome:
