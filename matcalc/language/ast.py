@@ -312,17 +312,23 @@ def with_children(expr: Expr, new_children) -> Expr:
             return expr
     # A copy of every field (span and the fields outside equality included)
     # with the children swapped; no field is computed in __init__, and the
-    # cached hash belongs to the old node.
+    # cached hash and order key belong to the old node.
     fresh = object.__new__(type(expr))
     state = fresh.__dict__
     state.update(expr.__dict__)
     state.pop("_hash", None)
     state.pop("_order", None)
-    if expr._child_fields == ("args",):
+    fields = expr._child_fields
+    if fields == _ARGS:
         state["args"] = new_children
+    elif fields == _ARG:
+        state["arg"], = new_children
     else:
-        state.update(zip(expr._child_fields, new_children))
+        state.update(zip(fields, new_children))
     return fresh
+
+
+_ARGS, _ARG = ("args",), ("arg",)
 
 
 def order_key(expr: Expr) -> tuple:
@@ -350,7 +356,9 @@ def walk(expr: Expr) -> Iterator[Expr]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(children(current)))
+        kids = current._children()
+        if kids:
+            stack.extend(reversed(kids))
 
 
 def unique_nodes(expr: Expr) -> Iterator[Expr]:
@@ -364,7 +372,9 @@ def unique_nodes(expr: Expr) -> Iterator[Expr]:
             continue
         seen.add(current)
         yield current
-        stack.extend(reversed(children(current)))
+        kids = current._children()
+        if kids:
+            stack.extend(reversed(kids))
 
 
 def symbol_names(expr: Expr) -> set:
