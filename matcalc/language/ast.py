@@ -312,23 +312,17 @@ def with_children(expr: Expr, new_children) -> Expr:
             return expr
     # A copy of every field (span and the fields outside equality included)
     # with the children swapped; no field is computed in __init__, and the
-    # cached hash and order key belong to the old node.
+    # cached hash belongs to the old node.
     fresh = object.__new__(type(expr))
     state = fresh.__dict__
     state.update(expr.__dict__)
     state.pop("_hash", None)
     state.pop("_order", None)
-    fields = expr._child_fields
-    if fields == _ARGS:
+    if expr._child_fields == ("args",):
         state["args"] = new_children
-    elif fields == _ARG:
-        state["arg"], = new_children
     else:
-        state.update(zip(fields, new_children))
+        state.update(zip(expr._child_fields, new_children))
     return fresh
-
-
-_ARGS, _ARG = ("args",), ("arg",)
 
 
 def order_key(expr: Expr) -> tuple:
@@ -356,9 +350,7 @@ def walk(expr: Expr) -> Iterator[Expr]:
     while stack:
         current = stack.pop()
         yield current
-        kids = current._children()
-        if kids:
-            stack.extend(reversed(kids))
+        stack.extend(reversed(current._children()))
 
 
 def unique_nodes(expr: Expr) -> Iterator[Expr]:
@@ -372,9 +364,7 @@ def unique_nodes(expr: Expr) -> Iterator[Expr]:
             continue
         seen.add(current)
         yield current
-        kids = current._children()
-        if kids:
-            stack.extend(reversed(kids))
+        stack.extend(reversed(current._children()))
 
 
 def symbol_names(expr: Expr) -> set:
