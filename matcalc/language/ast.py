@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import Any, ClassVar, Iterator
 
+from .node_facts import SYMBOLS, names_of
 from .structure import dump, show_with, shown as _shown  # noqa: F401  (A.dump, A.show_with)
 
 
@@ -318,6 +319,7 @@ def with_children(expr: Expr, new_children) -> Expr:
     state.update(expr.__dict__)
     state.pop("_hash", None)
     state.pop("_order", None)
+    state.pop(SYMBOLS, None)
     if expr._child_fields == ("args",):
         state["args"] = new_children
     else:
@@ -369,11 +371,12 @@ def unique_nodes(expr: Expr) -> Iterator[Expr]:
 
 def symbol_names(expr: Expr) -> set:
     """The names of the symbols that occur in ``expr``."""
-    return {node.name for node in unique_nodes(expr) if isinstance(node, Symbol)}
+    return set(names_of(expr, Symbol))          # a set of its own: callers may add to it
 
 
 def contains(expr: Expr, target: Expr) -> bool:
-    return any(sub == target for sub in walk(expr))
+    kind = type(target)
+    return any(type(sub) is kind and sub == target for sub in walk(expr))
 
 
 def substitute(expr: Expr, mapping: dict) -> Expr:
