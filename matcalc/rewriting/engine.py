@@ -233,8 +233,15 @@ def _may_apply(rule_names, expr, context) -> bool:
     key = ("needed", rule_names)
     needed = context.catalog.facts.get(key)
     if needed is None:
-        needed = context.catalog.facts[key] = [_needed(context.rule(name)) for name in rule_names]
+        needed = context.catalog.facts[key] = _least(_needed(context.rule(name)) for name in rule_names)
     return any(need <= present for need in needed)
+
+
+def _least(sets) -> tuple:
+    """The distinct sets that contain no other: a tree holds some set when it
+    holds one of these (a pass of 40 rules asks a handful)."""
+    distinct = set(sets)
+    return tuple(sorted((s for s in distinct if not any(other < s for other in distinct)), key=len))
 
 
 def _occurring(expr: A.Expr, env: TypeEnv) -> frozenset:
