@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import Any, ClassVar, Iterator
 
 from .node_class import node
+from .node_facts import SYMBOLS, names_of
 from .structure import dump, show_with  # noqa: F401  (A.dump, A.show_with)
 
 
@@ -276,6 +277,7 @@ def with_children(expr: Expr, new_children) -> Expr:
     state.update(expr.__dict__)
     state.pop("_hash", None)
     state.pop("_order", None)
+    state.pop(SYMBOLS, None)
     if expr._child_fields == ("args",):
         state["args"] = new_children
     else:
@@ -308,7 +310,7 @@ def walk(expr: Expr) -> Iterator[Expr]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(children(current)))
+        stack.extend(reversed(current._children()))
 
 
 def unique_nodes(expr: Expr) -> Iterator[Expr]:
@@ -322,16 +324,17 @@ def unique_nodes(expr: Expr) -> Iterator[Expr]:
             continue
         seen.add(current)
         yield current
-        stack.extend(reversed(children(current)))
+        stack.extend(reversed(current._children()))
 
 
 def symbol_names(expr: Expr) -> set:
     """The names of the symbols that occur in ``expr``."""
-    return {node.name for node in unique_nodes(expr) if isinstance(node, Symbol)}
+    return set(names_of(expr, Symbol))          # a set of its own: callers may add to it
 
 
 def contains(expr: Expr, target: Expr) -> bool:
-    return any(sub == target for sub in walk(expr))
+    kind = type(target)
+    return any(type(sub) is kind and sub == target for sub in walk(expr))
 
 
 def substitute(expr: Expr, mapping: dict) -> Expr:

@@ -63,7 +63,12 @@ def bindings_of(rule: Rule, expr: A.Expr, context: Context) -> Iterator[dict]:
 
 
 def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A.Expr:
-    dims = _dimension_map(rule, bindings, context.env)
+    dims: dict = {}          # filled on first use: most right sides size no 1, 0 or I
+
+    def mapped(dim: Dim) -> Dim:
+        if not dims:
+            dims.update(_dimension_map(rule, bindings, context.env))
+        return _mapped(dim, dims)
 
     def build(node):
         if isinstance(node, A.PatternVar):
@@ -83,9 +88,9 @@ def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A
             first, second = (build(part) for part in node.arg.args)
             return A.Commutation(context.env.shape(first)[0], context.env.shape(second)[0])
         if isinstance(node, (A.Ones, A.Zero)):
-            return type(node)(_mapped(node.rows, dims), _mapped(node.cols, dims))
+            return type(node)(mapped(node.rows), mapped(node.cols))
         if isinstance(node, A.Identity):
-            return A.Identity(_mapped(node.size, dims))
+            return A.Identity(mapped(node.size))
         kids = A.children(node)
         return A.with_children(node, [build(k) for k in kids]) if kids else node
 
@@ -230,8 +235,15 @@ def _may_apply(rule_names, expr, context) -> bool:
     key = ("needed", rule_names)
     needed = context.catalog.facts.get(key)
     if needed is None:
-        needed = context.catalog.facts[key] = [_needed(context.rule(name)) for name in rule_names]
+        needed = context.catalog.facts[key] = _least(_needed(context.rule(name)) for name in rule_names)
     return any(need <= present for need in needed)
+
+
+def _least(sets) -> tuple:
+    """The distinct sets that contain no other: a tree holds some set when it
+    holds one of these (a pass of 40 rules asks a handful)."""
+    distinct = set(sets)
+    return tuple(sorted((s for s in distinct if not any(other < s for other in distinct)), key=len))
 
 
 def _occurring(expr: A.Expr, env: TypeEnv) -> frozenset:

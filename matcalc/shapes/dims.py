@@ -12,12 +12,13 @@ class Dim:
     coef: int = 1
     names: tuple[str, ...] = ()
 
+    def __post_init__(self):
+        # Every shape query asks is_one (is this 1x1, a vector?): an attribute
+        # set once, outside equality and order, not a property computed each time.
+        object.__setattr__(self, "is_one", self.coef == 1 and not self.names)
+
     def __mul__(self, other: "Dim") -> "Dim":
         return Dim(self.coef * other.coef, tuple(sorted(self.names + other.names)))
-
-    @property
-    def is_one(self) -> bool:
-        return self.coef == 1 and not self.names
 
     def __str__(self) -> str:
         if not self.names:

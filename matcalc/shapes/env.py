@@ -33,6 +33,7 @@ class TypeEnv:
     symbols: dict[str, SymbolType] = field(default_factory=dict)
     free_dims: dict[str, str] = field(default_factory=dict)   # sizes no symbol fixes: {"n": "I"}
     _shapes: dict = field(default_factory=dict, repr=False)
+    _scalars: dict = field(default_factory=dict, repr=False, compare=False)   # expr → is_scalar
     memo: dict[str, dict] = field(default_factory=dict, repr=False)
     work: int = field(default=0, repr=False)
 
@@ -63,8 +64,12 @@ class TypeEnv:
         return cached
 
     def is_scalar(self, expr) -> bool:
-        rows, cols = self.shape(expr)
-        return rows.is_one and cols.is_one
+        # The most asked question of every pass: one look-up once answered.
+        known = self._scalars.get(expr)
+        if known is None:
+            rows, cols = self.shape(expr)
+            known = self._scalars[expr] = rows.is_one and cols.is_one
+        return known
 
     def is_vector(self, expr) -> bool:
         rows, cols = self.shape(expr)

@@ -27,12 +27,18 @@ def canon(expr: A.Expr, env: TypeEnv) -> A.Expr:
 
 def _canon(expr: A.Expr, env: TypeEnv, cache: dict) -> A.Expr:
     done = cache.get(expr)
-    if done is None:
-        kids = A.children(expr)
-        env.spend(1 + len(kids))
-        rebuilt = A.with_children(expr, [_canon(k, env, cache) for k in kids]) if kids else expr
-        done = simplify(rebuilt, env)
-        cache[expr] = cache[rebuilt] = cache[done] = done
+    if done is not None:
+        return done
+    kids = expr._children()
+    env.spend(1 + len(kids))
+    rebuilt = expr
+    if kids:
+        canonical = [_canon(k, env, cache) for k in kids]
+        if any(new is not old for new, old in zip(canonical, kids)):
+            rebuilt = A.with_children(expr, canonical)
+    simplifier = SIMPLIFIERS.get(type(rebuilt))
+    done = simplifier(rebuilt, env) if simplifier else rebuilt
+    cache[expr] = cache[rebuilt] = cache[done] = done
     return done
 
 

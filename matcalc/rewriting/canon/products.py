@@ -118,6 +118,9 @@ def _product(expr: A.Product, env):
 
 def _combine_powers(scalars, env):
     """a a^{-1} = 1, a^2 a = a^3: scalar factors with one base share an exponent."""
+    bases = [f.base if isinstance(f, A.Power) and isinstance(f.exponent, A.Number) else f for f in scalars]
+    if len(set(bases)) == len(bases):
+        return scalars                      # the usual case, without Fraction arithmetic
     exponents: dict = {}
     for factor in scalars:
         base, exponent = factor, Fraction(1)
@@ -169,19 +172,22 @@ def _scalar_run_starting(chain, start, env):
 
 def _merge_powers(chain, env):
     """S S S = S^3 and S^{-1} S^{-1} = S^{-2}: runs of one square factor."""
-    merged, identity = [], None
+    merged, powers, identity = [], [], None          # powers[i] is _as_power(merged[i])
     for factor in chain:
         base, exponent = _as_power(factor)
-        if merged and exponent is not None and _as_power(merged[-1])[0] == base \
+        if merged and exponent is not None and powers[-1][0] == base \
                 and base is not None and env.is_square(base):     # only a square matrix has powers
-            total = _as_power(merged[-1])[1] + exponent
+            total = powers[-1][1] + exponent
             if total == 0:
                 merged.pop()                             # X^{-1} X = I
+                powers.pop()
                 identity = A.Identity(env.shape(base)[0])
             else:
                 merged[-1] = simplify(A.Power(base, A.Number(total)), env)
+                powers[-1] = _as_power(merged[-1])
         else:
             merged.append(factor)
+            powers.append((base, exponent))
     return merged or ([identity] if identity is not None else [])
 
 
