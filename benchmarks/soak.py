@@ -234,6 +234,16 @@ def summarize(results: list[dict], elapsed: float, show: int) -> str:
     return "\n".join(lines)
 
 
+def run_all(run, jobs: list, processes: int, chunksize: int) -> list:
+    """``run(job)`` of every job, in ``processes`` processes, sorted by case number."""
+    if processes > 1:
+        with multiprocessing.Pool(processes) as pool:
+            results = list(pool.imap_unordered(run, jobs, chunksize=chunksize))
+    else:
+        results = [run(job) for job in jobs]
+    return sorted(results, key=lambda r: r["index"])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", type=int, default=1000)
@@ -258,12 +268,7 @@ def main(argv=None) -> int:
 
     jobs = [(options.seed, i, options.max_depth, options.timeout, features) for i in range(options.examples)]
     start = time.perf_counter()
-    if options.jobs > 1:
-        with multiprocessing.Pool(options.jobs) as pool:
-            results = list(pool.imap_unordered(run_one, jobs, chunksize=20))
-    else:
-        results = [run_one(job) for job in jobs]
-    results.sort(key=lambda r: r["index"])
+    results = run_all(run_one, jobs, options.jobs, chunksize=20)
     print(summarize(results, time.perf_counter() - start, options.show))
     return 1 if any(r["outcome"] not in ("ok", "skipped") for r in results) else 0
 
