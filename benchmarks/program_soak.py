@@ -92,7 +92,7 @@ def examine(program, seed: int, slow: float) -> tuple[str, str, str, float]:
     import matcalc
     start = time.perf_counter()
     try:
-        gradients = matcalc.derive(program.text, wrt="all", where=program.where or None)
+        gradients = matcalc.derive(program.text, wrt=program.wrt_text, where=program.where or None)
         errors = gradient_errors(program, gradients, seed)
     except CaseTimeout:
         raise
@@ -131,7 +131,7 @@ def run_one(job) -> dict:
         outcome, category, detail, seconds = "timeout", f"no answer within {timeout} s", "", timeout
     finally:
         signal.alarm(0)
-    return {"index": index, "text": program.text, "where": program.where, "families": program.families,
+    return {"index": index, "text": program.text, "where": program.where, "wrt": program.wrt_text, "families": program.families,
             "statements": len(program.statements), "outcome": outcome, "category": category,
             "detail": detail, "seconds": seconds, "total": time.perf_counter() - start}
 
@@ -153,7 +153,7 @@ def summarize(results: list, elapsed: float, show: int) -> str:
     for (outcome, category), members in sorted(groups.items(), key=lambda g: (SEVERITY.index(g[0][0]), -len(g[1]))):
         lines.append(f"\n[{outcome}] {category} — {len(members)} program(s); shortest:")
         for r in sorted(members, key=lambda r: len(r["text"]))[:show]:
-            lines.append(f"  #{r['index']}: {r['text']!r}\n      where {r['where']!r}")
+            lines.append(f"  #{r['index']}: {r['text']!r}\n      wrt {r['wrt']}; where {r['where']!r}")
             if r["detail"]:
                 lines.append("      " + r["detail"].strip().replace("\n", "\n      ")[-1200:])
     return "\n".join(lines)
@@ -173,7 +173,7 @@ def main(argv=None) -> int:
 
     if options.case is not None:
         r = run_one((options.seed, options.case, options.timeout, options.slow))
-        print(f"{r['text']}\nwhere {r['where']}\noutcome: {r['outcome']} {r['category']} ({r['seconds']:.2f} s)")
+        print(f"{r['text']}\nwrt {r['wrt']}; where {r['where']}\noutcome: {r['outcome']} {r['category']} ({r['seconds']:.2f} s)")
         print(r["detail"])
         return 0 if r["outcome"] in ("ok", "slow") else 1
 

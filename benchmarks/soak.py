@@ -1,8 +1,9 @@
 """Soak run: many generated inputs through ``matcalc.derive``, each answer
 checked against finite differences of the input's own meaning.
 
-    python benchmarks/soak.py --examples 10000 [--seed S] [--jobs 2] [--max-depth 4]
+    python benchmarks/soak.py --examples 10000 [--seed S] [--jobs 2] [--max-depth 4] [--first F]
     python benchmarks/soak.py --seed S --case I        # replay one case, verbosely
+    python benchmarks/soak.py --emphasis scalar-groups=20,scaled-inverse=3   # hunt one class
 
 Cases come from the grammar in ``tests/strategies.py`` (the one the property
 tests use), drawn from ``random.Random`` seeded by (seed, case number), so any
@@ -193,8 +194,8 @@ def _guarded(outcome, action, problems):
 
 def run_one(job) -> dict:
     """One case, under an alarm; returns a picklable summary."""
-    seed, index, max_depth, timeout, features = job
-    case = S.random_case(seed, index, max_depth, features)
+    seed, index, max_depth, timeout, features, emphasis = job
+    case = S.random_case(seed, index, max_depth, features, emphasis)
     warnings.simplefilter("ignore", RuntimeWarning)     # overflow while probing domains is expected
     start = time.perf_counter()
     signal.signal(signal.SIGALRM, _on_alarm)
@@ -248,6 +249,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--first", type=int, default=0, help="first case number (to run a seed in chunks)")
     parser.add_argument("--max-depth", type=int, default=4)
     parser.add_argument("--timeout", type=int, default=30, help="seconds per case")
     parser.add_argument("--jobs", type=int, default=1)
@@ -255,18 +257,23 @@ def main(argv=None) -> int:
     parser.add_argument("--case", type=int, help="replay this one case and print it in full")
     parser.add_argument("--exclude", default="", help="comma-separated generator features to leave out, "
                         "e.g. the KNOWN_BROKEN ones of tests/test_soundness.py")
+    parser.add_argument("--emphasis", default="", help="comma-separated FEATURE=WEIGHT, e.g. "
+                        "scalar-groups=20,scaled-inverse=3: those constructs that many times as often")
     options = parser.parse_args(argv)
     features = S.FEATURES - {f.strip() for f in options.exclude.split(",") if f.strip()}
+    emphasis = {name.strip(): int(weight) for name, weight in
+                (item.split("=") for item in options.emphasis.split(",") if item.strip())}
 
     if options.case is not None:
-        result = run_one((options.seed, options.case, options.max_depth, options.timeout, features))
+        result = run_one((options.seed, options.case, options.max_depth, options.timeout, features, emphasis))
         print(result["case"])
         print(f"outcome: {result['outcome']} ({result['seconds']:.2f} s)")
         for outcome, category, detail in result["problems"]:
             print(f"  [{outcome}] {category}\n    {detail}")
         return 0 if result["outcome"] in ("ok", "skipped") else 1
 
-    jobs = [(options.seed, i, options.max_depth, options.timeout, features) for i in range(options.examples)]
+    jobs = [(options.seed, i, options.max_depth, options.timeout, features, emphasis)
+            for i in range(options.first, options.first + options.examples)]
     start = time.perf_counter()
     results = run_all(run_one, jobs, options.jobs, chunksize=20)
     print(summarize(results, time.perf_counter() - start, options.show))

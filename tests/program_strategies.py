@@ -43,6 +43,7 @@ class Program:
     symbols: dict           # name -> Symbol
     where: str
     families: tuple         # what the program is made of, for grouping results
+    wrt: tuple = ()         # the names asked for; () is --wrt all (the parameters, data skipped)
 
     @property
     def text(self) -> str:
@@ -50,7 +51,12 @@ class Program:
 
     @property
     def parameters(self) -> list:
-        return [s.name for s in self.symbols.values() if s.kind == "param"]
+        """What the gradients are taken of: --wrt all skips data; a data symbol asked for by name is derived."""
+        return list(self.wrt) or [s.name for s in self.symbols.values() if s.kind == "param"]
+
+    @property
+    def wrt_text(self) -> str:
+        return ", ".join(self.wrt) if self.wrt else "all"
 
     def values(self, seed: int) -> dict:
         """name -> float64 NumPy array (vectors 1-D, scalars 0-D), fitting every declaration."""
@@ -78,7 +84,7 @@ class Program:
         env = {}
         for s in self.symbols.values():
             env[s.name] = torch.tensor(np.asarray(values[s.name], dtype=np.float64).reshape(s.shape),
-                                       requires_grad=s.kind == "param")
+                                       requires_grad=s.name in self.parameters)
         for name, _, function in self.statements:
             env[name] = function(env)
         loss = env[self.statements[-1][0]]
@@ -230,9 +236,9 @@ class Builder:
 
     # ---- losses: the last statement, a scalar
     def loss(self, h: str, rows: int, cols: int) -> None:
-        kind = self.rng.choice(["softmax", "softmax", "bce", "squared", "squared", "linear"])
-        self.families.append(kind)
         vector = cols == 1
+        kind = self.rng.choice(["softmax", "softmax", "bce", "squared", "squared", "linear"] + ["logistic"] * vector)
+        self.families.append(kind)
         out = self.size()
         if kind in ("softmax", "bce"):
             W = self.symbol(self.fresh("W"), (out, rows))
@@ -249,6 +255,15 @@ class Builder:
             text = (f"-{y}^T log({p}) - (1 - {y})^T log(1 - {p})" if vector
                     else f"-sum({y} ⊙ log({p}) + (1 1^T - {y}) ⊙ log(1 1^T - {p}))")
             self.let("l", text, lambda e: -(e[y] * torch.log(e[p]) + (1 - e[y]) * torch.log(1 - e[p])).sum().reshape(1, 1))
+            return
+        if kind == "logistic":         # Bishop (4.91): a scalar p, a scalar label
+            w = self.symbol(self.fresh("w"), (rows, 1))
+            b0 = self.symbol(self.fresh("c"), (1, 1), "param", "scalar")
+            y = self.data("t", (1, 1), "unit", "scalar")
+            z = self.let("z", f"{w}^T {h} + {b0}", lambda e: e[w].T @ e[h] + e[b0])
+            p = self.let("p", f"sigma({z})", lambda e: torch.sigmoid(e[z]))
+            self.let("l", f"-{y} log({p}) - (1 - {y}) log(1 - {p})",
+                     lambda e: -(e[y] * torch.log(e[p]) + (1 - e[y]) * torch.log(1 - e[p])))
             return
         if kind == "linear":
             G = self.data("u" if vector else "G", (rows, cols))
@@ -269,10 +284,15 @@ class Builder:
     def where(self) -> str:
         """Every declaration part of every symbol, combined and ordered at random:
         "x, y: data", "y: probability vector; y: data", "y: data, probability vector"."""
-        parts = [(s.name, part) for s in self.symbols.values() for part in s.declared]
+        parts = []
         for s in self.symbols.values():
-            if s.kind == "param" and s.shape[1] > 1 and self.chance(10):
-                parts.append((s.name, f"{s.shape[0]} x {s.shape[1]}"))
+            own = list(s.declared)
+            if s.shape != (1, 1) and self.chance(10):
+                own.append(f"{s.shape[0]} {self.rng.choice(['x', '×', 'by'])} {s.shape[1]}")
+            self.rng.shuffle(own)
+            if len(own) > 1 and self.chance(30):     # kind, structure, size and data in one clause
+                own = [", ".join(own)]
+            parts += [(s.name, part) for part in own]
         self.rng.shuffle(parts)
         clauses, by_part = [], {}
         for name, part in parts:
@@ -288,7 +308,7 @@ class Builder:
 def random_program(seed: int, index: int) -> Program:
     rng = random.Random(f"program-soak {seed} {index}")
     b = Builder(rng)
-    shape = rng.choice(["vector", "vector", "vector", "batch", "recurrent", "gru", "attention"])
+    shape = rng.choice(["vector", "vector", "vector", "batch", "recurrent", "gru", "attention", "norm-stack"])
     rows = b.size()
     cols = 1
     if shape == "recurrent" or shape == "gru":
@@ -297,11 +317,18 @@ def random_program(seed: int, index: int) -> Program:
         cols = b.size()
         h, rows = b.attention(b.data("X", (rows, cols)), rows, cols)
     else:
-        cols = 1 if shape == "vector" else b.size()
+        cols = b.size() if shape == "batch" else 1
         h = b.data("x" if cols == 1 else "X", (rows, cols))
         b.families.append("mlp" if cols == 1 else "batched")
     norms = 0
-    for _ in range(rng.randint(1, 4) if shape != "attention" else rng.randint(0, 2)):
+    if shape == "norm-stack":            # issue 24: four stacked layer norms were refused
+        h, rows = b.dense(h, rows, cols)
+        for _ in range(rng.randint(2, 4)):
+            norms += 1
+            h, rows = b.normalisation(h, rows, cols)
+            if rng.random() < 0.4:
+                h, rows = b.dense(h, rows, cols)
+    for _ in range(rng.randint(1, 4) if shape not in ("attention", "norm-stack") else rng.randint(0, 2)):
         layer = rng.choice(["dense", "dense", "residual", "tied", "norm", "norm"])
         if layer == "norm" and cols == 1 and norms < 4:
             norms += 1
@@ -313,4 +340,13 @@ def random_program(seed: int, index: int) -> Program:
         else:
             h, rows = b.dense(h, rows, cols)
     b.loss(h, rows, cols)
-    return Program(b.statements, b.symbols, b.where(), tuple(dict.fromkeys(b.families)))
+    wrt = ()
+    if rng.random() < 0.15:             # a data symbol asked for by name is derived (issue 24)
+        params = [s.name for s in b.symbols.values() if s.kind == "param"]
+        data = [s.name for s in b.symbols.values() if s.kind != "param" and s.kind != "probability"]
+        wrt = tuple(rng.sample(params, min(len(params), rng.randint(1, 3))) + rng.sample(data, min(len(data), 1)))
+        if len(wrt) < 2 or len(wrt) == len(set(wrt) & set(params)):
+            wrt = ()                    # (one name asks for one Derivation, not a Gradients)
+        else:
+            b.families.append("wrt-data")
+    return Program(b.statements, b.symbols, b.where(), tuple(dict.fromkeys(b.families)), wrt)
