@@ -115,12 +115,26 @@ def examine(program, seed: int, slow: float) -> tuple[str, str, str, float]:
     return "ok", "", "", seconds
 
 
+def _warmed_up() -> None:
+    """One small derivation and check per process before any is timed: the
+    first derivation loads SymPy and the rules, which is not the program's cost."""
+    global _WARM
+    if not _WARM:
+        import matcalc
+        matcalc.derive("h = tanh(W x); l = sum(h)", wrt="all", where="x: data").check()
+        _WARM = True
+
+
+_WARM = False
+
+
 def run_one(job) -> dict:
     import torch
     from program_strategies import random_program
     seed, index, timeout, slow = job
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")         # declared-but-unused notes are not what this soak judges
+    _warmed_up()
     program = random_program(seed, index)
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(timeout)

@@ -1461,6 +1461,7 @@ LATEX_COMMANDS = {
     "left", "right", "frac", "operatorname", "mathbf", "mathrm", "mathit", "text", "top", "circ",
     "odot", "otimes", "lVert", "rVert", "partial", "begin", "end", "det", "log", "exp", "sin", "cos",
     "tan", "tanh", "times", "cdot", "sqrt", "quad", "qquad", "ldots", "cdots", "mid",
+    "ni",                       # the step relation ∋ (dl ∋ a term of it: latex_report.RELATIONS_LATEX)
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "iota",
     "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "varphi",
     "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi",

@@ -11,10 +11,12 @@ import numpy as np
 import pytest
 
 import matcalc
+from matcalc.language import ast as A
 from matcalc.numeric import program as program_values
 from program_strategies import random_program
 
 torch = pytest.importorskip("torch")
+RNG = np.random.default_rng(24)
 
 
 def _derive(text: str, where: str, wrt: str = "all"):
@@ -78,7 +80,21 @@ TIED_BCE = ("z1 = sigma(W1 x1); r1 = W1^T z1; z2 = sigma(W2 r1); r2 = W2^T z2; a
             "x1: data; W4: 8 x 8; y1: data")
 
 
-@pytest.mark.parametrize("text, where, seed", [(*GRU_BCE, 1), (*TIED_BCE, 0)])
+BATCHED_BCE = ("A1 = W1 X1 + b1 1^T; H1 = sigma(A1); A2 = W2 H1; H2 = softplus(A2); Z1 = sigma(W3 H2); "
+               "R1 = W3^T Z1; Z2 = W4 R1; P1 = sigma(Z2); "
+               "l1 = -sum(Y1 ⊙ log(P1) + (1 1^T - Y1) ⊙ log(1 1^T - P1))",
+               "Y1: 4 x 9, data; X1: data")
+ATTENTION_BCE = ("Q1 = Wq1 X1; K1 = Wk1 X1; V1 = Wv1 X1; S1 = K1^T Q1 / 2; A1 = softmax(S1); O1 = V1 A1; "
+                 "Z1 = sigma(W1 O1); R1 = W1^T Z1; A2 = W2 R1; H1 = softplus(A2); Z2 = W3 H1; P1 = sigma(Z2); "
+                 "l1 = -sum(Y1 ⊙ log(P1) + (1 1^T - Y1) ⊙ log(1 1^T - P1))",
+                 "Y1: data; X1: data; W1: 11 × 8")
+
+
+@pytest.mark.parametrize("text, where, seed", [(*GRU_BCE, 1), (*TIED_BCE, 0),
+                                               # soak seed 24, cases 867 and 512: log(1 1^T - P) of a
+                                               # matrix P = σ(Z), and 1 1^T named as a shared part
+                                               (*BATCHED_BCE, 24 * 100003 + 867),
+                                               (*ATTENTION_BCE, 24 * 100003 + 512)])
 def test_check_of_a_named_sigma_inside_log(text, where, seed):
     # log(1 - p1) of p1 = σ(z4) rounded to 1: the written-out l is finite and
     # smooth (log(1 - σ(z)) is computed stably), the statements were not: the
@@ -101,3 +117,18 @@ def test_squashed_values_are_written_out_inside_logs_only():
     from matcalc.printers.text import to_text
     texts = {name: to_text(definition) for name, definition in statements}
     assert texts["l"] == "-y^T log(σ(z)) + sum(q)" and texts["q"] == "2 p"
+
+
+def test_log_of_one_minus_sigma_of_a_matrix_is_evaluated_stably():
+    # log(1 1^T - σ(Z)) at Z = 40: 1 - σ(40) rounds to 0 (log = -inf), log σ(-40) = -40
+    from matcalc.language.parser import parse_program
+    from matcalc.lowering.builder import stable_log
+    from matcalc.numeric.evaluate import Point, evaluate
+    from matcalc.shapes.infer import infer
+    source = "sum(log(1 1^T - sigma(Z)))"
+    (tree,), _, env = infer([parse_program(source).result], source, {})
+    log = next(node for node in A.walk(tree) if isinstance(node, A.Func) and node.name == "log")
+    assert stable_log(log)[0] == "log_sigmoid"
+    Z = np.full((3, 4), 40.0) + RNG.uniform(0, 1, (3, 4))
+    value = evaluate(tree, Point({"Z": Z}, {}))
+    assert np.isclose(float(np.ravel(value)[0]), -float(np.sum(Z)) - float(np.sum(np.log1p(np.exp(-Z)))), rtol=1e-12)

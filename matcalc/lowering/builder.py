@@ -315,10 +315,19 @@ def stable_log(expr: A.Expr):
 
 
 def _one_minus_sigma(expr):
-    """z of 1 - σ(z), else None."""
-    if isinstance(expr, A.Add) and len(expr.args) == 2 and isinstance(expr.args[0], (A.Ones, A.Number)) \
-            and (not isinstance(expr.args[0], A.Number) or expr.args[0].value == 1):
+    """z of 1 - σ(z) (or 1 1^T - σ(Z) for a matrix Z), else None."""
+    if isinstance(expr, A.Add) and len(expr.args) == 2 and _all_ones(expr.args[0]):
         coefficient, rest = A.split_coefficient(expr.args[1])
         if coefficient == -1 and isinstance(rest, A.Func) and rest.name == "sigma":
             return rest.arg
     return None
+
+
+def _all_ones(expr) -> bool:
+    """1 (the number or the all-ones vector) or the all-ones matrix 1 1^T."""
+    if isinstance(expr, A.Number):
+        return expr.value == 1
+    if isinstance(expr, A.Product) and len(expr.args) == 2:
+        left, right = expr.args
+        return isinstance(left, A.Ones) and isinstance(right, A.Transpose) and isinstance(right.arg, A.Ones)
+    return isinstance(expr, A.Ones)

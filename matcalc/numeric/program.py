@@ -74,8 +74,10 @@ def _shared_parts_named(statements) -> list:
         uses, order = graph(definition)
         named: dict = {}
         for node in order:                       # inner parts first
-            # (σ(z) stays whole: log σ(z) is evaluated as -log(1 + e^{-z}), which a name would hide)
-            if uses[node] > 1 and A.children(node) and not (isinstance(node, A.Func) and node.name == "sigma"):
+            # (σ(z) and constants such as 1 1^T stay whole: log σ(z) and log(1 1^T - σ(Z)) are
+            # evaluated as -log(1 + e^{-z}), which a name would hide)
+            if uses[node] > 1 and A.children(node) and not (isinstance(node, A.Func) and node.name == "sigma") \
+                    and A.symbol_names(node):
                 part = f"shared {len(result) + 1}"
                 result.append((part, A.substitute(node, named)))
                 named[node] = A.Symbol(part)
