@@ -132,3 +132,27 @@ def test_log_of_one_minus_sigma_of_a_matrix_is_evaluated_stably():
     Z = np.full((3, 4), 40.0) + RNG.uniform(0, 1, (3, 4))
     value = evaluate(tree, Point({"Z": Z}, {}))
     assert np.isclose(float(np.ravel(value)[0]), -float(np.sum(Z)) - float(np.sum(np.log1p(np.exp(-Z)))), rtol=1e-12)
+
+
+@pytest.mark.parametrize("z", [36.5, 30.25, -35.0])
+def test_the_label_gradient_of_bce_where_p_rounds_to_one(z):
+    # soak seed 24, case 3321 (a data label asked for by name): ∂l/∂t = log(1 - p) - log(p)
+    # = -z, which the backward pass computes from the named p = σ(z); from the rounded p
+    # log(1 - p) lost every digit (check() 8.9e-3), so evaluate gave a wrong number
+    gradients = _derive("z = w^T x + c; p = sigma(z); l = -t log(p) - (1 - t) log(1 - p)",
+                        "c, t: scalar; t, x: data", "w, c, t")
+    x = RNG.standard_normal(4)
+    w = x / (x @ x) * (z - 0.5)                 # w^T x + c = z
+    found = gradients.evaluate({"w": w, "x": x, "c": 0.5, "t": 0.25})
+    assert np.isclose(float(np.ravel(found["t"])[0]), -z, rtol=1e-12)
+    expected = _autograd_bce(w, x, 0.5, 0.25)
+    assert np.allclose(np.ravel(found["w"]), expected, rtol=1e-9)
+
+
+def _autograd_bce(w, x, c, t) -> np.ndarray:
+    w = torch.tensor(w, requires_grad=True)
+    z = w @ torch.tensor(x) + c
+    # the stable form: -t log σ(z) - (1 - t) log σ(-z)
+    loss = -t * torch.nn.functional.logsigmoid(z) - (1 - t) * torch.nn.functional.logsigmoid(-z)
+    gradient, = torch.autograd.grad(loss, [w])
+    return gradient.numpy()
