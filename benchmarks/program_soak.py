@@ -1,5 +1,5 @@
-"""Program soak (issue 24): random realistic programs derived ``--wrt all``,
-every gradient checked against torch.autograd of an independent torch reading
+"""Program soak (issue 24): random realistic programs derived ``--wrt all``
+(now and then a list that names a data symbol), every gradient checked against torch.autograd of an independent torch reading
 of the same forward pass, plus the Gradients' own ``check()``.
 
     python benchmarks/program_soak.py --count 500 --seed 1 [--jobs 2] [--first 0]
@@ -13,7 +13,9 @@ Programs come from ``tests/program_strategies.py``, a pure function of
   internal   an InternalError, or an exception that is not a MatcalcError
   refused    a MatcalcError on a valid, differentiable program
   timeout    a LimitError (the work limit) or no answer within --timeout s
-  slow       right, but derive + evaluate took more than --slow s
+  slow       right, but derive + evaluate took more than --slow s (wall clock,
+             after one warm-up derivation per process: a measure of a busy
+             machine as much as of matcalc, so never a failure)
   ok
 
 Exit status 1 if any case is wrong, check, internal, refused or timeout.
