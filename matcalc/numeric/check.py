@@ -69,8 +69,8 @@ def check_gradients(function: A.Expr, statements, env: TypeEnv, answers: dict, n
         with np.errstate(all="ignore"):
             program = ProgramValues(statements, point)
             if not np.all(np.isfinite(program.value)):
-                # finite written out, not statement by statement: log(1 - p) of a named
-                # p = σ(z) that rounds to 1 (the written-out form is evaluated stably)
+                # finite written out (data.defined_points) but not statement by statement,
+                # which computes some forms less stably: this point will not do, another is tried
                 continue
             values = _answers_at(names, {wrt: answers[wrt] for wrt in pending}, point, env)
         rng = np.random.default_rng(seed)
