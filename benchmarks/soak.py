@@ -1,8 +1,9 @@
 """Soak run: many generated inputs through ``matcalc.derive``, each answer
 checked against finite differences of the input's own meaning.
 
-    python benchmarks/soak.py --examples 10000 [--seed S] [--jobs 2] [--max-depth 4]
+    python benchmarks/soak.py --examples 10000 [--seed S] [--jobs 2] [--max-depth 4] [--first F]
     python benchmarks/soak.py --seed S --case I        # replay one case, verbosely
+    python benchmarks/soak.py --emphasis scalar-groups=20,scaled-inverse=3   # hunt one class
 
 Cases come from the grammar in ``tests/strategies.py`` (the one the property
 tests use), drawn from ``random.Random`` seeded by (seed, case number), so any
@@ -193,8 +194,8 @@ def _guarded(outcome, action, problems):
 
 def run_one(job) -> dict:
     """One case, under an alarm; returns a picklable summary."""
-    seed, index, max_depth, timeout, features = job
-    case = S.random_case(seed, index, max_depth, features)
+    seed, index, max_depth, timeout, features, emphasis = job
+    case = S.random_case(seed, index, max_depth, features, emphasis)
     warnings.simplefilter("ignore", RuntimeWarning)     # overflow while probing domains is expected
     start = time.perf_counter()
     signal.signal(signal.SIGALRM, _on_alarm)
@@ -234,10 +235,21 @@ def summarize(results: list[dict], elapsed: float, show: int) -> str:
     return "\n".join(lines)
 
 
+def run_all(run, jobs: list, processes: int, chunksize: int) -> list:
+    """``run(job)`` of every job, in ``processes`` processes, sorted by case number."""
+    if processes > 1:
+        with multiprocessing.Pool(processes) as pool:
+            results = list(pool.imap_unordered(run, jobs, chunksize=chunksize))
+    else:
+        results = [run(job) for job in jobs]
+    return sorted(results, key=lambda r: r["index"])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--first", type=int, default=0, help="first case number (to run a seed in chunks)")
     parser.add_argument("--max-depth", type=int, default=4)
     parser.add_argument("--timeout", type=int, default=30, help="seconds per case")
     parser.add_argument("--jobs", type=int, default=1)
@@ -245,25 +257,25 @@ def main(argv=None) -> int:
     parser.add_argument("--case", type=int, help="replay this one case and print it in full")
     parser.add_argument("--exclude", default="", help="comma-separated generator features to leave out, "
                         "e.g. the KNOWN_BROKEN ones of tests/test_soundness.py")
+    parser.add_argument("--emphasis", default="", help="comma-separated FEATURE=WEIGHT, e.g. "
+                        "scalar-groups=20,scaled-inverse=3: those constructs that many times as often")
     options = parser.parse_args(argv)
     features = S.FEATURES - {f.strip() for f in options.exclude.split(",") if f.strip()}
+    emphasis = {name.strip(): int(weight) for name, weight in
+                (item.split("=") for item in options.emphasis.split(",") if item.strip())}
 
     if options.case is not None:
-        result = run_one((options.seed, options.case, options.max_depth, options.timeout, features))
+        result = run_one((options.seed, options.case, options.max_depth, options.timeout, features, emphasis))
         print(result["case"])
         print(f"outcome: {result['outcome']} ({result['seconds']:.2f} s)")
         for outcome, category, detail in result["problems"]:
             print(f"  [{outcome}] {category}\n    {detail}")
         return 0 if result["outcome"] in ("ok", "skipped") else 1
 
-    jobs = [(options.seed, i, options.max_depth, options.timeout, features) for i in range(options.examples)]
+    jobs = [(options.seed, i, options.max_depth, options.timeout, features, emphasis)
+            for i in range(options.first, options.first + options.examples)]
     start = time.perf_counter()
-    if options.jobs > 1:
-        with multiprocessing.Pool(options.jobs) as pool:
-            results = list(pool.imap_unordered(run_one, jobs, chunksize=20))
-    else:
-        results = [run_one(job) for job in jobs]
-    results.sort(key=lambda r: r["index"])
+    results = run_all(run_one, jobs, options.jobs, chunksize=20)
     print(summarize(results, time.perf_counter() - start, options.show))
     return 1 if any(r["outcome"] not in ("ok", "skipped") for r in results) else 0
 

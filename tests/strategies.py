@@ -60,6 +60,7 @@ FEATURES = frozenset({
     # (.^ -1ᵀ), a power of a power ((rho^(1/3))^{2}), and one scalar symbol in
     # several 1×1 groups of one product ((rho a^T b) rho (c^T d) rho^{5/3})
     "transposed-scalar", "nested-scalar-power", "repeated-scalar", "scalar-groups",
+    "scaled-inverse",           # (1 / (2 ρ)) among the scalar groups: a number's power inside an inverse
     "layer-norm",               # mu = mean(v); c = v - mu 1; s = mean(c ⊙ c); c / sqrt(s + 0.5), stackable
     "split-declarations",       # S: 3 x 3; S: symmetric — one symbol's declaration over several clauses
     "data-symbols",             # x: data, the wrt symbol too (asked for by name it is derived)
@@ -822,6 +823,14 @@ class Generator:
         pieces = []
         for _ in range(self.one_of([2, 3, 4])):
             form = self.one_of(["group", "power", "nested", "transposed"])
+            if form == "power" and self.optional("scaled-inverse", 30):
+                # 1 / (2 ρ) beside 1×1 groups: canon makes the number 1/2 on one side of
+                # a rule and leaves 2^{-1} in (2 ρ)^{-1} on the other (soak seed 24)
+                k, value = self.one_of([("2", 2.0), ("3", 3.0), ("5", 5.0)])
+                # (not "1 / (2 ρ)": beside M^T its 1 may be read as the all-ones vector)
+                text = f"({k} {self.wrap(base, POSTFIX)})^{{-1}}"
+                pieces.append(Term(text, ATOM, lambda p, k=value: 1 / (k * base.value(p))))
+                continue
             if form in ("power", "nested"):
                 text, exponent = self.one_of([("{5/3}", 5 / 3), ("(1/3)", 1 / 3), ("{2}", 2), ("{-1}", -1)])
                 power = Term(f"{self.wrap(base, ATOM)}^{text}", POSTFIX, lambda p, e=exponent: base.value(p) ** e)
@@ -1064,10 +1073,11 @@ def cases(draw, max_depth: int = 4, features=FEATURES, emphasis=None, require=()
     return case
 
 
-def random_case(seed: int, index: int, max_depth: int = 4, features=FEATURES) -> Case:
-    """Case number ``index`` of the soak run with this seed (reproducible alone)."""
+def random_case(seed: int, index: int, max_depth: int = 4, features=FEATURES, emphasis=None) -> Case:
+    """Case number ``index`` of the soak run with this seed (reproducible alone);
+    ``emphasis`` (feature → weight) makes some features more frequent."""
     for attempt in range(100):
-        case = Generator(RandomChoices(f"{seed}:{index}:{attempt}"), max_depth, features).case()
+        case = Generator(RandomChoices(f"{seed}:{index}:{attempt}"), max_depth, features, emphasis).case()
         if case.features <= set(features):
             return case
     raise RuntimeError(f"no case without the features left out after 100 attempts (seed {seed}, case {index})")
@@ -1451,6 +1461,7 @@ LATEX_COMMANDS = {
     "left", "right", "frac", "operatorname", "mathbf", "mathrm", "mathit", "text", "top", "circ",
     "odot", "otimes", "lVert", "rVert", "partial", "begin", "end", "det", "log", "exp", "sin", "cos",
     "tan", "tanh", "times", "cdot", "sqrt", "quad", "qquad", "ldots", "cdots", "mid",
+    "ni",                       # the step relation ∋ (dl ∋ a term of it: latex_report.RELATIONS_LATEX)
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "iota",
     "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "varphi",
     "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi",

@@ -239,12 +239,20 @@ class Builder:
 
     @_lower.register
     def _(self, expr: A.Func):
-        stable = stable_log(expr)
+        stable = stable_log(expr) or (stable_log(self._squashed_written_out(expr)) if expr.name == "log" else None)
         if stable is not None:
             kind, z, negated = stable
             value = self.emit("neg", (self.lower(z),)) if negated else self.lower(z)
             return self.emit("func", (value,), (kind,)) if kind == "log_sigmoid" else self.emit(kind, (value,))
         return self.emit("func", (self.lower(expr.arg),), (ELEMENTWISE.get(expr.name, expr.name),))
+
+    def _squashed_written_out(self, log: A.Func) -> A.Func:
+        """log(1 - p) of a named p = σ(z) (or softmax(z)) as log(1 - σ(z)): computed
+        from the rounded p, it loses every digit where p rounds to 1 (a backward
+        pass's δ of a BCE label: log(1 - p1) - log(p1))."""
+        squashed = {A.Symbol(name): definition for name, definition in self.definitions.items()
+                    if isinstance(definition, A.Softmax) or (isinstance(definition, A.Func) and definition.name == "sigma")}
+        return A.with_children(log, [A.substitute(log.arg, squashed)]) if squashed else log
 
     @_lower.register
     def _(self, expr: A.Softmax):
@@ -315,10 +323,19 @@ def stable_log(expr: A.Expr):
 
 
 def _one_minus_sigma(expr):
-    """z of 1 - σ(z), else None."""
-    if isinstance(expr, A.Add) and len(expr.args) == 2 and isinstance(expr.args[0], (A.Ones, A.Number)) \
-            and (not isinstance(expr.args[0], A.Number) or expr.args[0].value == 1):
+    """z of 1 - σ(z) (or 1 1^T - σ(Z) for a matrix Z), else None."""
+    if isinstance(expr, A.Add) and len(expr.args) == 2 and _all_ones(expr.args[0]):
         coefficient, rest = A.split_coefficient(expr.args[1])
         if coefficient == -1 and isinstance(rest, A.Func) and rest.name == "sigma":
             return rest.arg
     return None
+
+
+def _all_ones(expr) -> bool:
+    """1 (the number or the all-ones vector) or the all-ones matrix 1 1^T."""
+    if isinstance(expr, A.Number):
+        return expr.value == 1
+    if isinstance(expr, A.Product) and len(expr.args) == 2:
+        left, right = expr.args
+        return isinstance(left, A.Ones) and isinstance(right, A.Transpose) and isinstance(right.arg, A.Ones)
+    return isinstance(expr, A.Ones)

@@ -20,7 +20,7 @@ class ProgramValues:
     """``statements`` ((name, definition), ...), the function last, at ``point``."""
 
     def __init__(self, statements, point: Point):
-        statements = _needed(_shared_parts_named(statements))
+        statements = _needed(_shared_parts_named(_squashed_values_inside_logs(statements)))
         self.statements = statements
         self.point = point
         self.uses = [A.symbol_names(definition) for _, definition in statements]
@@ -74,13 +74,37 @@ def _shared_parts_named(statements) -> list:
         uses, order = graph(definition)
         named: dict = {}
         for node in order:                       # inner parts first
-            # (σ(z) stays whole: log σ(z) is evaluated as -log(1 + e^{-z}), which a name would hide)
-            if uses[node] > 1 and A.children(node) and not (isinstance(node, A.Func) and node.name == "sigma"):
+            # (σ(z) and constants such as 1 1^T stay whole: log σ(z) and log(1 1^T - σ(Z)) are
+            # evaluated as -log(1 + e^{-z}), which a name would hide)
+            if uses[node] > 1 and A.children(node) and not (isinstance(node, A.Func) and node.name == "sigma") \
+                    and A.symbol_names(node):
                 part = f"shared {len(result) + 1}"
                 result.append((part, A.substitute(node, named)))
                 named[node] = A.Symbol(part)
         result.append((name, A.substitute(definition, named)))
     return result
+
+
+def _squashed_values_inside_logs(statements) -> list:
+    """A named p = σ(z) or softmax(z) written out inside a log: log(p) is
+    log σ(z), log(1 - p) is log(1 - σ(z)), which evaluate computes stably
+    (``stable_log``), as it does the written-out function.  Computed from the
+    rounded p, a p that rounds to 1 makes l piecewise constant there (its
+    differences 0, or l infinite) where the written-out l is smooth and finite."""
+    squashed, result = {}, []
+    for name, definition in statements:
+        definition = _inside_logs(definition, squashed) if squashed else definition
+        result.append((name, definition))
+        if isinstance(definition, A.Softmax) or (isinstance(definition, A.Func) and definition.name == "sigma"):
+            squashed[A.Symbol(name)] = definition
+    return result
+
+
+def _inside_logs(expr: A.Expr, squashed: dict) -> A.Expr:
+    if isinstance(expr, A.Func) and expr.name == "log":
+        return A.with_children(expr, [A.substitute(expr.arg, squashed)])
+    kids = A.children(expr)
+    return A.with_children(expr, [_inside_logs(kid, squashed) for kid in kids]) if kids else expr
 
 
 def _needed(statements) -> list:

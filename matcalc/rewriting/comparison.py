@@ -67,15 +67,19 @@ def _spread_scalar_powers(key: A.Product, env: TypeEnv) -> A.Expr:
             _gather(factor, Fraction(1), exponents, numbers, env)
         else:
             chain.append(factor)
-    scalars = numbers + [base if total == 1 else A.Power(base, A.Number(total))
-                         for base, total in exponents.items() if total != 0]
+    coefficient = Fraction(1)
+    for number in numbers:
+        coefficient *= number.value
+    scalars = [A.Number(coefficient)] * (coefficient != 1) + [
+        base if total == 1 else A.Power(base, A.Number(total)) for base, total in exponents.items() if total != 0]
     return A.Product(tuple(sorted(scalars, key=A.order_key)) + tuple(chain))
 
 
 def _gather(factor, power: Fraction, exponents: dict, numbers: list, env: TypeEnv) -> None:
     """Add the scalar ``factor``^``power`` to ``exponents`` (base → exponent)."""
-    if isinstance(factor, A.Number) and power == 1:
-        numbers.append(factor)
+    if isinstance(factor, A.Number) and power.denominator == 1 and (factor.value or power > 0):
+        # 1/(2 τ) as 1/2 τ^{-1}: a number's whole power is the number canon makes of it
+        numbers.append(A.Number(factor.value ** int(power)))
     elif isinstance(factor, A.Transpose) and env.is_scalar(factor.arg):
         _gather(factor.arg, power, exponents, numbers, env)              # a 1×1 value is its transpose
     elif isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number) \
