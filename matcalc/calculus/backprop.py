@@ -327,6 +327,9 @@ def _record_local(log: StepLog, steps, opening, function, env, defined=None) -> 
                     continue
             if written == step.after:
                 step = replace(step, rule="d-definition", rules=("d-definition",))
+            elif written is not None and _names_written_out(opening[0], defined[0], step.after):
+                # δ^T d(log(exp(x))) after δ^T d(log(a1)): a fused name written out, no d-rule applied
+                step = replace(step, rule="substitute-definition", rules=("substitute-definition",))
             elif written is not None and canon(written, env) == step.after:
                 restating = set()    # δ^T d(f) again as canon writes it (δ^T = δ for a symmetric δ): no rule applied
                 continue
@@ -344,6 +347,14 @@ def _definition_written_in(opening, defined):
     if not any(node == dv for node in A.walk(opening)):
         return None
     return A.substitute(opening, {dv: A.Differential(definition)})
+
+
+def _names_written_out(opening, name, after) -> bool:
+    """``after`` is the opening tr(δv^T dv) with dv written d(f) for some f:
+    the line only writes v's definition (its names written out)."""
+    dv = A.Differential(A.Symbol(name))
+    return any(A.substitute(opening, {dv: node}) == after
+               for node in A.walk(after) if isinstance(node, A.Differential))
 
 
 __all__ = ["Sweep", "backward", "inner", "outcome_for", "program_of", "sweep_of"]
