@@ -61,7 +61,20 @@ def a_cited_rule_applies(step, source, data, catalog) -> bool:
     forms = [source] + ([A.Vec(source)] if step.label.function_is_matrix else [])   # vec(dF) = J vec(dX)
     forms = [canon(form, data.env) for form in forms]
     forms += [split for split in (_powers_split(form, data.env) for form in forms) if split not in forms]
+    forms += [split for split in map(_negatives_split, forms) if split not in forms]
     return any(_matches_somewhere(rule, form, context) for form in forms for rule in cited)
+
+
+def _negatives_split(expr):
+    """A negative number among a sum's terms written -1 times its size (canon
+    writes -1 · 1 as -1), where a rule subtracts ?B: θ - 1 is θ - ?B, ?B = 1."""
+    kids = A.children(expr)
+    if kids:
+        expr = A.with_children(expr, [_negatives_split(kid) for kid in kids])
+    if isinstance(expr, A.Add):
+        return A.Add(tuple(A.Product((A.MINUS_ONE, A.Number(-term.value)))
+                           if isinstance(term, A.Number) and term.value < 0 else term for term in expr.args))
+    return expr
 
 
 def _powers_split(expr, env):
@@ -101,13 +114,13 @@ def _shared_scalar_in_front(node, env) -> list:
     """The sum with a scalar factor every term shares moved to the front of
     each term (scalars commute: 16/3 k^4 tr(Y)^2 σ(k) is tr(Y)^2 16/3 k^4 σ(k)),
     where factor-scalar's ?c ?A + ?c ?B looks for it; a term that is the
-    factor alone (h2 + h2 r) is no ?c ?A."""
+    factor alone is the factor times 1 (1 / e - λ / e: ?A = 1, ?B = -λ)."""
     terms = [term.args if isinstance(term, A.Product) else (term,) for term in node.args]
     moved = []
     for factor in dict.fromkeys(terms[0]):
-        if env.is_scalar(factor) and all(factor in term and len(term) > 1 for term in terms) \
-                and any(term[0] != factor for term in terms):
-            moved.append(A.Add(tuple(A.Product((factor,) + _without(term, factor)) for term in terms)))
+        if env.is_scalar(factor) and all(factor in term for term in terms) \
+                and any(term[0] != factor for term in terms) and any(len(term) > 1 for term in terms):
+            moved.append(A.Add(tuple(A.Product((factor,) + (_without(term, factor) or (A.ONE,))) for term in terms)))
     return moved
 
 
