@@ -4,6 +4,7 @@ to pass that check yet."""
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import combinations
 
 from matcalc.calculus.elementwise import derivative
@@ -12,6 +13,7 @@ from matcalc.calculus.strategy import ENGINE_STEPS
 from matcalc.calculus.trace_method import push_transposes
 from matcalc.errors import MatcalcError
 from matcalc.language import ast as A
+from matcalc.shapes import dims
 from matcalc.language.names import split_error_name
 from matcalc.rewriting.canon import canon
 from matcalc.rewriting.engine import Context, _shapes_fit, _sizes_fit, instantiate, rewrite
@@ -99,15 +101,54 @@ def _matches_somewhere(rule, expr, context) -> bool:
         candidates = [node]
         if isinstance(node, A.Product):
             n = len(node.args)
-            candidates += [A.Product(node.args[i:j]) for i in range(n) for j in range(i + 2, n + 1) if j - i < n]
+            runs = [A.Product(node.args[i:j]) for i in range(n) for j in range(i + 2, n + 1) if j - i < n]
+            candidates += runs + _vectors_as_vecs(node, runs, context.env)
         elif isinstance(node, A.Add):
             candidates += [A.Add(pair) for pair in combinations(node.args, 2)] + _shared_scalar_in_front(node, context.env)
         if context.env.is_vector(node):
             candidates.append(A.Vec(node))      # vec-vector: a vector is its own vec
-        if any(rewrite(rule, candidate, context) is not None or _as_canon_writes_it(rule, candidate, context)
-               for candidate in candidates):
+        if any(map(partial(_applies, rule, context=context), candidates)):
             return True
     return False
+
+
+def _applies(rule, candidate, context) -> bool:
+    try:
+        return rewrite(rule, candidate, context) is not None or _as_canon_writes_it(rule, candidate, context)
+    except MatcalcError:                # a reading whose shapes do not fit (vec(v^T) of a v^T)
+        return False
+
+
+def _vectors_as_vecs(product, runs, env) -> list:
+    """The product read as the vec method's rules read it, each reading
+    checked by canon as every candidate is: a vector is its own vec
+    (vec-vector, vec-row, silent), so a run of factors that is a vector v may
+    stand as vec(v), vec(v^T) or, for v = u^T, vec(u) ((x ⊗ I) X^{-1} a is
+    (x ⊗ I) vec(X^{-1} a), a^T dX b is a^T vec(dX b)); a column of ones after
+    diag(vec(M)) is vec(1 1^T), M's shape (hadamard-ones); K_{m,n} before
+    vec(M) is the rules' commutation(M, M^T).  Each reading, and its runs."""
+    n, args = len(product.args), product.args
+    readings = []
+    for i in range(n):
+        for j in range(i + 1, n + 1):
+            run = A.joined(A.Product, args[i:j])
+            if isinstance(run, A.Vec) or not env.is_vector(run):
+                continue
+            as_vecs = [A.Vec(run), A.Vec(run.arg if isinstance(run, A.Transpose) else A.Transpose(run))]
+            readings += [args[:i] + (vec,) + args[j:] for vec in as_vecs]
+    for i in range(n - 1):
+        first, second = args[i], args[i + 1]
+        if isinstance(first, A.Diag) and isinstance(first.arg, A.Vec) and isinstance(second, A.Ones) \
+                and env.is_vector(second):
+            rows, cols = env.shape(first.arg.arg)
+            ones = A.Vec(A.Product((A.Ones(rows, dims.ONE), A.Ones(dims.ONE, cols))))
+            readings.append(args[:i + 1] + (ones,) + args[i + 2:])
+        if isinstance(first, A.Commutation) and isinstance(second, A.Vec) \
+                and A.Commutation(*env.shape(second.arg)) == first:
+            written = A.Func("commutation", A.Kron((second.arg, A.Transpose(second.arg))))
+            readings.append(args[:i] + (written,) + args[i + 1:])
+    return [A.joined(A.Product, reading[i:j]) for reading in readings
+            for i in range(len(reading)) for j in range(i + 1, len(reading) + 1)]
 
 
 def _shared_scalar_in_front(node, env) -> list:
