@@ -267,12 +267,14 @@ def test_the_factors_g_and_g_transposed_share_are_collected_on_a_line_of_their_o
 @pytest.mark.parametrize("expression, wrt, where, rule, answer", [
     ("(cos(eta)^3 - h^T A v)^2", "h", "eta: scalar", "sign-into-sum-scaled", "2 (h^T A v - cos(η)^3) A v"),
     ("tr(M ⊙ M) - tanh(gamma)", "gamma", "gamma: scalar", "sign-into-difference", "tanh(γ)^2 - 1"),
+    ("-a^T C (y - x)", "a", None, "sign-into-sum-left", "C (x - y)"),
 ])
-def test_a_scalar_difference_turned_round_cites_a_rule_that_applies(expression, wrt, where, rule, answer):
+def test_a_difference_turned_round_cites_a_rule_that_applies(expression, wrt, where, rule, answer):
     """-2 (a - b) A v with a scalar a - b: no matrix product (a - b) (A v 2)
     conforms, so sign-into-sum does not apply; the number's size is the
-    scalar of sign-into-sum-scaled (the matcher reads -2 as -1 2), and a bare
-    -(a - b) is sign-into-difference."""
+    scalar of sign-into-sum-scaled (the matcher reads -2 as -1 2), a bare
+    -(a - b) is sign-into-difference, and -C (y - x) past a matrix C is
+    sign-into-sum-left."""
     d = matcalc.derive(expression, wrt=wrt, where=where)
     assert d.steps[-1].rules == (rule,) and to_text(d.result) == answer
     assert not replay(d, [wrt]) and d.check() < 1e-6

@@ -123,15 +123,19 @@ def sign_into_sum_rule(expr, env) -> tuple:
             if 2 * sum(signs) >= len(signs):
                 flipped = A.Add(tuple(scaled(-c, r) for c, r in map(split_coefficient, factor.args)))
                 changed = scaled(-number, A.product_of(factors[:index] + (flipped,) + factors[index + 1:]))
-                return canon(changed, env), _sign_rule(number, index, env.is_scalar(factor))
+                past = "scalars" if all(env.is_scalar(f) for f in factors[:index]) else "a matrix"
+                return canon(changed, env), _sign_rule(number, index and past, env.is_scalar(factor))
     return expr, None
 
 
-def _sign_rule(number, index, scalar_difference) -> str:
+def _sign_rule(number, past, scalar_difference) -> str:
     """The rule that turns the difference round: past scalars (or a number's
-    size, -2 (a - b) = 2 (b - a)) sign-into-sum-scaled; a scalar difference
-    -(a - b) is no matrix product's factor (sign-into-difference)."""
-    if index or (scalar_difference and number != -1):
+    size, -2 (a - b) = 2 (b - a)) sign-into-sum-scaled, past a matrix factor
+    sign-into-sum-left; a scalar difference -(a - b) is no matrix product's
+    factor (sign-into-difference)."""
+    if past == "a matrix":
+        return "sign-into-sum-left"
+    if past or (scalar_difference and number != -1):
         return "sign-into-sum-scaled"
     return "sign-into-difference" if scalar_difference else "sign-into-sum"
 
