@@ -124,14 +124,19 @@ def _vectors_as_vecs(product, runs, env) -> list:
     checked by canon as every candidate is: a vector is its own vec
     (vec-vector, vec-row, silent), so a run of factors that is a vector v may
     stand as vec(v), vec(v^T) or, for v = u^T, vec(u) ((x ⊗ I) X^{-1} a is
-    (x ⊗ I) vec(X^{-1} a), a^T dX b is a^T vec(dX b)); a column of ones after
-    diag(vec(M)) is vec(1 1^T), M's shape (hadamard-ones); K_{m,n} before
+    (x ⊗ I) vec(X^{-1} a), a^T dX b is a^T vec(dX b)), a scalar run s may stand
+    as vec(I_1 s) (the vec method's dw^T x = x^T dw); a column of ones after
+    diag(vec(M)) is vec(1 1^T), M's shape (hadamard-ones), and after A ⊗ B
+    vec(1 1^T) of B's columns by A's; K_{m,n} before
     vec(M) is the rules' commutation(M, M^T).  Each reading, and its runs."""
     n, args = len(product.args), product.args
     readings = []
     for i in range(n):
         for j in range(i + 1, n + 1):
             run = A.joined(A.Product, args[i:j])
+            if j - i > 1 and env.is_scalar(run):
+                # a scalar is its own vec, and I_1 its identity: dw^T x is vec(I_1 dw^T x) for vec-kron
+                readings.append(args[:i] + (A.Vec(A.Product((A.Identity(dims.ONE),) + args[i:j])),) + args[j:])
             if isinstance(run, A.Vec) or not env.is_vector(run):
                 continue
             as_vecs = [A.Vec(run), A.Vec(run.arg if isinstance(run, A.Transpose) else A.Transpose(run))]
@@ -141,6 +146,10 @@ def _vectors_as_vecs(product, runs, env) -> list:
         if isinstance(first, A.Diag) and isinstance(first.arg, A.Vec) and isinstance(second, A.Ones) \
                 and env.is_vector(second):
             rows, cols = env.shape(first.arg.arg)
+            ones = A.Vec(A.Product((A.Ones(rows, dims.ONE), A.Ones(dims.ONE, cols))))
+            readings.append(args[:i + 1] + (ones,) + args[i + 2:])
+        if isinstance(first, A.Kron) and len(first.args) == 2 and isinstance(second, A.Ones) and env.is_vector(second):
+            (_, cols), (_, rows) = (env.shape(part) for part in first.args)      # (A ⊗ B) vec(X): X is B's cols × A's
             ones = A.Vec(A.Product((A.Ones(rows, dims.ONE), A.Ones(dims.ONE, cols))))
             readings.append(args[:i + 1] + (ones,) + args[i + 2:])
         if isinstance(first, A.Commutation) and isinstance(second, A.Vec) \
