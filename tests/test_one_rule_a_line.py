@@ -262,3 +262,44 @@ def test_the_factors_g_and_g_transposed_share_are_collected_on_a_line_of_their_o
     assert d.steps[-2].rule == "symmetric-gradient"
     assert {"factor-left", "factor-right"} <= set(d.steps[-1].rules), d.steps[-1].rules
     assert not replay(d, ["X"]) and d.check() < 1e-6
+
+
+@pytest.mark.parametrize("expression, wrt, where, rule, answer", [
+    ("(cos(eta)^3 - h^T A v)^2", "h", "eta: scalar", "sign-into-sum-scaled", "2 (h^T A v - cos(η)^3) A v"),
+    ("tr(M ⊙ M) - tanh(gamma)", "gamma", "gamma: scalar", "sign-into-difference", "tanh(γ)^2 - 1"),
+    ("-a^T C (y - x)", "a", None, "sign-into-sum-left", "C (x - y)"),
+])
+def test_a_difference_turned_round_cites_a_rule_that_applies(expression, wrt, where, rule, answer):
+    """-2 (a - b) A v with a scalar a - b: no matrix product (a - b) (A v 2)
+    conforms, so sign-into-sum does not apply; the number's size is the
+    scalar of sign-into-sum-scaled (the matcher reads -2 as -1 2), a bare
+    -(a - b) is sign-into-difference, and -C (y - x) past a matrix C is
+    sign-into-sum-left."""
+    d = matcalc.derive(expression, wrt=wrt, where=where)
+    assert d.steps[-1].rules == (rule,) and to_text(d.result) == answer
+    assert not replay(d, [wrt]) and d.check() < 1e-6
+
+
+def test_a_line_the_next_one_undoes_is_not_printed():
+    """Scalar algebra writes 3 (1 - h1) λ^2 as -3 λ^2 (h1 - 1) and
+    sign-into-sum-scaled writes it back; h2 (r + 1) expanded to h2 + h2 r and
+    factored back to h2 (1 + r): neither pair is printed (issue 23)."""
+    for expression, wrt, where in [("log(sigma(lambda lambda (lambda / softplus(rho))))", "lambda", "lambda, rho: scalar"),
+                                   ("log(det(L)) ./ exp(c - tau) ./ (||(a - h) .^ 2||^2 + 1)", "tau",
+                                    "L: positive definite; c, tau: scalar")]:
+        d = matcalc.derive(expression, wrt=wrt, where=where)
+        assert d.steps[-1].rule == "identify", d.text()
+        assert not replay(d, [wrt]) and d.check() < 1e-6
+
+
+@pytest.mark.parametrize("program", [
+    "g1 = log(exp(x)); l = ||W (w theta) - g1||",        # a fused name written out: substitute-definition
+    "z1 = z; g2 = s 0.5; 1^T (sigmoid(z1) + g2)",          # d(1/2 s) = 1/2 ds: d-scalar-product
+    "A1 = Sigma + Sigma; l = mean(sin(A1))",               # tr(δA1^T d(2 Σ)) after a dropped d-trace
+])
+def test_a_line_of_a_backward_pass_cites_what_it_did_to_d_of_the_definition(program):
+    """Below dl = δv^T dv = δv^T d(f), a line cites the rule applied to d(f),
+    not the d-product that cut δv^T off d(δv^T f)."""
+    g = matcalc.derive(program, wrt="all")
+    assert not replayed(g, list(g), g), g.text()
+    assert g.check() < 1e-6

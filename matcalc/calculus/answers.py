@@ -50,6 +50,55 @@ def answer_form_steps(expr, env) -> list:
     return changes
 
 
+def without_undone_lines(start, lines, env) -> list:
+    """The lines (rule, after, rules) of an answer's simplification, less any
+    run of them that ends where it began, up to the order of scalar factors
+    (3 (1 - h1) λ^2 to -3 λ^2 (h1 - 1) by scalar algebra, and back by
+    sign-into-sum-scaled): a line the next one undoes is not printed."""
+    kept, befores = [], [start]
+    for line in lines:
+        back = next((index for index, before in enumerate(befores) if _reordered(before, line[1], env)), None)
+        if back is not None:
+            del kept[back:], befores[back + 1:]
+            continue
+        kept.append(line)
+        befores.append(line[1])
+    return kept
+
+
+def _reordered(before, after, env) -> bool:
+    """``after`` is ``before`` with terms of sums or scalar factors of
+    products in another order."""
+    return before == after or _unordered(before, env) == _unordered(after, env)
+
+
+def _unordered(expr, env):
+    """A key equal for expressions that differ only in the order of terms and
+    of scalar factors: a scalar product is the multiset of its factors, those
+    under 1 / (...) inverted (h2^{-1} (r + 1)^{-1} is 1 / (h2 (1 + r)))."""
+    if env.is_scalar(expr) and isinstance(expr, (A.Product, A.Power)):
+        return "product", tuple(sorted(map(repr, _scalar_factors(expr, env, False))))
+    return _by_children(expr, env)
+
+
+def _by_children(expr, env):
+    kids = A.children(expr)
+    if not kids:
+        return expr
+    keys = [_unordered(kid, env) for kid in kids]
+    if isinstance(expr, A.Add):
+        keys.sort(key=repr)
+    return A.with_children(expr, [A.ZERO] * len(kids)), tuple(keys)
+
+
+def _scalar_factors(expr, env, inverted) -> list:
+    if isinstance(expr, A.Product) and all(env.is_scalar(kid) for kid in expr.args):
+        return [key for kid in expr.args for key in _scalar_factors(kid, env, inverted)]
+    if isinstance(expr, A.Power) and expr.exponent == A.Number(Fraction(-1)):
+        return _scalar_factors(expr.base, env, not inverted)
+    return [("1 /" if inverted else "", _by_children(expr, env))]
+
+
 def sign_into_sum(expr, env):
     """-(y - W x) x^T is (W x - y) x^T: a minus sign in front of a product goes
     into a difference among its factors, which then reads without it (rule
@@ -74,8 +123,21 @@ def sign_into_sum_rule(expr, env) -> tuple:
             if 2 * sum(signs) >= len(signs):
                 flipped = A.Add(tuple(scaled(-c, r) for c, r in map(split_coefficient, factor.args)))
                 changed = scaled(-number, A.product_of(factors[:index] + (flipped,) + factors[index + 1:]))
-                return canon(changed, env), "sign-into-sum-scaled" if index else "sign-into-sum"
+                past = "scalars" if all(env.is_scalar(f) for f in factors[:index]) else "a matrix"
+                return canon(changed, env), _sign_rule(number, index and past, env.is_scalar(factor))
     return expr, None
+
+
+def _sign_rule(number, past, scalar_difference) -> str:
+    """The rule that turns the difference round: past scalars (or a number's
+    size, -2 (a - b) = 2 (b - a)) sign-into-sum-scaled, past a matrix factor
+    sign-into-sum-left; a scalar difference -(a - b) is no matrix product's
+    factor (sign-into-difference)."""
+    if past == "a matrix":
+        return "sign-into-sum-left"
+    if past or (scalar_difference and number != -1):
+        return "sign-into-sum-scaled"
+    return "sign-into-difference" if scalar_difference else "sign-into-sum"
 
 
 def _sum_of_entries_last(expr, env):

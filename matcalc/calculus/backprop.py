@@ -307,7 +307,7 @@ def _record_local(log: StepLog, steps, opening, function, env, defined=None) -> 
     as d(definition) under a rule of its own ("d-definition"), and the d-rules
     that follow cite what they did to it."""
     d = differential_label(function)
-    restating = set()
+    restating, after_trace = set(), False       # after_trace: the d-definition line of a dropped d-trace
     if opening is not None:
         log.add("backprop", d, opening[0], note=opening[1])
         steps = steps[1:]
@@ -323,13 +323,18 @@ def _record_local(log: StepLog, steps, opening, function, env, defined=None) -> 
             if written is not None and written != step.after:
                 log.add("d-definition", d, written)
                 if step.rule == "d-trace":       # tr(d(δ^T f)): d-trace undone by the line above, dropped
-                    restating = set()
+                    restating, after_trace = set(), True
                     continue
             if written == step.after:
                 step = replace(step, rule="d-definition", rules=("d-definition",))
             elif written is not None and canon(written, env) == step.after:
                 restating = set()    # δ^T d(f) again as canon writes it (δ^T = δ for a symmetric δ): no rule applied
                 continue
+            elif written is not None:
+                step = _recited(step, opening[0], defined, env)
+        elif after_trace:
+            step = _recited(step, opening[0], defined, env)
+        after_trace = False
         restating = set()
         last = log.last
         if last is not None and last.after == step.after and last.label == step.label:
@@ -344,6 +349,23 @@ def _definition_written_in(opening, defined):
     if not any(node == dv for node in A.walk(opening)):
         return None
     return A.substitute(opening, {dv: A.Differential(definition)})
+
+
+def _recited(step, opening, defined, env):
+    """The first step on the line δ^T d(f) (dv written as d(definition)) cites
+    what it did to d(f), not to the d(δ^T f) the engine differentiated:
+    d(δ^T c f) cut after δ^T c shows as d(c f) = c df (d-scalar-product), and
+    δ^T d(log(exp(x))) after δ^T d(log(a1)) only writes a fused name out."""
+    name, definition = defined
+    definition = canon(definition, env)
+    if "d-product" in step.rules and isinstance(definition, A.Product) and env.is_scalar(definition.args[0]):
+        kept = tuple(rule for rule in step.rules if rule != "d-product" or len(definition.args) > 2)
+        return replace(step, rule="d-scalar-product", rules=tuple(dict.fromkeys(("d-scalar-product",) + kept)))
+    dv = A.Differential(A.Symbol(name))
+    if any(canon(A.substitute(opening, {dv: node}), env) == step.after
+           for node in A.walk(step.after) if isinstance(node, A.Differential)):
+        return replace(step, rule="substitute-definition", rules=("substitute-definition",))
+    return step
 
 
 __all__ = ["Sweep", "backward", "inner", "outcome_for", "program_of", "sweep_of"]

@@ -20,7 +20,7 @@ from ..rewriting.canon import canon, zero_like
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
 from ..shapes.env import TypeEnv
-from .answers import answer_form_steps, transpose_out_rules
+from .answers import answer_form_steps, transpose_out_rules, without_undone_lines
 from .differential import sweeps
 from .elementwise import derivative
 from .elementwise_algebra import simplify_elementwise
@@ -129,6 +129,16 @@ def simplified_answer(answer, names, context, record, with_algebra: bool = True)
     Entrywise algebra comes before the answer rules (cancelled quotients
     collect) and after them (factoring brings entrywise terms under one
     matrix: what SymPy left a sum of products, W^T S - W^T Y)."""
+    env = context.env
+    start, lines = answer, []
+    answer = _simplified(answer, names, context, lambda *line: lines.append(line), with_algebra)
+    kept = without_undone_lines(start, lines, env)
+    for line in kept:
+        record(*line)
+    return kept[-1][1] if kept else start
+
+
+def _simplified(answer, names, context, record, with_algebra):
     env = context.env
 
     def algebra(expr):

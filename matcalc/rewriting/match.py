@@ -138,7 +138,7 @@ def _match_operands(pattern, expr, bindings, accept):
         orders.append((number, A.MINUS_ONE) + expr.args[1:])
     for given in orders:
         if len(wanted) > len(given):
-            return
+            continue            # -2 (a - b) has two operands, -1 2 (a - b) three
         first, last = (_spans(wanted[end], type(expr), bindings) for end in (0, -1))
         for split in _splits(len(given), len(wanted), first, last):
             groups = [A.joined(type(expr), given[a:b]) for a, b in split]
