@@ -25,3 +25,11 @@ def test_the_page_shows_the_code_in_the_target_chosen(watched, server):
     assert "def loss_and_gradients(x, A):" in code_text(page) and "code=torch" in page.url
     page.click("#copy-code")
     page.wait_for_function("document.getElementById('status').textContent === 'code copied'")
+
+
+def test_an_address_without_a_target_shows_the_default_code(watched, server):
+    # /?expr=..&wrt=.. reproduces the derivation (SPEC §9), the code panel included
+    page = watched.page
+    page.goto(server.url + "/?expr=x%5ET%20A%20x&wrt=x")
+    page.wait_for_function("document.getElementById('code-text').textContent.includes('def loss_and_gradients')")
+    assert "import numpy as np" in code_text(page)

@@ -161,12 +161,13 @@ window.addEventListener("DOMContentLoaded", () => {
   $("copy-latex").addEventListener("click", copyLatex);
   $("copy-code").addEventListener("click", copyCode);
   $("code").addEventListener("change", () => $("form").requestSubmit());   // the code in another target
-  window.addEventListener("popstate", () => {
+  // An address reproduces a derivation; what it leaves out (the code's
+  // target, the kind) is the form's default, as if Derive were pressed.
+  const fromAddress = () => {
     const query = new URLSearchParams(location.search);
     formFromQuery(query);
-    if (query.has("expr")) derive(query);
-  });
-  const query = new URLSearchParams(location.search);
-  formFromQuery(query);
-  if (query.has("expr")) derive(query);
+    if (query.has("expr")) derive(queryFromForm());
+  };
+  window.addEventListener("popstate", fromAddress);
+  fromAddress();
 });
