@@ -71,3 +71,36 @@ def test_canon_is_idempotent_on_the_soak_cases_that_found_it():
         problem = _problem(case.expression, case.where)
         once = canon(problem.expr, problem.env)
         assert S.fresh_canon(once, problem.env) == once, case
+
+
+def test_a_spread_all_ones_vector_inside_a_sum_becomes_a_count():
+    """sum(-1 softmax(z)^T V) read its 1 back as the number: nothing in a sum fixes
+    the length of the 1, so canon folds it into the count it stands for
+    (-n sum(softmax(z)^T V)), a dimension the reader sees."""
+    cases = [("sum(A - A - 1 softmax(z)^T V)", "A: n x p; V: matrix", "-n sum(softmax(z)^T V)"),
+             ("sum(A - A + 1 sqrt(r^T))", "A: n x p", "n sum(sqrt(r^T))"),
+             ("sum(A - A + sqrt(r) 1^T)", "A: n x p; r: vector", "p sum(sqrt(r))"),
+             ("sum(A - A + (x^T y) 1 1^T)", "A: n x p", "n p x^T y"),
+             ("mean(A - A - 1 softmax(z)^T V)", "A: n x p; V: matrix", "-mean(softmax(z)^T V)")]
+    for expression, where, expected in cases:
+        problem, tree = canonical(expression, where)
+        assert to_text(tree) == expected
+        assert S.fresh_canon(tree, problem.env) == tree
+        assert_same_values(problem, tree, seed=3)
+
+
+def test_the_soak_answer_with_a_spread_one_shows_its_count():
+    """Seed 24, case 7215: the answer printed sum(-1 softmax(..)^T (..)), which
+    read back a factor n smaller (relative error 3e-2); now - n softmax(..)^T (..)."""
+    import matcalc
+    derivation = matcalc.derive("sum(logsoftmax(exp(u) .^ θ))", wrt="theta")
+    text = to_text(derivation.result)
+    assert text == "sum(exp(u) .^ (θ) ⊙ log(exp(u))) - n softmax(exp(u) .^ (θ))^T (exp(u) .^ (θ) ⊙ log(exp(u)))"
+    point = random_point(derivation.problem.expr, derivation.problem.env, seed=4)
+    u, theta = point.values["u"].reshape(-1), float(np.reshape(point.values["theta"], -1)[0])
+
+    def f(t):                        # sum(logsoftmax(z)) = sum(z) - n log sum(exp(z)), z = exp(u) .^ t
+        z = np.exp(u) ** t
+        return float(np.sum(z) - z.size * np.log(np.sum(np.exp(z))))
+    reference = (f(theta + 1e-6) - f(theta - 1e-6)) / 2e-6
+    np.testing.assert_allclose(np.reshape(evaluate(derivation.result, point), -1)[0], reference, rtol=1e-6)
