@@ -15,6 +15,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..language import ast as A
+from .quotients import exp_quotient_fused
 
 
 class _AllOnes:
@@ -32,7 +33,8 @@ def kind_of(shape) -> str:
 
 
 def product(b, expr: A.Product) -> str:
-    coefficient, scalars, factors = _split(b, _softmax_fused(b, tuple(map(plain_ones, expr.args))))
+    fused = exp_quotient_fused(b, _softmax_fused(b, tuple(map(plain_ones, expr.args))))
+    coefficient, scalars, factors = _split(b, fused)
     value = chain(b, factors) if factors else None
     for scalar in scalars:
         value = scalar if value is None else b.emit("mul", (scalar, value))

@@ -19,6 +19,7 @@ from ..language import ast as A
 from ..language import functions
 from ..language.names import ascii_name
 from ..lowering.builder import stable_log
+from ..lowering.quotients import exp_quotient_fused
 from . import interpret, structured
 
 
@@ -149,12 +150,27 @@ def _(expr: A.Add, point):
 
 @_eval.register
 def _(expr: A.Product, point):
+    # exp(E) / (exp(E) + K)^2 without inf / inf, as the lowering computes it (lowering/quotients.py)
+    args = exp_quotient_fused(_ScalarTest(point), expr.args)
     # I ⊗ K ⊗ I, K, diag(v) act on their neighbours, never built (structured.py)
     values = [structured.operator(a, lambda sub: _eval(sub, point), lambda dim: _dim(dim, point))
-              for a in expr.args]
-    values = [_eval(a, point) if value is None else value for a, value in zip(expr.args, values)]
+              for a in args]
+    values = [_eval(a, point) if value is None else value for a, value in zip(args, values)]
     # a 1×1 factor or partial product is a scalar (s^T q v): _times, and structured.chain beside operators
     return structured.chain(values, _times, _fits)
+
+
+class _ScalarTest:
+    """What exp_quotient_fused asks of a lowering, for a tree without types:
+    whether a factor is a scalar (by its value, which the memo keeps)."""
+    definitions: dict = {}
+
+    def __init__(self, point):
+        self.point = point
+
+    def kind(self, factor) -> str:
+        with np.errstate(over="ignore"):
+            return "scalar" if _eval(factor, self.point).size == 1 else "array"
 
 
 @_eval.register

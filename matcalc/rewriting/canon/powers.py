@@ -4,6 +4,7 @@ X^{-k} = (X^{-1})^k, (c A) .^ k = c^k A .^ k, rational powers of numbers folded.
 from __future__ import annotations
 
 from ...language import ast as A
+from ...language.ast import split_coefficient
 from ...language.functions import rational_power
 from .basics import is_zero
 from .dispatch import register, simplify
@@ -49,6 +50,10 @@ def _power(expr: A.Power, env):
             env.is_scalar(base) or (base.exponent.value.denominator == 1
                                     and exponent.value.denominator == 1)):   # (A^2)^2 = A^4
         return simplify(A.Power(base.base, A.Number(base.exponent.value * exponent.value)), env)
+    if env.is_scalar(base) and isinstance(base, A.Product):
+        scaled = _number_out(base, exponent, env)           # (3 σ)^{-1} = 1/3 σ^{-1}
+        if scaled is not None:
+            return scaled
     if not env.is_scalar(base) and exponent.value.denominator == 1:
         if isinstance(base, A.Product) and any(env.is_scalar(f) for f in base.args):
             return _scalars_out(A.Power, base, exponent, env)        # (c M)^k = c^k M^k
@@ -82,6 +87,19 @@ def _scaled_elem_pow(base: A.Product, exponent: A.Number, env):
     if not scalars or not (whole or all(isinstance(c, A.Number) and c.value > 0 for c in scalars)):
         return A.ElemPow(base, exponent)
     return _scalars_out(A.ElemPow, base, exponent, env)
+
+
+def _number_out(base: A.Product, exponent: A.Number, env):
+    """c^k a^k for a scalar (c a)^k with a number c (rule power-scaled-number), so
+    that (3 σ)^{-1} (5 σ)^{-1} meets as 1/15 σ^{-2}; only where c^k is a number
+    ((3 σ)^{1/2} stays: 3^{1/2} σ^{1/2} is no simpler)."""
+    coefficient, rest = split_coefficient(base)
+    if coefficient == 1 or rest is None:
+        return None
+    number = rational_power(coefficient, exponent.value)
+    if number is None:
+        return None
+    return simplify(A.Product((A.Number(number), simplify(A.Power(rest, exponent), env))), env)
 
 
 def _scalars_out(power, base: A.Product, exponent: A.Number, env):

@@ -106,6 +106,15 @@ def _product(expr: A.Product, env):
         chain = [a for a in inner if not env.is_scalar(a)]
         scalars = _combine_powers([s for s in scalars if s is not compound[0]]
                                   + [a for a in inner if env.is_scalar(a)], env)
+    numbers = [s for s in scalars if isinstance(s, A.Number)]
+    if numbers:
+        # Powers combined into a number (x^{10/3} x^{5/3} = x^5 for a number x)
+        # join the coefficient: a product holds one number, in front.
+        for number in numbers:
+            coefficient *= number.value
+        if coefficient == 0:
+            return zero_like(expr, env)
+        scalars = [s for s in scalars if not isinstance(s, A.Number)]
     factors = scalars + chain
     if not factors:
         return A.Number(coefficient)

@@ -104,6 +104,9 @@ def _counting(expr, env):
         return dimension_value(arg.size)             # tr(I_n) = sum(I_n) = n
     if isinstance(expr, A.Mean) and isinstance(arg, A.Identity) and arg.size is not None:
         return simplify(A.Power(dimension_value(arg.size), A.MINUS_ONE), env)
+    spread = _ones_spread(expr, arg, env)
+    if spread is not None:
+        return spread
     constant = constant_entries(arg)
     if constant is not None and not is_zero(constant) and not env.is_scalar(arg):
         rows, cols = env.shape(arg)
@@ -112,6 +115,41 @@ def _counting(expr, env):
     return _of_zero(expr, env)
 
 
+
+
+def _ones_spread(expr, arg, env):
+    """sum(c 1_k r) = k c sum(r) for a row or scalar r repeated down k rows,
+    sum(c r 1_k^T) = k c sum(r) across k columns, mean(c 1 r) = c mean(r)
+    (rules ones-scaled-sum, ones-column-sum, ones-row-sum, ones-column-mean): printed
+    inside a sum, nothing around the 1 fixes its length, and it would read
+    back as the number 1 (soak seed 24, case 7215: sum(-1 softmax(z)^T v))."""
+    if isinstance(expr, A.Trace) or not isinstance(arg, A.Product):
+        return None
+    scalars = [f for f in arg.args if env.is_scalar(f)]
+    chain = [f for f in arg.args if not env.is_scalar(f)]
+    if not chain:
+        return None
+    first, last = chain[0], chain[-1]
+    if len(chain) == 1 and isinstance(first, A.Ones) and scalars:
+        count, repeated = first.rows * first.cols, None                 # c 1 or c 1 1^T
+    elif isinstance(first, A.Ones) and first.cols.is_one and len(chain) > 1 \
+            and env.shape(chain[1])[0].is_one:
+        count, repeated = first.rows, chain[1:]                         # 1 r: r down the rows
+    elif isinstance(last, A.Ones) and last.rows.is_one and len(chain) > 1 \
+            and env.shape(chain[-2])[1].is_one:
+        count, repeated = last.cols, chain[:-1]                         # r 1^T: r across the columns
+    else:
+        return None
+    if repeated:
+        repeated = A.joined(A.Product, repeated)
+        if not env.is_scalar(repeated):
+            repeated = canon(type(expr)(repeated), env)         # sum(r) or mean(r) of a row
+    if isinstance(expr, A.Mean):
+        factors = [repeated] if repeated else []
+    else:
+        factors = [dimension_value(count)] + ([repeated] if repeated else [])
+    return simplify(A.Product((*scalars, *factors)), env) if scalars or len(factors) > 1 \
+        else factors[0] if factors else A.ONE
 
 
 @register(A.Vec)
