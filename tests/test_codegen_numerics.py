@@ -268,3 +268,28 @@ def test_every_target_and_the_interpreter_speak_the_whole_vocabulary():
     rest = set(VOCABULARY) - run_directly
     for kind in rest:       # the interpreter's other branches name their kinds
         assert f'"{kind}"' in open(interpret.__file__, encoding="utf-8").read(), kind
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("source, wrt, where", [
+    ("softplus(t - 2) + t^2", "t", "t: scalar"),                      # only a scalar: no array to take after
+    ("sum(sigma(c W x)) + softplus(c)", "c,W", "c: scalar; x: data"),  # a scalar beside float32 arrays
+])
+def test_a_scalar_given_as_a_python_number(target, source, wrt, where):
+    # SPEC §8: scalars as Python or 0-d values; torch's functions take no Python
+    # numbers (torch.sigmoid(2.0) is a TypeError), so the module makes one a tensor
+    to_array, to_numpy = library(target)
+    g = matcalc.derive(source, wrt=wrt, where=where)
+    ns = generated(g, target)
+    values = user_values(g)
+    args = [float(values[name]) if np.ndim(values[name]) == 0 else to_array(values[name], "float32")
+            for name in arguments(g)]
+    loss, gradients = ns["loss_and_gradients"](*args)
+    expected = g.evaluate(values)
+    expected = expected if isinstance(expected, dict) else {wrt: expected}
+    for name, value in expected.items():
+        found = np.asarray(to_numpy(gradients[name]) if not isinstance(gradients[name], float) else gradients[name])
+        scale = max(np.max(np.abs(value)), 1e-3)
+        assert np.max(np.abs(found.reshape(np.shape(value)) - value)) / scale < 1e-4, name
+        if np.ndim(value):
+            assert dtype_name(gradients[name]) == "float32", name          # the arrays' dtype kept

@@ -149,8 +149,8 @@ class Builder:
         (it broadcasts), a v 1^T term the column v[:, None]."""
         total = None
         for coefficient, term in terms:
-            if term is None:                          # a number alone
-                value, coefficient = self.const(coefficient), Fraction(1)
+            if term is None:                          # a number alone: t - 2, not t + -2
+                value, coefficient = self.const(abs(coefficient)), Fraction(1 if coefficient >= 0 else -1)
             elif isinstance(term, A.Ones):
                 value = self.const(1)
             else:

@@ -107,16 +107,23 @@ class Target:
     check_setup: tuple = ()            # lines at the start of the script check
     creation: str = "dtype={like}.dtype"   # keyword arguments of ones/zeros/eye
     in_place: dict = field(default_factory=dict)    # kind or function → its ``out=`` form (inplace.py)
+    scalar_input: str = ""             # a scalar input given as a Python number → this library's 0-d value
 
 
 def literal(value: Fraction) -> tuple[str, int]:
     if value.denominator == 1:
         text = str(value.numerator)
-    elif 10**6 % value.denominator == 0:
-        text = repr(float(value))
+    elif 10**6 % value.denominator == 0 or _from_a_float(value):
+        text = repr(float(value))      # a decimal, or a float's value (3 log 8 of a stable quotient)
     else:
         return f"{value.numerator} / {value.denominator}", MUL
     return text, UNARY if value < 0 else ATOM
+
+
+def _from_a_float(value: Fraction) -> bool:
+    """A float's exact fraction (times a small whole number): a denominator of
+    a high power of two, which no user writes; printed as the float it is."""
+    return value.denominator > 2**20 and value.denominator & (value.denominator - 1) == 0
 
 
 class Printer:

@@ -20,7 +20,7 @@ def module_text(module: Module, target: Target) -> str:
         printer = Printer(target, function, dims, like, input_shapes(module.inputs))
         body = printer.body()
         helpers |= printer.helpers
-        printed.append(_function(module, function, _checks(module, dims, function.direction) + body))
+        printed.append(_function(module, function, _checks(module, dims, function.direction, target) + body))
     parts = [_docstring(module, target), "\n".join(target.imports)]
     parts += [target.helpers[name] for name in sorted(helpers)]
     parts += printed
@@ -79,8 +79,10 @@ def _mismatch(module: Module, first, item) -> str:
     return f"{prefix}{first.name} {_shape_words(first)} but {item.name} {_shape_words(item)}"
 
 
-def _checks(module: Module, dims: dict, direction: str) -> list:
-    """Each input's number of axes, then each size against the first input that set it."""
+def _checks(module: Module, dims: dict, direction: str, target: Target) -> list:
+    """Each input's number of axes, then each size against the first input that
+    set it; a scalar given as a Python number made the library's where its
+    functions take no numbers (torch)."""
     lines, bound = [], {}
     for item in module.inputs:
         name, x = item.name, item.code            # as the user wrote it; as Python calls it
@@ -88,6 +90,8 @@ def _checks(module: Module, dims: dict, direction: str) -> list:
         if item.kind == "scalar":
             lines.append(f'if getattr({x}, "ndim", 0) != 0:')
             lines.append(f'    raise ValueError(f"{name} is a scalar, not an array of shape {given_shape}")')
+            if target.scalar_input:
+                lines.append(target.scalar_input.format(x))
             continue
         axes = 1 if item.kind == "vector" else 2
         what = f"a vector of length {item.rows}" if axes == 1 else f"a matrix, {item.rows}×{item.cols}"

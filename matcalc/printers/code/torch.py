@@ -24,6 +24,9 @@ TORCH = Target(
     helpers={"_logdet": LOGDET.format(p="torch"), "_step": STEP.format(cast="to"), "_commute": COMMUTE.format(swap="transpose"),
              "_kron_apply": KRON_APPLY.format(moveaxis="torch.movedim", tensordot="torch.tensordot", axes="dims")},
     check_setup=("def to_array(value):",
-                 "    return torch.from_numpy(numpy.asarray(value)) if not isinstance(value, float) else value"),
+                 "    return torch.from_numpy(numpy.asarray(value))"),
+    # torch.sigmoid(2.0) is a TypeError: a Python number becomes a 0-d float64
+    # tensor, which takes the dtype and device of the tensors it meets
+    scalar_input="{0} = torch.as_tensor({0}, dtype=torch.float64) if isinstance({0}, (int, float)) else {0}",
     creation="dtype={like}.dtype, device={like}.device",
 )
