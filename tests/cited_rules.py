@@ -94,7 +94,7 @@ def _powers_split(expr, env):
 
 def _matches_somewhere(rule, expr, context) -> bool:
     """The rule's left side matches a node of ``expr``, a run of adjacent
-    factors of a product or two terms of a sum (where the engine applies it),
+    factors of a product or of an entrywise product, or two terms of a sum (where the engine applies it),
     its where-clause and shapes satisfied; whether the canonical form of its
     right side looks different is not asked (tr(u^T v) = tr(v^T u) does not)."""
     for node in A.walk(expr):
@@ -103,6 +103,9 @@ def _matches_somewhere(rule, expr, context) -> bool:
             n = len(node.args)
             runs = [A.Product(node.args[i:j]) for i in range(n) for j in range(i + 2, n + 1) if j - i < n]
             candidates += runs + _vectors_as_vecs(node, runs, context.env)
+        elif isinstance(node, A.Hadamard):        # a run of a flat ⊙ (A ⊙ (B + C) ⊙ D: (B + C) ⊙ D)
+            n = len(node.args)
+            candidates += [A.Hadamard(node.args[i:j]) for i in range(n) for j in range(i + 2, n + 1) if j - i < n]
         elif isinstance(node, A.Add):
             candidates += [A.Add(pair) for pair in combinations(node.args, 2)] + _shared_scalar_in_front(node, context.env)
         if context.env.is_vector(node):
