@@ -167,12 +167,13 @@ def _shared_scalar_in_front(node, env) -> list:
     """The sum with a scalar factor every term shares moved to the front of
     each term (scalars commute: 16/3 k^4 tr(Y)^2 σ(k) is tr(Y)^2 16/3 k^4 σ(k)),
     where factor-scalar's ?c ?A + ?c ?B looks for it; a term that is the
-    factor alone is the factor times 1 (1 / e - λ / e: ?A = 1, ?B = -λ)."""
+    factor alone is the factor times 1 (1 / e - λ / e: ?A = 1, ?B = -λ; δa2 + δa2 θ:
+    ?A = 1, ?B = θ), the factor in front already or not."""
     terms = [term.args if isinstance(term, A.Product) else (term,) for term in node.args]
     moved = []
     for factor in dict.fromkeys(terms[0]):
         if env.is_scalar(factor) and all(factor in term for term in terms) \
-                and any(term[0] != factor for term in terms) and any(len(term) > 1 for term in terms):
+                and any(term[0] != factor or len(term) == 1 for term in terms) and any(len(term) > 1 for term in terms):
             moved.append(A.Add(tuple(A.Product((factor,) + (_without(term, factor) or (A.ONE,))) for term in terms)))
     return moved
 

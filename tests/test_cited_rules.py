@@ -45,6 +45,7 @@ def _applies(rule: str, text: str, moving: str) -> bool:
     ("vec-kron", "vec(A (B ⊙ X)^T Y)", "X"),                  # ?A ?X ?B as it stands
     ("vec-hadamard", "u ⊙ v", "v"),                           # vec(u ⊙ dv)
     ("hadamard-distribute-right", "A ⊙ (B + X) ⊙ Y", "X"),    # a run of a flat ⊙: (B + X) ⊙ Y
+    ("factor-scalar", "tr(S) + tr(S) tr(Z)", "Z"),             # tr(S) 1 + tr(S) tr(dZ), tr(S) in front already
 ])
 def test_a_rule_applied_as_the_canonical_form_writes_it_is_seen(rule, text, moving):
     assert _applies(rule, text, moving)
