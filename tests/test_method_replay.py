@@ -25,6 +25,8 @@ A line none of these covers is reported.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -115,7 +117,7 @@ def replay(derivation, variables, seed: int = 0) -> list[str]:
     failures = []
     last: dict = {}                 # chain key → (the last line about it, its value)
     whole = only = previous = None  # the dl a selection is taken from, the variable it keeps
-    by_label: dict = {}             # label → its last line (the cited-rule check's, as the trace replay's)
+    by_label: dict = {}             # label → its last line in matrix form (the cited-rule check's, as the trace replay's)
     catalog = default_catalog()
     shares: dict = {}
     for number, step in enumerate(derivation.steps, 1):
@@ -130,7 +132,7 @@ def replay(derivation, variables, seed: int = 0) -> list[str]:
             failures.append(f"{where}: {problem}")
         if step.rule in STARTS:
             last, whole, only, by_label = {}, None, None, {}
-        by_label[step.label] = step.after
+        by_label[step.label] = step.after if step.matrix_form is None else step.matrix_form
         if step.rule in STARTS and step.label.kind == VALUE and step.label.function not in values:
             # the function under its own name (F, f), or the gradient g = ... a Hessian goes on from
             values[step.label.function] = evaluate(step.after, point)
@@ -155,13 +157,28 @@ RANDOM_UNAPPLIED: set[tuple[str, int, str]] = set()
 
 def _unapplied(step, where, by_label, data, catalog) -> list[str]:
     """The trace replay's check that a cited catalog rule applies to the line
-    before (tests/cited_rules.py), on lines in matrix form: a line by
-    components cites index rules (the catalog's matcher reads no indices)."""
+    before (tests/cited_rules.py), on lines in matrix form: a line the index
+    method shows by components is checked on its matrix form (Step.matrix_form),
+    the line before likewise (the catalog's matcher reads no indices)."""
     source = source_of(step, step.label, by_label, data)
-    if source is None or has_indices(source) or has_indices(step.after) \
-            or a_cited_rule_applies(step, source, data, catalog):
+    after = step.after if step.matrix_form is None else step.matrix_form
+    if source is None or has_indices(source) or has_indices(after) \
+            or a_cited_rule_applies(_matrix_part(step), source, data, catalog):
         return []
     return [f"{where}: {UNAPPLIED} {', '.join(step.rules)} applies to {source}"]
+
+
+def _matrix_part(step):
+    """The step as its matrix form's rules cite it: a line by components cites
+    the shared stage's rules, then those the component writer used
+    (index_stage._written), from the first index rule on; a catalog rule among
+    the writer's (distribute-scalar on k (dx + dq)_i) rewrote the components,
+    not the matrix form."""
+    if step.matrix_form is None:
+        return step
+    index_rules = set(index_catalog())
+    first = next((i for i, rule in enumerate(step.rules) if rule in index_rules), len(step.rules))
+    return SimpleNamespace(rules=step.rules[:first], label=step.label)
 
 
 def _check(step, previous, last, whole, only, shares, lines, values, differentials) -> str:
@@ -339,4 +356,23 @@ def test_a_vec_line_citing_a_rule_that_does_not_apply_is_caught():
     steps[number] = replace(steps[number], rule="trace-sum", rules=("trace-sum",))
     edited.steps = tuple(steps)
     failures = replay(edited, ["W"])
+    assert any(f"step {number + 1} " in failure and UNAPPLIED in failure for failure in failures), failures
+
+
+def test_a_line_by_components_is_checked_on_its_matrix_form():
+    """A line the index method writes by components keeps its matrix form
+    (Step.matrix_form); the catalog rules it cites are checked there, against
+    the matrix form of the line before: citing d-inverse for d-elementwise is caught."""
+    from dataclasses import replace
+    program = "a1 = W1 x + b1; h1 = sigma(a1); a2 = W2 h1 + b2; l = -y^T log(softmax(a2))"
+    g = matcalc.derive(program, wrt="all", where="x, y: data; y: probability vector", method="index")
+    assert not replayed(g, list(g), g)
+    number = next(i for i, step in enumerate(g.steps) if step.rule == "d-elementwise")
+    step = g.steps[number]
+    assert step.matrix_form is not None and has_indices(step.after) and not has_indices(step.matrix_form)
+    edited = _Edited(_Sweep(g, g[list(g)[0]]), number, step.after)
+    steps = list(edited.steps)
+    steps[number] = replace(step, rule="d-inverse", rules=("d-inverse",) + step.rules[1:])
+    edited.steps = tuple(steps)
+    failures = replay(edited, list(g))
     assert any(f"step {number + 1} " in failure and UNAPPLIED in failure for failure in failures), failures

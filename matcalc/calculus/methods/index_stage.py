@@ -86,7 +86,8 @@ def _written(step: Step, env, context, shown: set) -> Step:
     free_text = "".join(i for i in free if i)
     # a scalar's differential by components (dl = Σ_i ...) is the same line as before: the same label
     label = replace(step.label, index=free_text + "|") if free_text else step.label
-    return replace(step, after=shown, rules=tuple(dict.fromkeys(step.rules + tuple(used))), label=label)
+    return replace(step, after=shown, rules=tuple(dict.fromkeys(step.rules + tuple(used))), label=label,
+                   matrix_form=step.after)
 
 
 def _definition(name, definition, env, context, shown: set) -> Step | None:
