@@ -130,7 +130,7 @@ def _vectors_as_vecs(product, runs, env) -> list:
     (x ⊗ I) vec(X^{-1} a), a^T dX b is a^T vec(dX b)), a scalar run s may stand
     as vec(I_1 s) (the vec method's dw^T x = x^T dw); a column of ones after
     diag(vec(M)) is vec(1 1^T), M's shape (hadamard-ones), and after A ⊗ B
-    vec(1 1^T) of B's columns by A's; K_{m,n} before
+    vec(1 1^T) of B's columns by A's, and after K_{m,n} vec(1 1^T), m × n; K_{m,n} before
     vec(M) is the rules' commutation(M, M^T).  Each reading, and its runs."""
     n, args = len(product.args), product.args
     readings = []
@@ -155,6 +155,10 @@ def _vectors_as_vecs(product, runs, env) -> list:
             (_, cols), (_, rows) = (env.shape(part) for part in first.args)      # (A ⊗ B) vec(X): X is B's cols × A's
             ones = A.Vec(A.Product((A.Ones(rows, dims.ONE), A.Ones(dims.ONE, cols))))
             readings.append(args[:i + 1] + (ones,) + args[i + 2:])
+        if isinstance(first, A.Commutation) and isinstance(second, A.Ones) and env.is_vector(second):
+            ones = A.Product((A.Ones(first.rows, dims.ONE), A.Ones(dims.ONE, first.cols)))   # K_{m,n} 1: vec(1 1^T), m × n
+            written = A.Func("commutation", A.Kron((ones, A.Transpose(ones))))
+            readings.append(args[:i] + (written, A.Vec(ones)) + args[i + 2:])
         if isinstance(first, A.Commutation) and isinstance(second, A.Vec) \
                 and A.Commutation(*env.shape(second.arg)) == first:
             written = A.Func("commutation", A.Kron((second.arg, A.Transpose(second.arg))))
