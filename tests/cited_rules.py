@@ -85,6 +85,9 @@ def _powers_split(expr, env):
     kids = A.children(expr)
     if kids:
         expr = A.with_children(expr, [_powers_split(kid, env) for kid in kids])
+    if isinstance(expr, A.Product) and any(isinstance(arg, A.Product) for arg in expr.args):
+        # a split power among factors stands flat: K^2 vec(M) is K K vec(M) (commutation-vec)
+        expr = A.Product(tuple(f for arg in expr.args for f in (arg.args if isinstance(arg, A.Product) else (arg,))))
     if isinstance(expr, A.Power) and not env.is_scalar(expr.base) and isinstance(expr.exponent, A.Number) \
             and expr.exponent.value.denominator == 1 and expr.exponent.value >= 2:
         k = int(expr.exponent.value)
