@@ -85,6 +85,9 @@ def _powers_split(expr, env):
     kids = A.children(expr)
     if kids:
         expr = A.with_children(expr, [_powers_split(kid, env) for kid in kids])
+    if isinstance(expr, A.Product) and any(isinstance(arg, A.Product) for arg in expr.args):
+        # a split power among factors stands flat: K^2 vec(M) is K K vec(M) (commutation-vec)
+        expr = A.Product(tuple(f for arg in expr.args for f in (arg.args if isinstance(arg, A.Product) else (arg,))))
     if isinstance(expr, A.Power) and not env.is_scalar(expr.base) and isinstance(expr.exponent, A.Number) \
             and expr.exponent.value.denominator == 1 and expr.exponent.value >= 2:
         k = int(expr.exponent.value)
@@ -94,7 +97,7 @@ def _powers_split(expr, env):
 
 def _matches_somewhere(rule, expr, context) -> bool:
     """The rule's left side matches a node of ``expr``, a run of adjacent
-    factors of a product or two terms of a sum (where the engine applies it),
+    factors of a product or of an entrywise product, or two terms of a sum (where the engine applies it),
     its where-clause and shapes satisfied; whether the canonical form of its
     right side looks different is not asked (tr(u^T v) = tr(v^T u) does not)."""
     for node in A.walk(expr):
@@ -103,6 +106,9 @@ def _matches_somewhere(rule, expr, context) -> bool:
             n = len(node.args)
             runs = [A.Product(node.args[i:j]) for i in range(n) for j in range(i + 2, n + 1) if j - i < n]
             candidates += runs + _vectors_as_vecs(node, runs, context.env)
+        elif isinstance(node, A.Hadamard):        # a run of a flat ⊙ (A ⊙ (B + C) ⊙ D: (B + C) ⊙ D)
+            n = len(node.args)
+            candidates += [A.Hadamard(node.args[i:j]) for i in range(n) for j in range(i + 2, n + 1) if j - i < n]
         elif isinstance(node, A.Add):
             candidates += [A.Add(pair) for pair in combinations(node.args, 2)] + _shared_scalar_in_front(node, context.env)
         if context.env.is_vector(node):
@@ -127,7 +133,7 @@ def _vectors_as_vecs(product, runs, env) -> list:
     (x ⊗ I) vec(X^{-1} a), a^T dX b is a^T vec(dX b)), a scalar run s may stand
     as vec(I_1 s) (the vec method's dw^T x = x^T dw); a column of ones after
     diag(vec(M)) is vec(1 1^T), M's shape (hadamard-ones), and after A ⊗ B
-    vec(1 1^T) of B's columns by A's; K_{m,n} before
+    vec(1 1^T) of B's columns by A's, and after K_{m,n} vec(1 1^T), m × n; K_{m,n} before
     vec(M) is the rules' commutation(M, M^T).  Each reading, and its runs."""
     n, args = len(product.args), product.args
     readings = []
@@ -152,6 +158,10 @@ def _vectors_as_vecs(product, runs, env) -> list:
             (_, cols), (_, rows) = (env.shape(part) for part in first.args)      # (A ⊗ B) vec(X): X is B's cols × A's
             ones = A.Vec(A.Product((A.Ones(rows, dims.ONE), A.Ones(dims.ONE, cols))))
             readings.append(args[:i + 1] + (ones,) + args[i + 2:])
+        if isinstance(first, A.Commutation) and isinstance(second, A.Ones) and env.is_vector(second):
+            ones = A.Product((A.Ones(first.rows, dims.ONE), A.Ones(dims.ONE, first.cols)))   # K_{m,n} 1: vec(1 1^T), m × n
+            written = A.Func("commutation", A.Kron((ones, A.Transpose(ones))))
+            readings.append(args[:i] + (written, A.Vec(ones)) + args[i + 2:])
         if isinstance(first, A.Commutation) and isinstance(second, A.Vec) \
                 and A.Commutation(*env.shape(second.arg)) == first:
             written = A.Func("commutation", A.Kron((second.arg, A.Transpose(second.arg))))
@@ -164,12 +174,13 @@ def _shared_scalar_in_front(node, env) -> list:
     """The sum with a scalar factor every term shares moved to the front of
     each term (scalars commute: 16/3 k^4 tr(Y)^2 σ(k) is tr(Y)^2 16/3 k^4 σ(k)),
     where factor-scalar's ?c ?A + ?c ?B looks for it; a term that is the
-    factor alone is the factor times 1 (1 / e - λ / e: ?A = 1, ?B = -λ)."""
+    factor alone is the factor times 1 (1 / e - λ / e: ?A = 1, ?B = -λ; δa2 + δa2 θ:
+    ?A = 1, ?B = θ), the factor in front already or not."""
     terms = [term.args if isinstance(term, A.Product) else (term,) for term in node.args]
     moved = []
     for factor in dict.fromkeys(terms[0]):
         if env.is_scalar(factor) and all(factor in term for term in terms) \
-                and any(term[0] != factor for term in terms) and any(len(term) > 1 for term in terms):
+                and any(term[0] != factor or len(term) == 1 for term in terms) and any(len(term) > 1 for term in terms):
             moved.append(A.Add(tuple(A.Product((factor,) + (_without(term, factor) or (A.ONE,))) for term in terms)))
     return moved
 

@@ -44,6 +44,8 @@ def _applies(rule: str, text: str, moving: str) -> bool:
     ("vec-kron", "W x", "W"),                                 # vec(I dW x): a vector is its own vec
     ("vec-kron", "vec(A (B ⊙ X)^T Y)", "X"),                  # ?A ?X ?B as it stands
     ("vec-hadamard", "u ⊙ v", "v"),                           # vec(u ⊙ dv)
+    ("hadamard-distribute-right", "A ⊙ (B + X) ⊙ Y", "X"),    # a run of a flat ⊙: (B + X) ⊙ Y
+    ("factor-scalar", "tr(S) + tr(S) tr(Z)", "Z"),             # tr(S) 1 + tr(S) tr(dZ), tr(S) in front already
 ])
 def test_a_rule_applied_as_the_canonical_form_writes_it_is_seen(rule, text, moving):
     assert _applies(rule, text, moving)
@@ -55,9 +57,21 @@ def test_a_rule_applied_as_the_canonical_form_writes_it_is_seen(rule, text, movi
     ("d-product", "X", "X"),                                  # not d(I X): any d(.) would do
     ("factor-transpose", "u + v", "u"),                       # not (u^T)^T + (v^T)^T: no transposes to take out
     ("vec-kron", "u ⊙ v", "v"),                               # no product in the vec
+    ("hadamard-distribute-right", "A ⊙ X ⊙ (B + Y)", "X"),    # the sum is last: no (?A + ?B) ⊙ ?C run
 ])
 def test_a_rule_whose_left_side_is_not_there_is_refused(rule, text, moving):
     assert not _applies(rule, text, moving)
+
+
+@pytest.mark.parametrize("text, applies", [("tr(Z^2)", True), ("tr(Z^3)", True), ("tr(Z^7)", True),
+                                           ("tr(diag(x)^2)", True), ("tr(Z)", False), ("tr(Z S)", False)])
+def test_the_trace_of_any_whole_power_is_what_d_trace_power_states(text, applies):
+    """d-trace-power is stated for ?X^?k, so the matcher confirms it for each
+    whole k the engine applies it to (d(tr(diag(b)^2)), seed 5 case 59)."""
+    problem = _problem(text, WHERE)
+    data = SimpleNamespace(variables=list(A.symbol_names(problem.expr)), names=(), env=problem.env)
+    step = SimpleNamespace(rules=("d-trace-power",), label=SimpleNamespace(function_is_matrix=False))
+    assert a_cited_rule_applies(step, A.Differential(problem.expr), data, default_catalog()) == applies
 
 
 def test_the_engine_applies_the_rules_it_binds_itself_to_the_line_exactly(monkeypatch):

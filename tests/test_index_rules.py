@@ -119,3 +119,14 @@ def test_the_writer_applies_each_rule_as_written(name, write):
     got = aligned(by_code, by_rule.indices)
     assert got.shape == by_rule.value.shape and np.allclose(got, by_rule.value, rtol=1e-10, atol=1e-12), \
         f"{rule.source}\nwritten: {written}"
+
+
+def test_a_delta_with_one_index_twice_is_one_on_the_diagonal():
+    """Σ_i δ_ii = n (tr(I), the index method's l = Σ_i δ_ii + ...): δ_ii is 1
+    for each i, so the sum counts, as Σ_i A_ii takes A's diagonal."""
+    from matcalc.language import index_ast as I
+    from matcalc.shapes.dims import Dim
+    n = Dim(1, ("n",))
+    point = Point({}, {"n": 4})
+    assert float(evaluate_indexed(I.IndexSum(I.Delta("i", "i", n), "i", n), point).value) == 4.0
+    assert evaluate_indexed(I.Delta("i", "j", n), point).value.shape == (4, 4)

@@ -71,7 +71,13 @@ def draw_value(rng, info: SymbolType, words: set, sizes: dict, positive: bool) -
     return value
 
 
-def evaluate_sides(rule: Rule, function: str | None, rng) -> tuple[np.ndarray, np.ndarray]:
+def power_exponents(rule: Rule) -> set:
+    """The pattern variables standing as a matrix power's exponent (?k of ?X^?k)."""
+    return {node.exponent.name for node in A.walk(rule.lhs)
+            if isinstance(node, A.Power) and isinstance(node.exponent, A.PatternVar)}
+
+
+def evaluate_sides(rule: Rule, function: str | None, rng, exponent: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Both sides of ``rule`` on random data, ``?f`` bound to ``function``."""
     sizes = {dim: size for size, dim in enumerate(rule.env.dim_names(), start=3)}
     env, bindings = TypeEnv(), {}
@@ -81,6 +87,9 @@ def evaluate_sides(rule: Rule, function: str | None, rng) -> tuple[np.ndarray, n
                        positive_definite=info.positive_definite, probability=info.probability)
         bindings[variable] = A.Symbol(name)
     bindings.update(dict.fromkeys(function_variables(rule), function))
+    # ?k of a matrix power ?X^?k stands for a whole number: one from 2 to 5 is drawn (or given)
+    k = int(rng.integers(2, 6)) if exponent is None else exponent
+    bindings.update((variable, A.number(k)) for variable in power_exponents(rule))
     context = Context(env, derivative=derivative)
     lhs = instantiate(rule, rule.lhs, bindings, context)
     rhs = instantiate(rule, rule.rhs, bindings, context)
@@ -114,6 +123,15 @@ def test_rule_holds_numerically(name, function):
         scale = max(scale, 1.0)
     assert error <= TOLERANCE * scale, (
         f"{rule.source}: relative error {error / scale:.2e}\nleft:\n{left}\nright:\n{right}")
+
+
+@pytest.mark.parametrize("name", [name for name, rule in catalog().items() if power_exponents(rule)])
+@pytest.mark.parametrize("k", [2, 3, 4, 7])
+def test_a_rule_with_an_open_power_holds_for_every_whole_k(name, k):
+    """d-trace-power is stated for ?X^?k: it holds, and is checked, for each k."""
+    rule = catalog()[name]
+    left, right = evaluate_sides(rule, None, np.random.default_rng(k), exponent=k)
+    assert np.linalg.norm(left - right) <= TOLERANCE * max(np.linalg.norm(left), 1.0), (rule.source, k)
 
 
 @pytest.mark.parametrize("name", list(catalog()))

@@ -148,7 +148,7 @@ def backward(statements, parameters, env: TypeEnv, function: str, method: str = 
                     # a line by components keeps its indices (the index method: δa2_p = s_p - y_p)
                     step = replace(step, label=replace(label, index=step.label.index), note=note,
                                    relation=PART_OF if share else step.relation)
-                log.add(step.rule, step.label, step.after, step.rules, step.note, step.relation)
+                log.add(step.rule, step.label, step.after, step.rules, step.note, step.relation, step.matrix_form)
             sent.setdefault(used, []).append(outcome.answer)
             if used in parameters and len(sent[used]) == len(uses[used]):
                 gradients[used] = _total(sent[used], env)
@@ -320,14 +320,15 @@ def _record_local(log: StepLog, steps, opening, function, env, defined=None) -> 
             continue        # d(δ^T v), δ^T dv again: the definition folded back into its name
         if restating and defined is not None:
             written = _definition_written_in(opening[0], defined)
-            if written is not None and written != step.after:
+            shown = step.after if step.matrix_form is None else step.matrix_form    # (by components: its matrix form)
+            if written is not None and written != shown:
                 log.add("d-definition", d, written)
                 if step.rule == "d-trace":       # tr(d(δ^T f)): d-trace undone by the line above, dropped
                     restating, after_trace = set(), True
                     continue
-            if written == step.after:
-                step = replace(step, rule="d-definition", rules=("d-definition",))
-            elif written is not None and canon(written, env) == step.after:
+            if written == shown:                 # the index method's line keeps the index rules that wrote it
+                step = replace(step, rule="d-definition", rules=("d-definition",) + _index_rules(step))
+            elif written is not None and canon(written, env) == shown:
                 restating = set()    # δ^T d(f) again as canon writes it (δ^T = δ for a symmetric δ): no rule applied
                 continue
             elif written is not None:
@@ -338,8 +339,15 @@ def _record_local(log: StepLog, steps, opening, function, env, defined=None) -> 
         restating = set()
         last = log.last
         if last is not None and last.after == step.after and last.label == step.label:
+            if step.matrix_form is not None:
+                log.restate_last(step)
             continue
-        log.add(step.rule, step.label, step.after, step.rules, step.note, step.relation)
+        log.add(step.rule, step.label, step.after, step.rules, step.note, step.relation, step.matrix_form)
+
+
+def _index_rules(step) -> tuple:
+    """The rules of writing a line by components (not in the catalog: rules/index.components)."""
+    return () if step.matrix_form is None else tuple(r for r in step.rules if r not in default_catalog())
 
 
 def _definition_written_in(opening, defined):
@@ -362,9 +370,10 @@ def _recited(step, opening, defined, env):
         kept = tuple(rule for rule in step.rules if rule != "d-product" or len(definition.args) > 2)
         return replace(step, rule="d-scalar-product", rules=tuple(dict.fromkeys(("d-scalar-product",) + kept)))
     dv = A.Differential(A.Symbol(name))
-    if any(canon(A.substitute(opening, {dv: node}), env) == step.after
-           for node in A.walk(step.after) if isinstance(node, A.Differential)):
-        return replace(step, rule="substitute-definition", rules=("substitute-definition",))
+    shown = step.after if step.matrix_form is None else step.matrix_form    # (by components: its matrix form)
+    if any(canon(A.substitute(opening, {dv: node}), env) == shown
+           for node in A.walk(shown) if isinstance(node, A.Differential)):
+        return replace(step, rule="substitute-definition", rules=("substitute-definition",) + _index_rules(step))
     return step
 
 

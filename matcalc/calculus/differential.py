@@ -89,8 +89,9 @@ def _one_rule(expr: A.Differential, variables, context: Context, used) -> A.Expr
         used.append(name)
         return rewrite(name, expr, context)
     if isinstance(inner, A.Trace) and isinstance(inner.arg, A.Power) and _has_cuts(inner.arg, env):
+        # one term k tr(X^{k-1} dX) where d-matrix-power would build k (tr(A^{-1000}) is tr((A^{-1})^1000))
         used.append("d-trace-power")
-        return _trace_power_rule(inner.arg, env)
+        return rewrite("d-trace-power", expr, context)
     if isinstance(inner, A.Func) and functions.elementwise(inner.name).smoothness == "jump":
         raise _not_differentiable(inner, f"{inner.name}, which is not differentiable")
     name = RULE_FOR.get(type(inner))
@@ -202,15 +203,6 @@ def _has_cuts(expr: A.Expr, env) -> bool:
     return (isinstance(expr, A.Power) and not env.is_scalar(expr.base)
             and isinstance(expr.exponent, A.Number) and expr.exponent.value.denominator == 1
             and expr.exponent.value >= 2)
-
-
-def _trace_power_rule(power: A.Power, env) -> A.Expr:
-    """d-trace-power for the power k of the matrix X: d(tr(X^k)) = k tr(X^{k-1} dX),
-    one term where d-matrix-power would build k (tr(A^{-1000}) is tr((A^{-1})^1000)).
-    The rule is written for k = 3 and holds for every whole k ≥ 2."""
-    base, k = power.base, power.exponent.value
-    rest = base if k == 2 else A.Power(base, A.number(k - 1))
-    return canon(A.Product((A.number(k), A.Trace(A.Product((rest, A.Differential(base)))))), env)
 
 
 def _power_rule(expr, variables, context: Context, used) -> A.Expr:

@@ -9,7 +9,7 @@ parses back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..language import ast as A
 from ..shapes.env import TypeEnv
@@ -60,6 +60,9 @@ class Step:
     rules: tuple[str, ...] = ()
     note: str = ""                 # plain text for the reader ("with s = softmax(a2)")
     relation: str = "="            # "∋": the line keeps some of the terms of its label (dl ∋ tr(δ^T dW h))
+    # a line shown by components (the index method): the same line in matrix
+    # form, what its catalog rules rewrote (a test checks them on it)
+    matrix_form: A.Expr | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,19 @@ class StepLog:
     def __init__(self, steps=()):
         self._steps = list(steps)
 
-    def add(self, rule: str, label: Label, after: A.Expr, rules=None, note: str = "", relation: str = "=") -> None:
+    def add(self, rule: str, label: Label, after: A.Expr, rules=None, note: str = "", relation: str = "=",
+            matrix_form: A.Expr | None = None) -> None:
         before = self._steps[-1].after if self._steps else None
         cited = tuple(dict.fromkeys(rules or [rule]))        # each rule cited once
-        self._steps.append(Step(rule, label, after, before, cited, note, relation))
+        self._steps.append(Step(rule, label, after, before, cited, note, relation, matrix_form))
+
+    def restate_last(self, step: "Step") -> None:
+        """``step`` shows as the last line does (by components, a rewrite in
+        matrix form may read the same): the last line cites its rules too and
+        stands for its matrix form."""
+        last = self._steps[-1]
+        self._steps[-1] = replace(last, rules=tuple(dict.fromkeys(last.rules + step.rules)),
+                                  matrix_form=step.matrix_form)
 
     def start(self, rule: str, label: Label, after: A.Expr, note: str = "", rules=None) -> None:
         """The first line of a derivation (or of its second stage): no 'before'."""

@@ -93,16 +93,19 @@ def expand(expr: A.Expr, context: Context, only: str | None = None):
     return visit(expr), list(dict.fromkeys(used))
 
 
-RIGHT = {rules[1] for rules in DISTRIBUTE.values()}
+RIGHT = {rules[1] for rules in DISTRIBUTE.values()} | {"distribute-scalar-sum"}
 
 
 def _distributing(node, index: int, env) -> list:
     """The rules that distribute ``node`` over its sum at ``index``: the
     right side's first (the factors after the sum), then the left side's;
     scalars before the sum distribute by distribute-scalar (-(a + b), 1/2 (u + v):
-    a number times a vector is no matrix product)."""
+    a number times a vector is no matrix product), a sum of scalars over what
+    follows it by distribute-scalar-sum."""
     left, right = DISTRIBUTE[type(node)]
     before = node.args[:index]
+    if isinstance(node, A.Product) and env.is_scalar(node.args[index]):
+        right = "distribute-scalar-sum"          # (dc - dρ) M: a scalar sum times a matrix, no matrix product
     if isinstance(node, A.Product) and before and env.is_scalar(A.product_of(before)):
         left = "distribute-scalar"
     return ([right] if index < len(node.args) - 1 else []) + ([left] if before else [])

@@ -36,13 +36,21 @@ class Vectorizer:
             rows, cols = env.shape(expr)
             return A.Identity(rows * cols)
         if isinstance(expr, A.Add):
-            parts = [self._peel(term, used) for term in expr.args if self.carries(term)]
+            parts = [self.term(term, used) for term in expr.args if self.carries(term)]
             return A.Add(tuple(parts)) if len(parts) > 1 else parts[0]
         handler = getattr(self, "_" + type(expr).__name__.lower(), None)
         if handler is None or not self.carries(expr):
             raise DerivationError(f"cannot write vec of {type(expr).__name__.lower()}(...) as a "
                                   "matrix times vec(dX): it is not linear in the differential")
         return handler(expr, used)
+
+    def term(self, expr, used):
+        """vec of a term of a sum: vec(A - M) = vec(A) - vec(M), the minus sign
+        the sum's, so no vec-scalar is cited for it (a reader sees a difference)."""
+        number, rest = split_coefficient(expr)
+        if number == -1 and rest is not None:
+            return _times(A.MINUS_ONE, self._peel(rest, used))
+        return self._peel(expr, used)
 
     def _then(self, rule_name, bindings, subject, inner, used):
         """Rewrite ``subject`` by the rule to M vec(inner); return M J_inner."""
@@ -72,6 +80,8 @@ class Vectorizer:
             inner = self._peel(carrier, used)
             return _times(coefficient, _times(canon(A.Vec(matrix), env), inner))
         if not left and not right:
+            if coefficient != A.ONE and not env.is_scalar(carrier):
+                used.append("vec-scalar")         # vec(c M) = c vec(M): a rule, though it moves one factor
             return _times(coefficient, self._peel(carrier, used))
         rows, cols = env.shape(carrier)
         bindings = {"?A": A.product_of(left) if left else A.Identity(rows),

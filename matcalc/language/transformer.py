@@ -282,9 +282,18 @@ class Build:
     def power(self, meta, items):
         base, _, exponent = items
         refuse_zero_divisor(base, _span(meta), exponent)
+        if isinstance(exponent, A.Expr):            # ?X^?k in a rule: ?k a whole number
+            return self._made(A.Power(base, exponent, span=_span(meta)), base)
         if exponent == -1:
             return self._made(A.Inverse(base, span=_span(meta)), base)
         return self._made(A.Power(base, A.Number(exponent), span=_span(meta)), base)
+
+    def pattern_exponent(self, meta, items):
+        """?k or (?k - n) after ^ (rules only): a whole-number exponent a rule leaves open."""
+        variable = self.pattern_var(meta, items[:1])
+        if len(items) == 1:
+            return variable
+        return A.Add((variable, A.Number(-number_value(items[2]))))
 
     def exponent(self, meta, items):
         value = items[0]

@@ -42,7 +42,7 @@ def evaluate_indexed(expr: A.Expr, point: Point) -> Indexed:
     if isinstance(expr, I.Entry):
         return _entry(evaluate(expr.arg, point), expr.row, expr.col)
     if isinstance(expr, I.Delta):
-        return Indexed(np.eye(expr.size.value(point.sizes)), (expr.row, expr.col))
+        return _entry(np.eye(expr.size.value(point.sizes)), expr.row, expr.col)     # δ_ii = 1 for each i
     if isinstance(expr, I.IndexSum):
         body = evaluate_indexed(expr.arg, point)
         if expr.index not in body.indices:          # Σ_i c = n c

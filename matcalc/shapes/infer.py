@@ -244,6 +244,11 @@ class _Infer:
 
     def infer_Power(self, node):
         base, shape = self.infer(node.base)
+        if not isinstance(node.exponent, A.Number):        # ?X^?k in a rule: a whole-number power
+            exponent, exponent_shape = self.infer(node.exponent)
+            if not self.try_unify_all((exponent_shape[0], 1), (exponent_shape[1], 1), (shape[0], shape[1])):
+                raise self.error(f"{self.text(node)}: a power's open exponent is a scalar, its base square", node)
+            return A.Power(base, exponent, span=node.span), shape
         exponent = node.exponent.value
         if self.is_scalar(shape):
             return A.Power(base, node.exponent, from_division=node.from_division, span=node.span), shape

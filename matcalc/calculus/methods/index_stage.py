@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from ...errors import DerivationError
 from ...language import ast as A
+from ...language import index_ast as I
 from ..steps import DIFFERENTIAL, VALUE, Label, Step
 from ..trace_method import push_transposes
 from .components import Indices, Writer, render
@@ -79,11 +80,14 @@ def _written(step: Step, env, context, shown: set) -> Step:
     if step.label.kind != DIFFERENTIAL or step.label.index:
         return step
     written = _components(step.after, env, context, _carries_differential, shown)
-    if written is None or written[0] == step.after:
-        return step
+    if written is None or written[0] == step.after or not _has_indices(written[0]):
+        return step           # (a line with no index left is the shared stage's, as it wrote it)
     shown, free, used = written
-    label = replace(step.label, index="".join(i for i in free if i) + "|")
-    return replace(step, after=shown, rules=tuple(dict.fromkeys(step.rules + tuple(used))), label=label)
+    free_text = "".join(i for i in free if i)
+    # a scalar's differential by components (dl = Σ_i ...) is the same line as before: the same label
+    label = replace(step.label, index=free_text + "|") if free_text else step.label
+    return replace(step, after=shown, rules=tuple(dict.fromkeys(step.rules + tuple(used))), label=label,
+                   matrix_form=step.after)
 
 
 def _definition(name, definition, env, context, shown: set) -> Step | None:
@@ -93,6 +97,10 @@ def _definition(name, definition, env, context, shown: set) -> Step | None:
     shown, free, used = written
     label = Label(VALUE, name, index="".join(i for i in free if i) + "|")
     return Step(used[0], label, shown, None, tuple(used), "")
+
+
+def _has_indices(expr) -> bool:
+    return any(isinstance(node, I.INDEX_NODES) for node in A.walk(expr))
 
 
 def _carries_differential(expr) -> bool:

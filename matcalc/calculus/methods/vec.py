@@ -42,9 +42,10 @@ class _OneLayer(Vectorizer):
             return A.Product((A.product_of(factors[:carrier]), A.Vec(rest)))
         return super()._product(expr, used)
 
-    def layer(self, expr, used):
-        """vec(expr) = M vec(inner) (or a sum of such) for the outermost layer."""
-        return Vectorizer._peel(self, expr, used)
+    def layer(self, expr, used, term_of_sum=False):
+        """vec(expr) = M vec(inner) (or a sum of such) for the outermost layer;
+        ``term_of_sum``: expr is a term of dF, whose minus sign is the sum's."""
+        return self.term(expr, used) if term_of_sum else Vectorizer._peel(self, expr, used)
 
 
 def _chains(result) -> list:
@@ -80,6 +81,7 @@ def peel(dF: A.Expr, X: A.Symbol, context: Context, record, label: Label) -> tup
     peeler = _OneLayer(X, context)
     dX = A.Differential(X)
     terms = [([], term) for term in (dF.args if isinstance(dF, A.Add) else (dF,)) if peeler.carries(term)]
+    signs_are_the_sums = len(terms) > 1     # dF = A - M: vec(A) - vec(M) on the first layer, no vec-scalar
     every_rule: list[str] = []
     pending: list[str] = []
     for _ in range(MAX_LAYERS):
@@ -92,8 +94,9 @@ def peel(dF: A.Expr, X: A.Symbol, context: Context, record, label: Label) -> tup
                 peeled.append((factors, inner))
                 continue
             peeled.extend((factors + _flat(more), deeper)
-                          for more, deeper in _chains(peeler.layer(canon(inner, env), used)))
+                          for more, deeper in _chains(peeler.layer(canon(inner, env), used, signs_are_the_sums)))
         terms = peeled
+        signs_are_the_sums = False
         every_rule += used
         line = _vectorized(terms, env)
         if used and record.log.last is not None and record.log.last.after == line:
