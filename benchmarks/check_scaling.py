@@ -23,21 +23,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import matcalc                                        # noqa: E402
 from matcalc.numeric import program                   # noqa: E402
-
-
-def network(depth: int, width: str) -> tuple[str, str]:
-    statements, previous = [], "x"
-    for k in range(1, depth + 1):
-        statements.append(f"h{k} = tanh(W{k} {previous} + b{k})")
-        previous = f"h{k}"
-    statements.append(f"l = ||{previous} - y||^2")
-    where = "x, y: data"
-    if width != "0":
-        where += "; " + ", ".join(f"W{k}" for k in range(1, depth + 1)) + f": {width} x {width}"
-    return "; ".join(statements), where
+from networks import tanh_network                     # noqa: E402  (tests/networks.py)
 
 
 def counting(function, counts: dict, key: str):
@@ -49,7 +39,7 @@ def counting(function, counts: dict, key: str):
 
 def measure(depth: int, width: str, repeat: int) -> tuple:
     """(derive seconds, check seconds, l evaluations, statement evaluations, check())."""
-    source, where = network(depth, width)
+    source, where = tanh_network(depth, None if width == "0" else width)
     best_derive = best_check = float("inf")
     moved, evaluate = program.ProgramValues.moved_many, program.evaluate
     for _ in range(repeat):

@@ -17,23 +17,9 @@ from matcalc.language import ast as A
 from matcalc.numeric import check, directional, joint, program
 from matcalc.numeric.program import ProgramValues
 from matcalc.service import CHECK_TOLERANCE
+from networks import tanh_network
 
 MLP = "a1 = W1 x + b1; h1 = sigma(a1); a2 = W2 h1 + b2; l = -y^T log(softmax(a2))"
-
-
-def tanh_network(depth: int, width: str | None = "n", damping: str = "") -> tuple[str, str]:
-    """(program, where) of a tanh network of ``depth`` square layers with biases
-    (``width`` None: every layer a size of its own, as matcalc draws undeclared sizes;
-    ``damping`` " / 4": W_k h / 4, a network that is not chaotic on random data)."""
-    statements, previous = [], "x"
-    for k in range(1, depth + 1):
-        statements.append(f"h{k} = tanh(W{k} {previous}{damping} + b{k})")
-        previous = f"h{k}"
-    statements.append(f"l = ||{previous} - y||^2")
-    where = "x, y: data"
-    if width is not None:
-        where += "; " + ", ".join(f"W{k}" for k in range(1, depth + 1)) + f": {width} x {width}"
-    return "; ".join(statements), where
 
 
 class Counts:
