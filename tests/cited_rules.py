@@ -130,7 +130,7 @@ def _vectors_as_vecs(product, runs, env) -> list:
     checked by canon as every candidate is: a vector is its own vec
     (vec-vector, vec-row, silent), so a run of factors that is a vector v may
     stand as vec(v), vec(v^T) or, for v = u^T, vec(u) ((x ⊗ I) X^{-1} a is
-    (x ⊗ I) vec(X^{-1} a), a^T dX b is a^T vec(dX b)), a scalar run s may stand
+    (x ⊗ I) vec(X^{-1} a), a^T dX b is a^T vec(dX b)), vec(M) as vec(vec(M)), a scalar run s may stand
     as vec(I_1 s) (the vec method's dw^T x = x^T dw); a column of ones after
     diag(vec(M)) is vec(1 1^T), M's shape (hadamard-ones), and after A ⊗ B
     vec(1 1^T) of B's columns by A's, and after K_{m,n} vec(1 1^T), m × n; K_{m,n} before
@@ -143,7 +143,10 @@ def _vectors_as_vecs(product, runs, env) -> list:
             if j - i > 1 and env.is_scalar(run):
                 # a scalar is its own vec, and I_1 its identity: dw^T x is vec(I_1 dw^T x) for vec-kron
                 readings.append(args[:i] + (A.Vec(A.Product((A.Identity(dims.ONE),) + args[i:j])),) + args[j:])
-            if isinstance(run, A.Vec) or not env.is_vector(run):
+            if not env.is_vector(run):
+                continue
+            if isinstance(run, A.Vec):      # vec(M) is its own vec: ((A w) ⊗ I_mp) vec(M) for kron-vec, M p×m
+                readings.append(args[:i] + (A.Vec(run),) + args[j:])
                 continue
             as_vecs = [A.Vec(run), A.Vec(run.arg if isinstance(run, A.Transpose) else A.Transpose(run))]
             readings += [args[:i] + (vec,) + args[j:] for vec in as_vecs]

@@ -136,6 +136,38 @@ def test_vec_gradient_in_a_program():
     assert any(step.rule == "identify-vec" for step in g.steps)
 
 
+KRON_OF_ROWS = ("kron(r^T + a1', z^T) (mu ⊗ H - Sigma A) w",
+                "r, a1: vector; r: m x 1; a1: m x 1; z, mu: vector; z: p x 1; mu: p x 1; H: m x n; A: n x n; w: n x 1")
+
+
+def test_vec_unvectorizes_through_a_kronecker_whose_identity_is_wider_than_the_matrix():
+    """((A w) ⊗ I_mp) vec(z (r + a1)^T): the column is vec(M) of an mp×1 M, not
+    the p×m z (r + a1)^T, whose vec has as many entries (seed 11 case 149: the
+    answer's shapes did not fit and evaluate crashed)."""
+    expr, where = KRON_OF_ROWS
+    d = matcalc.derive(expr, wrt="Sigma", where=where, method="vec")
+    assert d.check() < 1e-6
+    trace = matcalc.derive(expr, wrt="Sigma", where=where)
+    assert agree(trace, d, values_of(trace)) < 1e-8
+
+
+def test_the_engine_refuses_bindings_whose_shapes_do_not_fit_the_rule():
+    """rewrite_with checks the rule's shapes too: canon drops an identity of
+    any size, so (x^T ⊗ I_mp) vec(M) equals its left side with ?X = M, p×m."""
+    from matcalc.api import _problem
+    from matcalc.errors import InternalError
+    from matcalc.language import ast as A
+    from matcalc.rewriting.engine import Context, rewrite_with
+    problem = _problem("x^T M", "x: vector; M: matrix")
+    env = problem.env
+    row, M = problem.expr.args
+    rows, cols = env.shape(M)
+    wide = A.Identity(rows * cols)
+    subject = A.Product((A.Kron((row, wide)), A.Vec(M)))
+    with pytest.raises(InternalError, match="shapes do not fit"):
+        rewrite_with("kron-vec", {"?A": row, "?B": wide, "?X": M}, subject, Context(env))
+
+
 def test_cli_method_option(capsys):
     assert main(["derive", "x^T A x", "--wrt", "x", "--method", "vec", "--check"]) == 0
     assert "identify-vec" in capsys.readouterr().out

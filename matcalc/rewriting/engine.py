@@ -193,6 +193,8 @@ def rewrite_with(rule_name: str, bindings: dict, subject: A.Expr, context: Conte
     # Equal as they stand, or equal up to where transposes and scalars stand.
     if lhs != canon(subject, env) and (exact or comparison_form(lhs, env) != comparison_form(subject, env)):
         raise InternalError(f"rule {rule_name} does not apply to the expression it was chosen for")
+    if not _shapes_fit(chosen, bindings, env):      # canon drops an I of any size: the left side alone cannot tell
+        raise InternalError(f"rule {rule_name} was chosen with bindings whose shapes do not fit it")
     return right_side(chosen, bindings, subject, context)
 
 

@@ -225,10 +225,12 @@ def _as_matrix(inner, shape, env):
     """The r×c matrix M whose vec is ``inner`` (vec(v^T) = v, vec(1 1^T) = 1);
     None where only unvec(inner) would say it."""
     rows, cols = shape
-    if env.shape(inner) == (rows, cols) or cols.is_one:
+    if env.shape(inner) == (rows, cols):
         return inner
+    if cols.is_one:             # the column vec(inner) itself (inner itself if it is one)
+        return inner if env.is_vector(inner) else canon(A.Vec(inner), env)
     if rows.is_one:
-        return canon(A.Transpose(inner), env)
+        return canon(A.Transpose(inner if env.is_vector(inner) else A.Vec(inner)), env)
     if isinstance(inner, A.Ones):
         return A.Ones(rows, cols)
     return None
