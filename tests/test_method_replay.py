@@ -384,7 +384,8 @@ def test_a_line_by_components_is_checked_on_its_matrix_form():
 @pytest.mark.parametrize("seed, index, method", [(5, 59, "trace"), (5, 152, "trace"), (11, 5, "trace"),
                                                  (13, 110, "trace"), (5, 44, "vec"), (11, 67, "vec"),
                                                  (11, 67, "index"), (11, 88, "vec"), (13, 115, "index"),
-                                                 (11, 101, "vec"), (11, 149, "vec")])
+                                                 (11, 101, "vec"), (11, 149, "vec"), (13, 109, "vec"),
+                                                 (13, 109, "index")])
 def test_the_random_cases_of_other_seeds_replay(seed, index, method):
     """Cases of seeds 5, 11 and 13 whose cited rules did not apply (issue 23):
     d-trace-power on tr(diag(b)^2), hadamard-distribute-right inside a flat ⊙,
@@ -392,7 +393,8 @@ def test_the_random_cases_of_other_seeds_replay(seed, index, method):
     δa2 + δa2 θ / exp(c), commutation-vec on K_{p,n} 1 and K_{n,n}^2 vec(M); ds2 = 0 for a name of
     constants (the replay knew no ds2); Σ_i δ_ii, which the evaluator summed as a
     vector; (A w ⊗ I_mp) vec(M) unvectorized with M p×m where vec(M) was meant
-    (kron-vec cited on vec(M) as its own vec).  Every line replays."""
+    (kron-vec cited on vec(M) as its own vec); (exp(λ) P)^{-T} = P^{-1} / exp(λ)
+    for a positive definite P, replayed along a symmetric dP.  Every line replays."""
     import test_step_replay as trace_replay
     case = S.random_case(seed=seed, index=index)
     for result, variables, gradients in random_derivations(case, method):

@@ -74,8 +74,16 @@ class Replay:
             self.values[name] = evaluate(definition, Point(self.values, self.sizes))
         self.function = problem.expr            # as typed, every name written out
         rng = np.random.default_rng(seed + 1)
-        self.directions = {v: rng.standard_normal(self.values[v].shape) for v in self.variables}
+        self.directions = {v: self._direction(v, rng) for v in self.variables}
         self.everything = self.tangents()
+
+    def _direction(self, variable, rng):
+        """A random direction, symmetric for a symmetric variable: its steps
+        may use S^T = S, which a direction off the symmetric matrices breaks."""
+        direction = rng.standard_normal(self.values[variable].shape)
+        if self.env.symmetric(A.Symbol(variable)):
+            direction = (direction + direction.T) / 2
+        return direction
 
     def tangents(self, only: str | None = None) -> dict:
         """The directions of all the variables and each name's derivative along
