@@ -104,3 +104,17 @@ def test_the_soak_answer_with_a_spread_one_shows_its_count():
         return float(np.sum(z) - z.size * np.log(np.sum(np.exp(z))))
     reference = (f(theta + 1e-6) - f(theta - 1e-6)) / 2e-6
     np.testing.assert_allclose(np.reshape(evaluate(derivation.result, point), -1)[0], reference, rtol=1e-6)
+
+
+def test_the_sum_or_mean_of_a_scalar_is_the_scalar():
+    """sum(s) = mean(s) = s (rules sum-scalar, mean-scalar): the answer of
+    relu(mean(1/8 τ / (c^2 + 1))) by τ kept mean(1/8 / (c^2 + 1)) (seed 11 case 154)."""
+    for expression, where, expected in [("sum(tau x^T x)", "", "τ x^T x"),
+                                        ("mean(x^T A y) + sum(2 alpha)", "", "x^T A y + 2 α")]:
+        problem, tree = canonical(expression, where)
+        assert to_text(tree) == expected
+        assert_same_values(problem, tree, seed=5)
+    import matcalc
+    d = matcalc.derive("relu(mean((1/2) .^ 3 ∘ (tau / ((c .^ 2) + 1))))", wrt="tau", where="c: scalar")
+    assert "mean" not in to_text(d.result)
+    assert d.check() < 1e-6

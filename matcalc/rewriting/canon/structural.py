@@ -90,10 +90,12 @@ def _of_zero(expr, env):
 
 @register(A.Trace, A.Sum, A.Mean)
 def _counting(expr, env):
-    """tr(I) = n, sum(1) = n (a dimension count); mean(1) = 1; tr(-2 I) = -2 n,
+    """sum(s) = mean(s) = s of a scalar; tr(I) = n, sum(1) = n (a dimension count); mean(1) = 1; tr(-2 I) = -2 n,
     sum(c 1 1^T) = c m n: a bare 1 or I inside would lose its size in print
     (rules trace-identity, sum-identity and ones-sum of rules/canonical.rules)."""
     arg = expr.arg
+    if not isinstance(expr, A.Trace) and env.is_scalar(arg):
+        return arg                                   # sum(s) = mean(s) = s (rules sum-scalar, mean-scalar)
     if isinstance(arg, A.Product):
         scalars = [f for f in arg.args if env.is_scalar(f)]
         rest = [f for f in arg.args if not env.is_scalar(f)]
