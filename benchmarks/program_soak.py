@@ -89,12 +89,12 @@ def failure(error: Exception, where: str) -> tuple[str, str, str]:
     return "internal", f"{where}{type(error).__name__} at {at}", traceback.format_exc()
 
 
-def examine(program, seed: int, slow: float) -> tuple[str, str, str, float]:
+def examine(program, seed: int, slow: float, method: str = "trace") -> tuple[str, str, str, float]:
     """(outcome, category, detail, seconds) of one program."""
     import matcalc
     start = time.perf_counter()
     try:
-        gradients = matcalc.derive(program.text, wrt=program.wrt_text, where=program.where or None)
+        gradients = matcalc.derive(program.text, wrt=program.wrt_text, where=program.where or None, method=method)
         errors = gradient_errors(program, gradients, seed)
     except CaseTimeout:
         raise
@@ -133,7 +133,7 @@ _WARM = False
 def run_one(job) -> dict:
     import torch
     from program_strategies import random_program
-    seed, index, timeout, slow = job
+    seed, index, timeout, slow, method = job
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")         # declared-but-unused notes are not what this soak judges
     _warmed_up()
@@ -142,7 +142,7 @@ def run_one(job) -> dict:
     signal.alarm(timeout)
     start = time.perf_counter()
     try:
-        outcome, category, detail, seconds = examine(program, seed * 100003 + index, slow)
+        outcome, category, detail, seconds = examine(program, seed * 100003 + index, slow, method)
     except CaseTimeout:
         outcome, category, detail, seconds = "timeout", f"no answer within {timeout} s", "", timeout
     finally:
@@ -185,15 +185,17 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--show", type=int, default=3, help="programs shown per category")
     parser.add_argument("--case", type=int, help="replay this one program and print it in full")
+    parser.add_argument("--method", default="trace", choices=("trace", "index", "vec"),
+                        help="derive by this method (SPEC §3); a refusal naming another method is counted as one")
     options = parser.parse_args(argv)
 
     if options.case is not None:
-        r = run_one((options.seed, options.case, options.timeout, options.slow))
+        r = run_one((options.seed, options.case, options.timeout, options.slow, options.method))
         print(f"{r['text']}\nwrt {r['wrt']}; where {r['where']}\noutcome: {r['outcome']} {r['category']} ({r['seconds']:.2f} s)")
         print(r["detail"])
         return 0 if r["outcome"] in ("ok", "slow") else 1
 
-    jobs = [(options.seed, i, options.timeout, options.slow)
+    jobs = [(options.seed, i, options.timeout, options.slow, options.method)
             for i in range(options.first, options.first + options.count)]
     start = time.perf_counter()
     results = run_all(run_one, jobs, options.jobs, chunksize=10)
