@@ -118,3 +118,15 @@ def test_the_sum_or_mean_of_a_scalar_is_the_scalar():
     d = matcalc.derive("relu(mean((1/2) .^ 3 ∘ (tau / ((c .^ 2) + 1))))", wrt="tau", where="c: scalar")
     assert "mean" not in to_text(d.result)
     assert d.check() < 1e-6
+
+
+def test_the_sum_of_a_kronecker_product_is_the_product_of_the_sums():
+    """sum(A ⊗ B) = sum(A) sum(B) (rules sum-kron, sum-kron-scaled): the answer
+    sum(-(1 s^T y) ⊗ M) read its 1 back as the number (soak seed 41, case 2616,
+    relative error 0.8); now the 1 is counted, m s^T y."""
+    import matcalc
+    d = matcalc.derive("sum(kron(logsoftmax(y rho), -A - 1 y^T))", wrt="rho",
+                       where="rho: scalar; y: vector m x 1; A: m × m")
+    assert to_text(d.result) == "sum(-A - 1 y^T) (sum(y) - m softmax(ρ y)^T y)"
+    assert "sum-kron-scaled" in {rule for step in d.steps for rule in step.rules}
+    assert d.check() < 1e-6

@@ -62,7 +62,8 @@ SOFTMAX_JACOBIAN_SUMS = ("softmax-jacobian-sum", "softmax-jacobian-sum-right")
 SIMPLIFY_DL = PROBABILITY_SUMS + SOFTMAX_JACOBIAN_SUMS + ("ones-hadamard",)
 SIMPLIFY_ANSWER = ("trace-of-scalar", "transpose-product", "transpose-sum", "transpose-hadamard",
                    "kron-mixed-product") + PROBABILITY_SUMS + (
-                   "hadamard-column-sums", "trace-of-diag", "diag-ones-right", "diag-ones-left", "inverse-product",
+                   "hadamard-column-sums", "trace-of-diag", "sum-kron", "sum-kron-scaled",
+                   "diag-ones-right", "diag-ones-left", "inverse-product",
                    "inverse-transposed-cancels", "inverse-transposed-cancels-right",
                    "factor-left", "factor-right", "centered-sum", "centered-sum-transposed", "mean-of-sum", "mean-of-product",
                    "trace-scalar", "diag-merge", "diag-merge-difference", "diag-of-outer", "diag-times-ones",
