@@ -66,7 +66,7 @@ def _problem(expression: str, where: str | None, second_reading: bool = False) -
     written: dict = {}
     for name, definition in zip(bindings, typed_bindings):
         written[A.Symbol(name)] = A.substitute(definition, written)
-    typed = A.substitute(typed_trees[0], written)
+    typed = A.substitute(typed_trees[0], written) if written else typed_trees[0]
     env.spend(READING_WORK * sum(A.size(tree) for tree in (*typed_bindings, typed_trees[0])))
     function_name = program.result_name or "l"
     statements = ()

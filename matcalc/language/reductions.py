@@ -76,27 +76,35 @@ def _reduction(rule, methods: dict):
         return _same
     method = methods.get(name)
     spliced = name.startswith("_")
+    splices = any(expand for _, expand in kept)
+    every_child = len(kept) == len(rule.expansion) and not splices
+    indices = tuple(index for index, _ in kept)
 
     def reduce(children):
         start, end = _bounds(children)
-        parts = []
-        for index, expand in kept:
-            if expand:
-                parts.extend(children[index].built)
-            else:
-                parts.append(children[index])
+        if every_child:
+            parts = children                   # Lark hands each reduction a list of its own
+        elif not splices:
+            parts = [children[index] for index in indices]
+        else:
+            parts = []
+            for index, expand in kept:
+                if expand:
+                    parts.extend(children[index].built)
+                else:
+                    parts.append(children[index])
         if spliced:
             return _Spliced(parts, start, end)
         if inlined and len(parts) == 1:
             only = parts[0]
-            if isinstance(only, Part) and start is not None:     # it now covers what the rule does
+            if only.__class__ is Part and start is not None:     # it now covers what the rule does
                 only.start_pos, only.end_pos, only.empty = start, end, False
             return only
         builder = _BUILDER.get()
         part = Part(None, start, end)
         if builder.failure is not None:       # the first error is the one said, once the text has parsed
             return part
-        items = [child.built if isinstance(child, Part) else child for child in parts]
+        items = [child.built if child.__class__ is Part else child for child in parts]
         try:
             part.built = method(builder, part, items) if method else Tree(name, items, _meta(part))
         except Exception as error:            # noqa: BLE001 - raised by Build.finish

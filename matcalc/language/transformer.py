@@ -63,6 +63,8 @@ def _check_definitions(statements) -> None:
                 raise ParseError(f"{name} is defined twice (statements {defined[name] + 1} and {index + 1})",
                                  span=statement[1].span)
             defined[name] = index
+    if not defined:             # a bare expression: no name to check
+        return
     for index, statement in enumerate(statements):
         expr = statement[1] if isinstance(statement, tuple) else statement
         for node in A.walk(expr):
