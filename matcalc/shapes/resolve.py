@@ -16,7 +16,9 @@ def resolve(inference, trees) -> tuple[list, TypeEnv]:
     """The inferred dimensions as Dims with names, the trees with their ones and
     identities sized, and the TypeEnv of the symbols."""
     names = _assign_names(inference)
-    free = _name_free_dims(inference, trees, names)
+    # Only a 1, I or ones has a size to write into the tree (inference says
+    # whether it met one): else every tree is already its resolved self.
+    free = _name_free_dims(inference, trees, names) if inference.sized else {}
     dim = lambda term: resolve_dim(term, names)
     env = TypeEnv(free_dims=free)
     for symbol in inference.symbols:
@@ -28,7 +30,7 @@ def resolve(inference, trees) -> tuple[list, TypeEnv]:
                          positive_definite=declaration.positive_definite,
                          probability=declaration.probability)
         env.add_symbol(symbol, (dim(rows), dim(cols)), **flags)
-    resolved = [resolve_tree(tree, dim) for tree in trees]
+    resolved = [resolve_tree(tree, dim) for tree in trees] if inference.sized else list(trees)
     return resolved, env
 
 def _assign_names(inference) -> dict[int, str]:
@@ -66,9 +68,13 @@ _LETTERS = "n m p q k r s t u v w l j i a b c d e f g h o x y z".split()
 
 
 def letter(index: int, taken: set) -> str:
-    available = [c for c in _LETTERS if c not in taken]
-    if index < len(available):
-        return available[index]
+    """The index-th of the letters not taken (counted, not listed: asked once per dimension)."""
+    left = index
+    for candidate in _LETTERS:
+        if candidate not in taken:
+            if not left:
+                return candidate
+            left -= 1
     return f"d{index}"
 
 
