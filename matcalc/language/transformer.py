@@ -109,7 +109,11 @@ class Build:
     def _made(self, node: A.Expr, *kids) -> A.Expr:
         """Every node is registered here, so depth and size are checked as the
         tree grows, before a later pass could recurse too deep."""
-        d = 1 + max((self.depths.get(id(k), (1,))[0] for k in kids), default=0)
+        d = 1
+        for kid in kids:                # the deepest registered child (a leaf not registered is 1 deep)
+            kid_depth = self.depths.get(id(kid), (1,))[0]
+            if kid_depth >= d:
+                d = kid_depth + 1
         self.nodes += 1
         if d > MAX_DEPTH:
             raise too_deep(node.span)

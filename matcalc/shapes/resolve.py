@@ -19,7 +19,15 @@ def resolve(inference, trees) -> tuple[list, TypeEnv]:
     # Only a 1, I or ones has a size to write into the tree (inference says
     # whether it met one): else every tree is already its resolved self.
     free = _name_free_dims(inference, trees, names) if inference.sized else {}
-    dim = lambda term: resolve_dim(term, names)
+    known: dict = {}          # (coefficient, roots) → its Dim: the 1 of every scalar resolved once
+
+    def dim(term) -> Dim:
+        key = normal(term)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = resolve_dim(key, names)
+        return found
+
     env = TypeEnv(free_dims=free)
     for symbol in inference.symbols:
         rows, cols = inference.symbols[symbol]
@@ -78,8 +86,9 @@ def letter(index: int, taken: set) -> str:
     return f"d{index}"
 
 
-def resolve_dim(term, names) -> Dim:
-    coef, roots = normal(term)
+def resolve_dim(normal_form, names) -> Dim:
+    """A dimension (its ``normal`` form) named: a root by its hint or its letter."""
+    coef, roots = normal_form
     labels = []
     for root in roots:
         if root.poly:
