@@ -97,8 +97,8 @@ def _reduction(rule, methods: dict):
             return _Spliced(parts, start, end)
         if inlined and len(parts) == 1:
             only = parts[0]
-            if only.__class__ is Part and start is not None:     # it now covers what the rule does
-                only.start_pos, only.end_pos, only.empty = start, end, False
+            if only.__class__ is Part and start is not None and (start, end) != (only.start_pos, only.end_pos):
+                return Part(only.built, start, end)      # it now covers what the rule does: (x)
             return only
         builder = _BUILDER.get()
         part = Part(None, start, end)
