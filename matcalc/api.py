@@ -49,7 +49,8 @@ class Problem:
     typed: TypedInput | None = None   # the input as typed (LaTeX: its spellings, SPEC §11)
 
 
-def _problem(expression: str, where: str | None, second_reading: bool = False) -> Problem:
+def _problem(expression: str, where: str | None, second_reading: bool = False,
+             as_typed: TypedInput | None = None) -> Problem:
     if not isinstance(expression, str):
         raise MatcalcError("the expression must be a string")
     declarations = parse_declarations(where or "")
@@ -66,7 +67,7 @@ def _problem(expression: str, where: str | None, second_reading: bool = False) -
     written: dict = {}
     for name, definition in zip(bindings, typed_bindings):
         written[A.Symbol(name)] = A.substitute(definition, written)
-    typed = A.substitute(typed_trees[0], written)
+    typed = A.substitute(typed_trees[0], written) if written else typed_trees[0]
     env.spend(READING_WORK * sum(A.size(tree) for tree in (*typed_bindings, typed_trees[0])))
     function_name = program.result_name or "l"
     statements = ()
@@ -85,7 +86,7 @@ def _problem(expression: str, where: str | None, second_reading: bool = False) -
                                   source=expression, span=node.span)
     return Problem(expression, typed, env, declarations, function_name,
                    tuple(name for name in env.symbols if name not in bindings), bool(program.result_name),
-                   statements)
+                   statements, as_typed)
 
 
 def _request(expression, wrt, where, layout, input=None) -> tuple[Problem, list, bool]:
@@ -94,9 +95,9 @@ def _request(expression, wrt, where, layout, input=None) -> tuple[Problem, list,
         raise MatcalcError(f"layout must be 'mixed' or 'numerator', not '{layout}'")
     with (typed := typed_input(expression, input)).used():          # matcalc's language or LaTeX (SPEC §11)
         declared = typed.where(where)
-        problem = replace(_problem(typed.plain, declared), typed=typed)
+        problem = _problem(typed.plain, declared, as_typed=typed)
         if not problem.env.is_scalar(problem.expr) and (vectors := vector_reading(declared, problem.declarations)):
-            problem = next((p for p in [replace(_problem(typed.plain, vectors, second_reading=True), typed=typed)]
+            problem = next((p for p in [_problem(typed.plain, vectors, second_reading=True, as_typed=typed)]
                             if p.env.is_scalar(p.expr)), problem)
         typed.say_shape_notes(problem)                                 # softmax of a matrix (SPEC §11)
     if isinstance(wrt, (list, tuple)) and all(isinstance(w, str) for w in wrt):

@@ -87,7 +87,11 @@ def _written_out_depth(expr: A.Expr, measured: dict) -> int:
     Recursive: a statement is at most MAX_DEPTH deep, checked as it was built."""
     if isinstance(expr, A.Symbol) and expr.name in measured:
         return measured[expr.name]
-    depth = max((_written_out_depth(kid, measured) for kid in A.children(expr)), default=0)
+    depth = 0
+    for kid in A.children(expr):        # a loop, not max() over a generator: once per node of every input
+        kid_depth = _written_out_depth(kid, measured)
+        if kid_depth > depth:
+            depth = kid_depth
     return min(depth + 1, MAX_WRITTEN_OUT_DEPTH + 1)
 
 

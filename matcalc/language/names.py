@@ -45,6 +45,8 @@ _FROM_UNICODE = {letter: name for name, (letter, _) in GREEK_LETTERS.items()} | 
 
 def ascii_name(name: str) -> str:
     """``Φ2`` → ``Phi2``: Greek letters are stored by their English names."""
+    if name.isascii():          # no Greek letter in it (most names): itself
+        return name
     return "".join(_FROM_UNICODE.get(ch, ch) for ch in name)
 
 

@@ -15,6 +15,8 @@ from . import ast as A
 def warn_unused_statements(program, source: str, show, stacklevel: int) -> None:
     """A statement whose value nothing after it uses (SPEC §1 Programs);
     ``show`` prints a definition that has no span in ``source``."""
+    if not program.bindings:
+        return
     later = [A.symbol_names(program.result)]
     for name, definition in reversed(program.bindings):
         if not any(name in used for used in later):

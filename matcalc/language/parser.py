@@ -13,14 +13,14 @@ from contextvars import ContextVar
 from functools import lru_cache
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedInput, VisitError
+from lark.exceptions import UnexpectedInput
 
 from ..errors import LimitError, MatcalcError, ParseError
 from .declarations import Clause, Declaration, combined, declaration_of
-from . import parser_tables
+from . import parser_tables, reductions
 from .limits import MAX_INPUT_CHARS
 from .syntax_errors import syntax_error
-from .transformer import Build, Program, RuleText
+from .transformer import RULE_METHODS, Build, Program, RuleText
 
 # Tokens after which a norm bar closes the innermost open norm.
 _OPERAND_END = {"NAME", "NUMBER", "PATTERN_VAR", "TEE", "TRANSPOSE", "INVERSE_SUP",
@@ -55,6 +55,12 @@ class _NormBars:
 
     def process(self, stream):
         source = _SOURCE.get()
+        if source and "|" not in source and "\u2016" not in source:
+            return stream           # no bar to read: the tokens as the lexer made them
+        return self._read_bars(stream, source)
+
+    @staticmethod
+    def _read_bars(stream, source: str):
         open_norms = 0
         previous = None
         for token in stream:
@@ -92,6 +98,12 @@ def _parser() -> Lark:
             or build_parser(text))
 
 
+@lru_cache(maxsize=1)
+def _reductions() -> dict:
+    """The parser's callbacks that build the AST as it reduces (``reductions``), made once."""
+    return reductions.callbacks(_parser(), RULE_METHODS)
+
+
 def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
     if not isinstance(text, str):
         raise ParseError(f"expected a string, not {type(text).__name__}")
@@ -100,21 +112,16 @@ def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
                          source=text, span=(MAX_INPUT_CHARS, len(text)))   # the part over it
     if not text.strip():
         raise ParseError("the input is empty", source=text)
+    builder = Build(pattern_mode, product_names)
     reading = _SOURCE.set(text)
     try:
-        tree = _parser().parse(text, start=start)
+        built = reductions.parse(_parser(), _reductions(), builder, text, start)
     except UnexpectedInput as error:
         raise syntax_error(error, text) from None
     finally:
         _SOURCE.reset(reading)
-    builder = Build(pattern_mode, product_names)
-    try:
-        return builder.transform(tree)
-    except VisitError as error:
-        inner = error.orig_exc
-        if isinstance(inner, MatcalcError):
-            raise inner.with_source(text) from None
-        raise inner from error      # a bug in matcalc: report what really went wrong
+    builder.finish(text)
+    return built
 
 
 def parse_program(text: str, declared_names=()) -> Program:

@@ -1,4 +1,4 @@
-"""Parse tree → AST: the one place that knows the concrete syntax.
+"""Grammar rules → AST: the one place that knows the concrete syntax.
 
 The transformer desugars as it builds (``A - B`` is ``Add(A, Product(-1, B))``,
 ``sigmoid`` is ``Func("sigma", ..)``), so the rest of matcalc sees only
@@ -11,10 +11,9 @@ import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
-from lark import Token, Tree
-from lark.exceptions import VisitError
+from lark import Token
 
-from ..errors import MatcalcWarning, ParseError
+from ..errors import MatcalcError, MatcalcWarning, ParseError
 from . import ast as A
 from . import functions
 from .declarations import Clause, Declaration, declaration_of, interpret_spec
@@ -64,6 +63,8 @@ def _check_definitions(statements) -> None:
                 raise ParseError(f"{name} is defined twice (statements {defined[name] + 1} and {index + 1})",
                                  span=statement[1].span)
             defined[name] = index
+    if not defined:             # a bare expression: no name to check
+        return
     for index, statement in enumerate(statements):
         expr = statement[1] if isinstance(statement, tuple) else statement
         for node in A.walk(expr):
@@ -91,9 +92,9 @@ def _span(meta) -> tuple[int, int] | None:
 
 
 class Build:
-    """Parse tree → AST, desugaring on the way (see ``matcalc.ast``): one
-    method per grammar rule, called with the rule's ``meta`` and its children
-    already built."""
+    """Grammar rules → AST, desugaring on the way (see ``matcalc.ast``): one
+    method per grammar rule, called as the parser reduces the rule
+    (``reductions``) with the rule's ``meta`` and its children already built."""
 
     def __init__(self, pattern_mode: bool, product_names: frozenset):
         self.pattern_mode = pattern_mode
@@ -102,11 +103,17 @@ class Build:
         # reused by a later object, which would inherit a wrong depth.
         self.depths: dict[int, tuple[int, A.Expr]] = {}
         self.nodes = 0
+        self.failure: Exception | None = None     # the first error a method raised
+        self.warnings: list[MatcalcWarning] = []  # said once the text has parsed
 
     def _made(self, node: A.Expr, *kids) -> A.Expr:
         """Every node is registered here, so depth and size are checked as the
         tree grows, before a later pass could recurse too deep."""
-        d = 1 + max((self.depths.get(id(k), (1,))[0] for k in kids), default=0)
+        d = 1
+        for kid in kids:                # the deepest registered child (a leaf not registered is 1 deep)
+            kid_depth = self.depths.get(id(kid), (1,))[0]
+            if kid_depth >= d:
+                d = kid_depth + 1
         self.nodes += 1
         if d > MAX_DEPTH:
             raise too_deep(node.span)
@@ -115,36 +122,15 @@ class Build:
         self.depths[id(node)] = (d, node)
         return node
 
-    def transform(self, tree: Tree):
-        """The AST of a parse tree, as Lark's ``Transformer_NonRecursive`` with
-        ``v_args(meta=True)`` builds it (children first, a deep input never
-        recurses, an error inside a method raised as Lark's ``VisitError``),
-        at a fraction of its cost: each rule's method is found once for the
-        class (``RULE_METHODS``), not wrapped anew at every node."""
-        postfix, pending = [], [tree]
-        while pending:
-            item = pending.pop()
-            postfix.append(item)
-            if isinstance(item, Tree):
-                pending.extend(item.children)
-        built: list = []
-        for item in reversed(postfix):
-            if not isinstance(item, Tree):
-                built.append(item)
-                continue
-            count = len(item.children)
-            items = built[-count:] if count else []
-            if count:
-                del built[-count:]
-            method = RULE_METHODS.get(item.data)
-            if method is None:
-                built.append(Tree(item.data, items, item.meta))
-                continue
-            try:
-                built.append(method(self, item.meta, items))
-            except Exception as error:
-                raise VisitError(item.data, item, error) from error
-        return built[-1]
+    def finish(self, text: str) -> None:
+        """Once the whole text has parsed: the warnings of its methods, then the
+        first error one raised (``reductions``), as when the tree was walked after parsing."""
+        for warning in self.warnings:
+            warnings.warn(warning)
+        if isinstance(self.failure, MatcalcError):
+            raise self.failure.with_source(text) from None
+        if self.failure is not None:
+            raise self.failure          # a bug in matcalc: report what really went wrong
 
     # ---- programs and declarations
     def program(self, meta, items):
@@ -377,8 +363,8 @@ class Build:
         arg = items[1]
         subscript = str(items[3])[1:] if len(items) > 3 else ""
         if subscript == "1":          # ||x||_1 = Σ |x_i|: no node of its own, the sum it is
-            warnings.warn(MatcalcWarning("||·||_1 is read as sum(abs(·)); where an entry is 0, abs has no "
-                                         "derivative and the answer's sign(·) (0 there) is a subgradient"))
+            self.warnings.append(MatcalcWarning("||·||_1 is read as sum(abs(·)); where an entry is 0, abs has "
+                                                "no derivative and the answer's sign(·) (0 there) is a subgradient"))
             magnitudes = self._made(A.Func("abs", arg, span=_span(meta)), arg)
             return self._made(A.Sum(magnitudes, span=_span(meta)), magnitudes)
         return self._made(A.Norm(arg, subscript, span=_span(meta)), arg)
@@ -386,4 +372,4 @@ class Build:
 
 # Every grammar rule with a method of its own (a rule without one stays a Lark Tree).
 RULE_METHODS = {name: method for name, method in vars(Build).items()
-                if not name.startswith("_") and name != "transform" and callable(method)}
+                if not name.startswith("_") and name != "finish" and callable(method)}

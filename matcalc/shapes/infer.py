@@ -39,6 +39,7 @@ class _Infer:
         self.named_dims: dict[str, Var] = {}
         self.order: list[str] = []                # symbols in order of appearance
         self.provisional: dict[int, str] = {}     # names for unnamed dimensions in messages
+        self.sized = False                        # the trees hold a 1, I or ones for resolve to size
 
     # ---- helpers
     def text(self, node) -> str:
@@ -115,16 +116,19 @@ class _Infer:
             # The literal 1: the number, or the all-ones (column) vector where
             # shapes need one; never a matrix, never a row (that is 1^T).
             rows = self.unifier.new_var(poly=True)
+            self.sized = True
             return A.Ones(rows, 1, span=node.span), (rows, 1)
         return node, _SCALAR
 
     def infer_Ones(self, node):
+        self.sized = True
         if node.rows is not None:
             return node, (node.rows, node.cols)
         rows = self.unifier.new_var()
         return A.Ones(rows, 1, span=node.span), (rows, 1)
 
     def infer_Identity(self, node):
+        self.sized = True
         size = self.unifier.new_var()
         return A.Identity(size, span=node.span), (size, size)
 
@@ -351,8 +355,6 @@ class _Infer:
     def _all(self, nodes):
         pairs = [self.infer(n) for n in nodes]
         return tuple(p[0] for p in pairs), [p[1] for p in pairs]
-
-    # ---- resolution
 
 
 def _join(nodes):

@@ -16,8 +16,18 @@ def resolve(inference, trees) -> tuple[list, TypeEnv]:
     """The inferred dimensions as Dims with names, the trees with their ones and
     identities sized, and the TypeEnv of the symbols."""
     names = _assign_names(inference)
-    free = _name_free_dims(inference, trees, names)
-    dim = lambda term: resolve_dim(term, names)
+    # Only a 1, I or ones has a size to write into the tree (inference says
+    # whether it met one): else every tree is already its resolved self.
+    free = _name_free_dims(inference, trees, names) if inference.sized else {}
+    known: dict = {}          # (coefficient, roots) → its Dim: the 1 of every scalar resolved once
+
+    def dim(term) -> Dim:
+        key = normal(term)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = resolve_dim(key, names)
+        return found
+
     env = TypeEnv(free_dims=free)
     for symbol in inference.symbols:
         rows, cols = inference.symbols[symbol]
@@ -28,7 +38,7 @@ def resolve(inference, trees) -> tuple[list, TypeEnv]:
                          positive_definite=declaration.positive_definite,
                          probability=declaration.probability)
         env.add_symbol(symbol, (dim(rows), dim(cols)), **flags)
-    resolved = [resolve_tree(tree, dim) for tree in trees]
+    resolved = [resolve_tree(tree, dim) for tree in trees] if inference.sized else list(trees)
     return resolved, env
 
 def _assign_names(inference) -> dict[int, str]:
@@ -66,14 +76,19 @@ _LETTERS = "n m p q k r s t u v w l j i a b c d e f g h o x y z".split()
 
 
 def letter(index: int, taken: set) -> str:
-    available = [c for c in _LETTERS if c not in taken]
-    if index < len(available):
-        return available[index]
+    """The index-th of the letters not taken (counted, not listed: asked once per dimension)."""
+    left = index
+    for candidate in _LETTERS:
+        if candidate not in taken:
+            if not left:
+                return candidate
+            left -= 1
     return f"d{index}"
 
 
-def resolve_dim(term, names) -> Dim:
-    coef, roots = normal(term)
+def resolve_dim(normal_form, names) -> Dim:
+    """A dimension (its ``normal`` form) named: a root by its hint or its letter."""
+    coef, roots = normal_form
     labels = []
     for root in roots:
         if root.poly:

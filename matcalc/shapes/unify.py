@@ -86,7 +86,8 @@ class Unifier:
         cb, rb = normal(b)
         if (ca, ra) == (cb, rb):
             return True
-        common = Counter(ra) & Counter(rb)
+        shared = ra and rb and not set(ra).isdisjoint(rb)     # most pairs share no root: nothing to count
+        common = Counter(ra) & Counter(rb) if shared else None
         if common:
             # Sizes are positive: m·n = s·n says m = s.
             rest_a = list((Counter(ra) - common).elements())

@@ -41,7 +41,7 @@ class LatexReading:
 def looks_like_latex(text: str) -> bool:
     """A backslash means LaTeX (SPEC §5), except one that ends a line: matcalc's
     own language continues a line with it."""
-    return isinstance(text, str) and re.search(r"\\(?!\r?\n)", text) is not None
+    return isinstance(text, str) and "\\" in text and re.search(r"\\(?!\r?\n)", text) is not None
 
 
 def read_latex(text: str, differentials: bool = False) -> LatexReading:

@@ -1,0 +1,139 @@
+"""The AST built while Lark's LALR parser reduces: no parse tree (issue 24, fixed cost).
+
+Lark's own inline transformer (``Lark(..., transformer=...)``) cannot give a
+rule's method its ``meta`` (the span its carets need), and it drops the
+punctuation a span covers (the ``)`` of a call).  So the parser is handed
+callbacks of its own, made once from the grammar's rules: each reduction
+filters and splices its children as Lark's tree builder does, computes the
+span Lark's ``propagate_positions`` would give the rule's tree (a
+parenthesised expression covers its parentheses when it is an operand), and
+calls ``Build``'s method for the rule with that span and its children.
+tests/test_node_facts.py checks every node and span against Lark's tree walked
+by Lark's ``Transformer_NonRecursive``.
+
+The builder of the parse under way is a context variable (each thread or task
+parses its own text).  A method that raises, or warns, does so only once the
+whole text has parsed (``Build.finish``): a syntax error later in the text is
+still the one reported, as when the tree was built first and walked after.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+from lark import Lark, Tree
+from lark.tree import Meta
+
+_BUILDER: ContextVar = ContextVar("matcalc_builder")
+
+
+class Part:
+    """A value on the parser's stack, with the text it takes up: its container,
+    as Lark's ``propagate_positions`` computes it (a rule's method reads it as
+    its ``meta``)."""
+    __slots__ = ("built", "start_pos", "end_pos", "empty")
+
+    def __init__(self, built, start_pos, end_pos):
+        self.built = built
+        self.start_pos = start_pos
+        self.end_pos = end_pos
+        self.empty = start_pos is None
+
+
+class _Spliced(Part):
+    """The children of a rule whose name starts with ``_``: the parent takes them in its place."""
+    __slots__ = ()
+
+
+def _bounds(children) -> tuple:
+    """Where the first child with a position starts and the last one ends (tokens and parts alike)."""
+    start = end = None
+    for child in children:
+        if child.start_pos is not None:
+            start = child.start_pos
+            break
+    for child in reversed(children):
+        if child.end_pos is not None:
+            end = child.end_pos
+            break
+    return start, end
+
+
+def _same(children):
+    """A unit rule (``?sum: negation``): the child itself, its span unchanged."""
+    return children[0]
+
+
+def _reduction(rule, methods: dict):
+    """The callback for one grammar rule (see the module's docstring)."""
+    name = rule.alias or rule.options.template_source or rule.origin.name
+    keep_all = rule.options.keep_all_tokens
+    kept = tuple((index, not symbol.is_term and symbol.name.startswith("_"))
+                 for index, symbol in enumerate(rule.expansion)
+                 if keep_all or not (symbol.is_term and symbol.filter_out))
+    inlined = rule.options.expand1 and not rule.alias         # ?rule: one child stands for the rule
+    if inlined and len(rule.expansion) == 1 and kept and not kept[0][1]:
+        return _same
+    method = methods.get(name)
+    spliced = name.startswith("_")
+    splices = any(expand for _, expand in kept)
+    every_child = len(kept) == len(rule.expansion) and not splices
+    indices = tuple(index for index, _ in kept)
+
+    def reduce(children):
+        start, end = _bounds(children)
+        if every_child:
+            parts = children                   # Lark hands each reduction a list of its own
+        elif not splices:
+            parts = [children[index] for index in indices]
+        else:
+            parts = []
+            for index, expand in kept:
+                if expand:
+                    parts.extend(children[index].built)
+                else:
+                    parts.append(children[index])
+        if spliced:
+            return _Spliced(parts, start, end)
+        if inlined and len(parts) == 1:
+            only = parts[0]
+            if only.__class__ is Part and start is not None and (start, end) != (only.start_pos, only.end_pos):
+                return Part(only.built, start, end)      # it now covers what the rule does: (x)
+            return only
+        builder = _BUILDER.get()
+        part = Part(None, start, end)
+        if builder.failure is not None:       # the first error is the one said, once the text has parsed
+            return part
+        items = [child.built if child.__class__ is Part else child for child in parts]
+        try:
+            part.built = method(builder, part, items) if method else Tree(name, items, _meta(part))
+        except Exception as error:            # noqa: BLE001 - raised by Build.finish
+            builder.failure = error
+        return part
+
+    return reduce
+
+
+def _meta(part: Part) -> Meta:
+    meta = Meta()
+    if not part.empty:
+        meta.start_pos, meta.end_pos, meta.empty = part.start_pos, part.end_pos, False
+    return meta
+
+
+def callbacks(parser: Lark, methods: dict) -> dict:
+    """Rule → the callback that builds its value (``methods``: rule name → ``Build`` method)."""
+    return {rule: _reduction(rule, methods) for rule in parser.rules}
+
+
+def parse(parser: Lark, reductions: dict, builder, text: str, start: str):
+    """The value ``builder``'s methods build for ``text`` from the ``start`` rule;
+    Lark's ``UnexpectedInput`` on a syntax error."""
+    interactive = parser.parse_interactive(text, start)
+    interactive.parser_state.parse_conf.callbacks = reductions     # this parse's own configuration
+    building = _BUILDER.set(builder)
+    try:
+        top = interactive.resume_parse()
+    finally:
+        _BUILDER.reset(building)
+    return top.built if isinstance(top, Part) else top
