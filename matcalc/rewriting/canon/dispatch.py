@@ -34,11 +34,18 @@ def _canon(expr: A.Expr, env: TypeEnv, cache: dict) -> A.Expr:
     rebuilt = expr
     if kids:
         canonical = [_canon(k, env, cache) for k in kids]
-        if any(new is not old for new, old in zip(canonical, kids)):
-            rebuilt = A.with_children(expr, canonical)
+        for new, old in zip(canonical, kids):
+            if new is not old:
+                rebuilt = A.with_children(expr, canonical)
+                break
     simplifier = SIMPLIFIERS.get(type(rebuilt))
     done = simplifier(rebuilt, env) if simplifier else rebuilt
-    cache[expr] = cache[rebuilt] = cache[done] = done
+    # One entry per distinct object: each store hashes its key and may compare it.
+    cache[expr] = done
+    if rebuilt is not expr:
+        cache[rebuilt] = done
+    if done is not rebuilt and done is not expr:
+        cache[done] = done
     return done
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 from ...language import ast as A
 from ...language.ast import split_coefficient
 from ...shapes.env import TypeEnv
-from .basics import dimension_value, is_zero, zero_like
+from .basics import dimension_value, is_zero, kept_or_new, zero_like
 from .dispatch import register, simplify
 
 
@@ -122,7 +122,7 @@ def _product(expr: A.Product, env):
         factors.insert(0, A.Number(coefficient))
     if len(factors) == 1:
         return factors[0]
-    return A.Product(tuple(factors))
+    return kept_or_new(expr, factors)
 
 
 def _combine_powers(scalars, env):
@@ -288,7 +288,7 @@ def _hadamard(expr: A.Hadamard, env):
     elif len(factors) == 1:
         inner = factors[0]
     else:
-        inner = A.Hadamard(tuple(factors))
+        inner = kept_or_new(expr, factors)
     if coefficient == 1 and not scalars:
         return inner
     return simplify(A.Product((A.Number(coefficient), *scalars, inner)), env)
@@ -305,7 +305,7 @@ def _kron(expr: A.Kron, env):
         for factor in factors[1:]:
             size = size * factor.size
         factors = [A.Identity(size)]                 # I ⊗ I = I
-    inner = factors[0] if len(factors) == 1 else A.Kron(tuple(factors)) if factors else A.ONE
+    inner = factors[0] if len(factors) == 1 else kept_or_new(expr, factors) if factors else A.ONE
     if coefficient == 1 and not scalars:
         return inner
     return simplify(A.Product((A.Number(coefficient), *scalars, inner)), env)

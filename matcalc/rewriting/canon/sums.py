@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...language import ast as A
 from ...language.ast import scaled, split_coefficient
 from ...shapes.env import TypeEnv
-from .basics import is_zero, zero_like
+from .basics import is_zero, kept_or_new, zero_like
 from .dispatch import canon, register, simplify
 from .products import product_atoms
 
@@ -59,7 +59,7 @@ def _add(expr: A.Add, env):
         return zero_like(expr, env)
     if len(kept) == 1:
         return kept[0]
-    return A.Add(tuple(kept))
+    return kept_or_new(expr, kept)
 
 
 def _transposes_after(terms) -> list:
