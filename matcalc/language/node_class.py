@@ -54,7 +54,9 @@ def _equal(self, other):
     if other.__class__ is self.__class__:
         compared = self._compared
         return compared(self) == compared(other)
-    return NotImplemented
+    # A node of another type is unequal: said here, where NotImplemented would
+    # have Python ask the other node in turn, a second call, to the same end.
+    return False if hasattr(other.__class__, "_compared") else NotImplemented
 
 
 def _cached_hash(self):

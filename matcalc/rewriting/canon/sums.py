@@ -42,24 +42,43 @@ def _add(expr: A.Add, env):
     for arg in expr.args:
         terms.extend(arg.args if isinstance(arg, A.Add) else (arg,))
     # Like terms: c1 T + c2 T = (c1 + c2) T, keeping the order of first appearance.
-    collected: dict = {}
-    shown: dict = {}
+    collected: dict = {}        # like key → [coefficient, the first term's rest, the term if it stands alone]
     for term in terms:
         if is_zero(term):
             continue
         coefficient, rest = split_coefficient(term)
         key = like_key(rest, env) if rest is not None else None
-        shown.setdefault(key, rest)
-        collected[key] = collected.get(key, 0) + coefficient
-    kept = [scaled(c, shown[key]) for key, c in collected.items() if c != 0]
+        entry = collected.get(key)
+        if entry is None:
+            collected[key] = [coefficient, rest, term]
+        else:
+            entry[0] += coefficient
+            entry[2] = None
+    kept = [_alone(term, c) or scaled(c, rest) for c, rest, term in collected.values() if c != 0]
     kept = _transposes_after(k for k in kept if not is_zero(k))
-    # Positive terms first (s - y, not -y + s); otherwise the order is kept.
-    kept.sort(key=lambda term: split_coefficient(term)[0] < 0)
+    if len(kept) > 1:
+        # Positive terms first (s - y, not -y + s); otherwise the order is kept.
+        kept.sort(key=_negative)
     if not kept:
         return zero_like(expr, env)
     if len(kept) == 1:
         return kept[0]
     return kept_or_new(expr, kept)
+
+
+def _alone(term, coefficient):
+    """A term with no like term, when it is already what ``scaled`` would make
+    of it again (2 A B, not A or 1 A or 2 (A B)): the very node, which
+    lets an unchanged sum stay the node it was."""
+    if term is not None and coefficient != 1 and type(term) is A.Product and \
+            not (len(term.args) == 2 and type(term.args[1]) is A.Product):
+        return term
+    return None
+
+
+def _negative(term) -> bool:
+    coefficient = split_coefficient(term)[0]
+    return coefficient is not A.ONE.value and coefficient < 0       # (no Fraction arithmetic for a plain term)
 
 
 def _transposes_after(terms) -> list:
