@@ -28,6 +28,11 @@ def node(cls):
     cls._hashed = staticmethod(_values_of([f.name for f in every if (f.compare if f.hash is None else f.hash)]))
     cls._child_fields = tuple(f.name for f in every if f.name in ("arg", "args", "base", "exponent"))
     cls._leaf_fields = tuple(f.name for f in every if f.compare and f.name not in cls._child_fields)
+    # The one child field of a node that holds nothing else but its span
+    # ("arg", "args"), which ast.with_children writes without a general copy.
+    held = {f.name for f in every} - {"span"}
+    cls._only_child_field = cls._child_fields[0] if len(cls._child_fields) == 1 and held == set(cls._child_fields) \
+        else None
     cls._children = _CHILDREN[cls._child_fields]
     return cls
 

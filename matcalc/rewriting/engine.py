@@ -72,27 +72,29 @@ def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A
         return _mapped(dim, dims)
 
     def build(node):
-        if isinstance(node, A.PatternVar):
+        kind = type(node)           # (rule sides hold these node types themselves, no subclass)
+        if kind is A.PatternVar:
             return bindings[node.name]
-        if isinstance(node, A.Func) and node.name.startswith("?"):
-            arg = build(node.arg)
-            function = bindings[node.name.rstrip("'")]
-            if node.name.endswith("'"):
-                return context.derivative(function, arg, context.env.shape(arg))
-            return A.Func(function, arg)
-        if isinstance(node, A.Func) and node.name == "numel":
-            rows, cols = context.env.shape(build(node.arg))
-            return A.DimValue(rows * cols)
-        if isinstance(node, A.Func) and node.name == "identity":
-            return A.Identity(context.env.shape(build(node.arg))[0])
-        if isinstance(node, A.Func) and node.name == "commutation":
-            first, second = (build(part) for part in node.arg.args)
-            return A.Commutation(context.env.shape(first)[0], context.env.shape(second)[0])
-        if isinstance(node, (A.Ones, A.Zero)):
-            return type(node)(mapped(node.rows), mapped(node.cols))
-        if isinstance(node, A.Identity):
+        if kind is A.Func:
+            if node.name.startswith("?"):
+                arg = build(node.arg)
+                function = bindings[node.name.rstrip("'")]
+                if node.name.endswith("'"):
+                    return context.derivative(function, arg, context.env.shape(arg))
+                return A.Func(function, arg)
+            if node.name == "numel":
+                rows, cols = context.env.shape(build(node.arg))
+                return A.DimValue(rows * cols)
+            if node.name == "identity":
+                return A.Identity(context.env.shape(build(node.arg))[0])
+            if node.name == "commutation":
+                first, second = (build(part) for part in node.arg.args)
+                return A.Commutation(context.env.shape(first)[0], context.env.shape(second)[0])
+        elif kind is A.Ones or kind is A.Zero:
+            return kind(mapped(node.rows), mapped(node.cols))
+        elif kind is A.Identity:
             return A.Identity(mapped(node.size))
-        kids = A.children(node)
+        kids = node._children()
         return A.with_children(node, [build(k) for k in kids]) if kids else node
 
     return build(side)

@@ -32,7 +32,11 @@ def _canon(expr: A.Expr, env: TypeEnv, cache: dict) -> A.Expr:
     kids = expr._children()
     env.spend(1 + len(kids))
     rebuilt = expr
-    if kids:
+    if len(kids) == 1:                  # the usual node: one child
+        kid = _canon(kids[0], env, cache)
+        if kid is not kids[0]:
+            rebuilt = A.with_children(expr, (kid,))
+    elif kids:
         canonical = [_canon(k, env, cache) for k in kids]
         for new, old in zip(canonical, kids):
             if new is not old:

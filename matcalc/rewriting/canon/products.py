@@ -54,7 +54,7 @@ def product_atoms(expr: A.Product, env: TypeEnv):
 
 # Factors a chain may hold that its first steps remove or merge (a chain of
 # none, the usual case, skips them: they would leave it as it is).
-_COUNTED = (A.Identity, A.Ones, A.DimValue, A.Number)
+_COUNTED = frozenset({A.Identity, A.Ones, A.DimValue, A.Number})
 
 
 @register(A.Product)
@@ -98,7 +98,7 @@ def _product(expr: A.Product, env):
     if coefficient is not one and coefficient == 0:
         return zero_like(expr, env)
     if len(chain) > 1:
-        if any(isinstance(f, _COUNTED) for f in chain):
+        if not _COUNTED.isdisjoint(map(type, chain)):
             chain = [f for f in chain if not isinstance(f, A.Identity)] or chain[:1]
             chain = _merge_ones(chain)
             for counted in [f for f in chain if isinstance(f, (A.DimValue, A.Number))]:
