@@ -65,12 +65,17 @@ def _equal(self, other):
 
 
 def _cached_hash(self):
-    try:
-        return self.__dict__["_hash"]
-    except KeyError:
-        # Frozen forbids setattr, not the instance dict: the cache goes in directly.
-        value = self.__dict__["_hash"] = hash(self._hashed(self))
-        return value
+    # Frozen forbids setattr, not the instance dict: the cache goes in
+    # directly.  (No try/except KeyError: one node in ten is hashed for the
+    # first time, and raising costs more than a get.)
+    state = self.__dict__
+    value = state.get("_hash")
+    if value is None:
+        # The class goes in too: x^T, d(x), tr(x) and vec(x) hold the same
+        # values, and in one table they would all collide, each look-up of
+        # one comparing it with the others.
+        value = state["_hash"] = hash((self.__class__, self._hashed(self)))
+    return value
 
 
 # children() is on every pass's hot path: one plain method per layout of

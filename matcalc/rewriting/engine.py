@@ -241,7 +241,7 @@ def _may_apply(rules: RulePass, expr, context) -> bool:
     nothing to do (no softmax, no probability vector), and one walk costs
     less than visiting every node with every rule."""
     present = context.env.memoized("what occurs", expr, _occurring)
-    return any(need <= present for need in rules.needed)
+    return any(map(present.issuperset, rules.needed))
 
 
 def _occurring(expr: A.Expr, env: TypeEnv) -> frozenset:
