@@ -61,7 +61,7 @@ def _equal(self, other):
         return compared(self) == compared(other)
     # A node of another type is unequal: said here, where NotImplemented would
     # have Python ask the other node in turn, a second call, to the same end.
-    return False if hasattr(other.__class__, "_compared") else NotImplemented
+    return False if other.__class__.__eq__ is _equal else NotImplemented
 
 
 def _cached_hash(self):

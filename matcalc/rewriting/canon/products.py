@@ -133,7 +133,7 @@ def _product(expr: A.Product, env):
     factors = scalars + chain
     if not factors:
         return A.Number(coefficient)
-    if coefficient != 1:
+    if coefficient is not one and coefficient != 1:
         first = expr.args[0]
         factors.insert(0, first if type(first) is A.Number and first.value is coefficient else A.Number(coefficient))
     if len(factors) == 1:
@@ -163,6 +163,12 @@ def _combine_powers(scalars, env):
 def _valid_chain(chain, env):
     """s^T q v is (s^T q) v: where neighbours do not fit as matrices, the 1×1
     run before (or after) the seam is a scalar and stands in front."""
+    shapes = [env.shape(factor) for factor in chain]
+    for left, right in zip(shapes, shapes[1:]):
+        if left[1] is not right[0] and left[1] != right[0]:
+            break
+    else:
+        return chain, []                            # every neighbour fits: the usual chain
     hoisted = []
     index = 0
     while index < len(chain) - 1:
@@ -202,32 +208,37 @@ def _merge_powers(chain, env):
     merged, powers, identity = [], [], None          # powers[i] is _as_power(merged[i])
     for factor in chain:
         base, exponent = _as_power(factor)
-        if merged and exponent is not None and powers[-1][0] == base \
-                and base is not None and env.is_square(base):     # only a square matrix has powers
-            total = powers[-1][1] + exponent
-            if total == 0:
-                merged.pop()                             # X^{-1} X = I
-                powers.pop()
-                identity = A.Identity(env.shape(base)[0])
-            else:
-                merged[-1] = simplify(A.Power(base, A.Number(total)), env)
-                powers[-1] = _as_power(merged[-1])
-        else:
-            merged.append(factor)
-            powers.append((base, exponent))
+        if merged and exponent is not None:
+            previous = powers[-1][0]
+            # (the same object, or an equal node of the same type: most neighbours are neither)
+            if (previous is base or (type(previous) is type(base) and previous == base)) \
+                    and env.is_square(base):                   # only a square matrix has powers
+                total = powers[-1][1] + exponent
+                if total == 0:
+                    merged.pop()                             # X^{-1} X = I
+                    powers.pop()
+                    identity = A.Identity(env.shape(base)[0])
+                else:
+                    merged[-1] = simplify(A.Power(base, A.Number(total)), env)
+                    powers[-1] = _as_power(merged[-1])
+                continue
+        merged.append(factor)
+        powers.append((base, exponent))
     return merged or ([identity] if identity is not None else [])
 
 
 def _as_power(factor):
     """(base, integer exponent) of a chain factor, to merge with an equal neighbour."""
-    if isinstance(factor, A.Inverse):
+    kind = type(factor)
+    if kind is A.Inverse:
         return factor.arg, -1
-    if isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number) \
-            and factor.exponent.value.denominator == 1:
-        if isinstance(factor.base, A.Inverse):
-            return factor.base.arg, -int(factor.exponent.value)
-        return factor.base, int(factor.exponent.value)
-    if isinstance(factor, (A.Ones, A.Identity, A.Zero)):
+    if kind is A.Power:
+        if isinstance(factor.exponent, A.Number) and factor.exponent.value.denominator == 1:
+            if isinstance(factor.base, A.Inverse):
+                return factor.base.arg, -int(factor.exponent.value)
+            return factor.base, int(factor.exponent.value)
+        return factor, 1
+    if kind is A.Ones or kind is A.Identity or kind is A.Zero:
         return None, None
     return factor, 1
 
