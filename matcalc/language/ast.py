@@ -327,9 +327,10 @@ def unique_nodes(expr: Expr) -> Iterator[Expr]:
     seen, stack = set(), [expr]
     while stack:
         current = stack.pop()
-        if current in seen:
+        count = len(seen)
+        seen.add(current)               # (one hash: the set grows only for a new node)
+        if len(seen) == count:
             continue
-        seen.add(current)
         yield current
         stack.extend(reversed(current._children()))
 
@@ -352,10 +353,14 @@ def contains(expr: Expr, target: Expr) -> bool:
     return False
 
 
+_ABSENT = object()
+
+
 def substitute(expr: Expr, mapping: dict) -> Expr:
     """Replace every sub-expression that is a key of ``mapping``."""
-    if expr in mapping:
-        return mapping[expr]
+    found = mapping.get(expr, _ABSENT)
+    if found is not _ABSENT:
+        return found
     kids = children(expr)
     if not kids:
         return expr

@@ -28,18 +28,23 @@ def canon(expr: A.Expr, env: TypeEnv) -> A.Expr:
 
 
 def _canon(expr: A.Expr, env: TypeEnv, cache: dict) -> A.Expr:
-    done = cache.get(expr)
-    if done is not None:
-        return done
+    """The canonical form of ``expr``, which ``cache`` does not hold (each
+    child is looked up here, before a call: one look-up per node)."""
     kids = expr._children()
     env.spend(1 + len(kids))
     rebuilt = expr
     if len(kids) == 1:                  # the usual node: one child
-        kid = _canon(kids[0], env, cache)
-        if kid is not kids[0]:
-            rebuilt = A.with_children(expr, (kid,))
+        kid = kids[0]
+        new = cache.get(kid)
+        if new is None:
+            new = _canon(kid, env, cache)
+        if new is not kid:
+            rebuilt = A.with_children(expr, (new,))
     elif kids:
-        canonical = [_canon(k, env, cache) for k in kids]
+        canonical = []
+        for kid in kids:
+            new = cache.get(kid)
+            canonical.append(new if new is not None else _canon(kid, env, cache))
         for new, old in zip(canonical, kids):
             if new is not old:
                 rebuilt = A.with_children(expr, canonical)
