@@ -30,7 +30,8 @@ def kept_or_new(expr: A.Expr, operands) -> A.Expr:
 
 
 def is_zero(expr: A.Expr) -> bool:
-    return isinstance(expr, A.Zero) or (isinstance(expr, A.Number) and expr.value == 0)
+    kind = type(expr)                   # (no class derives from Zero or Number)
+    return kind is A.Zero or (kind is A.Number and expr.value == 0)
 
 
 

@@ -43,18 +43,29 @@ def _add(expr: A.Add, env):
         terms.extend(arg.args if isinstance(arg, A.Add) else (arg,))
     # Like terms: c1 T + c2 T = (c1 + c2) T, keeping the order of first appearance.
     collected: dict = {}        # like key → [coefficient, the first term's rest, the term if it stands alone]
+    keys = env.memo_for("like_key")             # (like_key's own table, asked directly)
     for term in terms:
         if is_zero(term):
             continue
         coefficient, rest = split_coefficient(term)
-        key = like_key(rest, env) if rest is not None else None
+        key = None
+        if rest is not None:
+            key = keys.get(rest)
+            if key is None:
+                key = keys[rest] = _like_key(rest, env)
         entry = collected.get(key)
         if entry is None:
             collected[key] = [coefficient, rest, term]
         else:
             entry[0] += coefficient
             entry[2] = None
-    kept = [_alone(term, c) or scaled(c, rest) for c, rest, term in collected.values() if c != 0]
+    one = A.ONE.value
+    kept = []
+    for c, rest, term in collected.values():
+        if c is one and rest is not None:
+            kept.append(rest)                   # a plain term, alone (scaled(1, T) is T)
+        elif c != 0:
+            kept.append(_alone(term, c) or scaled(c, rest))
     kept = _transposes_after(k for k in kept if not is_zero(k))
     if len(kept) > 1:
         # Positive terms first (s - y, not -y + s); otherwise the order is kept.
@@ -77,13 +88,20 @@ def _alone(term, coefficient):
 
 
 def _negative(term) -> bool:
-    coefficient = split_coefficient(term)[0]
-    return coefficient is not A.ONE.value and coefficient < 0       # (no Fraction arithmetic for a plain term)
+    """Whether the coefficient split_coefficient reads is negative (without
+    splitting, and no Fraction arithmetic for a term without a number)."""
+    kind = type(term)
+    if kind is A.Product:
+        first = term.args[0]
+        return type(first) is A.Number and first.value < 0
+    return kind is A.Number and term.value < 0
 
 
 def _transposes_after(terms) -> list:
     """A + A^T, not A^T + A: a term's transpose stands right after it."""
     terms = list(terms)
+    if A.Transpose not in set(map(type, terms)):
+        return terms
     present = set(terms)
     twins = {t for t in terms if isinstance(t, A.Transpose) and t.arg in present}
     if not twins:
