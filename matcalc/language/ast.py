@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from operator import is_, methodcaller
 from typing import Any, ClassVar, Iterator
 
 from .node_class import node
@@ -254,33 +255,37 @@ def product_of(factors) -> Expr:
     return joined(Product, factors) if factors else ONE
 
 
-def children(expr: Expr) -> tuple:
-    """The sub-expressions of a node, in field order."""
-    return expr._children()
+# children(expr): the sub-expressions of a node, in field order.  A method
+# caller, not a function around the method: every pass asks it of every node.
+children = methodcaller("_children")
+_new = object.__new__
 
 
 def with_children(expr: Expr, new_children) -> Expr:
     """The same node with its sub-expressions replaced (same count and order)."""
-    new_children = tuple(new_children)
+    if type(new_children) is not list and type(new_children) is not tuple:
+        new_children = tuple(new_children)
     old_children = expr._children()
-    if len(new_children) == len(old_children):
-        for new, old in zip(new_children, old_children):
-            if new is not old:
-                break
-        else:
-            return expr
+    if len(new_children) == len(old_children) and all(map(is_, new_children, old_children)):
+        return expr
     # A copy of every field (span and the fields outside equality included)
     # with the children swapped; no field is computed in __init__, and the
-    # cached hash belongs to the old node.
-    fresh = object.__new__(type(expr))
+    # cached hash and facts belong to the old node.  Most nodes hold their
+    # span and their children only: those are written in directly.
+    fresh = _new(type(expr))
     state = fresh.__dict__
-    state.update(expr.__dict__)
-    state.pop("_hash", None)
-    state.pop("_order", None)
-    state.pop(SYMBOLS, None)
-    if expr._child_fields == ("args",):
-        state["args"] = new_children
+    only = expr._only_child_field
+    if only == "args":
+        state["span"] = expr.span
+        state["args"] = tuple(new_children)
+    elif only == "arg":
+        state["span"] = expr.span
+        state["arg"] = new_children[0]
     else:
+        state.update(expr.__dict__)
+        state.pop("_hash", None)
+        state.pop("_order", None)
+        state.pop(SYMBOLS, None)
         state.update(zip(expr._child_fields, new_children))
     return fresh
 
@@ -310,7 +315,9 @@ def walk(expr: Expr) -> Iterator[Expr]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(current._children()))
+        kids = current._children()
+        if kids:
+            stack += kids[::-1]
 
 
 def unique_nodes(expr: Expr) -> Iterator[Expr]:
@@ -320,9 +327,10 @@ def unique_nodes(expr: Expr) -> Iterator[Expr]:
     seen, stack = set(), [expr]
     while stack:
         current = stack.pop()
-        if current in seen:
+        count = len(seen)
+        seen.add(current)               # (one hash: the set grows only for a new node)
+        if len(seen) == count:
             continue
-        seen.add(current)
         yield current
         stack.extend(reversed(current._children()))
 
@@ -333,14 +341,26 @@ def symbol_names(expr: Expr) -> set:
 
 
 def contains(expr: Expr, target: Expr) -> bool:
+    # A tree without one of the target's symbols cannot hold it (and which
+    # symbols a tree holds is kept in its nodes): the usual answer of "is dX
+    # still in here?" without a walk.
+    if not names_of(target, Symbol) <= names_of(expr, Symbol):
+        return False
     kind = type(target)
-    return any(type(sub) is kind and sub == target for sub in walk(expr))
+    for sub in walk(expr):
+        if type(sub) is kind and sub == target:
+            return True
+    return False
+
+
+_ABSENT = object()
 
 
 def substitute(expr: Expr, mapping: dict) -> Expr:
     """Replace every sub-expression that is a key of ``mapping``."""
-    if expr in mapping:
-        return mapping[expr]
+    found = mapping.get(expr, _ABSENT)
+    if found is not _ABSENT:
+        return found
     kids = children(expr)
     if not kids:
         return expr

@@ -28,6 +28,11 @@ def node(cls):
     cls._hashed = staticmethod(_values_of([f.name for f in every if (f.compare if f.hash is None else f.hash)]))
     cls._child_fields = tuple(f.name for f in every if f.name in ("arg", "args", "base", "exponent"))
     cls._leaf_fields = tuple(f.name for f in every if f.compare and f.name not in cls._child_fields)
+    # The one child field of a node that holds nothing else but its span
+    # ("arg", "args"), which ast.with_children writes without a general copy.
+    held = {f.name for f in every} - {"span"}
+    cls._only_child_field = cls._child_fields[0] if len(cls._child_fields) == 1 and held == set(cls._child_fields) \
+        else None
     cls._children = _CHILDREN[cls._child_fields]
     return cls
 
@@ -54,16 +59,23 @@ def _equal(self, other):
     if other.__class__ is self.__class__:
         compared = self._compared
         return compared(self) == compared(other)
-    return NotImplemented
+    # A node of another type is unequal: said here, where NotImplemented would
+    # have Python ask the other node in turn, a second call, to the same end.
+    return False if other.__class__.__eq__ is _equal else NotImplemented
 
 
 def _cached_hash(self):
-    try:
-        return self.__dict__["_hash"]
-    except KeyError:
-        # Frozen forbids setattr, not the instance dict: the cache goes in directly.
-        value = self.__dict__["_hash"] = hash(self._hashed(self))
-        return value
+    # Frozen forbids setattr, not the instance dict: the cache goes in
+    # directly.  (No try/except KeyError: one node in ten is hashed for the
+    # first time, and raising costs more than a get.)
+    state = self.__dict__
+    value = state.get("_hash")
+    if value is None:
+        # The class goes in too: x^T, d(x), tr(x) and vec(x) hold the same
+        # values, and in one table they would all collide, each look-up of
+        # one comparing it with the others.
+        value = state["_hash"] = hash((self.__class__, self._hashed(self)))
+    return value
 
 
 # children() is on every pass's hot path: one plain method per layout of

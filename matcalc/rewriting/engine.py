@@ -16,6 +16,7 @@ from .canon import canon, is_zero, zero_like
 from .catalog import Catalog, Rule, default_catalog
 from .comparison import comparison_form
 from .match import matches
+from .rule_index import NARY, Candidate, RulePass, rule_pass
 
 
 # ---------------------------------------------------------------- applying rules
@@ -71,27 +72,29 @@ def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A
         return _mapped(dim, dims)
 
     def build(node):
-        if isinstance(node, A.PatternVar):
+        kind = type(node)           # (rule sides hold these node types themselves, no subclass)
+        if kind is A.PatternVar:
             return bindings[node.name]
-        if isinstance(node, A.Func) and node.name.startswith("?"):
-            arg = build(node.arg)
-            function = bindings[node.name.rstrip("'")]
-            if node.name.endswith("'"):
-                return context.derivative(function, arg, context.env.shape(arg))
-            return A.Func(function, arg)
-        if isinstance(node, A.Func) and node.name == "numel":
-            rows, cols = context.env.shape(build(node.arg))
-            return A.DimValue(rows * cols)
-        if isinstance(node, A.Func) and node.name == "identity":
-            return A.Identity(context.env.shape(build(node.arg))[0])
-        if isinstance(node, A.Func) and node.name == "commutation":
-            first, second = (build(part) for part in node.arg.args)
-            return A.Commutation(context.env.shape(first)[0], context.env.shape(second)[0])
-        if isinstance(node, (A.Ones, A.Zero)):
-            return type(node)(mapped(node.rows), mapped(node.cols))
-        if isinstance(node, A.Identity):
+        if kind is A.Func:
+            if node.name.startswith("?"):
+                arg = build(node.arg)
+                function = bindings[node.name.rstrip("'")]
+                if node.name.endswith("'"):
+                    return context.derivative(function, arg, context.env.shape(arg))
+                return A.Func(function, arg)
+            if node.name == "numel":
+                rows, cols = context.env.shape(build(node.arg))
+                return A.DimValue(rows * cols)
+            if node.name == "identity":
+                return A.Identity(context.env.shape(build(node.arg))[0])
+            if node.name == "commutation":
+                first, second = (build(part) for part in node.arg.args)
+                return A.Commutation(context.env.shape(first)[0], context.env.shape(second)[0])
+        elif kind is A.Ones or kind is A.Zero:
+            return kind(mapped(node.rows), mapped(node.cols))
+        elif kind is A.Identity:
             return A.Identity(mapped(node.size))
-        kids = A.children(node)
+        kids = node._children()
         return A.with_children(node, [build(k) for k in kids]) if kids else node
 
     return build(side)
@@ -149,6 +152,11 @@ def rewrite(rule_name: str, expr: A.Expr, context: Context) -> A.Expr | None:
 def _rewrite_root(rule_name: str, chosen: Rule, expr: A.Expr, context: Context) -> A.Expr | None:
     if not _may_match(chosen.pattern, expr):
         return None
+    return _rewrite_matched(rule_name, chosen, expr, context)
+
+
+def _rewrite_matched(rule_name: str, chosen: Rule, expr: A.Expr, context: Context) -> A.Expr | None:
+    """``_rewrite_root`` where ``_may_match`` is known to hold."""
     key = (rule_name, expr)
     memo = context.memo
     result = memo.get(key, _UNKNOWN)
@@ -215,11 +223,12 @@ def rewrite_everywhere(rule_names, expr: A.Expr, context: Context, limit: int = 
     if key in context.memo:
         result, used = context.memo[key]
         return result, list(used)
-    if not _may_apply(rule_names, expr, context):
+    rules = rule_pass(rule_names, context.catalog)
+    if not _may_apply(rules, expr, context):
         return expr, []
     used: list[str] = []
     for _ in range(limit):
-        changed = _rewrite_once(rule_names, expr, context, used)
+        changed = _rewrite_once(rules, expr, context, used)
         if changed == expr:
             break
         expr = canon(changed, context.env)
@@ -227,131 +236,99 @@ def rewrite_everywhere(rule_names, expr: A.Expr, context: Context, limit: int = 
     return expr, used
 
 
-def _may_apply(rule_names, expr, context) -> bool:
+def _may_apply(rules: RulePass, expr, context) -> bool:
     """Whether some rule may match somewhere in ``expr``: the node types
     ``_may_match`` asks of its left side all occur in the tree, and so does a
     probability vector where a variable must be one.  Most passes find
     nothing to do (no softmax, no probability vector), and one walk costs
     less than visiting every node with every rule."""
     present = context.env.memoized("what occurs", expr, _occurring)
-    key = ("needed", rule_names)
-    needed = context.catalog.facts.get(key)
-    if needed is None:
-        needed = context.catalog.facts[key] = _least(_needed(context.rule(name)) for name in rule_names)
-    return any(need <= present for need in needed)
-
-
-def _least(sets) -> tuple:
-    """The distinct sets that contain no other: a tree holds some set when it
-    holds one of these (a pass of 40 rules asks a handful)."""
-    distinct = set(sets)
-    return tuple(sorted((s for s in distinct if not any(other < s for other in distinct)), key=len))
+    return any(map(present.issuperset, rules.needed))
 
 
 def _occurring(expr: A.Expr, env: TypeEnv) -> frozenset:
     nodes = list(A.unique_nodes(expr))     # a written-out program shares its named values' trees
-    probability = any(isinstance(n, A.Symbol) and env.probability(n) for n in nodes)
+    # (most problems declare no probability vector: then no node needs asking)
+    probability = any(symbol.probability for symbol in env.symbols.values()) and \
+        any(isinstance(n, A.Symbol) and env.probability(n) for n in nodes)
     return frozenset({type(n) for n in nodes} | ({"probability"} if probability else set()))
 
 
-def _needed(rule: Rule) -> frozenset:
-    probability = any("probability" in words for words in rule.conditions.values())
-    return _required_types(rule.pattern) | ({"probability"} if probability else frozenset())
-
-
-def _required_types(pattern: A.Expr) -> frozenset:
-    """The node types a match of ``pattern`` needs, by the tests of ``_may_match``."""
-    if isinstance(pattern, A.PatternVar):
-        return frozenset()
-    if isinstance(pattern, (A.Add, A.Product, A.Hadamard, A.Kron)):
-        return frozenset({type(pattern)} | {type(o) for o in pattern.args
-                                             if not isinstance(o, A.PatternVar) and type(o) is not type(pattern)})
-    return frozenset({type(pattern)}).union(*(_required_types(k) for k in A.children(pattern)))
-
-
-def _rewrite_once(rule_names, expr, context, used):
-    key = ("once", rule_names, expr)
+def _rewrite_once(rules: RulePass, expr, context, used):
+    key = (rules, expr)          # (the pass is one object per catalog: a cheap key)
     known = context.memo.get(key)
     if known is not None:
         result, added = known
         used.extend(added)
         return result
     mark = len(used)
-    result = _rewrite_once_uncached(rule_names, expr, context, used)
+    result = _rewrite_once_uncached(rules, expr, context, used)
     context.memo[key] = (result, tuple(used[mark:]))
     return result
 
 
-def _rewrite_once_uncached(rule_names, expr, context, used):
-    kids = A.children(expr)
+def _rewrite_once_uncached(rules: RulePass, expr, context, used):
+    kids = expr._children()
     context.env.spend(1 + len(kids))
     if kids:
-        expr = A.with_children(expr, [_rewrite_once(rule_names, k, context, used) for k in kids])
-    for name, rule in _rules_for(rule_names, type(expr), context):
-        result = _rewrite_root(name, rule, expr, context)
+        expr = A.with_children(expr, [_rewrite_once(rules, k, context, used) for k in kids])
+    candidates = rules.at(type(expr))
+    if not candidates:
+        return expr
+    present = {type(a) for a in expr.args} if isinstance(expr, NARY) else None
+    for candidate in candidates:
+        name, rule, root_needs, window, pairs = candidate
+        if root_needs is None:
+            result = _rewrite_root(name, rule, expr, context)
+        elif not root_needs or root_needs <= present:
+            result = _rewrite_matched(name, rule, expr, context)
+        else:
+            result = None
         if result is not None and result != expr:
             used.append(name)
             return result
-        if isinstance(expr, A.Product) and isinstance(rule.pattern, A.Product):
-            window = _rewrite_window(name, expr, context)
-            if window is not None:
+        if window is not None and window.needs <= present:
+            rewritten = _rewrite_window(candidate, expr, context)
+            if rewritten is not None:
                 used.append(name)
-                return window
-        if isinstance(expr, A.Add) and isinstance(rule.pattern, A.Add):
-            paired = _rewrite_pair(name, expr, context)
+                return rewritten
+        if pairs:
+            paired = _rewrite_pair(candidate, expr, context)
             if paired is not None:
                 used.append(name)
                 return paired
     return expr
 
 
-def _rules_for(rule_names, node_type, context) -> list:
-    """The (name, rule) of ``rule_names``, in order, whose left side can match
-    at a node of ``node_type`` (at its root, or in a window or pair of its
-    operands, which have the root's type too): every node of every pass
-    asks, and most rules have another root."""
-    key = ("rules for", rule_names, node_type)
-    found = context.catalog.facts.get(key)
-    if found is None:
-        found = context.catalog.facts[key] = [
-            (name, rule) for name, rule in ((name, context.rule(name)) for name in rule_names)
-            if isinstance(rule.pattern, A.PatternVar) or type(rule.pattern) is node_type]
-    return found
-
-
 MAX_PAIRED_TERMS = 12
 
 
-def _rewrite_pair(name, expr: A.Add, context):
+def _rewrite_pair(candidate: Candidate, expr: A.Add, context):
     """Rewrite two terms of a longer sum (terms commute): A x + b + A^T x
     factors as (A + A^T) x + b.  Long sums are left alone (pairs grow as n²)."""
     terms = expr.args
-    if len(context.rule(name).pattern.args) != 2 or not 2 < len(terms) <= MAX_PAIRED_TERMS:
+    if len(candidate.rule.pattern.args) != 2 or not 2 < len(terms) <= MAX_PAIRED_TERMS:
         return None
     for i in range(len(terms)):
         for j in range(i + 1, len(terms)):
-            result = rewrite(name, A.Add((terms[i], terms[j])), context)
+            result = _rewrite_root(candidate.name, candidate.rule, A.Add((terms[i], terms[j])), context)
             if result is not None:
                 rest = [t for k, t in enumerate(terms) if k not in (i, j)]
                 return A.Add(tuple(rest[:i]) + (result,) + tuple(rest[i:]))
     return None
 
 
-def _rewrite_window(name, expr: A.Product, context):
-    """Rewrite a run of adjacent factors ``args[i:j]`` of a product."""
+def _rewrite_window(candidate: Candidate, expr: A.Product, context):
+    """Rewrite a run of adjacent factors ``args[i:j]`` of a product.  (A
+    pattern operand that is not a variable matches one factor of its own node
+    type: the caller has seen that the product has each; windows without such
+    a factor, most of a long product, cannot match.)"""
     factors = expr.args
-    operands = context.rule(name).pattern.args
-    # A pattern operand that is not a variable matches one factor of its own
-    # node type, so windows without such a factor (most of a long product) cannot match.
-    fixed = [type(o) for o in operands if not isinstance(o, A.PatternVar)]
-    present = {type(f) for f in factors}
-    if any(kind not in present for kind in fixed):
-        return None
-    first = type(operands[0]) if not isinstance(operands[0], A.PatternVar) else None
-    last = type(operands[-1]) if not isinstance(operands[-1], A.PatternVar) else None
-    width = len(operands)
+    name, rule, _, window, _ = candidate
+    operands = rule.pattern.args
+    first, last, width = window.first, window.last, window.width
     # Only variables take several factors: with none, the window is as wide as the pattern.
-    widest = width if len(fixed) == width else len(factors) - 1
+    widest = width if window.fixed else len(factors) - 1
     for size in range(width, widest + 1):
         for start in range(0, len(factors) - size + 1):
             if (first and type(factors[start]) is not first) or \
@@ -361,8 +338,7 @@ def _rewrite_window(name, expr: A.Product, context):
             if size == width and not isinstance(window_factors[0], A.Number) and \
                     not all(_may_match(o, f) for o, f in zip(operands, window_factors)):
                 continue        # one factor per operand (a number may also be matched last)
-            window = A.Product(window_factors)
-            result = rewrite(name, window, context)
+            result = _rewrite_root(name, rule, A.Product(window_factors), context)
             if result is not None:
                 return A.Product(factors[:start] + (result,) + factors[start + size:])
     return None

@@ -68,7 +68,7 @@ def matches(pattern: A.Expr, expr: A.Expr, bindings: dict,
             if bound is None or bound == expr.name:
                 yield from matches(pattern.arg, expr.arg, {**bindings, pattern.name: expr.name}, accept)
         return
-    counted = counted_variable(pattern)
+    counted = counted_variable(pattern) if type(pattern) is A.DimValue else None
     if counted is not None:
         # numel(?v) matches a size; the engine checks that it is ?v's (sizes_fit).
         if isinstance(expr, A.DimValue):
@@ -139,9 +139,10 @@ def _match_operands(pattern, expr, bindings, accept):
     for given in orders:
         if len(wanted) > len(given):
             continue            # -2 (a - b) has two operands, -1 2 (a - b) three
-        first, last = (_spans(wanted[end], type(expr), bindings) for end in (0, -1))
+        kind = type(expr)
+        first, last = _spans(wanted[0], kind, bindings), _spans(wanted[-1], kind, bindings)
         for split in _splits(len(given), len(wanted), first, last):
-            groups = [A.joined(type(expr), given[a:b]) for a, b in split]
+            groups = [given[a] if b - a == 1 else kind(given[a:b]) for a, b in split]     # (as A.joined)
             yield from _match_sequence(wanted, groups, bindings, accept)
 
 

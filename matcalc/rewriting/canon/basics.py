@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from operator import is_
 
 from ...language import ast as A
 from ...shapes.dims import Dim
@@ -16,8 +17,21 @@ def zero_like(expr: A.Expr, env: TypeEnv) -> A.Expr:
     return A.Zero(rows, cols)
 
 
+def kept_or_new(expr: A.Expr, operands) -> A.Expr:
+    """A node of ``expr``'s type with ``operands``: ``expr`` itself when they
+    are its own operands, object for object.  A node already canonical then
+    stays the object it was, so its parents are not rebuilt around an equal
+    copy, and later look-ups find it by identity instead of comparing trees."""
+    operands = tuple(operands)
+    own = expr.args
+    if len(operands) == len(own) and all(map(is_, operands, own)):
+        return expr
+    return type(expr)(operands)
+
+
 def is_zero(expr: A.Expr) -> bool:
-    return isinstance(expr, A.Zero) or (isinstance(expr, A.Number) and expr.value == 0)
+    kind = type(expr)                   # (no class derives from Zero or Number)
+    return kind is A.Zero or (kind is A.Number and expr.value == 0)
 
 
 

@@ -22,23 +22,41 @@ def register(*node_types):
 
 
 def canon(expr: A.Expr, env: TypeEnv) -> A.Expr:
-    return _canon(expr, env, env.memo_for("canon"))
+    cache = env.memo_for("canon")
+    done = cache.get(expr)              # (most calls ask for a tree already seen)
+    return done if done is not None else _canon(expr, env, cache)
 
 
 def _canon(expr: A.Expr, env: TypeEnv, cache: dict) -> A.Expr:
-    done = cache.get(expr)
-    if done is not None:
-        return done
+    """The canonical form of ``expr``, which ``cache`` does not hold (each
+    child is looked up here, before a call: one look-up per node)."""
     kids = expr._children()
     env.spend(1 + len(kids))
     rebuilt = expr
-    if kids:
-        canonical = [_canon(k, env, cache) for k in kids]
-        if any(new is not old for new, old in zip(canonical, kids)):
-            rebuilt = A.with_children(expr, canonical)
+    if len(kids) == 1:                  # the usual node: one child
+        kid = kids[0]
+        new = cache.get(kid)
+        if new is None:
+            new = _canon(kid, env, cache)
+        if new is not kid:
+            rebuilt = A.with_children(expr, (new,))
+    elif kids:
+        canonical = []
+        for kid in kids:
+            new = cache.get(kid)
+            canonical.append(new if new is not None else _canon(kid, env, cache))
+        for new, old in zip(canonical, kids):
+            if new is not old:
+                rebuilt = A.with_children(expr, canonical)
+                break
     simplifier = SIMPLIFIERS.get(type(rebuilt))
     done = simplifier(rebuilt, env) if simplifier else rebuilt
-    cache[expr] = cache[rebuilt] = cache[done] = done
+    # One entry per distinct object: each store hashes its key and may compare it.
+    cache[expr] = done
+    if rebuilt is not expr:
+        cache[rebuilt] = done
+    if done is not rebuilt and done is not expr:
+        cache[done] = done
     return done
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 from ...language import ast as A
 from ...language.ast import split_coefficient
 from ...shapes.env import TypeEnv
-from .basics import dimension_value, is_zero, zero_like
+from .basics import dimension_value, is_zero, kept_or_new, zero_like
 from .dispatch import register, simplify
 
 
@@ -52,81 +52,99 @@ def product_atoms(expr: A.Product, env: TypeEnv):
 
 
 
+# Factors a chain may hold that its first steps remove or merge (a chain of
+# none, the usual case, skips them: they would leave it as it is).
+_COUNTED = frozenset({A.Identity, A.Ones, A.DimValue, A.Number})
+
+
 @register(A.Product)
 def _product(expr: A.Product, env):
-    coefficient = A.ONE.value
+    one = coefficient = A.ONE.value
+    is_scalar = env.is_scalar
     scalars: list[A.Expr] = []
     chain: list[A.Expr] = []
     for arg in expr.args:
-        if is_zero(arg):
+        kind = type(arg)
+        if kind is A.Number:
+            if arg.value == 0:
+                return zero_like(expr, env)
+            # The first number is the coefficient as it stands (1 times it is
+            # itself): the factor can stay the very node, and Fractions are slow.
+            coefficient = arg.value if coefficient is one and type(arg.value) is Fraction \
+                else coefficient * arg.value
+            continue
+        if kind is A.Zero:
             return zero_like(expr, env)
-        if isinstance(arg, A.Number):
-            coefficient *= arg.value
+        if kind is A.Identity and arg.size is not None and arg.size.is_one:
             continue
-        if isinstance(arg, A.Identity) and arg.size is not None and arg.size.is_one:
-            continue
-        if isinstance(arg, A.Product):
+        if kind is A.Product:
             inner_coefficient, inner = split_coefficient(arg)
-            coefficient *= inner_coefficient
+            if inner_coefficient is not one:
+                coefficient *= inner_coefficient
             if inner is None:
                 continue
-            if env.is_scalar(inner):
+            if is_scalar(inner):
                 # A scalar sub-product stays one factor: flattening x^T y into a
                 # chain could put a 1×1 in the middle of a matrix product.
-                if isinstance(inner, A.Product) and all(env.is_scalar(a) for a in inner.args):
+                if isinstance(inner, A.Product) and all(is_scalar(a) for a in inner.args):
                     scalars.extend(inner.args)
                 else:
                     scalars.append(inner)
                 continue
             for factor in (inner.args if isinstance(inner, A.Product) else (inner,)):
-                (scalars if env.is_scalar(factor) else chain).append(factor)
+                (scalars if is_scalar(factor) else chain).append(factor)
             continue
-        (scalars if env.is_scalar(arg) else chain).append(arg)
-    if coefficient == 0:
+        (scalars if is_scalar(arg) else chain).append(arg)
+    if coefficient is not one and coefficient == 0:
         return zero_like(expr, env)
     if len(chain) > 1:
-        chain = [f for f in chain if not isinstance(f, A.Identity)] or chain[:1]
-        chain = _merge_ones(chain)
-        for counted in [f for f in chain if isinstance(f, (A.DimValue, A.Number))]:
-            if isinstance(counted, A.Number):
-                coefficient *= counted.value
-            else:
-                scalars.append(counted)
-        chain = [f for f in chain if not isinstance(f, (A.DimValue, A.Number))]
+        if not _COUNTED.isdisjoint(map(type, chain)):
+            chain = [f for f in chain if not isinstance(f, A.Identity)] or chain[:1]
+            chain = _merge_ones(chain)
+            for counted in [f for f in chain if isinstance(f, (A.DimValue, A.Number))]:
+                if isinstance(counted, A.Number):
+                    coefficient *= counted.value
+                else:
+                    scalars.append(counted)
+            chain = [f for f in chain if not isinstance(f, (A.DimValue, A.Number))]
         # Scalar seams first: in c^T x x the run c^T x is a number, and what
         # is left, x, is no square factor to raise to a power.
         chain, hoisted = _valid_chain(chain, env)
         chain = _merge_powers(chain, env)
         scalars.extend(hoisted)
-    scalars = _combine_powers(scalars, env)
-    compound = [s for s in scalars if isinstance(s, A.Product)]
-    if not chain and len(compound) == 1:
-        # β (y^T x) is just β y^T x: with no matrix chain around it nothing can break.
-        inner = compound[0].args
-        chain = [a for a in inner if not env.is_scalar(a)]
-        scalars = _combine_powers([s for s in scalars if s is not compound[0]]
-                                  + [a for a in inner if env.is_scalar(a)], env)
-    numbers = [s for s in scalars if isinstance(s, A.Number)]
-    if numbers:
-        # Powers combined into a number (x^{10/3} x^{5/3} = x^5 for a number x)
-        # join the coefficient: a product holds one number, in front.
-        for number in numbers:
-            coefficient *= number.value
-        if coefficient == 0:
-            return zero_like(expr, env)
-        scalars = [s for s in scalars if not isinstance(s, A.Number)]
+    if scalars:
+        scalars = _combine_powers(scalars, env)
+        compound = [s for s in scalars if isinstance(s, A.Product)]
+        if not chain and len(compound) == 1:
+            # β (y^T x) is just β y^T x: with no matrix chain around it nothing can break.
+            inner = compound[0].args
+            chain = [a for a in inner if not is_scalar(a)]
+            scalars = _combine_powers([s for s in scalars if s is not compound[0]]
+                                      + [a for a in inner if is_scalar(a)], env)
+        numbers = [s for s in scalars if isinstance(s, A.Number)]
+        if numbers:
+            # Powers combined into a number (x^{10/3} x^{5/3} = x^5 for a number x)
+            # join the coefficient: a product holds one number, in front.
+            for number in numbers:
+                coefficient *= number.value
+            if coefficient == 0:
+                return zero_like(expr, env)
+            scalars = [s for s in scalars if not isinstance(s, A.Number)]
     factors = scalars + chain
     if not factors:
         return A.Number(coefficient)
-    if coefficient != 1:
-        factors.insert(0, A.Number(coefficient))
+    if coefficient is not one and coefficient != 1:
+        first = expr.args[0]
+        factors.insert(0, first if type(first) is A.Number and first.value is coefficient else A.Number(coefficient))
     if len(factors) == 1:
         return factors[0]
-    return A.Product(tuple(factors))
+    return kept_or_new(expr, factors)
 
 
 def _combine_powers(scalars, env):
     """a a^{-1} = 1, a^2 a = a^3: scalar factors with one base share an exponent."""
+    if len(scalars) < 2:
+        return scalars
     bases = [f.base if isinstance(f, A.Power) and isinstance(f.exponent, A.Number) else f for f in scalars]
     if len(set(bases)) == len(bases):
         return scalars                      # the usual case, without Fraction arithmetic
@@ -145,6 +163,12 @@ def _combine_powers(scalars, env):
 def _valid_chain(chain, env):
     """s^T q v is (s^T q) v: where neighbours do not fit as matrices, the 1×1
     run before (or after) the seam is a scalar and stands in front."""
+    shapes = [env.shape(factor) for factor in chain]
+    for left, right in zip(shapes, shapes[1:]):
+        if left[1] is not right[0] and left[1] != right[0]:
+            break
+    else:
+        return chain, []                            # every neighbour fits: the usual chain
     hoisted = []
     index = 0
     while index < len(chain) - 1:
@@ -184,32 +208,37 @@ def _merge_powers(chain, env):
     merged, powers, identity = [], [], None          # powers[i] is _as_power(merged[i])
     for factor in chain:
         base, exponent = _as_power(factor)
-        if merged and exponent is not None and powers[-1][0] == base \
-                and base is not None and env.is_square(base):     # only a square matrix has powers
-            total = powers[-1][1] + exponent
-            if total == 0:
-                merged.pop()                             # X^{-1} X = I
-                powers.pop()
-                identity = A.Identity(env.shape(base)[0])
-            else:
-                merged[-1] = simplify(A.Power(base, A.Number(total)), env)
-                powers[-1] = _as_power(merged[-1])
-        else:
-            merged.append(factor)
-            powers.append((base, exponent))
+        if merged and exponent is not None:
+            previous = powers[-1][0]
+            # (the same object, or an equal node of the same type: most neighbours are neither)
+            if (previous is base or (type(previous) is type(base) and previous == base)) \
+                    and env.is_square(base):                   # only a square matrix has powers
+                total = powers[-1][1] + exponent
+                if total == 0:
+                    merged.pop()                             # X^{-1} X = I
+                    powers.pop()
+                    identity = A.Identity(env.shape(base)[0])
+                else:
+                    merged[-1] = simplify(A.Power(base, A.Number(total)), env)
+                    powers[-1] = _as_power(merged[-1])
+                continue
+        merged.append(factor)
+        powers.append((base, exponent))
     return merged or ([identity] if identity is not None else [])
 
 
 def _as_power(factor):
     """(base, integer exponent) of a chain factor, to merge with an equal neighbour."""
-    if isinstance(factor, A.Inverse):
+    kind = type(factor)
+    if kind is A.Inverse:
         return factor.arg, -1
-    if isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number) \
-            and factor.exponent.value.denominator == 1:
-        if isinstance(factor.base, A.Inverse):
-            return factor.base.arg, -int(factor.exponent.value)
-        return factor.base, int(factor.exponent.value)
-    if isinstance(factor, (A.Ones, A.Identity, A.Zero)):
+    if kind is A.Power:
+        if isinstance(factor.exponent, A.Number) and factor.exponent.value.denominator == 1:
+            if isinstance(factor.base, A.Inverse):
+                return factor.base.arg, -int(factor.exponent.value)
+            return factor.base, int(factor.exponent.value)
+        return factor, 1
+    if kind is A.Ones or kind is A.Identity or kind is A.Zero:
         return None, None
     return factor, 1
 
@@ -288,7 +317,7 @@ def _hadamard(expr: A.Hadamard, env):
     elif len(factors) == 1:
         inner = factors[0]
     else:
-        inner = A.Hadamard(tuple(factors))
+        inner = kept_or_new(expr, factors)
     if coefficient == 1 and not scalars:
         return inner
     return simplify(A.Product((A.Number(coefficient), *scalars, inner)), env)
@@ -305,7 +334,7 @@ def _kron(expr: A.Kron, env):
         for factor in factors[1:]:
             size = size * factor.size
         factors = [A.Identity(size)]                 # I ⊗ I = I
-    inner = factors[0] if len(factors) == 1 else A.Kron(tuple(factors)) if factors else A.ONE
+    inner = factors[0] if len(factors) == 1 else kept_or_new(expr, factors) if factors else A.ONE
     if coefficient == 1 and not scalars:
         return inner
     return simplify(A.Product((A.Number(coefficient), *scalars, inner)), env)
