@@ -98,10 +98,12 @@ def peel(dF: A.Expr, X: A.Symbol, context: Context, record, label: Label) -> tup
         terms = peeled
         signs_are_the_sums = False
         every_rule += used
+        if not used:                    # vec(A v) = A vec(v) for a vector v is no rule: same line
+            continue
         line = _vectorized(terms, env)
-        if used and record.log.last is not None and record.log.last.after == line:
+        if record.log.last is not None and record.log.last.after == line:
             pending += used             # a rule that changes nothing on the page (vec(c v) of a column) joins the next line
-        elif used:                      # vec(A v) = A vec(v) for a vector v is no rule: same line
+        else:
             cited = list(dict.fromkeys(pending + used))
             record(cited[0], line, cited, label)
             pending = []
