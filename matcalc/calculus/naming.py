@@ -203,6 +203,8 @@ def fold_names(expr, folded: dict, env: TypeEnv):
     """``expr`` with each named value's definition replaced by its name
     (``folded``: definition → Symbol), an entrywise product among more factors
     included: δh1 ⊙ a1 ⊙ σ(a1) is δh1 ⊙ h1 for the swish h1 = a1 ⊙ σ(a1)."""
+    if not folded:
+        return expr                 # no names: nothing to fold, and no walk to find that out
     result = _folded(expr, folded)
     products = [(Counter(definition.args), name) for definition, name in folded.items()
                 if isinstance(definition, A.Hadamard)]

@@ -29,7 +29,7 @@ from .naming import Namer, depending, fold_names, softmax_names
 from .scalars import simplify_coefficients
 from .steps import (PART_OF, DIFFERENTIAL, GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
                     differential_label, value_label)
-from .trace_method import MAX_ROUNDS as EXPAND_ROUNDS, expand_steps
+from .expansion import MAX_ROUNDS as EXPAND_ROUNDS, expand_steps
 from .written_out import SOFTMAX_DEFINITIONS, record_written_out, write_out
 
 # Steps that are bookkeeping of the method rather than identities.
