@@ -180,6 +180,8 @@ def by_sweep(expr: A.Expr, name: str) -> bool:
     the expression is SHARED_RATIO times its distinct parts (a GRU cell or a
     layer norm written out: the differential repeats each use's derivative
     and grows with their product; the sweep derives each value's δ once)."""
+    if not any(isinstance(node, LAYERS) for node in A.unique_nodes(expr)):
+        return False            # no layer at all (most one-line functions): none nested, none shared
     if _layers_around(expr, name) > SWEEP_LAYERS:
         return True
     _, order = graph(expr)

@@ -215,8 +215,7 @@ def identify_gradient(dl, X, context, record):
     as_traces = _render_traces(pairs, env)
     if as_traces != dl:
         record("scalar-trace", as_traces, ["scalar-trace"])
-    # Each round peels at least one layer around dX: deep networks need more.
-    for _ in range(max(MAX_ROUNDS, 3 * A.depth(dl))):
+    for _ in _rounds(dl):
         if all(identifier.done(trace) for _, trace in pairs):
             break
         used: list[str] = []
@@ -228,6 +227,14 @@ def identify_gradient(dl, X, context, record):
         raise DerivationError("could not bring dl into the form tr(C^T dX)")
     parts = [identifier.gradient_part(c, t) for c, t in pairs]
     return canon(A.Add(tuple(parts)) if len(parts) > 1 else parts[0], env)
+
+
+def _rounds(dl):
+    """max(MAX_ROUNDS, 3 depth(dl)) rounds: each round peels at least one
+    layer around dX, and deep networks need more (their depth is measured
+    only when they do)."""
+    yield from range(MAX_ROUNDS)
+    yield from range(MAX_ROUNDS, 3 * A.depth(dl))
 
 
 def _render_traces(pairs, env):
