@@ -216,10 +216,11 @@ def identify_gradient(dl, X, context, record):
     if as_traces != dl:
         record("scalar-trace", as_traces, ["scalar-trace"])
     for _ in _rounds(dl):
-        if all(identifier.done(trace) for _, trace in pairs):
+        finished = [identifier.done(trace) for _, trace in pairs]
+        if all(finished):
             break
         used: list[str] = []
-        pairs = [(c, t) if identifier.done(t) else identifier.step(c, t, used) for c, t in pairs]
+        pairs = [(c, t) if done else identifier.step(c, t, used) for (c, t), done in zip(pairs, finished)]
         pairs = [(c, canon(t, env)) for c, t in pairs]
         if used:        # regrouping a product or unwrapping tr(tr(..)) is no rule
             record(used[0], _render_traces(pairs, env), used)
