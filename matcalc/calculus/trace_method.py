@@ -89,7 +89,7 @@ class Identifier:
             first, rest = inner.args[0], inner.args[1:]
             rewritten = rewrite_with("trace-kron", {"?A": first, "?B": A.joined(A.Kron, rest)}, trace, context)
             new_coefficient, new_trace = self.split_scalar(rewritten)
-            return _times(coefficient, new_coefficient, self.env), self.retrace(new_trace, used)
+            return canon_times(coefficient, new_coefficient, self.env), self.retrace(new_trace, used)
         if self.inside_vec_or_kron(inner):
             return self.through_vec(coefficient, trace, used)
         if constant_scalars:
@@ -98,13 +98,13 @@ class Identifier:
             pulled = A.product_of(constant_scalars)
             rewritten = self.scalar_out(pulled, A.product_of(rest))
             new_coefficient, new_trace = self.split_scalar(rewritten)
-            return _times(coefficient, new_coefficient, self.env), new_trace
+            return canon_times(coefficient, new_coefficient, self.env), new_trace
 
         if self.env.is_scalar(carrier) and others:
             used.append("trace-scalar")
             rewritten = self.scalar_out(carrier, A.product_of(others))
             new_coefficient, new_rest = self.split_scalar(rewritten)
-            return _times(coefficient, new_coefficient, self.env), self.retrace(new_rest, used)
+            return canon_times(coefficient, new_coefficient, self.env), self.retrace(new_rest, used)
         if isinstance(carrier, A.Trace) and not others:
             return coefficient, carrier
         if isinstance(carrier, A.Transpose):
@@ -203,7 +203,7 @@ class Identifier:
             # g^T vec(dX) = tr(unvec(g)^T dX); the answer's step after identify
             # rewrites (A ⊗ B) vec(Y) in g (kron-vec: strategy.simplified_answer)
             m = A.Unvec(m, *self.env.shape(self.dX))
-        return _times(coefficient, m, self.env)
+        return canon_times(coefficient, m, self.env)
 
 
 def identify_gradient(dl, X, context, record):
@@ -239,15 +239,15 @@ def _rounds(dl):
 
 
 def _render_traces(pairs, env):
-    terms = [_times(c, t, env) for c, t in pairs]
+    terms = [canon_times(c, t, env) for c, t in pairs]
     return terms[0] if len(terms) == 1 else A.Add(tuple(terms))
 
 
-def _times(coefficient, expr, env):
-    """canon(c expr).  For c = 1 that is canon(expr) itself unless it is a
-    product, a number, a zero or a 1×1 identity (the only factors canon's
-    product does more with than keep alone): found without building and
-    simplifying the product, as every round of every term would."""
+def canon_times(coefficient, expr, env):
+    """canon(c expr) for a scalar c.  For c = 1 that is canon(expr) itself
+    unless it is a product, a number, a zero or a 1×1 identity (the only
+    factors canon's product does more with than keep alone): found without
+    building and simplifying the product, as every round of every term would."""
     if coefficient == A.ONE:
         alone = canon(expr, env)
         if not (isinstance(alone, (A.Product, A.Number, A.Zero))

@@ -17,7 +17,7 @@ from ...language import ast as A
 from ...rewriting.canon import canon
 from ...rewriting.engine import Context, rewrite_everywhere, rewrite_with
 from ..steps import JACOBIAN, Label
-from ..trace_method import push_transposes
+from ..trace_method import canon_times, push_transposes
 from ..vec_method import Vectorizer
 
 # One layer per line, so no chain can take more lines than its depth; this
@@ -132,7 +132,7 @@ class VecMethod:
                     # vec(A)^T vec(B) = tr(A^T B): one number, before I stands beside it
                     product, rules = rewrite_everywhere(("vec-row-trace",), canon(product, env), context)
                     inner += rules
-                product = A.Product((product, A.Identity(size)))
+                product = canon_times(product, A.Identity(size), env)
             parts.append(product)
         jacobian = canon(A.joined(A.Add, parts), env)
         if inner:
