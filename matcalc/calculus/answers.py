@@ -55,9 +55,22 @@ def without_undone_lines(start, lines, env) -> list:
     run of them that ends where it began, up to the order of scalar factors
     (3 (1 - h1) λ^2 to -3 λ^2 (h1 - 1) by scalar algebra, and back by
     sign-into-sum-scaled): a line the next one undoes is not printed."""
+    keys: dict = {}        # each expression's order-free key, made once: a line is compared with every line before it
+    printed: dict = {}
+
+    def reordered(before, after) -> bool:
+        """``after`` is ``before`` with terms of sums or scalar factors of
+        products in another order."""
+        if before == after:
+            return True
+        for expr in (before, after):
+            if expr not in keys:
+                keys[expr] = _unordered(expr, env, printed)
+        return keys[before] == keys[after]
+
     kept, befores = [], [start]
     for line in lines:
-        back = next((index for index, before in enumerate(befores) if _reordered(before, line[1], env)), None)
+        back = next((index for index, before in enumerate(befores) if reordered(before, line[1])), None)
         if back is not None:
             del kept[back:], befores[back + 1:]
             continue
@@ -66,37 +79,60 @@ def without_undone_lines(start, lines, env) -> list:
     return kept
 
 
-def _reordered(before, after, env) -> bool:
-    """``after`` is ``before`` with terms of sums or scalar factors of
-    products in another order."""
-    return before == after or _unordered(before, env) == _unordered(after, env)
-
-
-def _unordered(expr, env):
+def _unordered(expr, env, printed=None):
     """A key equal for expressions that differ only in the order of terms and
     of scalar factors: a scalar product is the multiset of its factors, those
     under 1 / (...) inverted (h2^{-1} (r + 1)^{-1} is 1 / (h2 (1 + r)))."""
+    return _keyed(expr, env, {} if printed is None else printed)[0]
+
+
+def _keyed(expr, env, printed: dict) -> tuple:
+    """(the key of ``_unordered``, its repr).  Terms and factors are sorted by
+    the repr of their keys; each repr is put together from its children's,
+    where printing each key would print every subtree again at every level,
+    and each node is printed once (``printed``)."""
     if env.is_scalar(expr) and isinstance(expr, (A.Product, A.Power)):
-        return "product", tuple(sorted(map(repr, _scalar_factors(expr, env, False))))
-    return _by_children(expr, env)
+        factors = _scalar_factors(expr, env, False, printed)
+        texts = sorted(_tuple_text((repr(flag), text)) for flag, _, text in factors)
+        return ("product", tuple(texts)), _tuple_text((repr("product"), _tuple_text([repr(t) for t in texts])))
+    return _by_children(expr, env, printed)
 
 
-def _by_children(expr, env):
+def _by_children(expr, env, printed: dict):
     kids = A.children(expr)
     if not kids:
-        return expr
-    keys = [_unordered(kid, env) for kid in kids]
+        return expr, _printed(expr, printed)
+    keyed = [_keyed(kid, env, printed) for kid in kids]
     if isinstance(expr, A.Add):
-        keys.sort(key=repr)
-    return A.with_children(expr, [A.ZERO] * len(kids)), tuple(keys)
+        keyed.sort(key=lambda pair: pair[1])
+    zeroed = A.with_children(expr, [A.ZERO] * len(kids))
+    key = zeroed, tuple(key for key, _ in keyed)
+    return key, _tuple_text((_printed(zeroed, printed), _tuple_text([text for _, text in keyed])))
 
 
-def _scalar_factors(expr, env, inverted) -> list:
+def _printed(node, printed: dict) -> str:
+    """repr(node), once per node; a norm's subscript prints but is no part of
+    its equality, so a norm is printed each time."""
+    if isinstance(node, A.Norm):
+        return repr(node)
+    text = printed.get(node)
+    if text is None:
+        text = printed[node] = repr(node)
+    return text
+
+
+def _tuple_text(texts) -> str:
+    """repr of a tuple whose items' reprs are ``texts``."""
+    return "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")"
+
+
+def _scalar_factors(expr, env, inverted, printed: dict) -> list:
+    """(1 / or nothing, key, repr of the key) of each scalar factor."""
     if isinstance(expr, A.Product) and all(env.is_scalar(kid) for kid in expr.args):
-        return [key for kid in expr.args for key in _scalar_factors(kid, env, inverted)]
+        return [key for kid in expr.args for key in _scalar_factors(kid, env, inverted, printed)]
     if isinstance(expr, A.Power) and expr.exponent == A.Number(Fraction(-1)):
-        return _scalar_factors(expr.base, env, not inverted)
-    return [("1 /" if inverted else "", _by_children(expr, env))]
+        return _scalar_factors(expr.base, env, not inverted, printed)
+    return [("1 /" if inverted else "", *_by_children(expr, env, printed))]
 
 
 def sign_into_sum(expr, env):

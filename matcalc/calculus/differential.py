@@ -182,6 +182,11 @@ def _every_cut(expr: A.Differential, context: Context, used) -> A.Expr:
         cut = rewrite_with(rule, pieces, pending, context)
         expanded = []
         for part in (cut.args if isinstance(cut, A.Add) else (cut,)):
+            if _constant_differential(part, context):
+                # d(C) = 0 drops the term: it is never put into canonical form
+                # (canon keeps its one d(C), a product with no zero factor)
+                used.append("d-const")
+                continue
             whole = canon(A.substitute(term, {pending: part}), env)
             inner = [n for n in A.walk(whole) if isinstance(n, A.Differential)]
             if len(inner) == 1 and context.is_constant(inner[0].arg):
@@ -194,6 +199,12 @@ def _every_cut(expr: A.Differential, context: Context, used) -> A.Expr:
     if not parts:
         return zero_like(expr, env)
     return canon(A.Add(parts) if len(parts) > 1 else parts[0], env)
+
+
+def _constant_differential(part: A.Expr, context: Context) -> bool:
+    """Is the one d(..) of a term of the product rule that of a constant?"""
+    inner = [n for n in A.walk(part) if isinstance(n, A.Differential)]
+    return len(inner) == 1 and context.is_constant(inner[0].arg)
 
 
 def _has_cuts(expr: A.Expr, env) -> bool:

@@ -180,6 +180,8 @@ def by_sweep(expr: A.Expr, name: str) -> bool:
     the expression is SHARED_RATIO times its distinct parts (a GRU cell or a
     layer norm written out: the differential repeats each use's derivative
     and grows with their product; the sweep derives each value's δ once)."""
+    if not any(isinstance(node, LAYERS) for node in A.unique_nodes(expr)):
+        return False            # no layer at all (most one-line functions): none nested, none shared
     if _layers_around(expr, name) > SWEEP_LAYERS:
         return True
     _, order = graph(expr)
@@ -203,6 +205,8 @@ def fold_names(expr, folded: dict, env: TypeEnv):
     """``expr`` with each named value's definition replaced by its name
     (``folded``: definition → Symbol), an entrywise product among more factors
     included: δh1 ⊙ a1 ⊙ σ(a1) is δh1 ⊙ h1 for the swish h1 = a1 ⊙ σ(a1)."""
+    if not folded:
+        return expr                 # no names: nothing to fold, and no walk to find that out
     result = _folded(expr, folded)
     products = [(Counter(definition.args), name) for definition, name in folded.items()
                 if isinstance(definition, A.Hadamard)]

@@ -30,8 +30,10 @@ def simplify_coefficients(expr: A.Expr, env: TypeEnv, names: list) -> A.Expr:
         groups.setdefault(tuple(chain), []).append([A.Number(number)] + scalars)
     if not any(len(g) > 1 or _has_division(g) for g in groups.values()):
         return expr
-    import sympy                  # only now: most answers need no scalar algebra
     translator = _ToSympy(env, names)
+    if all(len(g) == 1 and translator.is_monomial(g[0]) for g in groups.values()):
+        return expr               # c a^-1/2 b: nothing to collect, cancel or factor
+    import sympy                  # only now: most answers need no scalar algebra
     rebuilt = []
     for chain, coefficients in groups.items():
         total = sum((sympy.Mul(*[translator(c) for c in factors]) for factors in coefficients),
@@ -100,6 +102,31 @@ class _ToSympy:
             symbol = sympy.Symbol(f"_atom{len(self.atoms)}")
             self.atoms[node], self.nodes[symbol] = symbol, node
         return self.atoms[node]
+
+    def is_monomial(self, factors) -> bool:
+        """Do ``factors`` enter SymPy as a number times powers of distinct
+        opaque symbols (1/2 (x^T y)^{-1/2})?  Such a product is already as
+        short as SymPy's cancel and factor would leave it."""
+        numbers, bases = 0, []
+        for factor in factors:
+            if isinstance(factor, A.Number):
+                numbers += 1
+                continue
+            base = factor.base if isinstance(factor, A.Power) and isinstance(factor.exponent, A.Number) else factor
+            if not self._opaque(base):
+                return False
+            bases.append(base)
+        return numbers <= 1 and len(set(bases)) == len(bases)
+
+    def _opaque(self, node) -> bool:
+        """Does ``node`` enter SymPy as a symbol of its own (``__call__``)?"""
+        if isinstance(node, (A.Number, A.Add)):
+            return False
+        if isinstance(node, A.Symbol):
+            return node.name not in self.definitions
+        if isinstance(node, A.Product):
+            return not all(self.env.is_scalar(a) for a in node.args)
+        return not (isinstance(node, A.Power) and isinstance(node.exponent, A.Number))
 
     def back(self, value) -> A.Expr:
         if value.is_Rational:

@@ -29,7 +29,7 @@ from .naming import Namer, depending, fold_names, softmax_names
 from .scalars import simplify_coefficients
 from .steps import (PART_OF, DIFFERENTIAL, GRADIENT, HESSIAN, JACOBIAN, Label, Outcome, StepLog, answer_label,
                     differential_label, value_label)
-from .trace_method import expand_steps
+from .expansion import MAX_ROUNDS as EXPAND_ROUNDS, expand_steps
 from .written_out import SOFTMAX_DEFINITIONS, record_written_out, write_out
 
 # Steps that are bookkeeping of the method rather than identities.
@@ -216,9 +216,10 @@ def _jacobian_from(taken: Differential, expr, wrt, method: Method, label: Label)
     vec_label = Label(DIFFERENTIAL, taken.function, function_is_matrix=not env.shape(expr)[1].is_one)
     recorded = len(log)
     jacobian, used = method.jacobian(dF, X, context, Recorder(log, vec_label, taken.function))
-    vectorized = canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env)
-    if used and vectorized != dF and len(log) == recorded:   # the method wrote no lines of its own
-        log.add(used[0], vec_label, vectorized, used)
+    if used and len(log) == recorded:                        # the method wrote no lines of its own
+        vectorized = canon(A.Product((jacobian, A.Vec(A.Differential(X)))), env)
+        if vectorized != dF:
+            log.add(used[0], vec_label, vectorized, used)
     log.add("identify-jacobian", label, jacobian)
     jacobian = simplified_answer(jacobian, taken.names, context,
                                  lambda rule, after, rules: log.add(rule, label, after, rules),
@@ -257,8 +258,10 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
 
     # 3. the differential of l, then of each named value.
     pending = _differentiate(A.Differential(named), varying, context, _folding(names))
-    pending += _tidied(pending[-1][1] if pending else A.Differential(named), context)
+    tidying, settled = _tidied(pending[-1][1] if pending else A.Differential(named), context)
+    pending += tidying
     dl = pending[-1][1] if pending else A.Differential(named)
+    tidy = dl if settled else None       # tidying it again would change nothing
     dl, note = _fold_softmax(dl, names, env)
     for index, (rule, after, rules) in enumerate(pending):
         last = index == len(pending) - 1
@@ -286,7 +289,7 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
             written[A.Differential(A.Symbol(name))] = A.substitute(differentials[name], written)
         dl = canon(A.substitute(dl, written), env)
         log.add("chain", d, dl)
-    for rule, after, rules in _tidied(dl, context):
+    for rule, after, rules in (_tidied(dl, context)[0] if dl != tidy else ()):
         log.add(rule, d, after, rules)
         dl = after
     return Differential(dl, context, log.steps, names, function, frozenset(variables))
@@ -340,15 +343,18 @@ def _differentiate(start, variables, context, folded: dict) -> list:
     return [(sweep.rules[0], named(sweep.result), sweep.rules) for sweep in sweeps(start, variables, context)]
 
 
-def _tidied(dl, context) -> list:
+def _tidied(dl, context) -> tuple[list, bool]:
     """Products distributed over the sums that carry d, then the dl rules:
-    the (rule, expression, rules) of each change."""
+    the (rule, expression, rules) of each change, and whether the result is
+    a fixed point (distributing stopped by itself and no dl rule applied), so
+    that tidying it again, when nothing changed it since, can be skipped."""
     changes = [(used[0], expanded, used) for used, expanded in expand_steps(dl, context)]
+    settled = len(changes) < EXPAND_ROUNDS
     expanded = changes[-1][1] if changes else dl
     simplified, used = rewrite_everywhere(SIMPLIFY_DL, expanded, context)
     if used:
         changes.append((used[0], simplified, used))
-    return changes
+    return changes, settled and not used
 
 
 def _fold_softmax(dl, names, env):
@@ -366,7 +372,7 @@ def _fold_softmax(dl, names, env):
 def _collect(dl, context, label, log):
     """Σ c_i^T dv = (Σ c_i)^T dv: one coefficient per differential."""
     collected, used = rewrite_everywhere(("factor-right", "factor-left"), dl, context)
-    if _differentials(collected) >= _differentials(dl):
+    if not used or _differentials(collected) >= _differentials(dl):
         return dl       # a factor common to different differentials: nothing was collected
     collected, transposed = transpose_out_rules(collected, context.env)
     used += transposed

@@ -18,105 +18,11 @@ from ..rewriting.engine import Context, instantiate, rewrite, rewrite_everywhere
 from .vec_method import Vectorizer
 
 MAX_ROUNDS = 60
-# The rules that distribute a product over a sum in its right / left operand.
-DISTRIBUTE = {A.Product: ("distribute-left", "distribute-right"),
-              A.Hadamard: ("hadamard-distribute-left", "hadamard-distribute-right"),
-              A.Kron: ("kron-distribute-left", "kron-distribute-right")}
-LINEAR = {A.Sum: "sum-linear", A.Mean: "mean-linear", A.Vec: "vec-linear", A.Diag: "diag-linear"}
 TRANSPOSE_RULES = ("transpose-product", "transpose-sum", "transpose-hadamard", "transpose-kron")
 
 
 def terms_of(expr: A.Expr) -> list:
     return list(expr.args) if isinstance(expr, A.Add) else [expr]
-
-
-def expand_steps(expr: A.Expr, context: Context) -> list:
-    """Products distributed over the sums that carry the differential, so
-    each term of dl is linear in dX on its own: one (rules, expression) per
-    rule, applied wherever it is due before the next one is (a line says only
-    what its rule did: ⊙ distributed, then the product, then the trace)."""
-    steps: list = []
-    for _ in range(MAX_ROUNDS):
-        _, used = expand(expr, context)
-        if not used:
-            return steps
-        expr, rules = expand(expr, context, only=used[0])
-        steps.append((rules, expr))
-    expanded, used = expand(expr, context)       # sums nested deeper than the rounds: the rest on one line
-    return steps + ([(used, expanded)] if used else [])
-
-
-def expand(expr: A.Expr, context: Context, only: str | None = None):
-    """Distribute products over the sums that carry the differential (only
-    by the rule ``only`` when it is given: the transpose rules go together).
-    Returns (expr, rules)."""
-    used: list[str] = []
-
-    def carries_d(node):
-        return any(isinstance(n, A.Differential) for n in A.walk(node))
-
-    def due(rule):
-        return only is None or rule == only or (only in TRANSPOSE_RULES and rule in TRANSPOSE_RULES)
-
-    def visit(node):
-        kids = A.children(node)
-        if kids:
-            node = canon(A.with_children(node, [visit(k) for k in kids]), context.env)
-        if isinstance(node, (A.Product, A.Hadamard, A.Kron)):
-            for index, factor in enumerate(node.args):
-                if isinstance(factor, A.Add) and carries_d(factor):
-                    rules = _distributing(node, index, context.env)
-                    if only is None:              # both sides at once: what expand_steps looks for
-                        used.extend(rules)
-                        return visit(_distributed(node, index, 0, len(node.args), context.env))
-                    if due(rules[0]):
-                        used.append(rules[0])     # the right side first, then the left
-                        start, end = (index, len(node.args)) if rules[0] in RIGHT else (0, index + 1)
-                        return visit(_distributed(node, index, start, end, context.env))
-        if isinstance(node, A.Trace) and isinstance(node.arg, A.Add) and carries_d(node.arg) and due("trace-sum"):
-            used.append("trace-sum")
-            return visit(canon(A.Add(tuple(A.Trace(t) for t in node.arg.args)), context.env))
-        if isinstance(node, A.Transpose) and isinstance(node.arg, (A.Add, A.Product, A.Hadamard)) \
-                and carries_d(node.arg) and due(TRANSPOSE_RULES[0]):
-            pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, node, context, limit=1)
-            used.extend(rules)
-            return visit(pushed)
-        if isinstance(node, (A.Sum, A.Mean, A.Vec, A.Diag)) and isinstance(node.arg, A.Add) \
-                and carries_d(node.arg):
-            vector_diag = isinstance(node, A.Diag) and context.env.is_vector(node.arg)
-            rule = "diag-vector-linear" if vector_diag else LINEAR[type(node)]
-            if due(rule):
-                used.append(rule)
-                return visit(canon(A.Add(tuple(type(node)(t) for t in node.arg.args)), context.env))
-        return node
-
-    return visit(expr), list(dict.fromkeys(used))
-
-
-RIGHT = {rules[1] for rules in DISTRIBUTE.values()} | {"distribute-scalar-sum"}
-
-
-def _distributing(node, index: int, env) -> list:
-    """The rules that distribute ``node`` over its sum at ``index``: the
-    right side's first (the factors after the sum), then the left side's;
-    scalars before the sum distribute by distribute-scalar (-(a + b), 1/2 (u + v):
-    a number times a vector is no matrix product), a sum of scalars over what
-    follows it by distribute-scalar-sum."""
-    left, right = DISTRIBUTE[type(node)]
-    before = node.args[:index]
-    if isinstance(node, A.Product) and env.is_scalar(node.args[index]):
-        right = "distribute-scalar-sum"          # (dc - dρ) M: a scalar sum times a matrix, no matrix product
-    if isinstance(node, A.Product) and before and env.is_scalar(A.product_of(before)):
-        left = "distribute-scalar"
-    return ([right] if index < len(node.args) - 1 else []) + ([left] if before else [])
-
-
-def _distributed(node, index: int, start: int, end: int, env):
-    """``node`` with the factors args[start:end] around its sum at ``index``
-    multiplied into each of the sum's terms."""
-    args, terms = node.args, node.args[index].args
-    pieces = [A.joined(type(node), args[start:index] + (term,) + args[index + 1:end]) for term in terms]
-    return canon(A.joined(type(node), args[:start] + (A.Add(tuple(pieces)),) + args[end:]), env)
 
 
 class Identifier:
@@ -183,7 +89,7 @@ class Identifier:
             first, rest = inner.args[0], inner.args[1:]
             rewritten = rewrite_with("trace-kron", {"?A": first, "?B": A.joined(A.Kron, rest)}, trace, context)
             new_coefficient, new_trace = self.split_scalar(rewritten)
-            return canon(A.Product((coefficient, new_coefficient)), self.env), self.retrace(new_trace, used)
+            return canon_times(coefficient, new_coefficient, self.env), self.retrace(new_trace, used)
         if self.inside_vec_or_kron(inner):
             return self.through_vec(coefficient, trace, used)
         if constant_scalars:
@@ -192,13 +98,13 @@ class Identifier:
             pulled = A.product_of(constant_scalars)
             rewritten = self.scalar_out(pulled, A.product_of(rest))
             new_coefficient, new_trace = self.split_scalar(rewritten)
-            return canon(A.Product((coefficient, new_coefficient)), self.env), new_trace
+            return canon_times(coefficient, new_coefficient, self.env), new_trace
 
         if self.env.is_scalar(carrier) and others:
             used.append("trace-scalar")
             rewritten = self.scalar_out(carrier, A.product_of(others))
             new_coefficient, new_rest = self.split_scalar(rewritten)
-            return canon(A.Product((coefficient, new_coefficient)), self.env), self.retrace(new_rest, used)
+            return canon_times(coefficient, new_coefficient, self.env), self.retrace(new_rest, used)
         if isinstance(carrier, A.Trace) and not others:
             return coefficient, carrier
         if isinstance(carrier, A.Transpose):
@@ -297,7 +203,7 @@ class Identifier:
             # g^T vec(dX) = tr(unvec(g)^T dX); the answer's step after identify
             # rewrites (A ⊗ B) vec(Y) in g (kron-vec: strategy.simplified_answer)
             m = A.Unvec(m, *self.env.shape(self.dX))
-        return canon(A.Product((coefficient, m)), self.env)
+        return canon_times(coefficient, m, self.env)
 
 
 def identify_gradient(dl, X, context, record):
@@ -309,12 +215,12 @@ def identify_gradient(dl, X, context, record):
     as_traces = _render_traces(pairs, env)
     if as_traces != dl:
         record("scalar-trace", as_traces, ["scalar-trace"])
-    # Each round peels at least one layer around dX: deep networks need more.
-    for _ in range(max(MAX_ROUNDS, 3 * A.depth(dl))):
-        if all(identifier.done(trace) for _, trace in pairs):
+    for _ in _rounds(dl):
+        finished = [identifier.done(trace) for _, trace in pairs]
+        if all(finished):
             break
         used: list[str] = []
-        pairs = [(c, t) if identifier.done(t) else identifier.step(c, t, used) for c, t in pairs]
+        pairs = [(c, t) if done else identifier.step(c, t, used) for (c, t), done in zip(pairs, finished)]
         pairs = [(c, canon(t, env)) for c, t in pairs]
         if used:        # regrouping a product or unwrapping tr(tr(..)) is no rule
             record(used[0], _render_traces(pairs, env), used)
@@ -324,9 +230,30 @@ def identify_gradient(dl, X, context, record):
     return canon(A.Add(tuple(parts)) if len(parts) > 1 else parts[0], env)
 
 
+def _rounds(dl):
+    """max(MAX_ROUNDS, 3 depth(dl)) rounds: each round peels at least one
+    layer around dX, and deep networks need more (their depth is measured
+    only when they do)."""
+    yield from range(MAX_ROUNDS)
+    yield from range(MAX_ROUNDS, 3 * A.depth(dl))
+
+
 def _render_traces(pairs, env):
-    terms = [canon(A.Product((c, t)), env) for c, t in pairs]
+    terms = [canon_times(c, t, env) for c, t in pairs]
     return terms[0] if len(terms) == 1 else A.Add(tuple(terms))
+
+
+def canon_times(coefficient, expr, env):
+    """canon(c expr) for a scalar c.  For c = 1 that is canon(expr) itself
+    unless it is a product, a number, a zero or a 1×1 identity (the only
+    factors canon's product does more with than keep alone): found without
+    building and simplifying the product, as every round of every term would."""
+    if coefficient == A.ONE:
+        alone = canon(expr, env)
+        if not (isinstance(alone, (A.Product, A.Number, A.Zero))
+                or isinstance(alone, A.Identity) and (alone.size is None or alone.size.is_one)):
+            return alone
+    return canon(A.Product((coefficient, expr)), env)
 
 
 def push_transposes(expr, context: Context) -> A.Expr:

@@ -43,7 +43,7 @@ def _written_out(answer, names, context: Context) -> tuple:
     written: dict = {}
     for name, definition in names:
         written[A.Symbol(name)] = A.substitute(definition, written)
-    plain = canon(A.substitute(answer, written), context.env)
+    plain = canon(A.substitute(answer, written) if written else answer, context.env)
     changes = []
     defined, used = rewrite_everywhere(SOFTMAX_DEFINITIONS, plain, context)
     if used:

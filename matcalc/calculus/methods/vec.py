@@ -17,7 +17,7 @@ from ...language import ast as A
 from ...rewriting.canon import canon
 from ...rewriting.engine import Context, rewrite_everywhere, rewrite_with
 from ..steps import JACOBIAN, Label
-from ..trace_method import push_transposes
+from ..trace_method import canon_times, push_transposes
 from ..vec_method import Vectorizer
 
 # One layer per line, so no chain can take more lines than its depth; this
@@ -98,10 +98,12 @@ def peel(dF: A.Expr, X: A.Symbol, context: Context, record, label: Label) -> tup
         terms = peeled
         signs_are_the_sums = False
         every_rule += used
+        if not used:                    # vec(A v) = A vec(v) for a vector v is no rule: same line
+            continue
         line = _vectorized(terms, env)
-        if used and record.log.last is not None and record.log.last.after == line:
+        if record.log.last is not None and record.log.last.after == line:
             pending += used             # a rule that changes nothing on the page (vec(c v) of a column) joins the next line
-        elif used:                      # vec(A v) = A vec(v) for a vector v is no rule: same line
+        else:
             cited = list(dict.fromkeys(pending + used))
             record(cited[0], line, cited, label)
             pending = []
@@ -130,7 +132,7 @@ class VecMethod:
                     # vec(A)^T vec(B) = tr(A^T B): one number, before I stands beside it
                     product, rules = rewrite_everywhere(("vec-row-trace",), canon(product, env), context)
                     inner += rules
-                product = A.Product((product, A.Identity(size)))
+                product = canon_times(product, A.Identity(size), env)
             parts.append(product)
         jacobian = canon(A.joined(A.Add, parts), env)
         if inner:

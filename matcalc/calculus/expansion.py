@@ -1,0 +1,129 @@
+"""Expansion: products distributed over the sums that carry the
+differential, so that each term of dl is linear in dX on its own (the
+identification of ``trace_method`` then reads one term at a time).  Every
+rewrite is a catalog rule (distribute-*, trace-sum, the transpose rules,
+sum-linear, ...); this module only chooses which rule and where.
+"""
+
+from __future__ import annotations
+
+from ..language import ast as A
+from ..rewriting.canon import canon
+from ..rewriting.engine import Context, rewrite_everywhere
+from .trace_method import MAX_ROUNDS, TRANSPOSE_RULES
+
+# The rules that distribute a product over a sum in its right / left operand.
+DISTRIBUTE = {A.Product: ("distribute-left", "distribute-right"),
+              A.Hadamard: ("hadamard-distribute-left", "hadamard-distribute-right"),
+              A.Kron: ("kron-distribute-left", "kron-distribute-right")}
+LINEAR = {A.Sum: "sum-linear", A.Mean: "mean-linear", A.Vec: "vec-linear", A.Diag: "diag-linear"}
+
+
+def expand_steps(expr: A.Expr, context: Context) -> list:
+    """Products distributed over the sums that carry the differential, so
+    each term of dl is linear in dX on its own: one (rules, expression) per
+    rule, applied wherever it is due before the next one is (a line says only
+    what its rule did: ⊙ distributed, then the product, then the trace)."""
+    steps: list = []
+    for _ in range(MAX_ROUNDS):
+        first = first_expanding_rule(expr, context)
+        if first is None:
+            return steps
+        expr, rules = expand(expr, context, only=first)
+        steps.append((rules, expr))
+    expanded, used = expand(expr, context)       # sums nested deeper than the rounds: the rest on one line
+    return steps + ([(used, expanded)] if used else [])
+
+
+class _FirstRule(Exception):
+    """Raised by ``expand`` at the first rule it uses, when that is all it is asked for."""
+
+
+def first_expanding_rule(expr: A.Expr, context: Context) -> str | None:
+    """The first rule ``expand(expr, context)`` would use, or None: its walk
+    up to that rule, and not the whole expansion after it (a round of
+    ``expand_steps`` applies only that rule; the next round asks again)."""
+    try:
+        expand(expr, context, stop_at_first=True)
+    except _FirstRule as found:
+        return found.args[0]
+    return None
+
+
+def expand(expr: A.Expr, context: Context, only: str | None = None, stop_at_first: bool = False):
+    """Distribute products over the sums that carry the differential (only
+    by the rule ``only`` when it is given: the transpose rules go together).
+    Returns (expr, rules); with ``stop_at_first``, raises _FirstRule(rule)
+    at the first rule used instead."""
+    used: list[str] = []
+
+    def use(rules):
+        used.extend(rules)
+        if stop_at_first and used:
+            raise _FirstRule(used[0])
+
+    def carries_d(node):
+        return any(isinstance(n, A.Differential) for n in A.walk(node))
+
+    def due(rule):
+        return only is None or rule == only or (only in TRANSPOSE_RULES and rule in TRANSPOSE_RULES)
+
+    def visit(node):
+        kids = A.children(node)
+        if kids:
+            node = canon(A.with_children(node, [visit(k) for k in kids]), context.env)
+        if isinstance(node, (A.Product, A.Hadamard, A.Kron)):
+            for index, factor in enumerate(node.args):
+                if isinstance(factor, A.Add) and carries_d(factor):
+                    rules = _distributing(node, index, context.env)
+                    if only is None:              # both sides at once: what expand_steps looks for
+                        use(rules)
+                        return visit(_distributed(node, index, 0, len(node.args), context.env))
+                    if due(rules[0]):
+                        use(rules[:1])            # the right side first, then the left
+                        start, end = (index, len(node.args)) if rules[0] in RIGHT else (0, index + 1)
+                        return visit(_distributed(node, index, start, end, context.env))
+        if isinstance(node, A.Trace) and isinstance(node.arg, A.Add) and carries_d(node.arg) and due("trace-sum"):
+            use(["trace-sum"])
+            return visit(canon(A.Add(tuple(A.Trace(t) for t in node.arg.args)), context.env))
+        if isinstance(node, A.Transpose) and isinstance(node.arg, (A.Add, A.Product, A.Hadamard)) \
+                and carries_d(node.arg) and due(TRANSPOSE_RULES[0]):
+            pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, node, context, limit=1)
+            use(rules)
+            return visit(pushed)
+        if isinstance(node, (A.Sum, A.Mean, A.Vec, A.Diag)) and isinstance(node.arg, A.Add) \
+                and carries_d(node.arg):
+            vector_diag = isinstance(node, A.Diag) and context.env.is_vector(node.arg)
+            rule = "diag-vector-linear" if vector_diag else LINEAR[type(node)]
+            if due(rule):
+                use([rule])
+                return visit(canon(A.Add(tuple(type(node)(t) for t in node.arg.args)), context.env))
+        return node
+
+    return visit(expr), list(dict.fromkeys(used))
+
+
+RIGHT = {rules[1] for rules in DISTRIBUTE.values()} | {"distribute-scalar-sum"}
+
+
+def _distributing(node, index: int, env) -> list:
+    """The rules that distribute ``node`` over its sum at ``index``: the
+    right side's first (the factors after the sum), then the left side's;
+    scalars before the sum distribute by distribute-scalar (-(a + b), 1/2 (u + v):
+    a number times a vector is no matrix product), a sum of scalars over what
+    follows it by distribute-scalar-sum."""
+    left, right = DISTRIBUTE[type(node)]
+    before = node.args[:index]
+    if isinstance(node, A.Product) and env.is_scalar(node.args[index]):
+        right = "distribute-scalar-sum"          # (dc - dρ) M: a scalar sum times a matrix, no matrix product
+    if isinstance(node, A.Product) and before and env.is_scalar(A.product_of(before)):
+        left = "distribute-scalar"
+    return ([right] if index < len(node.args) - 1 else []) + ([left] if before else [])
+
+
+def _distributed(node, index: int, start: int, end: int, env):
+    """``node`` with the factors args[start:end] around its sum at ``index``
+    multiplied into each of the sum's terms."""
+    args, terms = node.args, node.args[index].args
+    pieces = [A.joined(type(node), args[start:index] + (term,) + args[index + 1:end]) for term in terms]
+    return canon(A.joined(type(node), args[:start] + (A.Add(tuple(pieces)),) + args[end:]), env)
