@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .calculus.answers import finished_gradient
@@ -50,7 +50,8 @@ class Problem:
 
 
 def _problem(expression: str, where: str | None, second_reading: bool = False,
-             as_typed: TypedInput | None = None) -> Problem:
+             as_typed: TypedInput | None = None, unnamed=None) -> Problem:
+    """``unnamed(expr, env)``: the function's name when the input names none (else l)."""
     if not isinstance(expression, str):
         raise MatcalcError("the expression must be a string")
     declarations = parse_declarations(where or "")
@@ -84,20 +85,22 @@ def _problem(expression: str, where: str | None, second_reading: bool = False,
             raise DerivationError(f"{to_text(node)} is not defined: {node.name} takes "
                                   f"{entry.domain} numbers only",
                                   source=expression, span=node.span)
+    if unnamed is not None and not program.result_name:
+        function_name = unnamed(typed, env)         # the statements keep l, as a program's last
     return Problem(expression, typed, env, declarations, function_name,
                    tuple(name for name in env.symbols if name not in bindings), bool(program.result_name),
                    statements, as_typed)
 
 
-def _request(expression, wrt, where, layout, input=None) -> tuple[Problem, list, bool]:
+def _request(expression, wrt, where, layout, input=None, unnamed=None) -> tuple[Problem, list, bool]:
     """The typed problem, the wrt symbols, whether several were asked for (a list, "W1, b1", "all")."""
     if layout not in LAYOUTS:
         raise MatcalcError(f"layout must be 'mixed' or 'numerator', not '{layout}'")
     with (typed := typed_input(expression, input)).used():          # matcalc's language or LaTeX (SPEC §11)
         declared = typed.where(where)
-        problem = _problem(typed.plain, declared, as_typed=typed)
+        problem = _problem(typed.plain, declared, as_typed=typed, unnamed=unnamed)
         if not problem.env.is_scalar(problem.expr) and (vectors := vector_reading(declared, problem.declarations)):
-            problem = next((p for p in [_problem(typed.plain, vectors, second_reading=True, as_typed=typed)]
+            problem = next((p for p in [_problem(typed.plain, vectors, True, typed, unnamed)]
                             if p.env.is_scalar(p.expr)), problem)
         typed.say_shape_notes(problem)                                 # softmax of a matrix (SPEC §11)
     if isinstance(wrt, (list, tuple)) and all(isinstance(w, str) for w in wrt):
@@ -170,14 +173,16 @@ def jacobian(expression: str, wrt: str, where: str | None = None, layout: str = 
 
     ``layout`` is accepted for symmetry with ``derive``; a Jacobian is always
     in numerator layout."""
-    problem, name = _one(_request(expression, wrt, where, layout, input), "jacobian")
+    problem, name = _one(_request(expression, wrt, where, layout, input, _jacobian_name), "jacobian")
     warn_layout(layout, stacklevel=3)
-    function = problem.function_name
-    if not problem.named:     # the header and the label name one function, never one of its symbols
-        function = unused_name("F" if problem.env.is_matrix(problem.expr) else "f", problem.env.symbols)
-        problem = replace(problem, function_name=function)
-    return Derivation(problem, derive_jacobian(problem.expr, name, problem.env, function, method,
+    return Derivation(problem, derive_jacobian(problem.expr, name, problem.env, problem.function_name, method,
                                                names=problem.statements[:-1]))
+
+
+def _jacobian_name(expr, env) -> str:
+    """The header and the label name one function, never one of its symbols:
+    F for a matrix function, else f (given as the problem is made, not by a copy)."""
+    return unused_name("F" if env.is_matrix(expr) else "f", env.symbols)
 
 
 @deep_recursion

@@ -74,8 +74,7 @@ def read(text: str, where: str | None = None, input: str | None = None) -> Readi
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MatcalcWarning)       # the notes are part of the reading
         with typed.used():
-            problem = api._problem(typed.plain, typed.where(where))
-    problem = api.replace(problem, typed=typed)
+            problem = api._problem(typed.plain, typed.where(where), as_typed=typed)
     symbols = tuple(Symbol(**row) for row in symbols_json(problem))
     defined = tuple(name for name, _ in problem.statements[:-1])
     notes = typed.notes_of(problem)
