@@ -130,3 +130,24 @@ def test_the_sum_of_a_kronecker_product_is_the_product_of_the_sums():
     assert to_text(d.result) == "sum(-A - 1 y^T) (sum(y) - m softmax(ρ y)^T y)"
     assert "sum-kron-scaled" in {rule for step in d.steps for rule in step.rules}
     assert d.check() < 1e-6
+
+
+def test_softmax_of_equal_entries_is_one_over_their_count():
+    """softmax(c 1_n) = 1/n 1, logsoftmax(c 1_n) = -log(n) 1, column by column
+    (rules softmax-constant, logsoftmax-constant and their -columns forms):
+    softmax(x - x) printed softmax(0), which reads back as the softmax of the
+    number 0 (soak seed 51, case 73: the printed answer off by the factor -log m)."""
+    for expression, where, expected in [
+            ("softmax(x - x)", "x: vector", "(1 / n) 1"),
+            ("logsoftmax(t 1) + x", "t: scalar; x: vector", "x - log(n) 1"),
+            ("softmax(1 r^T) + X", "r: vector; X: n x m", "(1 / n) 1 1^T + X"),
+            ("logsoftmax(X - X)", "X: n x m", "-log(n) 1 1^T"),
+            ("softmax(x) + logsoftmax(x)", "x: vector", "softmax(x) + logsoftmax(x)")]:
+        problem, tree = canonical(expression, where)
+        assert to_text(tree) == expected
+        assert_same_values(problem, tree, seed=3)
+    import matcalc
+    d = matcalc.derive("sin(x^T W + mu^T Sigma) (logsoftmax(x - x) / (||x + x||^2 + 1))", wrt="Sigma",
+                       where="W: data; mu: vector")
+    assert "softmax" not in to_text(d.result) and "log(m)" in to_text(d.result)
+    assert d.check() < 1e-6
