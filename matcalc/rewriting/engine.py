@@ -247,11 +247,25 @@ def _may_apply(rules: RulePass, expr, context) -> bool:
 
 
 def _occurring(expr: A.Expr, env: TypeEnv) -> frozenset:
-    nodes = list(A.unique_nodes(expr))     # a written-out program shares its named values' trees
+    # A written-out program shares its named values' trees: each object is
+    # visited once, known by its id (every node is alive in the tree; an id
+    # costs less than a node's hash).
+    seen, stack, types, symbols = set(), [expr], set(), []
+    while stack:
+        node = stack.pop()
+        count = len(seen)
+        seen.add(id(node))
+        if len(seen) == count:
+            continue
+        kind = type(node)
+        types.add(kind)
+        if isinstance(node, A.Symbol):
+            symbols.append(node)
+        stack += node._children()
     # (most problems declare no probability vector: then no node needs asking)
-    probability = any(symbol.probability for symbol in env.symbols.values()) and \
-        any(isinstance(n, A.Symbol) and env.probability(n) for n in nodes)
-    return frozenset({type(n) for n in nodes} | ({"probability"} if probability else set()))
+    if any(symbol.probability for symbol in env.symbols.values()) and any(map(env.probability, symbols)):
+        types.add("probability")
+    return frozenset(types)
 
 
 def _rewrite_once(rules: RulePass, expr, context, used):
