@@ -347,9 +347,12 @@ def contains(expr: Expr, target: Expr) -> bool:
     if not names_of(target, Symbol) <= names_of(expr, Symbol):
         return False
     kind = type(target)
-    for sub in walk(expr):
+    stack = [expr]                      # (walk's order does not matter here: no generator)
+    while stack:
+        sub = stack.pop()
         if type(sub) is kind and sub == target:
             return True
+        stack += sub._children()
     return False
 
 

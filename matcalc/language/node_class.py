@@ -4,7 +4,7 @@ its children found by one plain method per layout of child fields."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from operator import attrgetter
 
 from .structure import shown as _shown
@@ -17,11 +17,13 @@ def node(cls):
     start: a third of a small command's node-class cost); they compare and
     hash the same fields, with the same values, as the generated ones would."""
     cls.__eq__, cls.__hash__ = _equal, _cached_hash      # before: the dataclass keeps them
+    cls._hash = None                                     # (not hashed yet: no field, no annotation)
     # Without a docstring the dataclass writes one from inspect.signature, at every start.
     cls.__doc__ = cls.__doc__ or f"{cls.__name__}: a node of the expression tree."
-    cls = dataclass(frozen=True, eq=False, repr=False)(cls)
+    cls = dataclass(frozen=True, eq=False, repr=False, init=False)(cls)
     cls.__repr__ = cls.__str__ = _shown
     every = fields(cls)
+    cls.__init__ = _initializer(every)
     compared = [f.name for f in every if f.compare]
     # An attrgetter is no descriptor: the instance finds it as it is (the hot path of ==).
     cls._compared = attrgetter(*compared) if compared else staticmethod(_no_values)
@@ -35,6 +37,31 @@ def node(cls):
         else None
     cls._children = _CHILDREN[cls._child_fields]
     return cls
+
+
+# One __init__ per layout of fields (a dozen for some forty node classes),
+# shared by the classes with that layout.
+_INITIALIZERS: dict = {}
+
+
+def _initializer(every):
+    """An __init__ taking the arguments the dataclass's own would, which
+    writes each value straight into the instance dict: nodes are made on
+    every pass's hot path, and the frozen dataclass's object.__setattr__ per
+    field took half the time of making one."""
+    layout = tuple((f.name, f.default, f.kw_only) for f in every)
+    made = _INITIALIZERS.get(layout)
+    if made is None:
+        defaults = {f"_default_{f.name}": f.default for f in every if f.default is not MISSING}
+        parameters = [f.name + (f" = _default_{f.name}" if f.default is not MISSING else "")
+                      for f in every if not f.kw_only]
+        keywords = [f"{f.name} = _default_{f.name}" for f in every if f.kw_only]
+        signature = ", ".join(["self", *parameters] + (["*", *keywords] if keywords else []))
+        body = "".join(f"\n    state[{f.name!r}] = {f.name}" for f in every)
+        source = f"def __init__({signature}):\n    state = self.__dict__{body}\n"
+        exec(source, defaults)      # noqa: S102  (source built from field names alone)
+        made = _INITIALIZERS[layout] = defaults["__init__"]
+    return made
 
 
 def _values_of(names: list):
@@ -66,15 +93,16 @@ def _equal(self, other):
 
 def _cached_hash(self):
     # Frozen forbids setattr, not the instance dict: the cache goes in
-    # directly.  (No try/except KeyError: one node in ten is hashed for the
-    # first time, and raising costs more than a get.)
-    state = self.__dict__
-    value = state.get("_hash")
+    # directly, and until then the class's _hash = None answers.  (An
+    # attribute read costs less than self.__dict__.get, and no try/except
+    # KeyError: one node in ten is hashed for the first time, and raising
+    # costs more.)
+    value = self._hash
     if value is None:
         # The class goes in too: x^T, d(x), tr(x) and vec(x) hold the same
         # values, and in one table they would all collide, each look-up of
         # one comparing it with the others.
-        value = state["_hash"] = hash((self.__class__, self._hashed(self)))
+        value = self.__dict__["_hash"] = hash((self.__class__, self._hashed(self)))
     return value
 
 

@@ -15,6 +15,7 @@ from ..shapes.env import TypeEnv
 from .canon import canon, is_zero, zero_like
 from .catalog import Catalog, Rule, default_catalog
 from .comparison import comparison_form
+from .instances import Filling, builder, named_dims
 from .match import matches
 from .rule_index import NARY, Candidate, RulePass, rule_pass
 
@@ -64,66 +65,15 @@ def bindings_of(rule: Rule, expr: A.Expr, context: Context) -> Iterator[dict]:
 
 
 def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A.Expr:
-    dims: dict = {}          # filled on first use: most right sides size no 1, 0 or I
-
-    def mapped(dim: Dim) -> Dim:
-        if not dims:
-            dims.update(_dimension_map(rule, bindings, context.env))
-        return _mapped(dim, dims)
-
-    def build(node):
-        kind = type(node)           # (rule sides hold these node types themselves, no subclass)
-        if kind is A.PatternVar:
-            return bindings[node.name]
-        if kind is A.Func:
-            if node.name.startswith("?"):
-                arg = build(node.arg)
-                function = bindings[node.name.rstrip("'")]
-                if node.name.endswith("'"):
-                    return context.derivative(function, arg, context.env.shape(arg))
-                return A.Func(function, arg)
-            if node.name == "numel":
-                rows, cols = context.env.shape(build(node.arg))
-                return A.DimValue(rows * cols)
-            if node.name == "identity":
-                return A.Identity(context.env.shape(build(node.arg))[0])
-            if node.name == "commutation":
-                first, second = (build(part) for part in node.arg.args)
-                return A.Commutation(context.env.shape(first)[0], context.env.shape(second)[0])
-        elif kind is A.Ones or kind is A.Zero:
-            return kind(mapped(node.rows), mapped(node.cols))
-        elif kind is A.Identity:
-            return A.Identity(mapped(node.size))
-        kids = node._children()
-        return A.with_children(node, [build(k) for k in kids]) if kids else node
-
-    return build(side)
-
-
-def _named_dims(rule: Rule, bindings: dict, env: TypeEnv):
-    """(a dimension name of the rule, its size in the bindings), for each
-    dimension of a bound variable that is a single name (``n``, not ``mn``)."""
-    for name, value in bindings.items():
-        info = rule.env.symbols.get(name)
-        if info is None or not isinstance(value, A.Expr):
-            continue
-        for rule_dim, actual in zip((info.rows, info.cols), env.shape(value)):
-            if rule_dim.coef == 1 and len(rule_dim.names) == 1:
-                yield rule_dim.names[0], actual
-
-
-def _dimension_map(rule: Rule, bindings: dict, env: TypeEnv) -> dict:
-    mapping: dict[str, Dim] = {}
-    for name, actual in _named_dims(rule, bindings, env):
-        mapping.setdefault(name, actual)
-    return mapping
+    """``side`` of ``rule`` with ``bindings`` put in (by its builder, made once)."""
+    return builder(side, context.catalog)(bindings, Filling(rule, bindings, context))
 
 
 def _shapes_fit(rule: Rule, bindings: dict, env: TypeEnv) -> bool:
     """The rule's shared dimensions must be equal in the bindings too (in
     ``?A ?C + ?B ?C = (?A + ?B) ?C``, ?A and ?B have one shape)."""
     seen: dict[str, Dim] = {}
-    return all(seen.setdefault(name, actual) == actual for name, actual in _named_dims(rule, bindings, env))
+    return all(seen.setdefault(name, actual) == actual for name, actual in named_dims(rule, bindings, env))
 
 
 def _sizes_fit(rule: Rule, bindings: dict, context) -> bool:
@@ -134,13 +84,6 @@ def _sizes_fit(rule: Rule, bindings: dict, context) -> bool:
             if rows * cols != size:
                 return False
     return True
-
-
-def _mapped(dim: Dim, mapping: dict) -> Dim:
-    result = Dim(dim.coef)
-    for name in dim.names:
-        result = result * mapping[name]
-    return result
 
 
 def rewrite(rule_name: str, expr: A.Expr, context: Context) -> A.Expr | None:
@@ -247,11 +190,25 @@ def _may_apply(rules: RulePass, expr, context) -> bool:
 
 
 def _occurring(expr: A.Expr, env: TypeEnv) -> frozenset:
-    nodes = list(A.unique_nodes(expr))     # a written-out program shares its named values' trees
+    # A written-out program shares its named values' trees: each object is
+    # visited once, known by its id (every node is alive in the tree; an id
+    # costs less than a node's hash).
+    seen, stack, types, symbols = set(), [expr], set(), []
+    while stack:
+        node = stack.pop()
+        count = len(seen)
+        seen.add(id(node))
+        if len(seen) == count:
+            continue
+        kind = type(node)
+        types.add(kind)
+        if isinstance(node, A.Symbol):
+            symbols.append(node)
+        stack += node._children()
     # (most problems declare no probability vector: then no node needs asking)
-    probability = any(symbol.probability for symbol in env.symbols.values()) and \
-        any(isinstance(n, A.Symbol) and env.probability(n) for n in nodes)
-    return frozenset({type(n) for n in nodes} | ({"probability"} if probability else set()))
+    if any(symbol.probability for symbol in env.symbols.values()) and any(map(env.probability, symbols)):
+        types.add("probability")
+    return frozenset(types)
 
 
 def _rewrite_once(rules: RulePass, expr, context, used):

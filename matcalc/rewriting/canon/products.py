@@ -205,6 +205,15 @@ def _scalar_run_starting(chain, start, env):
 
 def _merge_powers(chain, env):
     """S S S = S^3 and S^{-1} S^{-1} = S^{-2}: runs of one square factor."""
+    previous = None
+    for factor in chain:
+        kind = type(factor)
+        if kind is A.Inverse or kind is A.Power or \
+                (kind is type(previous) and (factor is previous or factor == previous)):
+            break
+        previous = factor
+    else:
+        return chain            # no power, no inverse, no factor twice in a row: nothing merges (the usual chain)
     merged, powers, identity = [], [], None          # powers[i] is _as_power(merged[i])
     for factor in chain:
         base, exponent = _as_power(factor)

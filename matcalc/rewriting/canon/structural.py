@@ -96,7 +96,7 @@ def _counting(expr, env):
     arg = expr.arg
     if not isinstance(expr, A.Trace) and env.is_scalar(arg):
         return arg                                   # sum(s) = mean(s) = s (rules sum-scalar, mean-scalar)
-    if isinstance(arg, A.Product):
+    if isinstance(arg, A.Product) and A.Identity in set(map(type, arg.args)):     # (no I: nothing to count)
         scalars = [f for f in arg.args if env.is_scalar(f)]
         rest = [f for f in arg.args if not env.is_scalar(f)]
         if scalars and len(rest) == 1 and isinstance(rest[0], A.Identity):

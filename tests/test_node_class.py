@@ -1,0 +1,58 @@
+"""The node classes' own __init__ (language/node_class.py, issue 24): it takes
+the arguments a frozen dataclass's generated __init__ would, in the same
+order with the same defaults, and makes the same node."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+import pytest
+
+from matcalc.language import ast as A
+from matcalc.language import index_ast as I
+
+
+def node_classes():
+    found = []
+    for module in (A, I):
+        for name in sorted(dir(module)):
+            value = getattr(module, name)
+            if isinstance(value, type) and dataclasses.is_dataclass(value) and "_compared" in value.__dict__:
+                found.append(value)
+    return found
+
+
+def expected_parameters(cls) -> list:
+    """(name, kind, default) as dataclasses orders them: positional fields, then keyword-only ones."""
+    fields = dataclasses.fields(cls)
+    ordered = [f for f in fields if not f.kw_only] + [f for f in fields if f.kw_only]
+    return [(f.name, inspect.Parameter.KEYWORD_ONLY if f.kw_only else inspect.Parameter.POSITIONAL_OR_KEYWORD,
+             inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default) for f in ordered]
+
+
+@pytest.mark.parametrize("cls", node_classes(), ids=lambda cls: cls.__name__)
+def test_init_takes_the_dataclass_arguments(cls):
+    parameters = list(inspect.signature(cls).parameters.values())
+    assert [(p.name, p.kind, p.default) for p in parameters] == expected_parameters(cls)
+
+
+@pytest.mark.parametrize("cls", node_classes(), ids=lambda cls: cls.__name__)
+def test_every_field_is_stored_as_given_or_defaulted(cls):
+    fields = dataclasses.fields(cls)
+    given = {f.name: object() for f in fields if f.default is dataclasses.MISSING}
+    made = cls(**given)
+    for f in fields:
+        assert getattr(made, f.name) is given.get(f.name, f.default)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(made, fields[-1].name, None)
+
+
+def test_positional_and_keyword_arguments_make_equal_nodes():
+    x = A.Symbol("x")
+    assert A.Power(x, A.ONE, True) == A.Power(base=x, exponent=A.ONE, from_division=True)
+    assert A.Power(x, A.ONE, True).from_division and not A.Power(x, A.ONE).from_division
+    assert A.Product((x, x), span=(0, 3)).span == (0, 3)
+    assert hash(A.Product((x, x), span=(0, 3))) == hash(A.Product((x, x)))
+    with pytest.raises(TypeError):
+        A.Product((x, x), (0, 3))                    # span is keyword-only, as in the dataclass
