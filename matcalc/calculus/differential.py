@@ -15,7 +15,7 @@ from ..language import ast as A
 from ..language import functions
 from ..rewriting.canon import canon, zero_like
 from ..errors import DerivationError, LimitError
-from ..rewriting.engine import Context, rewrite, rewrite_with
+from ..rewriting.engine import Context, instantiate, rewrite
 
 RULE_FOR = {
     A.Add: "d-sum", A.Transpose: "d-transpose", A.Inverse: "d-inverse",
@@ -179,9 +179,8 @@ def _every_cut(expr: A.Differential, context: Context, used) -> A.Expr:
                 # d(X^k) makes k terms of about the size of the term it stands in
                 _refuse_growth(f"the power {pending.arg.exponent.value} of a square matrix",
                                int(pending.arg.exponent.value), A.size(term) + 2)
-        cut = rewrite_with(rule, pieces, pending, context)
         expanded = []
-        for part in (cut.args if isinstance(cut, A.Add) else (cut,)):
+        for part in cut_terms(rule, pieces, pending, context):
             if _constant_differential(part, context):
                 # d(C) = 0 drops the term: it is never put into canonical form
                 # (canon keeps its one d(C), a product with no zero factor)
@@ -199,6 +198,19 @@ def _every_cut(expr: A.Differential, context: Context, used) -> A.Expr:
     if not parts:
         return zero_like(expr, env)
     return canon(A.Add(parts) if len(parts) > 1 else parts[0], env)
+
+
+def cut_terms(rule_name: str, pieces: dict, pending: A.Differential, context: Context) -> list:
+    """The terms of the rule's right side (d(?A) ?B and ?A d(?B)) for the
+    pieces of one cut of ``pending``, as instantiated: each is put into
+    canonical form once, inside its term of the whole, not first as a sum of
+    its own (which the engine's right side would build and simplify, only to
+    be taken apart).  The pieces are ``pending``'s factors split at the cut,
+    so the rule's left side is ``pending`` by construction and their shapes
+    conform; tests/test_rewrites_keep_shape.py checks each term's shape."""
+    rule = context.rule(rule_name)
+    sides = rule.rhs.args if isinstance(rule.rhs, A.Add) else (rule.rhs,)
+    return [instantiate(rule, side, pieces, context) for side in sides]
 
 
 def _constant_differential(part: A.Expr, context: Context) -> bool:
