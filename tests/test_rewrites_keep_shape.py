@@ -55,12 +55,12 @@ def shapes_checked(monkeypatch):
         return result
 
     def checked_terms(rule_name, pieces, pending, context):
-        terms = original_terms(rule_name, pieces, pending, context)
+        terms, constant = original_terms(rule_name, pieces, pending, context)
         for term in terms:
             before, after = context.env.shape(pending), context.env.shape(term)
             assert before == after, f"rule {rule_name} turned a {before} expression into a {after} one"
         seen.append(rule_name)
-        return terms
+        return terms, constant
 
     original_terms = differential.cut_terms
     monkeypatch.setattr(engine, "right_side", checked)

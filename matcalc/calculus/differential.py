@@ -179,13 +179,12 @@ def _every_cut(expr: A.Differential, context: Context, used) -> A.Expr:
                 # d(X^k) makes k terms of about the size of the term it stands in
                 _refuse_growth(f"the power {pending.arg.exponent.value} of a square matrix",
                                int(pending.arg.exponent.value), A.size(term) + 2)
+        varying, constant = cut_terms(rule, pieces, pending, context)
+        # d(C) = 0 drops the term: it is never built (canon keeps its one d(C),
+        # a product with no zero factor)
+        used.extend(["d-const"] * constant)
         expanded = []
-        for part in cut_terms(rule, pieces, pending, context):
-            if _constant_differential(part, context):
-                # d(C) = 0 drops the term: it is never put into canonical form
-                # (canon keeps its one d(C), a product with no zero factor)
-                used.append("d-const")
-                continue
+        for part in varying:
             whole = canon(A.substitute(term, {pending: part}), env)
             inner = [n for n in A.walk(whole) if isinstance(n, A.Differential)]
             if len(inner) == 1 and context.is_constant(inner[0].arg):
@@ -200,23 +199,26 @@ def _every_cut(expr: A.Differential, context: Context, used) -> A.Expr:
     return canon(A.Add(parts) if len(parts) > 1 else parts[0], env)
 
 
-def cut_terms(rule_name: str, pieces: dict, pending: A.Differential, context: Context) -> list:
+def cut_terms(rule_name: str, pieces: dict, pending: A.Differential, context: Context) -> tuple:
     """The terms of the rule's right side (d(?A) ?B and ?A d(?B)) for the
-    pieces of one cut of ``pending``, as instantiated: each is put into
-    canonical form once, inside its term of the whole, not first as a sum of
-    its own (which the engine's right side would build and simplify, only to
-    be taken apart).  The pieces are ``pending``'s factors split at the cut,
-    so the rule's left side is ``pending`` by construction and their shapes
-    conform; tests/test_rewrites_keep_shape.py checks each term's shape."""
+    pieces of one cut of ``pending``: (the terms of the varying pieces, the
+    number of constant ones, whose terms d(C) = 0 drops unbuilt).  Each
+    term is as instantiated, put into canonical form once inside its term of
+    the whole, not first as a sum of its own (which the engine's right side
+    would build and simplify, only to be taken apart).  The pieces are
+    ``pending``'s factors split at the cut, so the rule's left side is
+    ``pending`` by construction and their shapes conform;
+    tests/test_rewrites_keep_shape.py checks each term's shape."""
     rule = context.rule(rule_name)
-    sides = rule.rhs.args if isinstance(rule.rhs, A.Add) else (rule.rhs,)
-    return [instantiate(rule, side, pieces, context) for side in sides]
-
-
-def _constant_differential(part: A.Expr, context: Context) -> bool:
-    """Is the one d(..) of a term of the product rule that of a constant?"""
-    inner = [n for n in A.walk(part) if isinstance(n, A.Differential)]
-    return len(inner) == 1 and context.is_constant(inner[0].arg)
+    varying, constant = [], 0
+    for side in rule.rhs.args if isinstance(rule.rhs, A.Add) else (rule.rhs,):
+        # each side holds the d(..) of one piece (d-product, d-scalar-product, d-product-scalar)
+        piece = pieces[next(n.arg.name for n in A.walk(side) if isinstance(n, A.Differential))]
+        if context.is_constant(piece):
+            constant += 1
+        else:
+            varying.append(instantiate(rule, side, pieces, context))
+    return varying, constant
 
 
 def _has_cuts(expr: A.Expr, env) -> bool:
