@@ -15,7 +15,8 @@ from ..language import ast as A
 from ..language import functions
 from ..rewriting.canon import canon, zero_like
 from ..errors import DerivationError, LimitError
-from ..rewriting.engine import Context, instantiate, rewrite
+from ..rewriting.engine import Context, instantiate, rewrite, rewrite_everywhere
+from .answers import transpose_out_rules
 
 RULE_FOR = {
     A.Add: "d-sum", A.Transpose: "d-transpose", A.Inverse: "d-inverse",
@@ -257,3 +258,28 @@ def _norm_squared(power: A.Power, env) -> str | None:
 def _not_differentiable(node, what) -> DerivationError:
     # The span points at the node in the user's text (the API adds the source).
     return DerivationError(f"cannot differentiate the expression: it involves {what}", span=node.span)
+
+
+def collect(dl, context, label, log):
+    """Σ c_i^T dv = (Σ c_i)^T dv: one coefficient per differential."""
+    if not _repeated_differential(dl):
+        # a factor is collected where it stood twice: with no d(..) twice, no
+        # collection has fewer differentials, and none would be kept (no pass)
+        return dl
+    collected, used = rewrite_everywhere(("factor-right", "factor-left"), dl, context)
+    if not used or _differentials(collected) >= _differentials(dl):
+        return dl       # a factor common to different differentials: nothing was collected
+    collected, transposed = transpose_out_rules(collected, context.env)
+    used += transposed
+    if used:
+        log.add(used[0], label, collected, used)
+    return collected
+
+
+def _differentials(expr) -> int:
+    return sum(isinstance(node, A.Differential) for node in A.walk(expr))
+
+
+def _repeated_differential(expr) -> bool:
+    differentials = [node for node in A.walk(expr) if isinstance(node, A.Differential)]
+    return len(set(differentials)) < len(differentials)
