@@ -1,9 +1,11 @@
 """Every rewrite keeps the shape of what it rewrites (STYLE: invariants asserted).
 
-All rewrites of the engine end in ``engine.right_side``; here it is wrapped to
-compare the shape of each result with the shape of the expression it
-replaces, while every example and a set of harder problems are derived.  A
-wrong rule, or a rule applied where its shapes do not fit, fails at once.
+All rewrites of the engine end in ``engine.right_side``, and the product
+rule's terms (one per side of d-product at each cut) in
+``differential.cut_terms``; here both are wrapped to compare the shape of each
+result with the shape of the expression it replaces, while every example and
+a set of harder problems are derived.  A wrong rule, or a rule applied where
+its shapes do not fit, fails at once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import matcalc
+from matcalc.calculus import differential
 from matcalc.rewriting import engine
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.sh"))
@@ -51,7 +54,17 @@ def shapes_checked(monkeypatch):
         seen.append(rule.name)
         return result
 
+    def checked_terms(rule_name, pieces, pending, context):
+        terms, constant = original_terms(rule_name, pieces, pending, context)
+        for term in terms:
+            before, after = context.env.shape(pending), context.env.shape(term)
+            assert before == after, f"rule {rule_name} turned a {before} expression into a {after} one"
+        seen.append(rule_name)
+        return terms, constant
+
+    original_terms = differential.cut_terms
     monkeypatch.setattr(engine, "right_side", checked)
+    monkeypatch.setattr(differential, "cut_terms", checked_terms)
     return seen
 
 

@@ -32,7 +32,8 @@ def answer_form_steps(expr, env) -> list:
     """``answer_form`` one identity at a time: (rules, expression) for each
     change, so that a derivation can show it."""
     changes = []
-    common = _common_factor(expr, env)
+    # each form needs a node of its own kind: most answers hold no sum and no 1
+    common = _common_factor(expr, env) if _holds(expr, A.Add) else expr
     if common != expr:
         expr = canon(common, env)
         changes.append((("factor-scalar",), expr))
@@ -40,7 +41,7 @@ def answer_form_steps(expr, env) -> list:
     if rules and out != expr:
         expr = out
         changes.append((tuple(rules), expr))
-    last = canon(_sum_of_entries_last(expr, env), env)
+    last = canon(_sum_of_entries_last(expr, env) if _holds(expr, A.Ones) else expr, env)
     if last != expr:
         expr = last
         changes.append((("scalar-last",), last))
@@ -50,6 +51,10 @@ def answer_form_steps(expr, env) -> list:
     return changes
 
 
+def _holds(expr, kind) -> bool:
+    return any(isinstance(node, kind) for node in A.walk(expr))
+
+
 def without_undone_lines(start, lines, env) -> list:
     """The lines (rule, after, rules) of an answer's simplification, less any
     run of them that ends where it began, up to the order of scalar factors
@@ -57,12 +62,18 @@ def without_undone_lines(start, lines, env) -> list:
     sign-into-sum-scaled): a line the next one undoes is not printed."""
     keys: dict = {}        # each expression's order-free key, made once: a line is compared with every line before it
     printed: dict = {}
+    occurrences: dict = {}
 
     def reordered(before, after) -> bool:
         """``after`` is ``before`` with terms of sums or scalar factors of
         products in another order."""
         if before == after:
             return True
+        for expr in (before, after):
+            if expr not in occurrences:
+                occurrences[expr] = Counter(node.name for node in A.walk(expr) if isinstance(node, A.Symbol))
+        if occurrences[before] != occurrences[after]:
+            return False        # a key holds every symbol as often as it occurs (factoring changes that)
         for expr in (before, after):
             if expr not in keys:
                 keys[expr] = _unordered(expr, env, printed)
@@ -233,6 +244,8 @@ def transpose_out(expr, env):
 def transpose_out_rules(expr, env):
     """``transpose_out`` and the rules it used: factor-transpose, and
     transpose-product where a product of transposes was turned round."""
+    if not _holds(expr, A.Add):
+        return canon(expr, env), []          # no sum: nothing to take a transpose out of
     changed, turned = False, False
 
     def visit(node):

@@ -15,7 +15,8 @@ from ..language import ast as A
 from ..language import functions
 from ..rewriting.canon import canon, zero_like
 from ..errors import DerivationError, LimitError
-from ..rewriting.engine import Context, rewrite, rewrite_with
+from ..rewriting.engine import Context, instantiate, rewrite, rewrite_everywhere
+from .answers import transpose_out_rules
 
 RULE_FOR = {
     A.Add: "d-sum", A.Transpose: "d-transpose", A.Inverse: "d-inverse",
@@ -179,14 +180,12 @@ def _every_cut(expr: A.Differential, context: Context, used) -> A.Expr:
                 # d(X^k) makes k terms of about the size of the term it stands in
                 _refuse_growth(f"the power {pending.arg.exponent.value} of a square matrix",
                                int(pending.arg.exponent.value), A.size(term) + 2)
-        cut = rewrite_with(rule, pieces, pending, context)
+        varying, constant = cut_terms(rule, pieces, pending, context)
+        # d(C) = 0 drops the term: it is never built (canon keeps its one d(C),
+        # a product with no zero factor)
+        used.extend(["d-const"] * constant)
         expanded = []
-        for part in (cut.args if isinstance(cut, A.Add) else (cut,)):
-            if _constant_differential(part, context):
-                # d(C) = 0 drops the term: it is never put into canonical form
-                # (canon keeps its one d(C), a product with no zero factor)
-                used.append("d-const")
-                continue
+        for part in varying:
             whole = canon(A.substitute(term, {pending: part}), env)
             inner = [n for n in A.walk(whole) if isinstance(n, A.Differential)]
             if len(inner) == 1 and context.is_constant(inner[0].arg):
@@ -201,10 +200,26 @@ def _every_cut(expr: A.Differential, context: Context, used) -> A.Expr:
     return canon(A.Add(parts) if len(parts) > 1 else parts[0], env)
 
 
-def _constant_differential(part: A.Expr, context: Context) -> bool:
-    """Is the one d(..) of a term of the product rule that of a constant?"""
-    inner = [n for n in A.walk(part) if isinstance(n, A.Differential)]
-    return len(inner) == 1 and context.is_constant(inner[0].arg)
+def cut_terms(rule_name: str, pieces: dict, pending: A.Differential, context: Context) -> tuple:
+    """The terms of the rule's right side (d(?A) ?B and ?A d(?B)) for the
+    pieces of one cut of ``pending``: (the terms of the varying pieces, the
+    number of constant ones, whose terms d(C) = 0 drops unbuilt).  Each
+    term is as instantiated, put into canonical form once inside its term of
+    the whole, not first as a sum of its own (which the engine's right side
+    would build and simplify, only to be taken apart).  The pieces are
+    ``pending``'s factors split at the cut, so the rule's left side is
+    ``pending`` by construction and their shapes conform;
+    tests/test_rewrites_keep_shape.py checks each term's shape."""
+    rule = context.rule(rule_name)
+    varying, constant = [], 0
+    for side in rule.rhs.args if isinstance(rule.rhs, A.Add) else (rule.rhs,):
+        # each side holds the d(..) of one piece (d-product, d-scalar-product, d-product-scalar)
+        piece = pieces[next(n.arg.name for n in A.walk(side) if isinstance(n, A.Differential))]
+        if context.is_constant(piece):
+            constant += 1
+        else:
+            varying.append(instantiate(rule, side, pieces, context))
+    return varying, constant
 
 
 def _has_cuts(expr: A.Expr, env) -> bool:
@@ -243,3 +258,28 @@ def _norm_squared(power: A.Power, env) -> str | None:
 def _not_differentiable(node, what) -> DerivationError:
     # The span points at the node in the user's text (the API adds the source).
     return DerivationError(f"cannot differentiate the expression: it involves {what}", span=node.span)
+
+
+def collect(dl, context, label, log):
+    """Σ c_i^T dv = (Σ c_i)^T dv: one coefficient per differential."""
+    if not _repeated_differential(dl):
+        # a factor is collected where it stood twice: with no d(..) twice, no
+        # collection has fewer differentials, and none would be kept (no pass)
+        return dl
+    collected, used = rewrite_everywhere(("factor-right", "factor-left"), dl, context)
+    if not used or _differentials(collected) >= _differentials(dl):
+        return dl       # a factor common to different differentials: nothing was collected
+    collected, transposed = transpose_out_rules(collected, context.env)
+    used += transposed
+    if used:
+        log.add(used[0], label, collected, used)
+    return collected
+
+
+def _differentials(expr) -> int:
+    return sum(isinstance(node, A.Differential) for node in A.walk(expr))
+
+
+def _repeated_differential(expr) -> bool:
+    differentials = [node for node in A.walk(expr) if isinstance(node, A.Differential)]
+    return len(set(differentials)) < len(differentials)

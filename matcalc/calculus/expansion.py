@@ -43,11 +43,28 @@ def first_expanding_rule(expr: A.Expr, context: Context) -> str | None:
     """The first rule ``expand(expr, context)`` would use, or None: its walk
     up to that rule, and not the whole expansion after it (a round of
     ``expand_steps`` applies only that rule; the next round asks again)."""
+    if not _sum_or_transpose_carries_d(expr):
+        return None             # (most dl: a^T dX b has nothing to distribute)
     try:
         expand(expr, context, stop_at_first=True)
     except _FirstRule as found:
         return found.args[0]
     return None
+
+
+def _sum_or_transpose_carries_d(expr: A.Expr) -> bool:
+    """Whether a sum, or a transposed product, sum or ⊙, holds a d(..): every
+    rule of ``expand`` needs one (canon, which its walk applies, makes no sum
+    and no transposed compound of a tree without)."""
+    return any((isinstance(node, A.Add) or isinstance(node, A.Transpose) and isinstance(node.arg, COMPOUND))
+               and _carries_d(node) for node in A.walk(expr))
+
+
+def _carries_d(node) -> bool:
+    return any(isinstance(n, A.Differential) for n in A.walk(node))
+
+
+COMPOUND = (A.Add, A.Product, A.Hadamard)
 
 
 def expand(expr: A.Expr, context: Context, only: str | None = None, stop_at_first: bool = False):
@@ -62,9 +79,6 @@ def expand(expr: A.Expr, context: Context, only: str | None = None, stop_at_firs
         if stop_at_first and used:
             raise _FirstRule(used[0])
 
-    def carries_d(node):
-        return any(isinstance(n, A.Differential) for n in A.walk(node))
-
     def due(rule):
         return only is None or rule == only or (only in TRANSPOSE_RULES and rule in TRANSPOSE_RULES)
 
@@ -74,7 +88,7 @@ def expand(expr: A.Expr, context: Context, only: str | None = None, stop_at_firs
             node = canon(A.with_children(node, [visit(k) for k in kids]), context.env)
         if isinstance(node, (A.Product, A.Hadamard, A.Kron)):
             for index, factor in enumerate(node.args):
-                if isinstance(factor, A.Add) and carries_d(factor):
+                if isinstance(factor, A.Add) and _carries_d(factor):
                     rules = _distributing(node, index, context.env)
                     if only is None:              # both sides at once: what expand_steps looks for
                         use(rules)
@@ -83,16 +97,16 @@ def expand(expr: A.Expr, context: Context, only: str | None = None, stop_at_firs
                         use(rules[:1])            # the right side first, then the left
                         start, end = (index, len(node.args)) if rules[0] in RIGHT else (0, index + 1)
                         return visit(_distributed(node, index, start, end, context.env))
-        if isinstance(node, A.Trace) and isinstance(node.arg, A.Add) and carries_d(node.arg) and due("trace-sum"):
+        if isinstance(node, A.Trace) and isinstance(node.arg, A.Add) and _carries_d(node.arg) and due("trace-sum"):
             use(["trace-sum"])
             return visit(canon(A.Add(tuple(A.Trace(t) for t in node.arg.args)), context.env))
         if isinstance(node, A.Transpose) and isinstance(node.arg, (A.Add, A.Product, A.Hadamard)) \
-                and carries_d(node.arg) and due(TRANSPOSE_RULES[0]):
+                and _carries_d(node.arg) and due(TRANSPOSE_RULES[0]):
             pushed, rules = rewrite_everywhere(TRANSPOSE_RULES, node, context, limit=1)
             use(rules)
             return visit(pushed)
         if isinstance(node, (A.Sum, A.Mean, A.Vec, A.Diag)) and isinstance(node.arg, A.Add) \
-                and carries_d(node.arg):
+                and _carries_d(node.arg):
             vector_diag = isinstance(node, A.Diag) and context.env.is_vector(node.arg)
             rule = "diag-vector-linear" if vector_diag else LINEAR[type(node)]
             if due(rule):

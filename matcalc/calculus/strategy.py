@@ -20,8 +20,8 @@ from ..rewriting.canon import canon, zero_like
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
 from ..shapes.env import TypeEnv
-from .answers import answer_form_steps, transpose_out_rules, without_undone_lines
-from .differential import sweeps
+from .answers import answer_form_steps, without_undone_lines
+from .differential import collect, sweeps
 from .elementwise import derivative
 from .elementwise_algebra import simplify_elementwise
 from .methods import METHOD_STEPS, Method, Recorder, method_named
@@ -268,7 +268,7 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
         log.add(rule, d, dl if last else after, rules, note if last else "")
     if not pending:                  # l = z2: dl = dz2, a line of its own before anything is read off it
         log.add("differential", d, dl)
-    dl = _collect(dl, context, d, log)
+    dl = collect(dl, context, d, log)
     differentials = {}
     needed = _differentiated_names(dl)
     folded = _folding(names)                       # the softmax names included
@@ -321,10 +321,6 @@ def _parts_by_variable(key, env) -> dict:
     return {variable: canon(A.joined(A.Add, part), env) for variable, part in parts.items()}
 
 
-def _differentials(expr) -> int:
-    return sum(isinstance(node, A.Differential) for node in A.walk(expr))
-
-
 def _differentiated_names(expr) -> set:
     return {node.arg.name for node in A.walk(expr)
             if isinstance(node, A.Differential) and isinstance(node.arg, A.Symbol)}
@@ -367,18 +363,6 @@ def _fold_softmax(dl, names, env):
     last, name = list(named.items())[-1]
     # one substitution for all of them: a sum of 100 cross-entropies is not 100 passes
     return canon(A.substitute(dl, named), env), f"with {name.name} = softmax({last.arg.name})"
-
-
-def _collect(dl, context, label, log):
-    """Σ c_i^T dv = (Σ c_i)^T dv: one coefficient per differential."""
-    collected, used = rewrite_everywhere(("factor-right", "factor-left"), dl, context)
-    if not used or _differentials(collected) >= _differentials(dl):
-        return dl       # a factor common to different differentials: nothing was collected
-    collected, transposed = transpose_out_rules(collected, context.env)
-    used += transposed
-    if used:
-        log.add(used[0], label, collected, used)
-    return collected
 
 
 def simplify_answer(expr, context) -> tuple:
