@@ -17,6 +17,7 @@ def node(cls):
     start: a third of a small command's node-class cost); they compare and
     hash the same fields, with the same values, as the generated ones would."""
     cls.__eq__, cls.__hash__ = _equal, _cached_hash      # before: the dataclass keeps them
+    cls._hash = None        # no hash yet: the instance's own, once computed, hides this one
     # Without a docstring the dataclass writes one from inspect.signature, at every start.
     cls.__doc__ = cls.__doc__ or f"{cls.__name__}: a node of the expression tree."
     cls = dataclass(frozen=True, eq=False, repr=False)(cls)
@@ -66,15 +67,15 @@ def _equal(self, other):
 
 def _cached_hash(self):
     # Frozen forbids setattr, not the instance dict: the cache goes in
-    # directly.  (No try/except KeyError: one node in ten is hashed for the
-    # first time, and raising costs more than a get.)
-    state = self.__dict__
-    value = state.get("_hash")
+    # directly.  Read as an attribute, the class's None standing in until
+    # then: one look-up, where the instance dict's get() is a method call
+    # (a hash is the most frequent call of a derivation: every memo look-up).
+    value = self._hash
     if value is None:
         # The class goes in too: x^T, d(x), tr(x) and vec(x) hold the same
         # values, and in one table they would all collide, each look-up of
         # one comparing it with the others.
-        value = state["_hash"] = hash((self.__class__, self._hashed(self)))
+        value = self.__dict__["_hash"] = hash((self.__class__, self._hashed(self)))
     return value
 
 
