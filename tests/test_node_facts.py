@@ -11,12 +11,14 @@ import warnings
 import pytest
 
 from lark import v_args
+from lark.exceptions import UnexpectedInput
 from lark.visitors import Transformer_NonRecursive
 
 from matcalc.errors import MatcalcError, MatcalcWarning
 from matcalc.language import ast as A
-from matcalc.language import parser
+from matcalc.language import parser, parser_tables, reductions
 from matcalc.language.parser import parse_program
+from matcalc.language.syntax_errors import syntax_error
 from matcalc.language.transformer import RULE_METHODS, Build
 from strategies import random_case
 
@@ -142,3 +144,41 @@ def test_a_norm_warning_is_said_only_when_the_text_parses():
     with pytest.raises(MatcalcError, match="ends too early"), warnings.catch_warnings():
         warnings.simplefilter("error", MatcalcWarning)
         parse_program("||x||_1 +")
+
+
+@pytest.mark.parametrize("text, start", [
+    ("a +", "program"), ("a + * b", "program"), ("a $ b", "program"), ("(a", "program"), ("a)", "program"),
+    ("tr(", "program"), ("x^", "program"), ("||x", "program"), ("x = ", "program"), ("; ;", "program"),
+    ("a b = c", "program"), ("x^T^T^", "program"), ("f(x,)", "program"), ("\\\n", "program"),
+    ("a:", "declarations"), (": scalar", "declarations"), ("a b: scalar", "declarations"),
+    ("a, : scalar", "declarations"), ("r: ?A = ", "rule"), ("r: ?A = ?A where ?A", "rule"),
+])
+def test_a_syntax_error_is_the_one_larks_own_parse_raises(text, start):
+    """The parse loop over Lark's table (reductions.parse) fails where Lark's
+    parser fails, with the same error: same place, same tokens expected."""
+    with pytest.raises(UnexpectedInput) as theirs:
+        parser._parser().parse(text, start=start)
+    with pytest.raises(MatcalcError) as ours:
+        parser._run(text, start, pattern_mode=start == "rule")
+    assert str(ours.value) == str(syntax_error(theirs.value, text))
+
+
+def test_the_parse_loop_reads_a_table_built_from_the_grammar_as_the_shipped_one():
+    """Without the shipped tables (an edited grammar) the table is Lark's fresh one."""
+    built = parser.build_parser(parser_tables.GRAMMAR.read_text(encoding="utf-8"))
+    table = reductions.actions(built, reductions.callbacks(built, RULE_METHODS))
+    for text in ("a = x + (y); b = (a) a; (b)^T b", "||A x - b||_F^2 + tr(X^{-T}) x^T .^ 2"):
+        assert reductions.parse(built, table, Build(False, frozenset()), text, "program") == parse_program(text)
+
+
+def test_a_rebuilt_node_hashes_as_a_fresh_one():
+    """The cached hash is the node's own: a copy by with_children (either way
+    it copies: exp(..) and ^2 by the general copy, + and products directly) computes its own."""
+    tree = parse_program("exp(A x) + (A x)^2").result
+    old_hashes = [hash(node) for node in A.walk(tree)]
+    expected = parse_program("exp(W x) + (W x)^2").result
+    rebuilt = A.substitute(tree, {A.Symbol("A"): A.Symbol("W")})
+    for mine, fresh, old in zip(A.walk(rebuilt), A.walk(expected), A.walk(tree), strict=True):
+        assert mine == fresh and hash(mine) == hash(fresh)
+        assert (hash(mine) == hash(old)) == (mine == old)
+    assert [hash(node) for node in A.walk(tree)] == old_hashes

@@ -99,9 +99,9 @@ def _parser() -> Lark:
 
 
 @lru_cache(maxsize=1)
-def _reductions() -> dict:
-    """The parser's callbacks that build the AST as it reduces (``reductions``), made once."""
-    return reductions.callbacks(_parser(), RULE_METHODS)
+def _actions() -> dict:
+    """The parser's table with the callbacks that build the AST as it reduces (``reductions``), made once."""
+    return reductions.actions(_parser(), reductions.callbacks(_parser(), RULE_METHODS))
 
 
 def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
@@ -115,7 +115,7 @@ def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
     builder = Build(pattern_mode, product_names)
     reading = _SOURCE.set(text)
     try:
-        built = reductions.parse(_parser(), _reductions(), builder, text, start)
+        built = reductions.parse(_parser(), _actions(), builder, text, start)
     except UnexpectedInput as error:
         raise syntax_error(error, text) from None
     finally:

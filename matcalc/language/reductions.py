@@ -8,8 +8,9 @@ filters and splices its children as Lark's tree builder does, computes the
 span Lark's ``propagate_positions`` would give the rule's tree (a
 parenthesised expression covers its parentheses when it is an operand), and
 calls ``Build``'s method for the rule with that span and its children.
+``parse`` drives Lark's LALR table itself, with Lark's lexer (see there).
 tests/test_node_facts.py checks every node and span against Lark's tree walked
-by Lark's ``Transformer_NonRecursive``.
+by Lark's ``Transformer_NonRecursive``, and every syntax error against Lark's own parse.
 
 The builder of the parse under way is a context variable (each thread or task
 parses its own text).  A method that raises, or warns, does so only once the
@@ -21,7 +22,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from lark import Lark, Tree
+from lark import Lark, Token, Tree
+from lark.parsers.lalr_analysis import Shift
 from lark.tree import Meta
 
 _BUILDER: ContextVar = ContextVar("matcalc_builder")
@@ -126,14 +128,64 @@ def callbacks(parser: Lark, methods: dict) -> dict:
     return {rule: _reduction(rule, methods) for rule in parser.rules}
 
 
-def parse(parser: Lark, reductions: dict, builder, text: str, start: str):
+def actions(parser: Lark, reductions: dict) -> dict:
+    """Lark's LALR table with each reduction's work looked up once: state → token or
+    rule name → the state to shift to, or a tuple (callback, size, rule name) to reduce by."""
+    table = parser.parser.parser.parser.parse_table
+    return {state: {symbol: (arg if action is Shift else (reductions[arg], len(arg.expansion), arg.origin.name))
+                    for symbol, (action, arg) in moves.items()}
+            for state, moves in table.states.items()}
+
+
+def parse(parser: Lark, table: dict, builder, text: str, start: str):
     """The value ``builder``'s methods build for ``text`` from the ``start`` rule;
-    Lark's ``UnexpectedInput`` on a syntax error."""
+    Lark's ``UnexpectedInput`` on a syntax error.
+
+    Lark's lexer feeds Lark's LALR table (``actions``); the loop is Lark's
+    ``ParserState.feed_token`` without the look-ups it repeats at every token
+    (a rule's hash, its callback, the state's attributes), and a unit rule's
+    reduction leaves its value where it is.  A token the table has no move for
+    is handed to Lark's own ``feed_token``, which raises its error from the same state."""
     interactive = parser.parse_interactive(text, start)
-    interactive.parser_state.parse_conf.callbacks = reductions     # this parse's own configuration
+    state = interactive.parser_state
+    states, values = state.state_stack, state.value_stack
+    end_state = state.parse_conf.end_state
     building = _BUILDER.set(builder)
     try:
-        top = interactive.resume_parse()
+        token = None
+        for token in state.lexer.lex(state):
+            _feed(table, states, values, state, token, None)
+        end = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)
+        top = _feed(table, states, values, state, end, end_state)
     finally:
         _BUILDER.reset(building)
     return top.built if isinstance(top, Part) else top
+
+
+def _feed(table, states, values, state, token, end_state):
+    """Shift ``token`` after the reductions it completes; at the end (``end_state``
+    given), reduce until the start rule is done and answer its value."""
+    kind = token.type
+    while True:
+        try:
+            move = table[states[-1]][kind]
+        except KeyError:
+            state.feed_token(token, end_state is not None)      # raises Lark's UnexpectedToken
+            raise
+        if move.__class__ is not tuple:
+            states.append(move)
+            values.append(token)
+            return None
+        reduce, size, origin = move
+        if reduce is _same:
+            del states[-1]
+        elif size:
+            children = values[-size:]
+            del states[-size:]
+            del values[-size:]
+            values.append(reduce(children))
+        else:
+            values.append(reduce([]))
+        states.append(table[states[-1]][origin])
+        if states[-1] == end_state:
+            return values[-1]
