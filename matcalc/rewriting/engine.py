@@ -10,12 +10,11 @@ from typing import Callable, Iterator
 
 from ..errors import InternalError
 from ..language import ast as A
-from ..shapes.dims import Dim
 from ..shapes.env import TypeEnv
 from .canon import canon, is_zero, zero_like
 from .catalog import Catalog, Rule, default_catalog
 from .comparison import comparison_form
-from .instances import Filling, builder, named_dims
+from .instances import Filling, builder, dimension_map
 from .match import matches
 from .rule_index import NARY, Candidate, RulePass, rule_pass
 
@@ -72,8 +71,7 @@ def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A
 def _shapes_fit(rule: Rule, bindings: dict, env: TypeEnv) -> bool:
     """The rule's shared dimensions must be equal in the bindings too (in
     ``?A ?C + ?B ?C = (?A + ?B) ?C``, ?A and ?B have one shape)."""
-    seen: dict[str, Dim] = {}
-    return all(seen.setdefault(name, actual) == actual for name, actual in named_dims(rule, bindings, env))
+    return dimension_map(rule, bindings, env, strict=True) is not None
 
 
 def _sizes_fit(rule: Rule, bindings: dict, context) -> bool:
@@ -234,9 +232,9 @@ def _rewrite_once_uncached(rules: RulePass, expr, context, used):
         return expr
     present = {type(a) for a in expr.args} if isinstance(expr, NARY) else None
     for candidate in candidates:
-        name, rule, root_needs, window, pairs = candidate
+        name, rule, root_needs, window, pairs, below = candidate
         if root_needs is None:
-            result = _rewrite_root(name, rule, expr, context)
+            result = _rewrite_matched(name, rule, expr, context) if below is None or below(expr) else None
         elif not root_needs or root_needs <= present:
             result = _rewrite_matched(name, rule, expr, context)
         else:
@@ -281,7 +279,7 @@ def _rewrite_window(candidate: Candidate, expr: A.Product, context):
     type: the caller has seen that the product has each; windows without such
     a factor, most of a long product, cannot match.)"""
     factors = expr.args
-    name, rule, _, window, _ = candidate
+    name, rule, _, window, _, _ = candidate
     operands = rule.pattern.args
     first, last, width = window.first, window.last, window.width
     # Only variables take several factors: with none, the window is as wide as the pattern.
