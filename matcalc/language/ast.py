@@ -17,7 +17,7 @@ from fractions import Fraction
 from operator import is_, methodcaller
 from typing import Any, ClassVar, Iterator
 
-from .node_class import node
+from .node_class import TYPES, node, types_mask  # noqa: F401  (A.types_mask)
 from .node_facts import SYMBOLS, names_of
 from .structure import dump, show_with  # noqa: F401  (A.dump, A.show_with)
 
@@ -286,6 +286,7 @@ def with_children(expr: Expr, new_children) -> Expr:
         state.pop("_hash", None)
         state.pop("_order", None)
         state.pop(SYMBOLS, None)
+        state.pop(TYPES, None)
         state.update(zip(expr._child_fields, new_children))
     return fresh
 

@@ -5,6 +5,7 @@ its children found by one plain method per layout of child fields."""
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, fields
+from itertools import count
 from operator import attrgetter
 
 from .structure import shown as _shown
@@ -36,7 +37,27 @@ def node(cls):
     cls._only_child_field = cls._child_fields[0] if len(cls._child_fields) == 1 and held == set(cls._child_fields) \
         else None
     cls._children = _CHILDREN[cls._child_fields]
+    # One bit per node class: the classes a tree holds are one int (types_mask).
+    cls._type_bit = 1 << next(_CLASS_NUMBERS)
     return cls
+
+
+_CLASS_NUMBERS = count()
+TYPES = "_types"            # a node's cached types_mask, in its instance dict
+
+
+def types_mask(expr) -> int:
+    """The bits of the node classes that occur in ``expr`` (its own
+    included), kept in each node as its hash is: a rewrite pass asks which
+    node types a tree holds, and a tree rebuilt around a change answers
+    from its unchanged subtrees."""
+    mask = expr.__dict__.get(TYPES)
+    if mask is None:
+        mask = expr._type_bit
+        for kid in expr._children():
+            mask |= types_mask(kid)
+        expr.__dict__[TYPES] = mask
+    return mask
 
 
 # One __init__ per layout of fields (a dozen for some forty node classes),

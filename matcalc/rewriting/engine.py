@@ -10,6 +10,7 @@ from typing import Callable, Iterator
 
 from ..errors import InternalError
 from ..language import ast as A
+from ..language.node_facts import names_of
 from ..shapes.env import TypeEnv
 from .canon import canon, is_zero, zero_like
 from .catalog import Catalog, Rule, default_catalog
@@ -181,32 +182,21 @@ def _may_apply(rules: RulePass, expr, context) -> bool:
     """Whether some rule may match somewhere in ``expr``: the node types
     ``_may_match`` asks of its left side all occur in the tree, and so does a
     probability vector where a variable must be one.  Most passes find
-    nothing to do (no softmax, no probability vector), and one walk costs
-    less than visiting every node with every rule."""
-    present = context.env.memoized("what occurs", expr, _occurring)
-    return any(map(present.issuperset, rules.needed))
+    nothing to do (no softmax, no probability vector), and asking the types
+    a tree holds (kept in its nodes) costs less than visiting every node
+    with every rule."""
+    present = A.types_mask(expr)
+    for bits, probability in rules.needed_bits:
+        if present & bits == bits and (not probability or _holds_probability(expr, context.env)):
+            return True
+    return False
 
 
-def _occurring(expr: A.Expr, env: TypeEnv) -> frozenset:
-    # A written-out program shares its named values' trees: each object is
-    # visited once, known by its id (every node is alive in the tree; an id
-    # costs less than a node's hash).
-    seen, stack, types, symbols = set(), [expr], set(), []
-    while stack:
-        node = stack.pop()
-        count = len(seen)
-        seen.add(id(node))
-        if len(seen) == count:
-            continue
-        kind = type(node)
-        types.add(kind)
-        if isinstance(node, A.Symbol):
-            symbols.append(node)
-        stack += node._children()
-    # (most problems declare no probability vector: then no node needs asking)
-    if any(symbol.probability for symbol in env.symbols.values()) and any(map(env.probability, symbols)):
-        types.add("probability")
-    return frozenset(types)
+def _holds_probability(expr: A.Expr, env: TypeEnv) -> bool:
+    symbols = env.symbols
+    # (most problems declare no probability vector: then no name needs asking)
+    return any(symbol.probability for symbol in symbols.values()) and any(
+        name in symbols and symbols[name].probability for name in names_of(expr, A.Symbol))
 
 
 def _rewrite_once(rules: RulePass, expr, context, used):

@@ -46,6 +46,9 @@ class RulePass:
         self._catalog = catalog
         self._at: dict = {}
         self.needed = _least(_needed(catalog[name]) for name in names)
+        # The same as (the bits of the node types, whether a probability vector is needed too).
+        self.needed_bits = tuple((sum(kind._type_bit for kind in types if kind != "probability"),
+                                  "probability" in types) for types in self.needed)
 
     def at(self, node_type) -> tuple:
         """The candidates, in the pass's order, whose left side can match at
