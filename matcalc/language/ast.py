@@ -266,8 +266,12 @@ def with_children(expr: Expr, new_children) -> Expr:
     if type(new_children) is not list and type(new_children) is not tuple:
         new_children = tuple(new_children)
     old_children = expr._children()
-    if len(new_children) == len(old_children) and all(map(is_, new_children, old_children)):
-        return expr
+    if len(new_children) == len(old_children):
+        if len(old_children) == 1:              # (the usual node: one child)
+            if new_children[0] is old_children[0]:
+                return expr
+        elif all(map(is_, new_children, old_children)):
+            return expr
     # A copy of every field (span and the fields outside equality included)
     # with the children swapped; no field is computed in __init__, and the
     # cached hash and facts belong to the old node.  Most nodes hold their

@@ -28,7 +28,10 @@ def node(cls):
     compared = [f.name for f in every if f.compare]
     # An attrgetter is no descriptor: the instance finds it as it is (the hot path of ==).
     cls._compared = attrgetter(*compared) if compared else staticmethod(_no_values)
-    cls._hashed = staticmethod(_values_of([f.name for f in every if (f.compare if f.hash is None else f.hash)]))
+    # The values hashed: one value bare, several as a tuple (no tuple of one
+    # made by a function call at each new node's hash).
+    hashed = [f.name for f in every if (f.compare if f.hash is None else f.hash)]
+    cls._hashed = attrgetter(*hashed) if hashed else staticmethod(_no_values)
     cls._child_fields = tuple(f.name for f in every if f.name in ("arg", "args", "base", "exponent"))
     cls._leaf_fields = tuple(f.name for f in every if f.compare and f.name not in cls._child_fields)
     # The one child field of a node that holds nothing else but its span
@@ -83,16 +86,6 @@ def _initializer(every):
         exec(source, defaults)      # noqa: S102  (source built from field names alone)
         made = _INITIALIZERS[layout] = defaults["__init__"]
     return made
-
-
-def _values_of(names: list):
-    """A function giving the tuple of a node's values of ``names``."""
-    if len(names) > 1:
-        return attrgetter(*names)
-    if names:
-        one = attrgetter(names[0])
-        return lambda node: (one(node),)
-    return lambda node: ()
 
 
 def _no_values(node) -> tuple:

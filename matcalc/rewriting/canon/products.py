@@ -29,14 +29,17 @@ def product_atoms(expr: A.Product, env: TypeEnv):
             scalars.append(factor)
         else:
             chain.append(factor)
+    shapes = [env.shape(factor) for factor in chain]
+    length = len(chain)
     runs, rest, start = [], [], 0
-    while start < len(chain):
+    while start < length:
         end = start
-        if env.shape(chain[start])[0].is_one:
-            while end < len(chain) and not env.shape(chain[end])[1].is_one:
+        row = shapes[start][0].is_one
+        if row:
+            while end < length and not shapes[end][1].is_one:
                 end += 1
-        whole = start == 0 and end == len(chain) - 1
-        if end < len(chain) and env.shape(chain[start])[0].is_one and end > start and not whole:
+        whole = start == 0 and end == length - 1
+        if end < length and row and end > start and not whole:
             runs.append(A.Product(tuple(chain[start:end + 1])))
             start = end + 1
         else:
