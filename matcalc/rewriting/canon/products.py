@@ -83,7 +83,8 @@ def _product(expr: A.Product, env):
         if kind is A.Product:
             inner_coefficient, inner = split_coefficient(arg)
             if inner_coefficient is not one:
-                coefficient *= inner_coefficient
+                coefficient = inner_coefficient if coefficient is one and type(inner_coefficient) is Fraction \
+                    else coefficient * inner_coefficient
             if inner is None:
                 continue
             if is_scalar(inner):
@@ -290,7 +291,7 @@ def _flat_parts(expr, env):
     a nested product of the same kind flattened, also behind a number
     (-(u ⊙ v) ⊙ w, (1/2 (v ⊗ h^T)) ⊗ M); None when a part is zero."""
     kind = type(expr)
-    coefficient = Fraction(1)
+    one = coefficient = A.ONE.value     # (shared: Fractions are immutable, and most parts have no number)
     scalars: list[A.Expr] = []
     factors: list[A.Expr] = []
     pending = list(reversed(expr.args))
@@ -302,7 +303,8 @@ def _flat_parts(expr, env):
         if is_zero(part):
             return None
         c, rest = split_coefficient(part)
-        coefficient *= c
+        if c is not one:
+            coefficient = c if coefficient is one and type(c) is Fraction else coefficient * c
         if rest is None:
             continue
         if isinstance(rest, kind):
@@ -330,7 +332,7 @@ def _hadamard(expr: A.Hadamard, env):
         inner = factors[0]
     else:
         inner = kept_or_new(expr, factors)
-    if coefficient == 1 and not scalars:
+    if (coefficient is A.ONE.value or coefficient == 1) and not scalars:
         return inner
     return simplify(A.Product((A.Number(coefficient), *scalars, inner)), env)
 
@@ -347,7 +349,7 @@ def _kron(expr: A.Kron, env):
             size = size * factor.size
         factors = [A.Identity(size)]                 # I ⊗ I = I
     inner = factors[0] if len(factors) == 1 else kept_or_new(expr, factors) if factors else A.ONE
-    if coefficient == 1 and not scalars:
+    if (coefficient is A.ONE.value or coefficient == 1) and not scalars:
         return inner
     return simplify(A.Product((A.Number(coefficient), *scalars, inner)), env)
 
