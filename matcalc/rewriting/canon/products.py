@@ -63,9 +63,10 @@ _COUNTED = frozenset({A.Identity, A.Ones, A.DimValue, A.Number})
 @register(A.Product)
 def _product(expr: A.Product, env):
     one = coefficient = A.ONE.value
-    is_scalar = env.is_scalar
+    is_scalar, shape_of = env.is_scalar, env.shape
     scalars: list[A.Expr] = []
     chain: list[A.Expr] = []
+    shapes = []                 # of the chain's factors, for _valid_chain
     for arg in expr.args:
         kind = type(arg)
         if kind is A.Number:
@@ -96,9 +97,18 @@ def _product(expr: A.Product, env):
                     scalars.append(inner)
                 continue
             for factor in (inner.args if isinstance(inner, A.Product) else (inner,)):
-                (scalars if is_scalar(factor) else chain).append(factor)
+                if is_scalar(factor):
+                    scalars.append(factor)
+                else:
+                    chain.append(factor)
+                    shapes.append(shape_of(factor))
             continue
-        (scalars if is_scalar(arg) else chain).append(arg)
+        shape = shape_of(arg)
+        if shape[0].is_one and shape[1].is_one:
+            scalars.append(arg)
+        else:
+            chain.append(arg)
+            shapes.append(shape)
     if coefficient is not one and coefficient == 0:
         return zero_like(expr, env)
     if len(chain) > 1:
@@ -111,9 +121,10 @@ def _product(expr: A.Product, env):
                 else:
                     scalars.append(counted)
             chain = [f for f in chain if not isinstance(f, (A.DimValue, A.Number))]
+            shapes = [shape_of(f) for f in chain]
         # Scalar seams first: in c^T x x the run c^T x is a number, and what
         # is left, x, is no square factor to raise to a power.
-        chain, hoisted = _valid_chain(chain, env)
+        chain, hoisted = _valid_chain(chain, env, shapes)
         chain = _merge_powers(chain, env)
         scalars.extend(hoisted)
     if scalars:
@@ -164,10 +175,10 @@ def _combine_powers(scalars, env):
             for base, e in exponents.items() if e != 0]
 
 
-def _valid_chain(chain, env):
+def _valid_chain(chain, env, shapes):
     """s^T q v is (s^T q) v: where neighbours do not fit as matrices, the 1×1
-    run before (or after) the seam is a scalar and stands in front."""
-    shapes = [env.shape(factor) for factor in chain]
+    run before (or after) the seam is a scalar and stands in front
+    (``shapes``: of the chain's factors)."""
     for left, right in zip(shapes, shapes[1:]):
         if left[1] is not right[0] and left[1] != right[0]:
             break
