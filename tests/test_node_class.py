@@ -56,3 +56,29 @@ def test_positional_and_keyword_arguments_make_equal_nodes():
     assert hash(A.Product((x, x), span=(0, 3))) == hash(A.Product((x, x)))
     with pytest.raises(TypeError):
         A.Product((x, x), (0, 3))                    # span is keyword-only, as in the dataclass
+
+
+def walked_mask(expr) -> int:
+    """The bits of the classes in a tree by visiting every node: the definition the cache must agree with."""
+    mask = 0
+    for node in A.walk(expr):
+        mask |= type(node)._type_bit
+    return mask
+
+
+@pytest.mark.parametrize("index", range(30))
+def test_types_mask_of_every_subtree_agrees_with_a_walk(index):
+    from matcalc.language.parser import parse_program
+    from strategies import random_case
+    tree = parse_program(random_case(24, index).expression).result
+    nodes = list(A.walk(tree))
+    for node in nodes:                          # the root first, then every node again
+        assert A.types_mask(node) == walked_mask(node)
+    assert len({cls._type_bit for cls in node_classes()}) == len(node_classes())     # one bit each
+
+
+def test_a_rebuilt_node_does_not_keep_its_old_types():
+    x, power = A.Symbol("x"), A.Power(A.Symbol("x"), A.Number(2))
+    assert A.types_mask(power) == walked_mask(power)
+    rebuilt = A.with_children(power, [A.Trace(x), A.Number(2)])         # (a node of several child fields)
+    assert A.types_mask(rebuilt) == walked_mask(rebuilt) != A.types_mask(power)

@@ -17,7 +17,7 @@ from fractions import Fraction
 from operator import is_, methodcaller
 from typing import Any, ClassVar, Iterator
 
-from .node_class import node
+from .node_class import TYPES, node, types_mask  # noqa: F401  (A.types_mask)
 from .node_facts import SYMBOLS, names_of
 from .structure import dump, show_with  # noqa: F401  (A.dump, A.show_with)
 
@@ -266,8 +266,12 @@ def with_children(expr: Expr, new_children) -> Expr:
     if type(new_children) is not list and type(new_children) is not tuple:
         new_children = tuple(new_children)
     old_children = expr._children()
-    if len(new_children) == len(old_children) and all(map(is_, new_children, old_children)):
-        return expr
+    if len(new_children) == len(old_children):
+        if len(old_children) == 1:              # (the usual node: one child)
+            if new_children[0] is old_children[0]:
+                return expr
+        elif all(map(is_, new_children, old_children)):
+            return expr
     # A copy of every field (span and the fields outside equality included)
     # with the children swapped; no field is computed in __init__, and the
     # cached hash and facts belong to the old node.  Most nodes hold their
@@ -286,6 +290,7 @@ def with_children(expr: Expr, new_children) -> Expr:
         state.pop("_hash", None)
         state.pop("_order", None)
         state.pop(SYMBOLS, None)
+        state.pop(TYPES, None)
         state.update(zip(expr._child_fields, new_children))
     return fresh
 

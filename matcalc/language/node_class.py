@@ -5,6 +5,7 @@ its children found by one plain method per layout of child fields."""
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, fields
+from itertools import count
 from operator import attrgetter
 
 from .structure import shown as _shown
@@ -27,7 +28,10 @@ def node(cls):
     compared = [f.name for f in every if f.compare]
     # An attrgetter is no descriptor: the instance finds it as it is (the hot path of ==).
     cls._compared = attrgetter(*compared) if compared else staticmethod(_no_values)
-    cls._hashed = staticmethod(_values_of([f.name for f in every if (f.compare if f.hash is None else f.hash)]))
+    # The values hashed: one value bare, several as a tuple (no tuple of one
+    # made by a function call at each new node's hash).
+    hashed = [f.name for f in every if (f.compare if f.hash is None else f.hash)]
+    cls._hashed = attrgetter(*hashed) if hashed else staticmethod(_no_values)
     cls._child_fields = tuple(f.name for f in every if f.name in ("arg", "args", "base", "exponent"))
     cls._leaf_fields = tuple(f.name for f in every if f.compare and f.name not in cls._child_fields)
     # The one child field of a node that holds nothing else but its span
@@ -36,7 +40,27 @@ def node(cls):
     cls._only_child_field = cls._child_fields[0] if len(cls._child_fields) == 1 and held == set(cls._child_fields) \
         else None
     cls._children = _CHILDREN[cls._child_fields]
+    # One bit per node class: the classes a tree holds are one int (types_mask).
+    cls._type_bit = 1 << next(_CLASS_NUMBERS)
     return cls
+
+
+_CLASS_NUMBERS = count()
+TYPES = "_types"            # a node's cached types_mask, in its instance dict
+
+
+def types_mask(expr) -> int:
+    """The bits of the node classes that occur in ``expr`` (its own
+    included), kept in each node as its hash is: a rewrite pass asks which
+    node types a tree holds, and a tree rebuilt around a change answers
+    from its unchanged subtrees."""
+    mask = expr.__dict__.get(TYPES)
+    if mask is None:
+        mask = expr._type_bit
+        for kid in expr._children():
+            mask |= types_mask(kid)
+        expr.__dict__[TYPES] = mask
+    return mask
 
 
 # One __init__ per layout of fields (a dozen for some forty node classes),
@@ -62,16 +86,6 @@ def _initializer(every):
         exec(source, defaults)      # noqa: S102  (source built from field names alone)
         made = _INITIALIZERS[layout] = defaults["__init__"]
     return made
-
-
-def _values_of(names: list):
-    """A function giving the tuple of a node's values of ``names``."""
-    if len(names) > 1:
-        return attrgetter(*names)
-    if names:
-        one = attrgetter(names[0])
-        return lambda node: (one(node),)
-    return lambda node: ()
 
 
 def _no_values(node) -> tuple:

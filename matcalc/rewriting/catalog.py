@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from ..errors import MatcalcError
@@ -39,6 +39,19 @@ class Rule:
 
     def __str__(self) -> str:
         return self.source
+
+    @cached_property
+    def sized_variables(self) -> dict:
+        """?X → ((0 for its rows or 1 for its columns, the dimension's name), ...)
+        for each dimension of a variable that is a single name (``n``, not
+        ``mn``): what the engine compares in the bindings (a rule never changes)."""
+        sized = {}
+        for name, info in self.env.symbols.items():
+            dims = tuple((position, dim.names[0]) for position, dim in enumerate((info.rows, info.cols))
+                         if dim.coef == 1 and len(dim.names) == 1)
+            if dims:
+                sized[name] = dims
+        return sized
 
 
 def read_rule(line: str, origin: str, ruleset: str = "") -> Rule:

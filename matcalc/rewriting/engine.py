@@ -10,12 +10,12 @@ from typing import Callable, Iterator
 
 from ..errors import InternalError
 from ..language import ast as A
-from ..shapes.dims import Dim
+from ..language.node_facts import names_of
 from ..shapes.env import TypeEnv
 from .canon import canon, is_zero, zero_like
 from .catalog import Catalog, Rule, default_catalog
 from .comparison import comparison_form
-from .instances import Filling, builder, named_dims
+from .instances import Filling, builder, dimension_map
 from .match import matches
 from .rule_index import NARY, Candidate, RulePass, rule_pass
 
@@ -72,8 +72,7 @@ def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A
 def _shapes_fit(rule: Rule, bindings: dict, env: TypeEnv) -> bool:
     """The rule's shared dimensions must be equal in the bindings too (in
     ``?A ?C + ?B ?C = (?A + ?B) ?C``, ?A and ?B have one shape)."""
-    seen: dict[str, Dim] = {}
-    return all(seen.setdefault(name, actual) == actual for name, actual in named_dims(rule, bindings, env))
+    return dimension_map(rule, bindings, env, strict=True) is not None
 
 
 def _sizes_fit(rule: Rule, bindings: dict, context) -> bool:
@@ -183,32 +182,21 @@ def _may_apply(rules: RulePass, expr, context) -> bool:
     """Whether some rule may match somewhere in ``expr``: the node types
     ``_may_match`` asks of its left side all occur in the tree, and so does a
     probability vector where a variable must be one.  Most passes find
-    nothing to do (no softmax, no probability vector), and one walk costs
-    less than visiting every node with every rule."""
-    present = context.env.memoized("what occurs", expr, _occurring)
-    return any(map(present.issuperset, rules.needed))
+    nothing to do (no softmax, no probability vector), and asking the types
+    a tree holds (kept in its nodes) costs less than visiting every node
+    with every rule."""
+    present = A.types_mask(expr)
+    for bits, probability in rules.needed_bits:
+        if present & bits == bits and (not probability or _holds_probability(expr, context.env)):
+            return True
+    return False
 
 
-def _occurring(expr: A.Expr, env: TypeEnv) -> frozenset:
-    # A written-out program shares its named values' trees: each object is
-    # visited once, known by its id (every node is alive in the tree; an id
-    # costs less than a node's hash).
-    seen, stack, types, symbols = set(), [expr], set(), []
-    while stack:
-        node = stack.pop()
-        count = len(seen)
-        seen.add(id(node))
-        if len(seen) == count:
-            continue
-        kind = type(node)
-        types.add(kind)
-        if isinstance(node, A.Symbol):
-            symbols.append(node)
-        stack += node._children()
-    # (most problems declare no probability vector: then no node needs asking)
-    if any(symbol.probability for symbol in env.symbols.values()) and any(map(env.probability, symbols)):
-        types.add("probability")
-    return frozenset(types)
+def _holds_probability(expr: A.Expr, env: TypeEnv) -> bool:
+    symbols = env.symbols
+    # (most problems declare no probability vector: then no name needs asking)
+    return any(symbol.probability for symbol in symbols.values()) and any(
+        name in symbols and symbols[name].probability for name in names_of(expr, A.Symbol))
 
 
 def _rewrite_once(rules: RulePass, expr, context, used):
@@ -234,9 +222,9 @@ def _rewrite_once_uncached(rules: RulePass, expr, context, used):
         return expr
     present = {type(a) for a in expr.args} if isinstance(expr, NARY) else None
     for candidate in candidates:
-        name, rule, root_needs, window, pairs = candidate
+        name, rule, root_needs, window, pairs, below = candidate
         if root_needs is None:
-            result = _rewrite_root(name, rule, expr, context)
+            result = _rewrite_matched(name, rule, expr, context) if below is None or below(expr) else None
         elif not root_needs or root_needs <= present:
             result = _rewrite_matched(name, rule, expr, context)
         else:
@@ -281,7 +269,7 @@ def _rewrite_window(candidate: Candidate, expr: A.Product, context):
     type: the caller has seen that the product has each; windows without such
     a factor, most of a long product, cannot match.)"""
     factors = expr.args
-    name, rule, _, window, _ = candidate
+    name, rule, _, window, _, _ = candidate
     operands = rule.pattern.args
     first, last, width = window.first, window.last, window.width
     # Only variables take several factors: with none, the window is as wide as the pattern.

@@ -111,20 +111,20 @@ def _function(node: A.Func):
     return function
 
 
-def named_dims(rule, bindings: dict, env):
-    """(a dimension name of the rule, its size in the bindings), for each
-    dimension of a bound variable that is a single name (``n``, not ``mn``)."""
-    for name, value in bindings.items():
-        info = rule.env.symbols.get(name)
-        if info is None or not isinstance(value, A.Expr):
-            continue
-        for rule_dim, actual in zip((info.rows, info.cols), env.shape(value)):
-            if rule_dim.coef == 1 and len(rule_dim.names) == 1:
-                yield rule_dim.names[0], actual
-
-
-def dimension_map(rule, bindings: dict, env) -> dict:
+def dimension_map(rule, bindings: dict, env, strict: bool = False) -> dict | None:
+    """The size each dimension name of ``rule`` has in ``bindings`` (the
+    first bound variable that has it as its rows or columns tells); with
+    ``strict``, None when two variables give one name different sizes."""
     mapping: dict[str, Dim] = {}
-    for name, actual in named_dims(rule, bindings, env):
-        mapping.setdefault(name, actual)
+    sized = rule.sized_variables
+    for name, value in bindings.items():
+        dims = sized.get(name)
+        if dims is None or not isinstance(value, A.Expr):
+            continue
+        shape = env.shape(value)
+        for position, dim_name in dims:
+            actual = shape[position]
+            known = mapping.setdefault(dim_name, actual)
+            if strict and known is not actual and known != actual:
+                return None
     return mapping

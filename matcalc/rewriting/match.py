@@ -54,7 +54,8 @@ def _cuts(n: int) -> tuple:
 def matches(pattern: A.Expr, expr: A.Expr, bindings: dict,
             accept: Callable[[str, A.Expr], bool]) -> Iterator[dict]:
     """Every extension of ``bindings`` under which ``pattern`` equals ``expr``."""
-    if isinstance(pattern, A.PatternVar):
+    kind = type(pattern)                # (no class derives from a pattern's node classes)
+    if kind is A.PatternVar:
         bound = bindings.get(pattern.name)
         if bound is None:
             if accept(pattern.name, expr):
@@ -62,23 +63,21 @@ def matches(pattern: A.Expr, expr: A.Expr, bindings: dict,
         elif bound == expr:
             yield bindings
         return
-    if isinstance(pattern, A.Func) and pattern.name.startswith("?"):
-        if isinstance(expr, A.Func):
-            bound = bindings.get(pattern.name)
-            if bound is None or bound == expr.name:
-                yield from matches(pattern.arg, expr.arg, {**bindings, pattern.name: expr.name}, accept)
+    if kind is not type(expr):
+        return                          # (every pattern but a variable matches its own node type only)
+    if kind is A.Func and pattern.name.startswith("?"):
+        bound = bindings.get(pattern.name)
+        if bound is None or bound == expr.name:
+            yield from matches(pattern.arg, expr.arg, {**bindings, pattern.name: expr.name}, accept)
         return
-    counted = counted_variable(pattern) if type(pattern) is A.DimValue else None
+    counted = counted_variable(pattern) if kind is A.DimValue else None
     if counted is not None:
         # numel(?v) matches a size; the engine checks that it is ?v's (sizes_fit).
-        if isinstance(expr, A.DimValue):
-            yield {**bindings, ("numel", counted): expr.dim}
+        yield {**bindings, ("numel", counted): expr.dim}
         return
-    if isinstance(pattern, (A.Ones, A.Identity, A.Zero)):
-        if type(pattern) is type(expr) and _same_orientation(pattern, expr):
+    if kind is A.Ones or kind is A.Identity or kind is A.Zero:
+        if _same_orientation(pattern, expr):
             yield bindings
-        return
-    if type(pattern) is not type(expr):
         return
     if isinstance(pattern, NARY):
         yield from _match_operands(pattern, expr, bindings, accept)
@@ -160,8 +159,12 @@ def _spans(pattern, kind, bindings) -> tuple:
 def _match_sequence(patterns, exprs, bindings, accept):
     if len(patterns) != len(exprs):
         return
+    if len(patterns) == 1:              # (a last pattern: its matches, one generator fewer)
+        yield from matches(patterns[0], exprs[0], bindings, accept)
+        return
     if not patterns:
         yield bindings
         return
+    other_patterns, other_exprs = patterns[1:], exprs[1:]
     for extended in matches(patterns[0], exprs[0], bindings, accept):
-        yield from _match_sequence(patterns[1:], exprs[1:], extended, accept)
+        yield from _match_sequence(other_patterns, other_exprs, extended, accept)

@@ -6,7 +6,7 @@ each visit was most of the cost of a pass that finds nothing to do."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from ..language import ast as A
 from .catalog import Catalog, Rule
@@ -28,10 +28,13 @@ class Candidate(NamedTuple):
     name: str
     rule: Rule
     # The operand types a match at the root needs among the node's operands
-    # (empty for a bare variable); None: ask the engine's _may_match.
+    # (empty for a bare variable); None: ask ``below``.
     root_needs: frozenset | None
     window: Window | None   # a product rule at a product: its windows
     pairs: bool             # a sum rule at a sum: its pairs of terms
+    # Of a left side neither variable nor n-ary: the engine's _may_match
+    # below the root, as one test made ahead (None: nothing to ask).
+    below: Callable | None = None
 
 
 class RulePass:
@@ -43,6 +46,9 @@ class RulePass:
         self._catalog = catalog
         self._at: dict = {}
         self.needed = _least(_needed(catalog[name]) for name in names)
+        # The same as (the bits of the node types, whether a probability vector is needed too).
+        self.needed_bits = tuple((sum(kind._type_bit for kind in types if kind != "probability"),
+                                  "probability" in types) for types in self.needed)
 
     def at(self, node_type) -> tuple:
         """The candidates, in the pass's order, whose left side can match at
@@ -70,7 +76,7 @@ def _candidate(name: str, rule: Rule, node_type) -> Candidate:
     if isinstance(pattern, A.PatternVar):
         return Candidate(name, rule, frozenset(), None, False)
     if not isinstance(pattern, NARY):
-        return Candidate(name, rule, None, None, False)
+        return Candidate(name, rule, None, None, False, _below(pattern))
     # An operand that is no variable matches one operand of its own type
     # (or, of the pattern's own type, a run of them).
     root_needs = frozenset(type(o) for o in pattern.args
@@ -105,3 +111,34 @@ def _required_types(pattern: A.Expr) -> frozenset:
         return frozenset({type(pattern)} | {type(o) for o in pattern.args
                                              if not isinstance(o, A.PatternVar) and type(o) is not type(pattern)})
     return frozenset({type(pattern)}).union(*(_required_types(k) for k in A.children(pattern)))
+
+
+def _below(pattern: A.Expr) -> Callable | None:
+    """The test of the engine's _may_match(pattern, expr) for an ``expr`` of
+    the pattern's own type, as a function of ``expr`` (None: it holds): the
+    children's types, down to the first n-ary node or variable."""
+    tests = [(index, _test(kid)) for index, kid in enumerate(A.children(pattern))]
+    tests = [(index, test) for index, test in tests if test is not None]
+    if not tests:
+        return None
+    if len(tests) == 1:
+        ((index, test),) = tests
+        return lambda expr: test(expr._children()[index])
+    return lambda expr: all(test(expr._children()[index]) for index, test in tests)
+
+
+def _test(pattern: A.Expr) -> Callable | None:
+    """_may_match(pattern, expr) as a function of ``expr`` (None: it holds)."""
+    if isinstance(pattern, A.PatternVar):
+        return None
+    kind = type(pattern)
+    if isinstance(pattern, NARY):
+        # An operand that is no variable matches one operand of its own type.
+        needs = frozenset(type(o) for o in pattern.args if not isinstance(o, A.PatternVar) and type(o) is not kind)
+        if needs:
+            return lambda expr: type(expr) is kind and needs <= set(map(type, expr.args))
+        return lambda expr: type(expr) is kind
+    below = _below(pattern)
+    if below is None:
+        return lambda expr: type(expr) is kind
+    return lambda expr: type(expr) is kind and below(expr)

@@ -22,7 +22,9 @@ def register(*node_types):
 
 
 def canon(expr: A.Expr, env: TypeEnv) -> A.Expr:
-    cache = env.memo_for("canon")
+    cache = env.memo.get("canon")       # (memo_for's table, asked directly: canon is called most)
+    if cache is None:
+        cache = env.memo_for("canon")
     done = cache.get(expr)              # (most calls ask for a tree already seen)
     return done if done is not None else _canon(expr, env, cache)
 

@@ -29,14 +29,17 @@ def product_atoms(expr: A.Product, env: TypeEnv):
             scalars.append(factor)
         else:
             chain.append(factor)
+    shapes = [env.shape(factor) for factor in chain]
+    length = len(chain)
     runs, rest, start = [], [], 0
-    while start < len(chain):
+    while start < length:
         end = start
-        if env.shape(chain[start])[0].is_one:
-            while end < len(chain) and not env.shape(chain[end])[1].is_one:
+        row = shapes[start][0].is_one
+        if row:
+            while end < length and not shapes[end][1].is_one:
                 end += 1
-        whole = start == 0 and end == len(chain) - 1
-        if end < len(chain) and env.shape(chain[start])[0].is_one and end > start and not whole:
+        whole = start == 0 and end == length - 1
+        if end < length and row and end > start and not whole:
             runs.append(A.Product(tuple(chain[start:end + 1])))
             start = end + 1
         else:
@@ -60,9 +63,10 @@ _COUNTED = frozenset({A.Identity, A.Ones, A.DimValue, A.Number})
 @register(A.Product)
 def _product(expr: A.Product, env):
     one = coefficient = A.ONE.value
-    is_scalar = env.is_scalar
+    is_scalar, shape_of = env.is_scalar, env.shape
     scalars: list[A.Expr] = []
     chain: list[A.Expr] = []
+    shapes = []                 # of the chain's factors, for _valid_chain
     for arg in expr.args:
         kind = type(arg)
         if kind is A.Number:
@@ -80,7 +84,8 @@ def _product(expr: A.Product, env):
         if kind is A.Product:
             inner_coefficient, inner = split_coefficient(arg)
             if inner_coefficient is not one:
-                coefficient *= inner_coefficient
+                coefficient = inner_coefficient if coefficient is one and type(inner_coefficient) is Fraction \
+                    else coefficient * inner_coefficient
             if inner is None:
                 continue
             if is_scalar(inner):
@@ -92,9 +97,18 @@ def _product(expr: A.Product, env):
                     scalars.append(inner)
                 continue
             for factor in (inner.args if isinstance(inner, A.Product) else (inner,)):
-                (scalars if is_scalar(factor) else chain).append(factor)
+                if is_scalar(factor):
+                    scalars.append(factor)
+                else:
+                    chain.append(factor)
+                    shapes.append(shape_of(factor))
             continue
-        (scalars if is_scalar(arg) else chain).append(arg)
+        shape = shape_of(arg)
+        if shape[0].is_one and shape[1].is_one:
+            scalars.append(arg)
+        else:
+            chain.append(arg)
+            shapes.append(shape)
     if coefficient is not one and coefficient == 0:
         return zero_like(expr, env)
     if len(chain) > 1:
@@ -107,9 +121,10 @@ def _product(expr: A.Product, env):
                 else:
                     scalars.append(counted)
             chain = [f for f in chain if not isinstance(f, (A.DimValue, A.Number))]
+            shapes = [shape_of(f) for f in chain]
         # Scalar seams first: in c^T x x the run c^T x is a number, and what
         # is left, x, is no square factor to raise to a power.
-        chain, hoisted = _valid_chain(chain, env)
+        chain, hoisted = _valid_chain(chain, env, shapes)
         chain = _merge_powers(chain, env)
         scalars.extend(hoisted)
     if scalars:
@@ -160,10 +175,10 @@ def _combine_powers(scalars, env):
             for base, e in exponents.items() if e != 0]
 
 
-def _valid_chain(chain, env):
+def _valid_chain(chain, env, shapes):
     """s^T q v is (s^T q) v: where neighbours do not fit as matrices, the 1×1
-    run before (or after) the seam is a scalar and stands in front."""
-    shapes = [env.shape(factor) for factor in chain]
+    run before (or after) the seam is a scalar and stands in front
+    (``shapes``: of the chain's factors)."""
     for left, right in zip(shapes, shapes[1:]):
         if left[1] is not right[0] and left[1] != right[0]:
             break
@@ -287,7 +302,7 @@ def _flat_parts(expr, env):
     a nested product of the same kind flattened, also behind a number
     (-(u ⊙ v) ⊙ w, (1/2 (v ⊗ h^T)) ⊗ M); None when a part is zero."""
     kind = type(expr)
-    coefficient = Fraction(1)
+    one = coefficient = A.ONE.value     # (shared: Fractions are immutable, and most parts have no number)
     scalars: list[A.Expr] = []
     factors: list[A.Expr] = []
     pending = list(reversed(expr.args))
@@ -299,7 +314,8 @@ def _flat_parts(expr, env):
         if is_zero(part):
             return None
         c, rest = split_coefficient(part)
-        coefficient *= c
+        if c is not one:
+            coefficient = c if coefficient is one and type(c) is Fraction else coefficient * c
         if rest is None:
             continue
         if isinstance(rest, kind):
@@ -327,7 +343,7 @@ def _hadamard(expr: A.Hadamard, env):
         inner = factors[0]
     else:
         inner = kept_or_new(expr, factors)
-    if coefficient == 1 and not scalars:
+    if (coefficient is A.ONE.value or coefficient == 1) and not scalars:
         return inner
     return simplify(A.Product((A.Number(coefficient), *scalars, inner)), env)
 
@@ -344,7 +360,7 @@ def _kron(expr: A.Kron, env):
             size = size * factor.size
         factors = [A.Identity(size)]                 # I ⊗ I = I
     inner = factors[0] if len(factors) == 1 else kept_or_new(expr, factors) if factors else A.ONE
-    if coefficient == 1 and not scalars:
+    if (coefficient is A.ONE.value or coefficient == 1) and not scalars:
         return inner
     return simplify(A.Product((A.Number(coefficient), *scalars, inner)), env)
 

@@ -49,7 +49,7 @@ def _transpose(expr: A.Transpose, env):
     if isinstance(arg, A.Commutation):
         return A.Commutation(arg.cols, arg.rows)     # K_{m,n}^T = K_{n,m}
     coefficient, rest = split_coefficient(arg)
-    if coefficient != 1 and rest is not None:
+    if rest is not None and coefficient is not A.ONE.value and coefficient != 1:
         return simplify(A.Product((A.Number(coefficient), canon(A.Transpose(rest), env))), env)
     if isinstance(arg, A.Product):
         matrices = [f for f in arg.args if not env.is_scalar(f)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import is_
+
 from ...language import ast as A
 from ...language.ast import scaled, split_coefficient
 from ...shapes.env import TypeEnv
@@ -24,6 +26,8 @@ def _like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
     if not isinstance(term, A.Product):
         return term
     scalars, chain = product_atoms(term, env)
+    if not scalars and len(chain) == len(term.args) and all(map(is_, chain, term.args)):
+        return term             # its own key (no scalar to move): the node already made, its hash known
     return A.Product(tuple(sorted((either_way(s, env) for s in scalars), key=A.order_key)) + tuple(chain))
 
 
