@@ -43,7 +43,7 @@ def first_expanding_rule(expr: A.Expr, context: Context) -> str | None:
     """The first rule ``expand(expr, context)`` would use, or None: its walk
     up to that rule, and not the whole expansion after it (a round of
     ``expand_steps`` applies only that rule; the next round asks again)."""
-    if not _sum_or_transpose_carries_d(expr):
+    if not _rewritable_by_expand(expr):
         return None             # (most dl: a^T dX b has nothing to distribute)
     try:
         expand(expr, context, stop_at_first=True)
@@ -52,12 +52,22 @@ def first_expanding_rule(expr: A.Expr, context: Context) -> str | None:
     return None
 
 
-def _sum_or_transpose_carries_d(expr: A.Expr) -> bool:
-    """Whether a sum, or a transposed product, sum or ⊙, holds a d(..): every
-    rule of ``expand`` needs one (canon, which its walk applies, makes no sum
-    and no transposed compound of a tree without)."""
-    return any((isinstance(node, A.Add) or isinstance(node, A.Transpose) and isinstance(node.arg, COMPOUND))
-               and _carries_d(node) for node in A.walk(expr))
+def _rewritable_by_expand(expr: A.Expr) -> bool:
+    """Whether a node of ``expr`` is one a rule of ``expand`` rewrites: a
+    product of a sum, tr, sum, mean, vec or diag of a sum, or a transposed
+    product, sum or ⊙, holding a d(..).  (expand's walk puts each node into
+    canonical form, which leaves a canonical tree as it is.)"""
+    for node in A.walk(expr):
+        if isinstance(node, (A.Product, A.Hadamard, A.Kron)):
+            rewritten = [factor for factor in node.args if isinstance(factor, A.Add)]
+        elif isinstance(node, OF_A_SUM) and isinstance(node.arg, A.Add) \
+                or isinstance(node, A.Transpose) and isinstance(node.arg, COMPOUND):
+            rewritten = [node.arg]
+        else:
+            continue
+        if any(_carries_d(part) for part in rewritten):
+            return True
+    return False
 
 
 def _carries_d(node) -> bool:
@@ -65,6 +75,7 @@ def _carries_d(node) -> bool:
 
 
 COMPOUND = (A.Add, A.Product, A.Hadamard)
+OF_A_SUM = (A.Trace, A.Sum, A.Mean, A.Vec, A.Diag)
 
 
 def expand(expr: A.Expr, context: Context, only: str | None = None, stop_at_first: bool = False):
