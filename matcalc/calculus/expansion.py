@@ -26,38 +26,33 @@ def expand_steps(expr: A.Expr, context: Context) -> list:
     what its rule did: ⊙ distributed, then the product, then the trace)."""
     steps: list = []
     for _ in range(MAX_ROUNDS):
-        first = first_expanding_rule(expr, context)
-        if first is None:
+        if not _rewritable_by_expand(expr):
+            return steps            # (most dl: a^T dX b has nothing to distribute)
+        expanded, rules = expand(expr, context, first=True)
+        if not rules:
             return steps
-        expr, rules = expand(expr, context, only=first)
+        expr = expanded
         steps.append((rules, expr))
     expanded, used = expand(expr, context)       # sums nested deeper than the rounds: the rest on one line
     return steps + ([(used, expanded)] if used else [])
 
 
-class _FirstRule(Exception):
-    """Raised by ``expand`` at the first rule it uses, when that is all it is asked for."""
-
-
-def first_expanding_rule(expr: A.Expr, context: Context) -> str | None:
-    """The first rule ``expand(expr, context)`` would use, or None: its walk
-    up to that rule, and not the whole expansion after it (a round of
-    ``expand_steps`` applies only that rule; the next round asks again)."""
-    if not _sum_or_transpose_carries_d(expr):
-        return None             # (most dl: a^T dX b has nothing to distribute)
-    try:
-        expand(expr, context, stop_at_first=True)
-    except _FirstRule as found:
-        return found.args[0]
-    return None
-
-
-def _sum_or_transpose_carries_d(expr: A.Expr) -> bool:
-    """Whether a sum, or a transposed product, sum or ⊙, holds a d(..): every
-    rule of ``expand`` needs one (canon, which its walk applies, makes no sum
-    and no transposed compound of a tree without)."""
-    return any((isinstance(node, A.Add) or isinstance(node, A.Transpose) and isinstance(node.arg, COMPOUND))
-               and _carries_d(node) for node in A.walk(expr))
+def _rewritable_by_expand(expr: A.Expr) -> bool:
+    """Whether a node of ``expr`` is one a rule of ``expand`` rewrites: a
+    product of a sum, tr, sum, mean, vec or diag of a sum, or a transposed
+    product, sum or ⊙, holding a d(..).  (expand's walk puts each node into
+    canonical form, which leaves a canonical tree as it is.)"""
+    for node in A.walk(expr):
+        if isinstance(node, (A.Product, A.Hadamard, A.Kron)):
+            rewritten = [factor for factor in node.args if isinstance(factor, A.Add)]
+        elif isinstance(node, OF_A_SUM) and isinstance(node.arg, A.Add) \
+                or isinstance(node, A.Transpose) and isinstance(node.arg, COMPOUND):
+            rewritten = [node.arg]
+        else:
+            continue
+        if any(_carries_d(part) for part in rewritten):
+            return True
+    return False
 
 
 def _carries_d(node) -> bool:
@@ -65,24 +60,27 @@ def _carries_d(node) -> bool:
 
 
 COMPOUND = (A.Add, A.Product, A.Hadamard)
+OF_A_SUM = (A.Trace, A.Sum, A.Mean, A.Vec, A.Diag)
 
 
-def expand(expr: A.Expr, context: Context, only: str | None = None, stop_at_first: bool = False):
+def expand(expr: A.Expr, context: Context, only: str | None = None, first: bool = False):
     """Distribute products over the sums that carry the differential (only
-    by the rule ``only`` when it is given: the transpose rules go together).
-    Returns (expr, rules); with ``stop_at_first``, raises _FirstRule(rule)
-    at the first rule used instead."""
+    by the rule ``only`` when it is given: the transpose rules go together;
+    with ``first``, by the first rule the walk meets, there and wherever it
+    is due after: a round of ``expand_steps`` in one walk).  Returns (expr, rules)."""
     used: list[str] = []
 
     def use(rules):
+        nonlocal only
         used.extend(rules)
-        if stop_at_first and used:
-            raise _FirstRule(used[0])
+        if first and only is None and rules:
+            only = rules[0]
 
     def due(rule):
         return only is None or rule == only or (only in TRANSPOSE_RULES and rule in TRANSPOSE_RULES)
 
     def visit(node):
+        nonlocal only
         kids = A.children(node)
         if kids:
             node = canon(A.with_children(node, [visit(k) for k in kids]), context.env)
@@ -90,7 +88,9 @@ def expand(expr: A.Expr, context: Context, only: str | None = None, stop_at_firs
             for index, factor in enumerate(node.args):
                 if isinstance(factor, A.Add) and _carries_d(factor):
                     rules = _distributing(node, index, context.env)
-                    if only is None:              # both sides at once: what expand_steps looks for
+                    if first and only is None:
+                        only = rules[0]           # the first rule met: the walk applies it alone from here
+                    if only is None:              # both sides at once: the rest after the rounds
                         use(rules)
                         return visit(_distributed(node, index, 0, len(node.args), context.env))
                     if due(rules[0]):

@@ -16,6 +16,10 @@ from ..rewriting.canon import canon
 from ..shapes.env import TypeEnv
 
 
+# The nodes whose argument or value gets a name (a1 = W1 x, h1 = σ(a1), r).
+NAMED_AROUND = (A.Func, A.Softmax, A.LogSoftmax, A.Norm)
+
+
 class Namer:
     def __init__(self, env: TypeEnv, variables, names=(), layers: bool = True, shared=frozenset()):
         self.env = env
@@ -63,6 +67,8 @@ class Namer:
         kids = A.children(node)
         if not kids:
             return node
+        if top and not self.shared and not any(isinstance(n, NAMED_AROUND) for n in A.walk(node)):
+            return node             # no layer and no norm: nothing gets a name (most expressions)
         if top or node not in self.shared:
             return self._visited(node, top)
         # A value used in several places is one statement, visited once (not once per use).

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..language import ast as A
 from ..language.names import display_name
+from ..language.node_facts import names_of
 from ..rewriting.canon import canon, zero_like
 from ..rewriting.catalog import Catalog, default_catalog
 from ..rewriting.engine import Context, rewrite_everywhere
@@ -252,7 +253,8 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
     named = namer.visit(defined, top=True)
     names = namer.names
     varying = set(variables) | {name for name, _ in names}
-    context = Context(env, lambda e: not (A.symbol_names(e) & varying), rules, derivative)
+    # (a tree keeps the names it holds: asked of it, not copied into a new set)
+    context = Context(env, lambda e: varying.isdisjoint(names_of(e, A.Symbol)), rules, derivative)
     if named != defined:
         log.add("names", value, named)
 
