@@ -5,6 +5,8 @@ with_children, and on trees too deep to recurse into."""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import sys
 import warnings
 
@@ -182,3 +184,29 @@ def test_a_rebuilt_node_hashes_as_a_fresh_one():
         assert mine == fresh and hash(mine) == hash(fresh)
         assert (hash(mine) == hash(old)) == (mine == old)
     assert [hash(node) for node in A.walk(tree)] == old_hashes
+
+
+def _node_classes():
+    from matcalc.language import index_ast
+    return [cls for cls in vars(A).values() if isinstance(cls, type) and issubclass(cls, A.Expr) and cls is not A.Expr] \
+        + list(index_ast.INDEX_NODES)
+
+
+def _parameters(function) -> list:
+    return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+
+
+@pytest.mark.parametrize("cls", _node_classes(), ids=lambda cls: cls.__name__)
+def test_a_node_class_is_made_as_its_dataclass_would_make_it(cls):
+    """A node class's plain __init__ (node_class._INITS) takes the arguments the
+    dataclass's own would (same parameters, kinds, defaults) and stores the same fields."""
+    own = {f.name: f.type for f in dataclasses.fields(cls) if f.name != "span"}
+    reference = dataclasses.dataclass(frozen=True)(type(cls.__name__, (A.Expr,), {"__annotations__": own, **{
+        f.name: f.default for f in dataclasses.fields(cls) if f.name != "span" and f.default is not dataclasses.MISSING}}))
+    assert _parameters(cls.__init__) == _parameters(reference.__init__)
+    values = [A.Symbol(f"v{i}") for i in range(len(own))]
+    made, expected = cls(*values, span=(2, 5)), reference(*values, span=(2, 5))
+    assert {name: getattr(made, name) for name in (*own, "span")} == vars(expected)
+    assert made == cls(*values) and hash(made) == hash(cls(*values))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.span = None

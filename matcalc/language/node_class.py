@@ -4,7 +4,7 @@ its children found by one plain method per layout of child fields."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from operator import attrgetter
 
 from .structure import shown as _shown
@@ -35,6 +35,12 @@ def node(cls):
     cls._only_child_field = cls._child_fields[0] if len(cls._child_fields) == 1 and held == set(cls._child_fields) \
         else None
     cls._children = _CHILDREN[cls._child_fields]
+    # The fields without a default (span is the only one with one): a plain
+    # __init__ for the usual layouts, writing the instance dict directly.
+    plain = tuple(f.name for f in every if f.name != "span" and f.default is MISSING
+                  and f.default_factory is MISSING)
+    if len(plain) == len(every) - 1 and plain in _INITS:
+        cls.__init__ = _INITS[plain]
     return cls
 
 
@@ -77,6 +83,32 @@ def _cached_hash(self):
         # one comparing it with the others.
         value = self.__dict__["_hash"] = hash((self.__class__, self._hashed(self)))
     return value
+
+
+# A node is made about a hundred times a derivation (a product above all).
+# The dataclass's own __init__ of a frozen class sets each field through
+# object.__setattr__, at about three times the cost of writing the instance
+# dict as ast.with_children does; these take the same arguments (the
+# fields in order, span by keyword only) and store the same values.
+def _args_init(self, args, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["args"] = args
+
+
+def _arg_init(self, arg, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["arg"] = arg
+
+
+def _name_init(self, name, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["name"] = name
+
+
+_INITS = {("args",): _args_init, ("arg",): _arg_init, ("name",): _name_init}
 
 
 # children() is on every pass's hot path: one plain method per layout of
