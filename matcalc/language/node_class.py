@@ -21,10 +21,9 @@ def node(cls):
     cls._hash = None                                     # (not hashed yet: no field, no annotation)
     # Without a docstring the dataclass writes one from inspect.signature, at every start.
     cls.__doc__ = cls.__doc__ or f"{cls.__name__}: a node of the expression tree."
-    cls = dataclass(frozen=True, eq=False, repr=False, init=False)(cls)
+    cls = dataclass(frozen=True, eq=False, repr=False)(cls)
     cls.__repr__ = cls.__str__ = _shown
     every = fields(cls)
-    cls.__init__ = _initializer(every)
     compared = [f.name for f in every if f.compare]
     # An attrgetter is no descriptor: the instance finds it as it is (the hot path of ==).
     cls._compared = attrgetter(*compared) if compared else staticmethod(_no_values)
@@ -42,6 +41,12 @@ def node(cls):
     cls._children = _CHILDREN[cls._child_fields]
     # One bit per node class: the classes a tree holds are one int (types_mask).
     cls._type_bit = 1 << next(_CLASS_NUMBERS)
+    # The fields without a default (span is the only one with one): a plain
+    # __init__ for the usual layouts, writing the instance dict directly.
+    plain = tuple(f.name for f in every if f.name != "span" and f.default is MISSING
+                  and f.default_factory is MISSING)
+    if len(plain) == len(every) - 1 and plain in _INITS:
+        cls.__init__ = _INITS[plain]
     return cls
 
 
@@ -61,31 +66,6 @@ def types_mask(expr) -> int:
             mask |= types_mask(kid)
         expr.__dict__[TYPES] = mask
     return mask
-
-
-# One __init__ per layout of fields (a dozen for some forty node classes),
-# shared by the classes with that layout.
-_INITIALIZERS: dict = {}
-
-
-def _initializer(every):
-    """An __init__ taking the arguments the dataclass's own would, which
-    writes each value straight into the instance dict: nodes are made on
-    every pass's hot path, and the frozen dataclass's object.__setattr__ per
-    field took half the time of making one."""
-    layout = tuple((f.name, f.default, f.kw_only) for f in every)
-    made = _INITIALIZERS.get(layout)
-    if made is None:
-        defaults = {f"_default_{f.name}": f.default for f in every if f.default is not MISSING}
-        parameters = [f.name + (f" = _default_{f.name}" if f.default is not MISSING else "")
-                      for f in every if not f.kw_only]
-        keywords = [f"{f.name} = _default_{f.name}" for f in every if f.kw_only]
-        signature = ", ".join(["self", *parameters] + (["*", *keywords] if keywords else []))
-        body = "".join(f"\n    state[{f.name!r}] = {f.name}" for f in every)
-        source = f"def __init__({signature}):\n    state = self.__dict__{body}\n"
-        exec(source, defaults)      # noqa: S102  (source built from field names alone)
-        made = _INITIALIZERS[layout] = defaults["__init__"]
-    return made
 
 
 def _no_values(node) -> tuple:
@@ -118,6 +98,32 @@ def _cached_hash(self):
         # one comparing it with the others.
         value = self.__dict__["_hash"] = hash((self.__class__, self._hashed(self)))
     return value
+
+
+# A node is made about a hundred times a derivation (a product above all).
+# The dataclass's own __init__ of a frozen class sets each field through
+# object.__setattr__, at about three times the cost of writing the instance
+# dict as ast.with_children does; these take the same arguments (the
+# fields in order, span by keyword only) and store the same values.
+def _args_init(self, args, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["args"] = args
+
+
+def _arg_init(self, arg, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["arg"] = arg
+
+
+def _name_init(self, name, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["name"] = name
+
+
+_INITS = {("args",): _args_init, ("arg",): _arg_init, ("name",): _name_init}
 
 
 # children() is on every pass's hot path: one plain method per layout of
