@@ -182,4 +182,3 @@ def test_a_rebuilt_node_hashes_as_a_fresh_one():
         assert mine == fresh and hash(mine) == hash(fresh)
         assert (hash(mine) == hash(old)) == (mine == old)
     assert [hash(node) for node in A.walk(tree)] == old_hashes
-
