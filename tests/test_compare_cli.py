@@ -134,19 +134,19 @@ def test_a_missing_steps_file_exits_2(run_cli, tmp_path):
 
 def test_api_returns_the_verdict(server):
     response = httpx.get(server.url + "/api/derive", params={"expr": "x^T A x", "wrt": "x", "compare": "2 A x"},
-                         timeout=30)
+                         timeout=300)
     assert response.status_code == 200
     assert response.json()["compare"]["kind"] == "symmetric-only"
 
 
 def test_api_unreadable_candidate_is_400(server):
     response = httpx.get(server.url + "/api/derive", params={"expr": "x^T A x", "wrt": "x", "compare": "A x +"},
-                         timeout=30)
+                         timeout=300)
     assert response.status_code == 400 and "syntax error" in response.json()["error"]["message"]
 
 
 def test_the_page_has_a_my_answer_field(server):
-    page = httpx.get(server.url + "/", timeout=10).text
+    page = httpx.get(server.url + "/", timeout=120).text
     assert 'id="compare"' in page and 'id="compare-result"' in page
 
 
@@ -167,18 +167,18 @@ def test_the_page_shows_the_verdict_beside_the_derivation(server):
         page.fill("#wrt", "x")
         page.fill("#compare", "2 A x")
         page.click("#derive")
-        page.wait_for_selector("#compare-result", state="visible", timeout=20_000)
+        page.wait_for_selector("#compare-result", state="visible", timeout=120_000)
         shown = page.locator("#compare-result")
         assert shown.get_attribute("class") == "bad"
         assert "symmetric-only" in shown.inner_text() and "Witness" in shown.inner_text()
         assert "compare=2+A+x" in page.url or "compare=2%20A%20x" in page.url
         page.fill("#compare", "A x + A^T x")
         page.click("#derive")
-        page.wait_for_function("document.getElementById('compare-result').className === 'ok'", timeout=20_000)
+        page.wait_for_function("document.getElementById('compare-result').className === 'ok'", timeout=120_000)
         assert shown.inner_text().startswith("Equal")
         page.fill("#compare", "")
         page.click("#derive")
-        page.wait_for_selector("#compare-result", state="hidden", timeout=20_000)
+        page.wait_for_selector("#compare-result", state="hidden", timeout=120_000)
         browser.close()
         assert watched.problems == []
 

@@ -220,11 +220,11 @@ def test_the_page_api_compares_a_latex_answer(server):
     import httpx
     params = {"expr": r"\frac12\|\mathbf{W}^{(1)}\mathbf{x} - \mathbf{y}\|^2", "wrt": r"\mathbf{W}^{(1)}",
               "compare": r"(W_1\mathbf{x} - \mathbf{y})\mathbf{x}^\top"}
-    response = httpx.get(server.url + "/api/derive", params=params, timeout=30)
+    response = httpx.get(server.url + "/api/derive", params=params, timeout=600)
     assert response.status_code == 200
     verdict = response.json()["compare"]
     assert verdict["equal"] and verdict["read_as"] == "(W1 x - y) x^T"
-    response = httpx.get(server.url + "/api/derive", params={**params, "compare": r"\mathbf{B}\mathbf{x}"}, timeout=30)
+    response = httpx.get(server.url + "/api/derive", params={**params, "compare": r"\mathbf{B}\mathbf{x}"}, timeout=600)
     assert response.status_code == 400 and "not a symbol" in response.json()["error"]["message"]
 
 

@@ -173,12 +173,12 @@ def test_deep_latex_is_refused_cleanly():
 
 def test_the_page_api_reads_latex(server):
     import httpx
-    response = httpx.get(server.url + "/api/derive", params={"expr": "x'Ax", "wrt": "x", "input": "latex"}, timeout=60)
+    response = httpx.get(server.url + "/api/derive", params={"expr": "x'Ax", "wrt": "x", "input": "latex"}, timeout=600)
     assert response.status_code == 200
     data = response.json()
     assert data["expression"] == "x^T A x" and any("transpose" in w for w in data["warnings"])
     assert [s["name"] for s in data["symbols"]] == ["x", "A"]
-    bad = httpx.get(server.url + "/api/derive", params={"expr": r"\langle A, B\rangle", "wrt": "A"}, timeout=60)
+    bad = httpx.get(server.url + "/api/derive", params={"expr": r"\langle A, B\rangle", "wrt": "A"}, timeout=600)
     assert bad.status_code == 400 and "inner product" in bad.json()["error"]["message"]
 
 

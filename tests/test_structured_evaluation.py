@@ -109,9 +109,9 @@ def test_the_jacobian_of_a_kronecker_square_evaluates_at_14_by_14_in_bounded_tim
     assert "K_" in J.text(steps=False)
     X = rng.normal(size=(14, 14))
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.process_time()
     value = J.evaluate({"X": X})
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert value.shape == (14 ** 4, 14 ** 2)

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 # (a child process alone takes longer to start), so it stops every derivation.
 TIME_LIMIT = 120.0               # seconds a derivation may take on the test server
 IMPATIENT_TIME_LIMIT = 0.001     # on the server that tests the time limit itself
-STARTUP = 30.0                   # seconds the server may take to answer its first request
+STARTUP = 120.0                  # seconds the server may take to answer its first request (under 1 s quiet)
 
 
 @dataclass(frozen=True)
