@@ -6,6 +6,7 @@ where is decided by the strategies of the calculus layer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import is_not
 from typing import Callable, Iterator
 
 from ..errors import InternalError
@@ -216,8 +217,12 @@ def _rewrite_once_uncached(rules: RulePass, expr, context, used):
     kids = expr._children()
     context.env.spend(1 + len(kids))
     if kids:
-        expr = A.with_children(expr, [_rewrite_once(rules, k, context, used) for k in kids])
-    candidates = rules.at(type(expr))
+        rewritten = [_rewrite_once(rules, k, context, used) for k in kids]
+        if any(map(is_not, rewritten, kids)):       # (most nodes of a pass stay as they are)
+            expr = A.with_children(expr, rewritten)
+    candidates = rules.known.get(type(expr))
+    if candidates is None:
+        candidates = rules.at(type(expr))
     if not candidates:
         return expr
     present = {type(a) for a in expr.args} if isinstance(expr, NARY) else None
