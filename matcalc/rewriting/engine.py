@@ -67,7 +67,8 @@ def bindings_of(rule: Rule, expr: A.Expr, context: Context) -> Iterator[dict]:
 
 def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A.Expr:
     """``side`` of ``rule`` with ``bindings`` put in (by its builder, made once)."""
-    return builder(side, context.catalog)(bindings, Filling(rule, bindings, context))
+    build, sized = builder(side, context.catalog)
+    return build(bindings, Filling(rule, bindings, context) if sized else None)
 
 
 def _shapes_fit(rule: Rule, bindings: dict, env: TypeEnv) -> bool:
