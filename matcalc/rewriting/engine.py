@@ -18,7 +18,7 @@ from .catalog import Catalog, Rule, default_catalog
 from .comparison import comparison_form
 from .instances import Filling, builder, dimension_map
 from .match import matches
-from .rule_index import NARY, Candidate, RulePass, rule_pass
+from .rule_index import NARY, Candidate, RulePass, root_test, rule_pass
 
 
 # ---------------------------------------------------------------- applying rules
@@ -94,7 +94,7 @@ def rewrite(rule_name: str, expr: A.Expr, context: Context) -> A.Expr | None:
 
 
 def _rewrite_root(rule_name: str, chosen: Rule, expr: A.Expr, context: Context) -> A.Expr | None:
-    if not _may_match(chosen.pattern, expr):
+    if not root_test(rule_name, chosen, context.catalog)(expr):        # (_may_match, made ahead)
         return None
     return _rewrite_matched(rule_name, chosen, expr, context)
 

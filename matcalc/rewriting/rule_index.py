@@ -113,6 +113,22 @@ def _required_types(pattern: A.Expr) -> frozenset:
     return frozenset({type(pattern)}).union(*(_required_types(k) for k in A.children(pattern)))
 
 
+def root_test(name: str, rule: Rule, catalog: Catalog) -> Callable:
+    """The engine's _may_match(rule.pattern, expr) as a function of ``expr``,
+    made once per rule and catalog."""
+    tests = catalog.facts.get("root tests")
+    if tests is None:
+        tests = catalog.facts["root tests"] = {}
+    test = tests.get(name)
+    if test is None:
+        test = tests[name] = _test(rule.pattern) or _anything
+    return test
+
+
+def _anything(expr) -> bool:
+    return True
+
+
 def _below(pattern: A.Expr) -> Callable | None:
     """The test of the engine's _may_match(pattern, expr) for an ``expr`` of
     the pattern's own type, as a function of ``expr`` (None: it holds): the
