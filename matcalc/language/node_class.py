@@ -21,10 +21,10 @@ def node(cls):
     cls._hash = None                                     # (not hashed yet: no field, no annotation)
     # Without a docstring the dataclass writes one from inspect.signature, at every start.
     cls.__doc__ = cls.__doc__ or f"{cls.__name__}: a node of the expression tree."
-    cls = dataclass(frozen=True, eq=False, repr=False, init=False)(cls)
+    cls = dataclass(frozen=True, eq=False, repr=False)(cls)
     cls.__repr__ = cls.__str__ = _shown
     every = fields(cls)
-    cls.__init__ = _initializer(every)
+    cls.__init__ = _INITIALIZERS.get(tuple((f.name, f.default, f.kw_only) for f in every), cls.__init__)
     compared = [f.name for f in every if f.compare]
     # An attrgetter is no descriptor: the instance finds it as it is (the hot path of ==).
     cls._compared = attrgetter(*compared) if compared else staticmethod(_no_values)
@@ -63,29 +63,69 @@ def types_mask(expr) -> int:
     return mask
 
 
-# One __init__ per layout of fields (a dozen for some forty node classes),
-# shared by the classes with that layout.
-_INITIALIZERS: dict = {}
+# The __init__ of the most made layouts of fields, which write each value
+# straight into the instance dict: nodes are made on every pass's hot path,
+# and the frozen dataclass's object.__setattr__ per field took half the time
+# of making one.  They take the arguments the dataclass's own would (the
+# field's name, order, default, keyword-only span); another layout keeps the
+# dataclass's.
+def _init_args(self, args, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["args"] = args
 
 
-def _initializer(every):
-    """An __init__ taking the arguments the dataclass's own would, which
-    writes each value straight into the instance dict: nodes are made on
-    every pass's hot path, and the frozen dataclass's object.__setattr__ per
-    field took half the time of making one."""
-    layout = tuple((f.name, f.default, f.kw_only) for f in every)
-    made = _INITIALIZERS.get(layout)
-    if made is None:
-        defaults = {f"_default_{f.name}": f.default for f in every if f.default is not MISSING}
-        parameters = [f.name + (f" = _default_{f.name}" if f.default is not MISSING else "")
-                      for f in every if not f.kw_only]
-        keywords = [f"{f.name} = _default_{f.name}" for f in every if f.kw_only]
-        signature = ", ".join(["self", *parameters] + (["*", *keywords] if keywords else []))
-        body = "".join(f"\n    state[{f.name!r}] = {f.name}" for f in every)
-        source = f"def __init__({signature}):\n    state = self.__dict__{body}\n"
-        exec(source, defaults)      # noqa: S102  (source built from field names alone)
-        made = _INITIALIZERS[layout] = defaults["__init__"]
-    return made
+def _init_arg(self, arg, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["arg"] = arg
+
+
+def _init_name(self, name, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["name"] = name
+
+
+def _init_value(self, value, written_one=False, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["value"] = value
+    state["written_one"] = written_one
+
+
+def _init_power(self, base, exponent, from_division=False, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["base"] = base
+    state["exponent"] = exponent
+    state["from_division"] = from_division
+
+
+def _init_base_exponent(self, base, exponent, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["base"] = base
+    state["exponent"] = exponent
+
+
+def _init_function(self, name, arg, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["name"] = name
+    state["arg"] = arg
+
+
+_SPAN = ("span", None, True)
+_INITIALIZERS = {
+    (_SPAN, ("args", MISSING, False)): _init_args,
+    (_SPAN, ("arg", MISSING, False)): _init_arg,
+    (_SPAN, ("name", MISSING, False)): _init_name,
+    (_SPAN, ("value", MISSING, False), ("written_one", False, False)): _init_value,
+    (_SPAN, ("base", MISSING, False), ("exponent", MISSING, False), ("from_division", False, False)): _init_power,
+    (_SPAN, ("base", MISSING, False), ("exponent", MISSING, False)): _init_base_exponent,
+    (_SPAN, ("name", MISSING, False), ("arg", MISSING, False)): _init_function,
+}
 
 
 def _no_values(node) -> tuple:
