@@ -1,7 +1,8 @@
-"""What the engine reads off a pass's rules ahead (rewriting/rule_index.py,
-issue 24): the test made ahead of a left side that is neither a variable nor
-n-ary answers as the engine's _may_match does, on every subtree of the
-project's random expressions and of the rules' own sides."""
+"""What the engine reads off the rules ahead (rewriting/rule_index.py, issue
+24): the tests made ahead of a left side (below its root, for one neither a
+variable nor n-ary; at its root, for any) answer as the engine's _may_match
+does, on every subtree of the project's random expressions and of the rules'
+own sides."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from matcalc.language import ast as A
 from matcalc.language.parser import parse_program
 from matcalc.rewriting import engine
 from matcalc.rewriting.catalog import default_catalog
-from matcalc.rewriting.rule_index import NARY, rule_pass
+from matcalc.rewriting.rule_index import NARY, root_test, rule_pass
 from strategies import random_case
 
 CATALOG = default_catalog()
@@ -41,3 +42,13 @@ def test_the_test_made_ahead_answers_as_may_match(name):
         answers.add(made_ahead)
     if candidate.below is None:
         assert answers <= {True}
+
+
+@pytest.mark.parametrize("name", list(CATALOG))
+def test_the_root_test_answers_as_may_match(name):
+    pattern = CATALOG[name].pattern
+    test = root_test(name, CATALOG[name], CATALOG)
+    answers = {test(subject) for subject in SUBJECTS}
+    for subject in SUBJECTS:
+        assert test(subject) == engine._may_match(pattern, subject), subject
+    assert True in answers

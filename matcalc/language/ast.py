@@ -317,12 +317,16 @@ def _leaf_key(value) -> str:
 def walk(expr: Expr) -> Iterator[Expr]:
     """Every node, parents before children."""
     stack = [expr]
+    pop = stack.pop
     while stack:
-        current = stack.pop()
+        current = pop()
         yield current
         kids = current._children()
         if kids:
-            stack += kids[::-1]
+            if len(kids) == 1:          # (the usual node: no reversed copy of one child)
+                stack.append(kids[0])
+            else:
+                stack += kids[::-1]
 
 
 def unique_nodes(expr: Expr) -> Iterator[Expr]:

@@ -24,6 +24,7 @@ def node(cls):
     cls = dataclass(frozen=True, eq=False, repr=False)(cls)
     cls.__repr__ = cls.__str__ = _shown
     every = fields(cls)
+    cls.__init__ = _INITIALIZERS.get(tuple((f.name, f.default, f.kw_only) for f in every), cls.__init__)
     compared = [f.name for f in every if f.compare]
     # An attrgetter is no descriptor: the instance finds it as it is (the hot path of ==).
     cls._compared = attrgetter(*compared) if compared else staticmethod(_no_values)
@@ -41,12 +42,6 @@ def node(cls):
     cls._children = _CHILDREN[cls._child_fields]
     # One bit per node class: the classes a tree holds are one int (types_mask).
     cls._type_bit = 1 << next(_CLASS_NUMBERS)
-    # The fields without a default (span is the only one with one): a plain
-    # __init__ for the usual layouts, writing the instance dict directly.
-    plain = tuple(f.name for f in every if f.name != "span" and f.default is MISSING
-                  and f.default_factory is MISSING)
-    if len(plain) == len(every) - 1 and plain in _INITS:
-        cls.__init__ = _INITS[plain]
     return cls
 
 
@@ -66,6 +61,71 @@ def types_mask(expr) -> int:
             mask |= types_mask(kid)
         expr.__dict__[TYPES] = mask
     return mask
+
+
+# The __init__ of the most made layouts of fields, which write each value
+# straight into the instance dict: nodes are made on every pass's hot path,
+# and the frozen dataclass's object.__setattr__ per field took half the time
+# of making one.  They take the arguments the dataclass's own would (the
+# field's name, order, default, keyword-only span); another layout keeps the
+# dataclass's.
+def _init_args(self, args, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["args"] = args
+
+
+def _init_arg(self, arg, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["arg"] = arg
+
+
+def _init_name(self, name, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["name"] = name
+
+
+def _init_value(self, value, written_one=False, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["value"] = value
+    state["written_one"] = written_one
+
+
+def _init_power(self, base, exponent, from_division=False, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["base"] = base
+    state["exponent"] = exponent
+    state["from_division"] = from_division
+
+
+def _init_base_exponent(self, base, exponent, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["base"] = base
+    state["exponent"] = exponent
+
+
+def _init_function(self, name, arg, *, span=None):
+    state = self.__dict__
+    state["span"] = span
+    state["name"] = name
+    state["arg"] = arg
+
+
+_SPAN = ("span", None, True)
+_INITIALIZERS = {
+    (_SPAN, ("args", MISSING, False)): _init_args,
+    (_SPAN, ("arg", MISSING, False)): _init_arg,
+    (_SPAN, ("name", MISSING, False)): _init_name,
+    (_SPAN, ("value", MISSING, False), ("written_one", False, False)): _init_value,
+    (_SPAN, ("base", MISSING, False), ("exponent", MISSING, False), ("from_division", False, False)): _init_power,
+    (_SPAN, ("base", MISSING, False), ("exponent", MISSING, False)): _init_base_exponent,
+    (_SPAN, ("name", MISSING, False), ("arg", MISSING, False)): _init_function,
+}
 
 
 def _no_values(node) -> tuple:
@@ -98,32 +158,6 @@ def _cached_hash(self):
         # one comparing it with the others.
         value = self.__dict__["_hash"] = hash((self.__class__, self._hashed(self)))
     return value
-
-
-# A node is made about a hundred times a derivation (a product above all).
-# The dataclass's own __init__ of a frozen class sets each field through
-# object.__setattr__, at about three times the cost of writing the instance
-# dict as ast.with_children does; these take the same arguments (the
-# fields in order, span by keyword only) and store the same values.
-def _args_init(self, args, *, span=None):
-    state = self.__dict__
-    state["span"] = span
-    state["args"] = args
-
-
-def _arg_init(self, arg, *, span=None):
-    state = self.__dict__
-    state["span"] = span
-    state["arg"] = arg
-
-
-def _name_init(self, name, *, span=None):
-    state = self.__dict__
-    state["span"] = span
-    state["name"] = name
-
-
-_INITS = {("args",): _args_init, ("arg",): _arg_init, ("name",): _name_init}
 
 
 # children() is on every pass's hot path: one plain method per layout of

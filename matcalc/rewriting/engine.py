@@ -6,6 +6,7 @@ where is decided by the strategies of the calculus layer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import is_not
 from typing import Callable, Iterator
 
 from ..errors import InternalError
@@ -17,7 +18,7 @@ from .catalog import Catalog, Rule, default_catalog
 from .comparison import comparison_form
 from .instances import Filling, builder, dimension_map
 from .match import matches
-from .rule_index import NARY, Candidate, RulePass, rule_pass
+from .rule_index import NARY, Candidate, RulePass, root_test, rule_pass
 
 
 # ---------------------------------------------------------------- applying rules
@@ -66,7 +67,8 @@ def bindings_of(rule: Rule, expr: A.Expr, context: Context) -> Iterator[dict]:
 
 def instantiate(rule: Rule, side: A.Expr, bindings: dict, context: Context) -> A.Expr:
     """``side`` of ``rule`` with ``bindings`` put in (by its builder, made once)."""
-    return builder(side, context.catalog)(bindings, Filling(rule, bindings, context))
+    build, sized = builder(side, context.catalog)
+    return build(bindings, Filling(rule, bindings, context) if sized else None)
 
 
 def _shapes_fit(rule: Rule, bindings: dict, env: TypeEnv) -> bool:
@@ -92,7 +94,7 @@ def rewrite(rule_name: str, expr: A.Expr, context: Context) -> A.Expr | None:
 
 
 def _rewrite_root(rule_name: str, chosen: Rule, expr: A.Expr, context: Context) -> A.Expr | None:
-    if not _may_match(chosen.pattern, expr):
+    if not root_test(rule_name, chosen, context.catalog)(expr):        # (_may_match, made ahead)
         return None
     return _rewrite_matched(rule_name, chosen, expr, context)
 
@@ -216,8 +218,12 @@ def _rewrite_once_uncached(rules: RulePass, expr, context, used):
     kids = expr._children()
     context.env.spend(1 + len(kids))
     if kids:
-        expr = A.with_children(expr, [_rewrite_once(rules, k, context, used) for k in kids])
-    candidates = rules.at(type(expr))
+        rewritten = [_rewrite_once(rules, k, context, used) for k in kids]
+        if any(map(is_not, rewritten, kids)):       # (most nodes of a pass stay as they are)
+            expr = A.with_children(expr, rewritten)
+    candidates = rules.known.get(type(expr))
+    if candidates is None:
+        candidates = rules.at(type(expr))
     if not candidates:
         return expr
     present = {type(a) for a in expr.args} if isinstance(expr, NARY) else None

@@ -32,8 +32,10 @@ class Filling:
         return result
 
 
-def builder(side: A.Expr, catalog):
-    """The function (bindings, Filling) → ``side`` with the bindings put in."""
+def builder(side: A.Expr, catalog) -> tuple:
+    """(the function (bindings, Filling) → ``side`` with the bindings put in,
+    whether it needs the Filling: a side with no 1, 0, I or function of a
+    size or of a variable is given None)."""
     table = catalog.facts.get(_BUILDERS)
     if table is None:
         table = catalog.facts[_BUILDERS] = {}
@@ -41,8 +43,16 @@ def builder(side: A.Expr, catalog):
     # (The side is kept with its builder, so its id stays its own.)
     entry = table.get(id(side))
     if entry is None or entry[0] is not side:
-        entry = table[id(side)] = (side, _compiled(side) or _constant(side))
+        sized = any(map(_sized, A.walk(side)))
+        entry = table[id(side)] = (side, (_compiled(side) or _constant(side), sized))
     return entry[1]
+
+
+def _sized(node) -> bool:
+    """A node built from the problem's sizes or functions, not from the bindings alone."""
+    kind = type(node)
+    return kind is A.Ones or kind is A.Zero or kind is A.Identity or (
+        kind is A.Func and (node.name.startswith("?") or node.name in _SIZED_FUNCTIONS))
 
 
 def _constant(node):
@@ -56,7 +66,7 @@ def _compiled(node):
     if kind is A.PatternVar:
         name = node.name
         return lambda bindings, filling: bindings[name]
-    if kind is A.Func and (node.name.startswith("?") or node.name in _SIZED_FUNCTIONS):
+    if kind is A.Func and _sized(node):
         return _function(node)
     if kind is A.Ones or kind is A.Zero:
         rows, cols = node.rows, node.cols

@@ -121,24 +121,26 @@ def _same_orientation(pattern, expr) -> bool:
 def _match_operands(pattern, expr, bindings, accept):
     wanted = pattern.args
     orders = [expr.args]
-    if isinstance(expr, A.Product) and isinstance(expr.args[0], A.Number) and len(expr.args) > 2:
-        # A number commutes with every factor: -W^T y is also W^T (-y), so
-        # ?A ?B + ?A ?C factors W^T s - W^T y.
-        orders.append(expr.args[1:] + expr.args[:1])
-    if isinstance(expr, A.Product) and wanted[0] == A.MINUS_ONE and isinstance(expr.args[0], A.Number) \
-            and expr.args[0].value < 0 and expr.args[0] != A.MINUS_ONE:
-        # -2 (a - b) x is -(a - b) x 2 and -2 (a - b): a pattern's sign takes a
-        # negative number's, its size goes last or stays first.
-        size = A.Number(-expr.args[0].value)
-        orders += [(A.MINUS_ONE,) + expr.args[1:] + (size,), (A.MINUS_ONE, size) + expr.args[1:]]
-    number = bindings.get(wanted[0].name) if isinstance(wanted[0], A.PatternVar) else None
-    if isinstance(expr, A.Product) and isinstance(number, A.Number) and expr.args[0] == A.Number(-number.value):
-        # -1/2 B is 1/2 (-B): ?c ?A + ?c ?B factors 1/2 A - 1/2 B (a number up to sign).
-        orders.append((number, A.MINUS_ONE) + expr.args[1:])
+    kind = type(expr)
+    # (the orders below start with a number: a product that does not has only its own)
+    if kind is A.Product and type(expr.args[0]) is A.Number:
+        if len(expr.args) > 2:
+            # A number commutes with every factor: -W^T y is also W^T (-y), so
+            # ?A ?B + ?A ?C factors W^T s - W^T y.
+            orders.append(expr.args[1:] + expr.args[:1])
+        if type(wanted[0]) is A.Number and wanted[0] == A.MINUS_ONE and expr.args[0].value < 0 \
+                and expr.args[0] != A.MINUS_ONE:
+            # -2 (a - b) x is -(a - b) x 2 and -2 (a - b): a pattern's sign takes a
+            # negative number's, its size goes last or stays first.
+            size = A.Number(-expr.args[0].value)
+            orders += [(A.MINUS_ONE,) + expr.args[1:] + (size,), (A.MINUS_ONE, size) + expr.args[1:]]
+        number = bindings.get(wanted[0].name) if type(wanted[0]) is A.PatternVar else None
+        if type(number) is A.Number and expr.args[0] == A.Number(-number.value):
+            # -1/2 B is 1/2 (-B): ?c ?A + ?c ?B factors 1/2 A - 1/2 B (a number up to sign).
+            orders.append((number, A.MINUS_ONE) + expr.args[1:])
     for given in orders:
         if len(wanted) > len(given):
             continue            # -2 (a - b) has two operands, -1 2 (a - b) three
-        kind = type(expr)
         first, last = _spans(wanted[0], kind, bindings), _spans(wanted[-1], kind, bindings)
         for split in _splits(len(given), len(wanted), first, last):
             groups = [given[a] if b - a == 1 else kind(given[a:b]) for a, b in split]     # (as A.joined)

@@ -44,7 +44,7 @@ class RulePass:
     def __init__(self, names: tuple, catalog: Catalog):
         self.names = names
         self._catalog = catalog
-        self._at: dict = {}
+        self.known: dict = {}          # node type → at(node type), once asked
         self.needed = _least(_needed(catalog[name]) for name in names)
         # The same as (the bits of the node types, whether a probability vector is needed too).
         self.needed_bits = tuple((sum(kind._type_bit for kind in types if kind != "probability"),
@@ -54,10 +54,10 @@ class RulePass:
         """The candidates, in the pass's order, whose left side can match at
         a node of ``node_type`` (at its root, or in a window or pair of its
         operands, which have the root's type too)."""
-        found = self._at.get(node_type)
+        found = self.known.get(node_type)
         if found is None:
             rules = ((name, self._catalog[name]) for name in self.names)
-            found = self._at[node_type] = tuple(
+            found = self.known[node_type] = tuple(
                 _candidate(name, rule, node_type) for name, rule in rules
                 if isinstance(rule.pattern, A.PatternVar) or type(rule.pattern) is node_type)
         return found
@@ -111,6 +111,22 @@ def _required_types(pattern: A.Expr) -> frozenset:
         return frozenset({type(pattern)} | {type(o) for o in pattern.args
                                              if not isinstance(o, A.PatternVar) and type(o) is not type(pattern)})
     return frozenset({type(pattern)}).union(*(_required_types(k) for k in A.children(pattern)))
+
+
+def root_test(name: str, rule: Rule, catalog: Catalog) -> Callable:
+    """The engine's _may_match(rule.pattern, expr) as a function of ``expr``,
+    made once per rule and catalog."""
+    tests = catalog.facts.get("root tests")
+    if tests is None:
+        tests = catalog.facts["root tests"] = {}
+    test = tests.get(name)
+    if test is None:
+        test = tests[name] = _test(rule.pattern) or _anything
+    return test
+
+
+def _anything(expr) -> bool:
+    return True
 
 
 def _below(pattern: A.Expr) -> Callable | None:

@@ -7,6 +7,8 @@ canonical, ``canon`` a whole tree (memoized per problem in ``env.memo``).
 
 from __future__ import annotations
 
+from operator import is_not
+
 from ...language import ast as A
 from ...shapes.env import TypeEnv
 
@@ -47,10 +49,8 @@ def _canon(expr: A.Expr, env: TypeEnv, cache: dict) -> A.Expr:
         for kid in kids:
             new = cache.get(kid)
             canonical.append(new if new is not None else _canon(kid, env, cache))
-        for new, old in zip(canonical, kids):
-            if new is not old:
-                rebuilt = A.with_children(expr, canonical)
-                break
+        if any(map(is_not, canonical, kids)):
+            rebuilt = A.with_children(expr, canonical)
     simplifier = SIMPLIFIERS.get(type(rebuilt))
     done = simplifier(rebuilt, env) if simplifier else rebuilt
     # One entry per distinct object: each store hashes its key and may compare it.

@@ -28,7 +28,10 @@ def _like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
     scalars, chain = product_atoms(term, env)
     if not scalars and len(chain) == len(term.args) and all(map(is_, chain, term.args)):
         return term             # its own key (no scalar to move): the node already made, its hash known
-    return A.Product(tuple(sorted((either_way(s, env) for s in scalars), key=A.order_key)) + tuple(chain))
+    scalars = [either_way(s, env) for s in scalars]
+    if len(scalars) > 1:                # (one needs no order key, which a new node computes for its whole tree)
+        scalars.sort(key=A.order_key)
+    return A.Product(tuple(scalars) + tuple(chain))
 
 
 def either_way(scalar, env):
