@@ -262,11 +262,8 @@ def _not_differentiable(node, what) -> DerivationError:
 
 def collect(dl, context, label, log):
     """Σ c_i^T dv = (Σ c_i)^T dv: one coefficient per differential."""
-    if not (_repeated_differential(dl) and _terms_share_an_end(dl)):
-        # factor-left/right take out what two terms of a sum begin or end
-        # with, and the collection is kept only if it has fewer differentials:
-        # with no such terms, or no d(..) twice, neither can be (no pass)
-        return dl
+    if not _may_collect(dl):
+        return dl       # no collection could have fewer differentials: no pass
     collected, used = rewrite_everywhere(("factor-right", "factor-left"), dl, context)
     if not used or _differentials(collected) >= _differentials(dl):
         return dl       # a factor common to different differentials: nothing was collected
@@ -286,19 +283,42 @@ def _repeated_differential(expr) -> bool:
     return len(set(differentials)) < len(differentials)
 
 
-def _terms_share_an_end(expr) -> bool:
-    """Whether two terms of a sum in ``expr`` begin, or end, with the same
-    factor, as factor-left and factor-right match them (a product led by a
-    number also read with the number last, a factor that is a product also
-    read as its factors): where none do, neither rule applies anywhere."""
-    for node in A.walk(expr):
-        if not isinstance(node, A.Add):
-            continue
-        seen: dict = {}                 # (end, factor) → the first term that has it
-        for index, term in enumerate(node.args):
-            for end in _ends(term):
-                if seen.setdefault(end, index) != index:
-                    return True
+def _may_collect(dl) -> bool:
+    """Whether factor-left/right can collect dl into fewer differentials.
+    That takes a run of factors holding a d(..) that two terms of a sum
+    begin or end with, then or after other factors are taken out: so two
+    terms of a sum share a factor holding a d(..) (read as their factors,
+    sub-products included); or taking a factor out inside a term (a sum that
+    is not dl itself) makes two factors equal that were not."""
+    if not _repeated_differential(dl):
+        return False
+    for node in A.walk(dl):
+        if isinstance(node, A.Add) and (_terms_share_a_factor_with_d(node)
+                                        or node is not dl and _terms_share_an_end(node)):
+            return True
+    return False
+
+
+def _terms_share_a_factor_with_d(add: A.Add) -> bool:
+    seen: dict = {}                     # factor → the first term that has it
+    for index, term in enumerate(add.args):
+        for factor in set(_flat(term.args) if isinstance(term, A.Product) else (term,)):
+            if any(isinstance(node, A.Differential) for node in A.walk(factor)) \
+                    and seen.setdefault(factor, index) != index:
+                return True
+    return False
+
+
+def _terms_share_an_end(add: A.Add) -> bool:
+    """Whether two terms of the sum begin, or end, with the same factor, as
+    factor-left and factor-right match them (a product led by a number also
+    read with the number last, a factor that is a product also read as its
+    factors)."""
+    seen: dict = {}                     # (end, factor) → the first term that has it
+    for index, term in enumerate(add.args):
+        for end in _ends(term):
+            if seen.setdefault(end, index) != index:
+                return True
     return False
 
 
