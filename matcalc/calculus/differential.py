@@ -10,7 +10,6 @@ Which rule applies is decided by the operation under ``d``; the rule itself
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
 
 from ..language import ast as A
 from ..language import functions
@@ -263,11 +262,8 @@ def _not_differentiable(node, what) -> DerivationError:
 
 def collect(dl, context, label, log):
     """Σ c_i^T dv = (Σ c_i)^T dv: one coefficient per differential."""
-    if not _shared_end_holds_d(dl):
-        # a factor is collected where it stood at the end of two terms: where
-        # no such factor holds a d(..), no collection has fewer differentials,
-        # and none would be kept (no pass)
-        return dl
+    if not _may_collect(dl):
+        return dl       # no collection could have fewer differentials: no pass
     collected, used = rewrite_everywhere(("factor-right", "factor-left"), dl, context)
     if not used or _differentials(collected) >= _differentials(dl):
         return dl       # a factor common to different differentials: nothing was collected
@@ -282,40 +278,64 @@ def _differentials(expr) -> int:
     return sum(isinstance(node, A.Differential) for node in A.walk(expr))
 
 
-def _shared_end_holds_d(expr) -> bool:
-    """Whether two terms of a sum in ``expr`` begin, or end, with the same
-    run of factors, a d(..) among them: what factor-left and factor-right
-    take out.  (The engine also reads a product led by a number with the
-    number last, as it matches: -A dX is A dX (-1).)"""
-    for node in A.walk(expr):
-        if not isinstance(node, A.Add):
-            continue
-        for forwards in (True, False):
-            by_end: dict = {}            # the first (last) factor → [(term, its factors from that end)]
-            for index, term in enumerate(node.args):
-                for factors in _factor_orders(term):
-                    oriented = factors if forwards else factors[::-1]
-                    by_end.setdefault(oriented[0], []).append((index, oriented))
-            for group in by_end.values():
-                for (i, first), (j, second) in combinations(group, 2):
-                    if i != j and _shared_run_holds_d(first, second):
-                        return True
-    return False
+def _repeated_differential(expr) -> bool:
+    differentials = [node for node in A.walk(expr) if isinstance(node, A.Differential)]
+    return len(set(differentials)) < len(differentials)
 
 
-def _factor_orders(term) -> list:
-    if not isinstance(term, A.Product):
-        return [[term]]
-    factors = list(term.args)
-    if isinstance(factors[0], A.Number) and len(factors) > 2:
-        return [factors, factors[1:] + factors[:1]]
-    return [factors]
-
-
-def _shared_run_holds_d(first, second) -> bool:
-    for a, b in zip(first, second):
-        if a != b:
-            return False
-        if any(isinstance(node, A.Differential) for node in A.walk(a)):
+def _may_collect(dl) -> bool:
+    """Whether factor-left/right can collect dl into fewer differentials.
+    That takes a run of factors holding a d(..) that two terms of a sum
+    begin or end with, then or after other factors are taken out: so two
+    terms of a sum share a factor holding a d(..) (read as their factors,
+    sub-products included); or taking a factor out inside a term (a sum that
+    is not dl itself) makes two factors equal that were not."""
+    if not _repeated_differential(dl):
+        return False
+    for node in A.walk(dl):
+        if isinstance(node, A.Add) and (_terms_share_a_factor_with_d(node)
+                                        or node is not dl and _terms_share_an_end(node)):
             return True
     return False
+
+
+def _terms_share_a_factor_with_d(add: A.Add) -> bool:
+    seen: dict = {}                     # factor → the first term that has it
+    for index, term in enumerate(add.args):
+        for factor in set(_flat(term.args) if isinstance(term, A.Product) else (term,)):
+            if any(isinstance(node, A.Differential) for node in A.walk(factor)) \
+                    and seen.setdefault(factor, index) != index:
+                return True
+    return False
+
+
+def _terms_share_an_end(add: A.Add) -> bool:
+    """Whether two terms of the sum begin, or end, with the same factor, as
+    factor-left and factor-right match them (a product led by a number also
+    read with the number last, a factor that is a product also read as its
+    factors)."""
+    seen: dict = {}                     # (end, factor) → the first term that has it
+    for index, term in enumerate(add.args):
+        for end in _ends(term):
+            if seen.setdefault(end, index) != index:
+                return True
+    return False
+
+
+def _ends(term) -> set:
+    """("first" or "last", factor) for each way the matcher may read the term."""
+    if not isinstance(term, A.Product):
+        return {("first", term), ("last", term)}
+    factors = list(term.args)
+    orders = [factors]
+    if isinstance(factors[0], A.Number) and len(factors) > 2:
+        orders.append(factors[1:] + factors[:1])
+    orders += [_flat(order) for order in orders]
+    return {("first", order[0]) for order in orders} | {("last", order[-1]) for order in orders}
+
+
+def _flat(factors) -> list:
+    flat = []
+    for factor in factors:
+        flat.extend(_flat(factor.args) if isinstance(factor, A.Product) else (factor,))
+    return flat

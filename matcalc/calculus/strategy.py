@@ -272,7 +272,7 @@ def differential(expr, variables, env, function, steps=(), names=(), first=("def
         log.add("differential", d, dl)
     dl = collect(dl, context, d, log)
     differentials = {}
-    needed = _differentiated_names(dl)
+    needed = _differentiated_names(dl) if names else set()      # (no names: no walk)
     folded = _folding(names)                       # the softmax names included
     for name, definition in reversed(names):
         if name in needed:
