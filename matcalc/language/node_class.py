@@ -17,7 +17,9 @@ def node(cls):
     start: a third of a small command's node-class cost); they compare and
     hash the same fields, with the same values, as the generated ones would."""
     cls.__eq__, cls.__hash__ = _equal, _cached_hash      # before: the dataclass keeps them
-    cls._hash = None        # no hash yet: the instance's own, once computed, hides this one
+    # The facts a node computes once (its hash, its sort key, its symbols:
+    # node_facts) are None until then: the instance's own value hides the class's.
+    cls._hash = cls._order = cls._symbols = None
     # Without a docstring the dataclass writes one from inspect.signature, at every start.
     cls.__doc__ = cls.__doc__ or f"{cls.__name__}: a node of the expression tree."
     cls = dataclass(frozen=True, eq=False, repr=False)(cls)
@@ -45,12 +47,12 @@ def node(cls):
 
 
 def _values_of(names: list):
-    """A function giving the tuple of a node's values of ``names``."""
-    if len(names) > 1:
-        return attrgetter(*names)
+    """A function giving what a node's hash is computed from: its value of
+    ``names``, one bare (no tuple around it, no Python function to call: a
+    node is hashed for the first time some hundred times a derivation), several
+    as a tuple."""
     if names:
-        one = attrgetter(names[0])
-        return lambda node: (one(node),)
+        return attrgetter(*names)
     return lambda node: ()
 
 
