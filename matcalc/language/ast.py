@@ -300,13 +300,12 @@ def order_key(expr: Expr) -> tuple:
     that commute (u ⊙ v and v ⊙ u): the node's type, its own fields, then its
     children's keys.  Cached in the node like its hash, so a key costs one
     visit per node, where repr would print the whole subtree at every sort."""
-    try:
-        return expr.__dict__["_order"]
-    except KeyError:
+    key = expr._order           # the class's None until computed (no KeyError raised for a new node)
+    if key is None:
         key = expr.__dict__["_order"] = (type(expr).__name__,
                                          tuple(_leaf_key(getattr(expr, name)) for name in expr._leaf_fields),
                                          tuple(order_key(kid) for kid in expr._children()))
-        return key
+    return key
 
 
 def _leaf_key(value) -> str:

@@ -18,7 +18,9 @@ def node(cls):
     start: a third of a small command's node-class cost); they compare and
     hash the same fields, with the same values, as the generated ones would."""
     cls.__eq__, cls.__hash__ = _equal, _cached_hash      # before: the dataclass keeps them
-    cls._hash = None                                     # (not hashed yet: no field, no annotation)
+    # The facts a node computes once (its hash, its sort key, its symbols:
+    # node_facts) are None until then: the instance's own value hides the class's.
+    cls._hash = cls._order = cls._symbols = None
     # Without a docstring the dataclass writes one from inspect.signature, at every start.
     cls.__doc__ = cls.__doc__ or f"{cls.__name__}: a node of the expression tree."
     cls = dataclass(frozen=True, eq=False, repr=False)(cls)
@@ -161,9 +163,9 @@ def _cached_hash(self):
 
 
 # children() is on every pass's hot path: one plain method per layout of
-# child fields, not a loop over field names.
-def _no_children(self):
-    return ()
+# child fields, not a loop over field names.  A leaf's is tuple() itself,
+# the empty tuple made in C (no Python frame: half the nodes asked are leaves).
+_no_children = staticmethod(tuple)
 
 
 def _args_children(self):

@@ -17,27 +17,27 @@ _NONE: frozenset = frozenset()
 def names_of(expr, symbol_class) -> frozenset:
     """The names of the ``symbol_class`` nodes in ``expr``, children before
     parents without recursion (a written-out program is deep; each shared
-    subtree is visited once)."""
-    known = expr.__dict__.get(SYMBOLS)
+    subtree is visited once).  A node without the fact reads the class's
+    None (node_class.node), so asking is one attribute look-up."""
+    known = expr._symbols
     if known is not None:
         return known
     stack = [expr]
     while stack:
         node = stack[-1]
-        state = node.__dict__
-        if SYMBOLS in state:
-            stack.pop()
-            continue
         kids = node._children()
-        missing = [kid for kid in kids if SYMBOLS not in kid.__dict__]
+        missing = [kid for kid in kids if kid._symbols is None]
         if missing:
-            stack.extend(missing)
+            stack += missing
             continue
         stack.pop()
+        if node._symbols is not None:         # a shared subtree, stacked twice
+            continue
         if isinstance(node, symbol_class):
-            state[SYMBOLS] = frozenset((node.name,))
+            known = frozenset((node.name,))
         elif len(kids) == 1:
-            state[SYMBOLS] = kids[0].__dict__[SYMBOLS]
+            known = kids[0]._symbols
         else:
-            state[SYMBOLS] = _NONE.union(*(kid.__dict__[SYMBOLS] for kid in kids))
-    return expr.__dict__[SYMBOLS]
+            known = _NONE.union(*[kid._symbols for kid in kids])
+        node.__dict__[SYMBOLS] = known
+    return expr._symbols

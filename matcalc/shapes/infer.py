@@ -28,7 +28,8 @@ _SCALAR = (1, 1)
 
 class _Infer:
     """One pass over a parsed tree: returns the tree with ``1``, ``I`` and
-    ``ones`` given their dimensions, and the symbols' shapes."""
+    ``ones`` given their dimensions, and the symbols' shapes.  A part whose
+    children come back unchanged is itself (``A.with_children``), not a copy."""
 
     def __init__(self, source: str, declarations: dict, show: Callable[[A.Expr], str] | None):
         self.source = source
@@ -161,7 +162,7 @@ class _Infer:
                     f"{self.text(node)}: shapes differ in a sum: {self.text(left)} "
                     f"{describe(self.shown(shape))} but {self.text(right)} {describe(self.shown(other))}",
                     node)
-        return A.Add(tuple(args), span=node.span), shape
+        return A.with_children(node, args), shape
 
     def _ones_read_again(self, arg, shape) -> list:
         """For a literal 1 (or c 1) that was typed as a column, the other
@@ -181,7 +182,7 @@ class _Infer:
         shape = shapes[0]
         for index in range(1, len(args)):
             shape = self._product_shape(node, index, shape, shapes[index])
-        return A.Product(args, span=node.span), shape
+        return A.with_children(node, args), shape
 
     def _product_shape(self, node, index, left, right):
         if self.is_scalar(left):
@@ -218,7 +219,7 @@ class _Infer:
                     f"{self.text(node)}: an elementwise {what} needs equal shapes, but "
                     f"{self.text(node.args[first])} {describe(self.shown(shape))} and "
                     f"{self.text(node.args[i])} {describe(self.shown(shapes[i]))}", node)
-        return A.Hadamard(args, span=node.span), shape
+        return A.with_children(node, args), shape
 
     def _is_scalar_operand(self, arg, shape) -> bool:
         """A scalar by its type; not the literal 1, whose size may still be a vector's."""
@@ -230,11 +231,11 @@ class _Infer:
         # B's rows inside A's, so (A ⊗ B) vec(X) = vec(B X A^T) pairs cols(B) with rows(X).
         rows = Prod(tuple(s[0] for s in reversed(shapes)))
         cols = Prod(tuple(s[1] for s in reversed(shapes)))
-        return A.Kron(args, span=node.span), (rows, cols)
+        return A.with_children(node, args), (rows, cols)
 
     def infer_Transpose(self, node):
         arg, (rows, cols) = self.infer(node.arg)
-        return A.Transpose(arg, span=node.span), (cols, rows)
+        return A.with_children(node, (arg,)), (cols, rows)
 
     def _square(self, node, arg_node, shape, what):
         if not self.try_unify_all((shape[0], shape[1])):
@@ -244,7 +245,7 @@ class _Infer:
     def infer_Inverse(self, node):
         arg, shape = self.infer(node.arg)
         self._square(node, node.arg, shape, "the inverse")
-        return A.Inverse(arg, span=node.span), shape
+        return A.with_children(node, (arg,)), shape
 
     def infer_Power(self, node):
         base, shape = self.infer(node.base)
@@ -295,21 +296,21 @@ class _Infer:
             # commutation(?X, ?Y) is K_{r,s} for r = rows(?X), s = rows(?Y); the
             # parser packs the pair as a Kron, whose rows are r s.
             shape = (shape[0], shape[0])
-        return A.Func(node.name, arg, span=node.span), shape
+        return A.with_children(node, (arg,)), shape
 
     def infer_Softmax(self, node):
         # A vector, or a matrix column by column (samples as columns, SPEC §1).
         arg, shape = self.infer(node.arg)
-        return A.Softmax(arg, span=node.span), shape
+        return A.with_children(node, (arg,)), shape
 
     def infer_LogSoftmax(self, node):
         arg, shape = self.infer(node.arg)
-        return A.LogSoftmax(arg, span=node.span), shape
+        return A.with_children(node, (arg,)), shape
 
     def _scalar_of_square(self, node, what):
         arg, shape = self.infer(node.arg)
         self._square(node, node.arg, shape, what)
-        return type(node)(arg, span=node.span), _SCALAR
+        return A.with_children(node, (arg,)), _SCALAR
 
     def infer_Trace(self, node):
         return self._scalar_of_square(node, "the trace")
@@ -322,11 +323,11 @@ class _Infer:
 
     def infer_Sum(self, node):
         arg, _ = self.infer(node.arg)
-        return A.Sum(arg, span=node.span), _SCALAR
+        return A.with_children(node, (arg,)), _SCALAR
 
     def infer_Mean(self, node):
         arg, _ = self.infer(node.arg)
-        return A.Mean(arg, span=node.span), _SCALAR
+        return A.with_children(node, (arg,)), _SCALAR
 
     def infer_Norm(self, node):
         arg, shape = self.infer(node.arg)
@@ -335,7 +336,7 @@ class _Infer:
             raise self.error(f"{self.text(node)}: the 2-norm of a matrix is its spectral norm, which "
                              f"matcalc does not differentiate; {self.text(node.arg)} "
                              f"{describe(self.shown(shape))} (use ||..||_F)", node)
-        return A.Norm(arg, node.subscript, span=node.span), _SCALAR
+        return A.with_children(node, (arg,)), _SCALAR
 
     def infer_Diag(self, node):
         arg, (rows, cols) = self.infer(node.arg)
@@ -346,11 +347,11 @@ class _Infer:
 
     def infer_Vec(self, node):
         arg, (rows, cols) = self.infer(node.arg)
-        return A.Vec(arg, span=node.span), (Prod((rows, cols)), 1)
+        return A.with_children(node, (arg,)), (Prod((rows, cols)), 1)
 
     def infer_Differential(self, node):
         arg, shape = self.infer(node.arg)
-        return A.Differential(arg, span=node.span), shape
+        return A.with_children(node, (arg,)), shape
 
     def _all(self, nodes):
         pairs = [self.infer(n) for n in nodes]
