@@ -33,7 +33,7 @@ def answer_form_steps(expr, env) -> list:
     change, so that a derivation can show it."""
     changes = []
     # each form needs a node of its own kind: most answers hold no sum and no 1
-    common = _common_factor(expr, env) if _holds(expr, A.Add) else expr
+    common = _common_factor(expr, env) if A.holds(expr, A.Add) else expr
     if common != expr:
         expr = canon(common, env)
         changes.append((("factor-scalar",), expr))
@@ -41,7 +41,7 @@ def answer_form_steps(expr, env) -> list:
     if rules and out != expr:
         expr = out
         changes.append((tuple(rules), expr))
-    last = canon(_sum_of_entries_last(expr, env) if _holds(expr, A.Ones) else expr, env)
+    last = canon(_sum_of_entries_last(expr, env) if A.holds(expr, A.Ones) else expr, env)
     if last != expr:
         expr = last
         changes.append((("scalar-last",), last))
@@ -49,10 +49,6 @@ def answer_form_steps(expr, env) -> list:
     if rule is not None:
         changes.append(((rule,), signed))
     return changes
-
-
-def _holds(expr, kind) -> bool:
-    return any(isinstance(node, kind) for node in A.walk(expr))
 
 
 def without_undone_lines(start, lines, env) -> list:
@@ -244,7 +240,7 @@ def transpose_out(expr, env):
 def transpose_out_rules(expr, env):
     """``transpose_out`` and the rules it used: factor-transpose, and
     transpose-product where a product of transposes was turned round."""
-    if not _holds(expr, A.Add):
+    if not A.holds(expr, A.Add):
         return canon(expr, env), []          # no sum: nothing to take a transpose out of
     changed, turned = False, False
 

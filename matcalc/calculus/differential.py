@@ -303,7 +303,7 @@ def _terms_share_a_factor_with_d(add: A.Add) -> bool:
     seen: dict = {}                     # factor → the first term that has it
     for index, term in enumerate(add.args):
         for factor in set(_flat(term.args) if isinstance(term, A.Product) else (term,)):
-            if any(isinstance(node, A.Differential) for node in A.walk(factor)) \
+            if A.holds(factor, A.Differential) \
                     and seen.setdefault(factor, index) != index:
                 return True
     return False

@@ -56,7 +56,7 @@ def _rewritable_by_expand(expr: A.Expr) -> bool:
 
 
 def _carries_d(node) -> bool:
-    return any(isinstance(n, A.Differential) for n in A.walk(node))
+    return A.holds(node, A.Differential)
 
 
 COMPOUND = (A.Add, A.Product, A.Hadamard)

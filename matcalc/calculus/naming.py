@@ -67,7 +67,7 @@ class Namer:
         kids = A.children(node)
         if not kids:
             return node
-        if top and not self.shared and not any(isinstance(n, NAMED_AROUND) for n in A.walk(node)):
+        if top and not self.shared and not A.holds(node, *NAMED_AROUND):
             return node             # no layer and no norm: nothing gets a name (most expressions)
         if top or node not in self.shared:
             return self._visited(node, top)
@@ -186,7 +186,7 @@ def by_sweep(expr: A.Expr, name: str) -> bool:
     the expression is SHARED_RATIO times its distinct parts (a GRU cell or a
     layer norm written out: the differential repeats each use's derivative
     and grows with their product; the sweep derives each value's δ once)."""
-    if not any(isinstance(node, LAYERS) for node in A.unique_nodes(expr)):
+    if not A.holds(expr, *LAYERS):
         return False            # no layer at all (most one-line functions): none nested, none shared
     if _layers_around(expr, name) > SWEEP_LAYERS:
         return True

@@ -328,6 +328,16 @@ def walk(expr: Expr) -> Iterator[Expr]:
                 stack += kids[::-1]
 
 
+def holds(expr: Expr, *kinds) -> bool:
+    """Whether a node of one of the node classes ``kinds`` occurs in ``expr``
+    (no node class has a subclass): asked of the classes the tree keeps in its
+    nodes (``types_mask``), not by a walk."""
+    bits = 0
+    for kind in kinds:
+        bits |= kind._type_bit
+    return bool(types_mask(expr) & bits)
+
+
 def unique_nodes(expr: Expr) -> Iterator[Expr]:
     """Every distinct node once: a program written out shares each named
     value's tree wherever it is used, so this is linear in the statements

@@ -104,7 +104,7 @@ def _has_indices(expr) -> bool:
 
 
 def _carries_differential(expr) -> bool:
-    return any(isinstance(node, A.Differential) for node in A.walk(expr))
+    return A.holds(expr, A.Differential)
 
 
 def _compound(expr) -> bool:
