@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
+import lark
 import pytest
 
 from matcalc.language import parser, parser_tables
 
 TEXT = parser_tables.GRAMMAR.read_text(encoding="utf-8")
+SHIPPED = json.loads(parser_tables.TABLES.read_text(encoding="utf-8"))["made_from"]
+# The shipped tables are Lark's own serialization, made by one Lark; with another
+# (pyproject allows lark>=1.1.7,<2) matcalc builds its tables from the grammar
+# instead, and comparing the two is meaningless.
+made_by_this_lark = pytest.mark.skipif(SHIPPED["lark"] != lark.__version__,
+                                       reason=f"the shipped tables were made by Lark {SHIPPED['lark']}, "
+                                              f"this is Lark {lark.__version__}")
 
 INPUTS = [
     ("program", "-y^T log(softmax(W2 sigma(W1 x)))"),
@@ -18,12 +28,19 @@ INPUTS = [
 ]
 
 
+def test_the_shipped_tables_were_made_from_this_grammar():
+    assert SHIPPED["grammar_sha256"] == parser_tables.fingerprint(TEXT)["grammar_sha256"], (
+        "grammar/matcalc.tables.json is stale: run python -c \"import matcalc.language.parser as p; p.write_tables()\"")
+
+
+@made_by_this_lark
 def test_the_shipped_tables_were_made_from_this_grammar_and_this_lark():
     stored = parser_tables.stored_parser(TEXT)
     assert stored is not None, ("grammar/matcalc.tables.json is missing or stale: run "
                                 "python -c \"import matcalc.language.parser as p; p.write_tables()\"")
 
 
+@made_by_this_lark
 @pytest.mark.parametrize("start, text", INPUTS)
 def test_the_shipped_tables_parse_as_the_grammar_does(start, text):
     shipped = parser_tables.stored_parser(TEXT, postlex=parser._NormBars(), propagate_positions=True)
@@ -33,6 +50,7 @@ def test_the_shipped_tables_parse_as_the_grammar_does(start, text):
     assert [t.meta.column for t in tree.iter_subtrees()] == [t.meta.column for t in expected.iter_subtrees()]
 
 
+@made_by_this_lark
 @pytest.mark.parametrize("bad", ["W x +", "a^T (x", "tr(X))"])
 def test_syntax_errors_are_the_same_either_way(bad):
     shipped = parser_tables.stored_parser(TEXT, postlex=parser._NormBars(), propagate_positions=True)
