@@ -12,21 +12,17 @@ calls ``Build``'s method for the rule with that span and its children.
 tests/test_node_facts.py checks every node and span against Lark's tree walked
 by Lark's ``Transformer_NonRecursive``, and every syntax error against Lark's own parse.
 
-The builder of the parse under way is a context variable (each thread or task
-parses its own text).  A method that raises, or warns, does so only once the
+The builder of the parse under way is handed to each reduction by the parse
+loop (each parse has its own).  A method that raises, or warns, does so only once the
 whole text has parsed (``Build.finish``): a syntax error later in the text is
 still the one reported, as when the tree was built first and walked after.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-
 from lark import Lark, Token, Tree
 from lark.parsers.lalr_analysis import Shift
 from lark.tree import Meta
-
-_BUILDER: ContextVar = ContextVar("matcalc_builder")
 
 
 class Part:
@@ -61,7 +57,7 @@ def _bounds(children) -> tuple:
     return start, end
 
 
-def _same(children):
+def _same(children, builder):
     """A unit rule (``?sum: negation``): the child itself, its span unchanged."""
     return children[0]
 
@@ -82,7 +78,7 @@ def _reduction(rule, methods: dict):
     every_child = len(kept) == len(rule.expansion) and not splices
     indices = tuple(index for index, _ in kept)
 
-    def reduce(children):
+    def reduce(children, builder):
         start, end = _bounds(children)
         if every_child:
             parts = children                   # Lark hands each reduction a list of its own
@@ -107,7 +103,6 @@ def _reduction(rule, methods: dict):
             if only.__class__ is Part and start is not None and (start, end) != (only.start_pos, only.end_pos):
                 return Part(only.built, start, end)      # it now covers what the rule does: (x)
             return only
-        builder = _BUILDER.get()
         part = Part(None, start, end)
         if builder.failure is not None:       # the first error is the one said, once the text has parsed
             return part
@@ -155,28 +150,25 @@ def parse(parser: Lark, table: dict, builder, text: str, start: str):
     state = interactive.parser_state
     states, values = state.state_stack, state.value_stack
     end_state = state.parse_conf.end_state
-    building = _BUILDER.set(builder)
+    token = end = None
     try:
-        token = None
         for token in state.lexer.lex(state):
-            _feed(table, states, values, state, token, None)
+            feed(table, states, values, token, None, builder)
         end = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)
-        top = _feed(table, states, values, state, end, end_state)
-    finally:
-        _BUILDER.reset(building)
+        top = feed(table, states, values, end, end_state, builder)
+    except KeyError:
+        state.feed_token(token if end is None else end, end is not None)     # raises Lark's UnexpectedToken
+        raise
     return top.built if isinstance(top, Part) else top
 
 
-def _feed(table, states, values, state, token, end_state):
+def feed(table, states, values, token, end_state, builder):
     """Shift ``token`` after the reductions it completes; at the end (``end_state``
-    given), reduce until the start rule is done and answer its value."""
+    given), reduce until the start rule is done and answer its value.
+    KeyError: the table has no move for the token in the state on top of ``states``."""
     kind = token.type
     while True:
-        try:
-            move = table[states[-1]][kind]
-        except KeyError:
-            state.feed_token(token, end_state is not None)      # raises Lark's UnexpectedToken
-            raise
+        move = table[states[-1]][kind]
         if move.__class__ is not tuple:
             states.append(move)
             values.append(token)
@@ -188,9 +180,9 @@ def _feed(table, states, values, state, token, end_state):
             children = values[-size:]
             del states[-size:]
             del values[-size:]
-            values.append(reduce(children))
+            values.append(reduce(children, builder))
         else:
-            values.append(reduce([]))
+            values.append(reduce([], builder))
         states.append(table[states[-1]][origin])
         if states[-1] == end_state:
             return values[-1]
