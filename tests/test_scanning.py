@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from lark import Token
+
 from matcalc.language import parser, scanning
 from matcalc.language.transformer import Build
 from strategies import random_case
@@ -17,17 +19,20 @@ RULES = Path(__file__).resolve().parent.parent / "rules"
 
 
 def _fields(token) -> tuple:
-    return (token.type, str(token), token.start_pos, token.end_pos, token.line, token.column,
+    return (token.type, str(token), type(token.value), token.value, token.start_pos, token.end_pos, token.line, token.column,
             token.end_line, token.end_column)
 
 
 def larks_tokens(text: str, start: str) -> list:
-    """The tokens Lark's own interactive parser is fed (lexer thread, line counter, post-lexer)."""
+    """The tokens Lark's own interactive parser is fed (lexer thread, line counter, post-lexer),
+    and the end it makes after them (InteractiveParser.exhaust_lexer and feed_eof)."""
     reading = parser._SOURCE.set(text)
     try:
-        return [_fields(token) for token in parser._parser().parse_interactive(text, start).iter_parse()]
+        tokens = list(parser._parser().parse_interactive(text, start).iter_parse())
     finally:
         parser._SOURCE.reset(reading)
+    end = Token.new_borrow_pos("$END", "", tokens[-1]) if tokens else Token("$END", "", 0, 1, 1)
+    return [_fields(token) for token in tokens + [end]]
 
 
 def scanned_tokens(text: str, start: str) -> tuple[list, object]:
@@ -54,7 +59,7 @@ TEXTS = [
     "i x", "x^T A x", "\n; y = x ; \n tr((y y^T))^(1/2)", "a = x + (y)\r\nb = (a) a\n(b)^T b",
     "x^T \\\n A x", "2 ||(x)||_F^2 + ||A x - b||", "‖A x − b‖² + ||x||_2", "||2 ||x|| x||",
     "sum(log(sigma(W2 (W1 x + b1))))", "x^{-T} .^ (2) ⊙ y ./ z", "α·x ⊗ y + Xᵀ X⁻¹ + T",
-    "where + constant x", "\tx\f+ y  ",
+    "where + constant x", "\tx\f+ y  ", "x \\\n",
 ]
 DECLARATIONS = ["i: scalar", "alpha, c: scalar; S: symmetric, 3 x 3; y: vector, probability vector, data",
                 "A: 3 × 4\n B: matrix", "x: vector\r\n\\\n y: vector"]

@@ -79,7 +79,10 @@ def _reduction(rule, methods: dict):
     indices = tuple(index for index, _ in kept)
 
     def reduce(children, builder):
-        start, end = _bounds(children)
+        if children and children[0].start_pos is not None and children[-1].end_pos is not None:
+            start, end = children[0].start_pos, children[-1].end_pos     # most rules: no look further
+        else:
+            start, end = _bounds(children)
         if every_child:
             parts = children                   # Lark hands each reduction a list of its own
         elif not splices:
@@ -141,48 +144,65 @@ def parse(parser: Lark, table: dict, builder, text: str, start: str):
     """The value ``builder``'s methods build for ``text`` from the ``start`` rule;
     Lark's ``UnexpectedInput`` on a syntax error.
 
-    Lark's lexer feeds Lark's LALR table (``actions``); the loop is Lark's
-    ``ParserState.feed_token`` without the look-ups it repeats at every token
-    (a rule's hash, its callback, the state's attributes), and a unit rule's
-    reduction leaves its value where it is.  A token the table has no move for
-    is handed to Lark's own ``feed_token``, which raises its error from the same state."""
+    Lark's lexer feeds Lark's LALR table (``actions``) through ``run``.  A token
+    the table has no move for is handed to Lark's own ``feed_token``, which
+    raises its error from the same state."""
     interactive = parser.parse_interactive(text, start)
     state = interactive.parser_state
-    states, values = state.state_stack, state.value_stack
-    end_state = state.parse_conf.end_state
-    token = end = None
     try:
-        for token in state.lexer.lex(state):
-            feed(table, states, values, token, None, builder)
-        end = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)
-        top = feed(table, states, values, end, end_state, builder)
-    except KeyError:
-        state.feed_token(token if end is None else end, end is not None)     # raises Lark's UnexpectedToken
+        return run(table, state.state_stack, state.value_stack, _ended(state.lexer.lex(state)),
+                   state.parse_conf.end_state, builder)
+    except NoMove as error:
+        state.feed_token(error.token, error.token.type == "$END")     # raises Lark's UnexpectedToken
         raise
-    return top.built if isinstance(top, Part) else top
 
 
-def feed(table, states, values, token, end_state, builder):
-    """Shift ``token`` after the reductions it completes; at the end (``end_state``
-    given), reduce until the start rule is done and answer its value.
-    KeyError: the table has no move for the token in the state on top of ``states``."""
-    kind = token.type
-    while True:
-        move = table[states[-1]][kind]
-        if move.__class__ is not tuple:
-            states.append(move)
-            values.append(token)
-            return None
-        reduce, size, origin = move
-        if reduce is _same:
-            del states[-1]
-        elif size:
-            children = values[-size:]
-            del states[-size:]
-            del values[-size:]
-            values.append(reduce(children, builder))
-        else:
-            values.append(reduce([], builder))
-        states.append(table[states[-1]][origin])
-        if states[-1] == end_state:
-            return values[-1]
+def _ended(stream):
+    """The tokens, then the end where Lark's parser makes it: at the last token, or at the start."""
+    token = None
+    for token in stream:
+        yield token
+    yield Token.new_borrow_pos("$END", "", token) if token is not None else Token("$END", "", 0, 1, 1)
+
+
+class NoMove(Exception):
+    """The table has no move for ``token`` in the state on top of the stack."""
+
+    def __init__(self, token):
+        super().__init__(token)
+        self.token = token
+
+
+def run(table, states, values, stream, end_state, builder):
+    """Lark's ``ParserState.feed_token`` for each token of ``stream`` (the last one
+    the end, ``$END``) without the look-ups it repeats at every token (a rule's
+    hash, its callback, the state's attributes), and a unit rule's reduction
+    leaves its value where it is: each token is shifted after the reductions it
+    completes, and at the end the value of the start rule is answered."""
+    token = None
+    try:
+        for token in stream:
+            kind = token.type
+            while True:
+                move = table[states[-1]][kind]
+                if move.__class__ is not tuple:
+                    states.append(move)
+                    values.append(token)
+                    break
+                reduce, size, origin = move
+                if reduce is _same:
+                    del states[-1]
+                elif size:
+                    children = values[-size:]
+                    del states[-size:]
+                    del values[-size:]
+                    values.append(reduce(children, builder))
+                else:
+                    values.append(reduce([], builder))
+                states.append(table[states[-1]][origin])
+                if states[-1] == end_state:
+                    top = values[-1]
+                    return top.built if top.__class__ is Part else top
+    except KeyError:
+        raise NoMove(token) from None
+    raise NoMove(token)          # (a stream always ends in $END, whose reductions reach the end state)

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from lark import Lark, Token
 
-from .reductions import Part, feed
+from .reductions import NoMove, run
 
 _new_token = Token._future_new        # Token(...) without its check for a deprecated keyword
+_new_str = str.__new__
 
 
 class Unread(Exception):
@@ -39,12 +40,27 @@ class Scanners:
         for state, lexer in contextual.lexers.items():
             if id(lexer) not in by_lexer:
                 scanner = lexer.scanner                   # built (with its callbacks) when first asked
-                by_lexer[id(lexer)] = (tuple(expression.match for expression in scanner._mres),
+                matches = tuple(expression.match for expression in scanner._mres)
+                # (one compiled expression, or a scan of several; the terminals
+                # that need more than a token made: ignored, holding new lines, a callback)
+                by_lexer[id(lexer)] = (matches[0] if len(matches) == 1 else _first_of(matches),
+                                       lexer.ignore_types | lexer.newline_types | set(lexer.callback),
                                        lexer.ignore_types, lexer.newline_types, lexer.callback)
             self.of_state[state] = by_lexer[id(lexer)]
         table = parser.parser.parser.parser.parse_table
         self.start_states = table.start_states
         self.end_states = table.end_states
+
+
+def _first_of(matches):
+    """Lark's Scanner.match over a scanner's several compiled expressions (over 100 terminals)."""
+    def match(text, position):
+        for expression_match in matches:
+            found = expression_match(text, position)
+            if found:
+                return found
+        return None
+    return match
 
 
 def tokens(scanners: Scanners, states: list, text: str):
@@ -53,17 +69,24 @@ def tokens(scanners: Scanners, states: list, text: str):
     line counter's positions."""
     of_state = scanners.of_state
     position, end, line, line_start = 0, len(text), 1, 0
+    last = None
     while position < end:
-        matches, ignore_types, newline_types, callbacks = of_state[states[-1]]
-        for match in matches:
-            found = match(text, position)
-            if found:
-                break
-        else:
+        match, special, ignore_types, newline_types, callbacks = of_state[states[-1]]
+        found = match(text, position)
+        if not found:
             raise Unread
-        value, kind = found.group(0), found.lastgroup
-        start, start_line, column = position, line, position - line_start + 1
+        kind, value = found.lastgroup, found.group(0)
+        start = position
         position = found.end()
+        if kind not in special:                 # most tokens: on one line, kept as scanned
+            token = _new_str(Token, value)
+            token.type, token.start_pos, token.value, token.end_pos = kind, start, value, position
+            token.line = token.end_line = line
+            token.column, token.end_column = start - line_start + 1, position - line_start + 1
+            yield token
+            last = token
+            continue
+        start_line, column = line, start - line_start + 1
         if kind in newline_types and (newlines := value.count("\n")):
             line += newlines
             line_start = start + value.rindex("\n") + 1
@@ -74,23 +97,20 @@ def tokens(scanners: Scanners, states: list, text: str):
             token = callbacks[kind](token)
         if kind not in ignore_types:
             yield token
+            last = token
+    # The end, where Lark's parser makes it: at the last token, or at the start of a text of none.
+    yield Token.new_borrow_pos("$END", "", last) if last is not None else Token("$END", "", 0, 1, 1)
 
 
 def read(scanners: Scanners, table: dict, builder, text: str, start: str, postlex=None):
     """``reductions.parse`` without Lark's per-text objects: the value ``builder``'s
     methods build for ``text``; ``Unread`` where Lark's parse would raise an error.
     ``postlex(stream)``: the post-lexer's reading of the token stream, if any."""
-    states, values = [scanners.start_states[start]], []
-    end_state = scanners.end_states[start]
+    states = [scanners.start_states[start]]
     stream = tokens(scanners, states, text)
     if postlex is not None:
         stream = postlex(stream)
-    token = None
     try:
-        for token in stream:
-            feed(table, states, values, token, None, builder)
-        end = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)
-        top = feed(table, states, values, end, end_state, builder)
-    except KeyError:
+        return run(table, states, [], stream, scanners.end_states[start], builder)
+    except NoMove:
         raise Unread from None
-    return top.built if isinstance(top, Part) else top
