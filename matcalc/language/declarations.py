@@ -41,6 +41,7 @@ _KIND_WORDS = {
     ("square",): "square", ("data",): "data",
 }
 _KINDS_HELP = "scalar, vector, matrix, symmetric, positive definite, probability vector, data"
+_GLUED_SIZE = re.compile(r"x(\d+)")
 
 
 def _size_value(text: str, token: Token) -> int:
@@ -60,7 +61,7 @@ def interpret_spec(tokens, span) -> Clause:
     for token in tokens:
         text = str(token)
         # "3x4" lexes as NUMBER "3", NAME "x4": split the size back apart.
-        m = re.fullmatch(r"x(\d+)", text)
+        m = _GLUED_SIZE.fullmatch(text)
         if token.type == "NAME" and m and words and words[-1][0] == "dim":
             words.append(("times", token))
             words.append(("dim", _size_value(m.group(1), token), token))
@@ -173,11 +174,12 @@ def declaration_of(name: str, clause: Clause) -> Declaration:
             kind = "matrix" if default == "matrix" else "vector"
         else:
             kind = default
-    what = clause.words()
     if kind == "scalar" and (structured or clause.probability or clause.dims):
-        raise ParseError(f"{name} is declared '{what}': a scalar has no size or structure", span=clause.span)
+        raise ParseError(f"{name} is declared '{clause.words()}': a scalar has no size or structure",
+                         span=clause.span)
     if kind == "vector" and structured:
-        raise ParseError(f"{name} is declared '{what}': a vector is not a square matrix", span=clause.span)
+        raise ParseError(f"{name} is declared '{clause.words()}': a vector is not a square matrix",
+                         span=clause.span)
     rows = cols = None
     if len(clause.dims) == 2:
         rows, cols = clause.dims

@@ -20,6 +20,8 @@ still the one reported, as when the tree was built first and walked after.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from lark import Lark, Token, Tree
 from lark.parsers.lalr_analysis import Shift
 from lark.tree import Meta
@@ -36,6 +38,9 @@ class Part:
         self.start_pos = start_pos
         self.end_pos = end_pos
         self.empty = start_pos is None
+
+
+_new = object.__new__
 
 
 class _Spliced(Part):
@@ -77,6 +82,8 @@ def _reduction(rule, methods: dict):
     splices = any(expand for _, expand in kept)
     every_child = len(kept) == len(rule.expansion) and not splices
     indices = tuple(index for index, _ in kept)
+    picked = itemgetter(*indices) if len(indices) > 1 else None     # (a tuple of the kept children)
+    only_index = indices[0] if indices else None
 
     def reduce(children, builder):
         if children and children[0].start_pos is not None and children[-1].end_pos is not None:
@@ -86,7 +93,7 @@ def _reduction(rule, methods: dict):
         if every_child:
             parts = children                   # Lark hands each reduction a list of its own
         elif not splices:
-            parts = [children[index] for index in indices]
+            parts = picked(children) if picked is not None else (children[only_index],) if indices else ()
         else:
             parts = []
             for index, expand in kept:
@@ -99,17 +106,20 @@ def _reduction(rule, methods: dict):
                     parts.extend(children[index].built)
                 else:
                     parts.append(children[index])
-        if spliced:
-            return _Spliced(parts, start, end)
+        if spliced:                            # (a list: the rule it is spliced into may extend it)
+            return _Spliced(parts if parts.__class__ is list else list(parts), start, end)
         if inlined and len(parts) == 1:
             only = parts[0]
             if only.__class__ is Part and start is not None and (start, end) != (only.start_pos, only.end_pos):
                 return Part(only.built, start, end)      # it now covers what the rule does: (x)
             return only
-        part = Part(None, start, end)
+        part = _new(Part)                     # Part(None, start, end) without a call of __init__
+        part.built, part.start_pos, part.end_pos, part.empty = None, start, end, start is None
         if builder.failure is not None:       # the first error is the one said, once the text has parsed
             return part
-        items = [child.built if child.__class__ is Part else child for child in parts]
+        items = []
+        for child in parts:                   # (a loop, not a comprehension's call: once per rule reduced)
+            items.append(child.built if child.__class__ is Part else child)
         try:
             part.built = method(builder, part, items) if method else Tree(name, items, _meta(part))
         except Exception as error:            # noqa: BLE001 - raised by Build.finish

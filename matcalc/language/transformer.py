@@ -181,8 +181,10 @@ class Build:
     # ---- leaves
     def symbol(self, meta, items):
         token = items[0]
-        name = ascii_name(str(token))
-        span = token_span(token)
+        name = str(token)
+        if not name.isascii():
+            name = ascii_name(name)
+        span = (token.start_pos, token.end_pos)
         if name == "I":
             return self._made(A.Identity(span=span))
         if name == "ones":

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..language import ast as A
-from .dims import Dim
+from .dims import ONE, Dim
 from .env import TypeEnv
 from .unify import normal
 
@@ -19,7 +19,7 @@ def resolve(inference, trees) -> tuple[list, TypeEnv]:
     # Only a 1, I or ones has a size to write into the tree (inference says
     # whether it met one): else every tree is already its resolved self.
     free = _name_free_dims(inference, trees, names) if inference.sized else {}
-    known: dict = {}          # (coefficient, roots) → its Dim: the 1 of every scalar resolved once
+    known: dict = {(1, ()): ONE}     # (coefficient, roots) → its Dim: the 1 of every scalar resolved once
 
     def dim(term) -> Dim:
         key = normal(term)
