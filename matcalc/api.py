@@ -19,6 +19,7 @@ from .language.names import unused_name
 from .language.declarations import vector_reading
 from .language.notices import warn_layout, warn_undeclared, warn_unused_statements
 from .language.parser import parse_declarations, parse_program
+from .language.records import quick_init
 from .language.typed_input import TypedInput, typed_input
 from .printers import code, formats
 from .printers.labels import label_text
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 LAYOUTS = ("mixed", "numerator")
 
 
+@quick_init
 @dataclass(frozen=True)
 class Problem:
     source: str

@@ -10,9 +10,11 @@ from lark import Token
 from ..errors import LimitError, ParseError
 from .limits import MAX_SIZE
 from .names import default_kind
+from .records import quick_init
 from .syntax_errors import shortened, token_span
 
 
+@quick_init
 @dataclass(frozen=True)
 class Declaration:
     kind: str                       # scalar | vector | matrix
@@ -120,6 +122,7 @@ def interpret_spec(tokens, span) -> Clause:
     return clause
 
 
+@quick_init
 @dataclass(frozen=True)
 class Clause:
     """What one clause says about a name, before it is combined with the
@@ -193,7 +196,7 @@ def declaration_of(name: str, clause: Clause) -> Declaration:
             cols = rows            # "S: symmetric 4": a 4×4 matrix
     return Declaration(kind, clause.symmetric, clause.positive_definite, clause.probability,
                        structured, rows, 1 if kind == "vector" else cols, clause.data, clause.span,
-                       matrix_or_vector=clause.kind is None and kind == "matrix" and clause.probability
+                       clause.kind is None and kind == "matrix" and clause.probability    # matrix_or_vector
                        and not (structured or clause.dims))
 
 

@@ -42,8 +42,10 @@ class Scanners:
                 scanner = lexer.scanner                   # built (with its callbacks) when first asked
                 matches = tuple(expression.match for expression in scanner._mres)
                 # (one compiled expression, or a scan of several; the terminals
-                # that need more than a token made: ignored, holding new lines, a callback)
+                # only passed over (spaces); those that need more than a token
+                # made: ignored, holding new lines, with a callback)
                 by_lexer[id(lexer)] = (matches[0] if len(matches) == 1 else _first_of(matches),
+                                       lexer.ignore_types - lexer.newline_types - set(lexer.callback),
                                        lexer.ignore_types | lexer.newline_types | set(lexer.callback),
                                        lexer.ignore_types, lexer.newline_types, lexer.callback)
             self.of_state[state] = by_lexer[id(lexer)]
@@ -71,13 +73,15 @@ def tokens(scanners: Scanners, states: list, text: str):
     position, end, line, line_start = 0, len(text), 1, 0
     last = None
     while position < end:
-        match, special, ignore_types, newline_types, callbacks = of_state[states[-1]]
+        match, passed_over, special, ignore_types, newline_types, callbacks = of_state[states[-1]]
         found = match(text, position)
         if not found:
             raise Unread
-        kind, value = found.lastgroup, found.group(0)
-        start = position
-        position = found.end()
+        kind = found.lastgroup
+        start, position = position, found.end()
+        if kind in passed_over:
+            continue
+        value = found.group(0)
         if kind not in special:                 # most tokens: on one line, kept as scanned
             token = _new_str(Token, value)
             token.type, token.start_pos, token.value, token.end_pos = kind, start, value, position

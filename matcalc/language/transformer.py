@@ -20,10 +20,12 @@ from .declarations import Clause, Declaration, declaration_of, interpret_spec
 from .limits import MAX_DEPTH, MAX_NODES, check_written_out, number_value, too_big, too_deep
 from .names import GREEK_LETTERS, ascii_name, default_kind
 from .product_chain import ProductChain, refuse_zero_divisor
+from .records import quick_init
 from .syntax_errors import token_span
 
 
 # ------------------------------------------------------------------ results
+@quick_init
 @dataclass(frozen=True)
 class Program:
     """``name = expr`` statements; the last one is the function to differentiate."""
@@ -226,6 +228,13 @@ class Build:
     def factors(self, meta, items):
         """``A B ⊙ C / s``: runs of one kind of product become one n-ary node,
         left to right, so ``a^T A1 ... A200 b`` is one Product, not 200 levels."""
+        for item in items:
+            if isinstance(item, (Token, A.Det)):
+                break
+        else:       # operands side by side only (i x, A B x): one Product, as the chain would fold them
+            end = items[-1].span
+            return self._made(A.Product(tuple(items), span=(meta.start_pos, end[1] if end else meta.start_pos)),
+                              *items)
         items = self._log_det(items)
         if len(items) == 1:
             return items[0]

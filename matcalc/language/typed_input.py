@@ -18,12 +18,14 @@ from . import ast as A
 from .latex import LatexReading, looks_like_latex, read_latex
 from .limits import MAX_INPUT_CHARS
 from .names import ascii_name
+from .records import quick_init
 
 INPUTS = ("text", "latex")
 COLUMNS_NOTE = ("read softmax of a matrix column by column (samples are columns, SPEC §1); "
                 "a paper's softmax over rows is softmax(X^T)^T")
 
 
+@quick_init
 @dataclass(frozen=True)
 class TypedInput:
     source: str                                  # as typed
