@@ -105,3 +105,25 @@ def test_a_text_that_does_not_read_is_handed_to_larks_parse(text, start):
     checks that error against Lark's own parse)."""
     with pytest.raises(scanning.Unread):
         scanned_tokens(text, start)
+
+
+def test_settled_unit_rules_read_as_a_turn_per_rule_does():
+    """reductions' table goes through a chain of unit rules in one step (_Goto): the
+    table without those steps builds the same values and refuses the same texts."""
+    from matcalc.language import reductions
+    table = parser._actions()
+    assert any(isinstance(move, reductions._Goto) for moves in table.values() for move in moves.values())
+    plain = {state: {symbol: move.state if isinstance(move, reductions._Goto) else move
+                     for symbol, move in moves.items()} for state, moves in table.items()}
+    texts = [(text, "program") for text in TEXTS] + [(text, "declarations") for text in DECLARATIONS] \
+        + [(line, "rule") for line in _rule_lines()[:60]] + [(random_case(28, i).expression, "program") for i in range(20)]
+    for text, start in texts + [("a + * b", "program"), ("foo(x) +", "program"), ("a b: scalar", "declarations")]:
+        results = []
+        for moves in (table, plain):
+            try:
+                results.append(scanning.read(parser._scanners(), moves, Build(start == "rule", frozenset()), text,
+                                             start, parser._NormBars._read_bars_of(text) if parser.has_bars(text)
+                                             else None))
+            except scanning.Unread:
+                results.append("unread")
+        assert results[0] == results[1], text

@@ -145,9 +145,47 @@ def actions(parser: Lark, reductions: dict) -> dict:
     """Lark's LALR table with each reduction's work looked up once: state → token or
     rule name → the state to shift to, or a tuple (callback, size, rule name) to reduce by."""
     table = parser.parser.parser.parser.parse_table
-    return {state: {symbol: (arg if action is Shift else (reductions[arg], len(arg.expansion), arg.origin.name))
+    made = {state: {symbol: (arg if action is Shift else (reductions[arg], len(arg.expansion), arg.origin.name))
                     for symbol, (action, arg) in moves.items()}
             for state, moves in table.states.items()}
+    _settle_unit_rules(made, {rule.origin.name for rule in parser.rules}, set(table.end_states.values()))
+    return made
+
+
+class _Goto(dict):
+    """The state a reduction goes to, with, for a lookahead, the state a chain of
+    unit rules reduced by it then reaches (``?sum: negation``, ``?expr: sum``, ...)."""
+
+    def __init__(self, state: int, settled: dict):
+        super().__init__(settled)
+        self.state = state
+
+
+def _settle_unit_rules(table: dict, rules: set, end_states: set) -> None:
+    """A unit rule's reduction pops the state its child went to and goes to the
+    rule's own from the same state below (S): so after a reduction to N from S,
+    a chain of unit rules on lookahead K ends in one state, found here once
+    instead of a turn of ``run``'s loop per rule.  The stacks are the ones the
+    turns leave (a unit rule keeps its child's value), so an error is met in the same state."""
+    unit_moves = {state: [kind for kind, move in moves.items() if move.__class__ is tuple and move[0] is _same]
+                  for state, moves in table.items()}
+    gotos = {}
+    for below, moves in table.items():
+        for rule, state in moves.items():
+            if rule not in rules or not unit_moves[state]:
+                continue
+            settled = {}
+            for kind in unit_moves[state]:
+                reached = state
+                while reached not in end_states and (move := table[reached].get(kind)).__class__ is tuple \
+                        and move[0] is _same:
+                    reached = table[below][move[2]]
+                if reached != state:
+                    settled[kind] = reached
+            if settled:
+                gotos[below, rule] = _Goto(state, settled)
+    for (below, rule), goto in gotos.items():
+        table[below][rule] = goto
 
 
 def parse(parser: Lark, table: dict, builder, text: str, start: str):
@@ -209,7 +247,8 @@ def run(table, states, values, stream, end_state, builder):
                     values.append(reduce(children, builder))
                 else:
                     values.append(reduce([], builder))
-                states.append(table[states[-1]][origin])
+                goto = table[states[-1]][origin]
+                states.append(goto if goto.__class__ is not _Goto else goto.get(kind, goto.state))
                 if states[-1] == end_state:
                     top = values[-1]
                     return top.built if top.__class__ is Part else top

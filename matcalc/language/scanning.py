@@ -34,24 +34,32 @@ class Scanners:
     end states of each start rule, looked up once per process."""
 
     def __init__(self, parser: Lark):
-        contextual = parser.parser.lexer.lexer            # the post-lexer's connector holds it
-        by_lexer: dict[int, tuple] = {}
-        self.of_state = {}
-        for state, lexer in contextual.lexers.items():
-            if id(lexer) not in by_lexer:
-                scanner = lexer.scanner                   # built (with its callbacks) when first asked
-                matches = tuple(expression.match for expression in scanner._mres)
-                # (one compiled expression, or a scan of several; the terminals
-                # only passed over (spaces); those that need more than a token
-                # made: ignored, holding new lines, with a callback)
-                by_lexer[id(lexer)] = (matches[0] if len(matches) == 1 else _first_of(matches),
-                                       lexer.ignore_types - lexer.newline_types - set(lexer.callback),
-                                       lexer.ignore_types | lexer.newline_types | set(lexer.callback),
-                                       lexer.ignore_types, lexer.newline_types, lexer.callback)
-            self.of_state[state] = by_lexer[id(lexer)]
+        self.of_state = _ScannerOfState(parser.parser.lexer.lexer)    # the post-lexer's connector holds it
         table = parser.parser.parser.parser.parse_table
         self.start_states = table.start_states
         self.end_states = table.end_states
+
+
+class _ScannerOfState(dict):
+    """Parser state → its scanner, compiled when a text first reaches the state
+    (as Lark's lexer does: compiling all 60 would cost a start 16 ms)."""
+
+    def __init__(self, contextual):
+        super().__init__()
+        self.contextual = contextual
+
+    def __missing__(self, state):
+        lexer = self.contextual.lexers[state]
+        scanner = lexer.scanner                   # built (with its callbacks) when first asked
+        matches = tuple(expression.match for expression in scanner._mres)
+        # (one compiled expression, or a scan of several; the terminals
+        # only passed over (spaces); those that need more than a token
+        # made: ignored, holding new lines, with a callback)
+        self[state] = (matches[0] if len(matches) == 1 else _first_of(matches),
+                       lexer.ignore_types - lexer.newline_types - set(lexer.callback),
+                       lexer.ignore_types | lexer.newline_types | set(lexer.callback),
+                       lexer.ignore_types, lexer.newline_types, lexer.callback)
+        return self[state]
 
 
 def _first_of(matches):
