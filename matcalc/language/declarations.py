@@ -80,9 +80,8 @@ def interpret_spec(tokens, span) -> Clause:
     while i < len(words):
         entry = words[i]
         if entry[0] == "word":
-            pair = tuple(w[1] for w in words[i:i + 2] if w[0] == "word")
-            if len(pair) == 2 and pair in _KIND_WORDS:
-                kinds.append(_KIND_WORDS[pair])
+            if i + 1 < len(words) and words[i + 1][0] == "word" and (entry[1], words[i + 1][1]) in _KIND_WORDS:
+                kinds.append(_KIND_WORDS[entry[1], words[i + 1][1]])
                 i += 2
                 continue
             if (entry[1],) in _KIND_WORDS:
@@ -108,7 +107,8 @@ def interpret_spec(tokens, span) -> Clause:
 
     if len(dims) > 2:
         raise ParseError("a size has at most two dimensions, 'rows x cols'", span=span)
-    words_given = {kind for kind in kinds if kind != "data"}
+    words_given = set(kinds)
+    words_given.discard("data")
     base_kinds = {"scalar", "vector", "matrix"} & words_given
     if len(base_kinds) > 1 or ("scalar" in words_given and len(words_given) > 1):
         raise ParseError(f"conflicting kinds: {' and '.join(sorted(words_given))}", span=span)

@@ -166,7 +166,10 @@ def parse_declarations(text: str) -> dict[str, Declaration]:
                 twice = next(name for name in names if names.count(name) > 1)
                 raise ParseError(f"{twice} is declared twice", span=clause.span)
             for name in names:      # kind, structure, size and data add up, in any order
-                clauses[name] = combined(name, clauses.get(name), clause)
-        return {name: declaration_of(name, clause) for name, clause in clauses.items()}
+                earlier = clauses.get(name)
+                clauses[name] = clause if earlier is None else combined(name, earlier, clause)
+        for name, clause in clauses.items():
+            clauses[name] = declaration_of(name, clause)
+        return clauses
     except MatcalcError as error:
         raise error.with_source(text) from None

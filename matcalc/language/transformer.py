@@ -111,6 +111,11 @@ class Build:
     def _made(self, node: A.Expr, *kids) -> A.Expr:
         """Every node is registered here, so depth and size are checked as the
         tree grows, before a later pass could recurse too deep."""
+        if not kids:                    # a leaf: 1 deep, as an unregistered node reads (no entry needed)
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                raise too_big(node.span)
+            return node
         d = 1
         for kid in kids:                # the deepest registered child (a leaf not registered is 1 deep)
             kid_depth = self.depths.get(id(kid), (1,))[0]
