@@ -14,11 +14,12 @@ from .compare import Comparable
 from .errors import DerivationError, InternalError, LimitError, MatcalcError
 from .language import ast as A
 from .language import functions
-from .language.limits import MAX_NODES, READING_WORK, written_out_size
+from .language.limits import MAX_NODES, READING_WORK, node_count, written_out_size
 from .language.names import unused_name
 from .language.declarations import vector_reading
 from .language.notices import warn_layout, warn_undeclared, warn_unused_statements
 from .language.parser import parse_declarations, parse_program
+from .language.records import quick_init
 from .language.typed_input import TypedInput, typed_input
 from .printers import code, formats
 from .printers.labels import label_text
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 LAYOUTS = ("mixed", "numerator")
 
 
+@quick_init
 @dataclass(frozen=True)
 class Problem:
     source: str
@@ -69,12 +71,12 @@ def _problem(expression: str, where: str | None, second_reading: bool = False,
     for name, definition in zip(bindings, typed_bindings):
         written[A.Symbol(name)] = A.substitute(definition, written)
     typed = A.substitute(typed_trees[0], written) if written else typed_trees[0]
-    env.spend(READING_WORK * sum(A.size(tree) for tree in (*typed_bindings, typed_trees[0])))
+    env.spend(READING_WORK * node_count((*typed_bindings, typed_trees[0])))
     function_name = program.result_name or "l"
     statements = ()
     if bindings:
         statements = tuple(zip(bindings, typed_bindings)) + ((function_name, typed_trees[0]),)
-    for node in A.unique_nodes(typed):
+    for node in A.unique_nodes(typed) if A.holds(typed, A.Power, A.Func) else ():
         if isinstance(node, A.Power) and isinstance(node.exponent, A.Number) and node.exponent.value < 0 \
                 and canon(node.base, env) == A.ZERO:
             raise DerivationError("the expression divides by zero", source=expression, span=node.span)

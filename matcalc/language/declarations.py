@@ -10,9 +10,11 @@ from lark import Token
 from ..errors import LimitError, ParseError
 from .limits import MAX_SIZE
 from .names import default_kind
+from .records import quick_init
 from .syntax_errors import shortened, token_span
 
 
+@quick_init
 @dataclass(frozen=True)
 class Declaration:
     kind: str                       # scalar | vector | matrix
@@ -41,6 +43,7 @@ _KIND_WORDS = {
     ("square",): "square", ("data",): "data",
 }
 _KINDS_HELP = "scalar, vector, matrix, symmetric, positive definite, probability vector, data"
+_GLUED_SIZE = re.compile(r"x(\d+)")
 
 
 def _size_value(text: str, token: Token) -> int:
@@ -60,7 +63,7 @@ def interpret_spec(tokens, span) -> Clause:
     for token in tokens:
         text = str(token)
         # "3x4" lexes as NUMBER "3", NAME "x4": split the size back apart.
-        m = re.fullmatch(r"x(\d+)", text)
+        m = _GLUED_SIZE.fullmatch(text)
         if token.type == "NAME" and m and words and words[-1][0] == "dim":
             words.append(("times", token))
             words.append(("dim", _size_value(m.group(1), token), token))
@@ -77,9 +80,8 @@ def interpret_spec(tokens, span) -> Clause:
     while i < len(words):
         entry = words[i]
         if entry[0] == "word":
-            pair = tuple(w[1] for w in words[i:i + 2] if w[0] == "word")
-            if len(pair) == 2 and pair in _KIND_WORDS:
-                kinds.append(_KIND_WORDS[pair])
+            if i + 1 < len(words) and words[i + 1][0] == "word" and (entry[1], words[i + 1][1]) in _KIND_WORDS:
+                kinds.append(_KIND_WORDS[entry[1], words[i + 1][1]])
                 i += 2
                 continue
             if (entry[1],) in _KIND_WORDS:
@@ -105,7 +107,8 @@ def interpret_spec(tokens, span) -> Clause:
 
     if len(dims) > 2:
         raise ParseError("a size has at most two dimensions, 'rows x cols'", span=span)
-    words_given = {kind for kind in kinds if kind != "data"}
+    words_given = set(kinds)
+    words_given.discard("data")
     base_kinds = {"scalar", "vector", "matrix"} & words_given
     if len(base_kinds) > 1 or ("scalar" in words_given and len(words_given) > 1):
         raise ParseError(f"conflicting kinds: {' and '.join(sorted(words_given))}", span=span)
@@ -119,6 +122,7 @@ def interpret_spec(tokens, span) -> Clause:
     return clause
 
 
+@quick_init
 @dataclass(frozen=True)
 class Clause:
     """What one clause says about a name, before it is combined with the
@@ -173,11 +177,12 @@ def declaration_of(name: str, clause: Clause) -> Declaration:
             kind = "matrix" if default == "matrix" else "vector"
         else:
             kind = default
-    what = clause.words()
     if kind == "scalar" and (structured or clause.probability or clause.dims):
-        raise ParseError(f"{name} is declared '{what}': a scalar has no size or structure", span=clause.span)
+        raise ParseError(f"{name} is declared '{clause.words()}': a scalar has no size or structure",
+                         span=clause.span)
     if kind == "vector" and structured:
-        raise ParseError(f"{name} is declared '{what}': a vector is not a square matrix", span=clause.span)
+        raise ParseError(f"{name} is declared '{clause.words()}': a vector is not a square matrix",
+                         span=clause.span)
     rows = cols = None
     if len(clause.dims) == 2:
         rows, cols = clause.dims
@@ -191,7 +196,7 @@ def declaration_of(name: str, clause: Clause) -> Declaration:
             cols = rows            # "S: symmetric 4": a 4×4 matrix
     return Declaration(kind, clause.symmetric, clause.positive_definite, clause.probability,
                        structured, rows, 1 if kind == "vector" else cols, clause.data, clause.span,
-                       matrix_or_vector=clause.kind is None and kind == "matrix" and clause.probability
+                       clause.kind is None and kind == "matrix" and clause.probability    # matrix_or_vector
                        and not (structured or clause.dims))
 
 

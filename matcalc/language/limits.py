@@ -95,6 +95,15 @@ def _written_out_depth(expr: A.Expr, measured: dict) -> int:
     return min(depth + 1, MAX_WRITTEN_OUT_DEPTH + 1)
 
 
+def node_count(trees) -> int:
+    """How many nodes the trees have, a shared one counted wherever it occurs (``A.size`` of each, summed)."""
+    count, stack = 0, list(trees)
+    while stack:
+        count += 1
+        stack.extend(stack.pop()._children())
+    return count
+
+
 def written_out_size(expr: A.Expr, names) -> int:
     """How many nodes ``expr`` has with ``names`` ((name, definition), each
     after what it uses) written out, counted without building it."""

@@ -92,13 +92,14 @@ def latex_letter(stem: str) -> str | None:
 
 
 _LOWER_GREEK = {name for name in GREEK_LETTERS if name.islower()} | set(GREEK_ALIASES)
+_LOWER_LETTERS = re.compile(r"[a-z]+")
 
 
 def default_kind(name: str) -> str:
     """Upper-case initial → matrix; lower-case Greek → scalar; other lower-case → vector."""
     if name[:1].isupper():
         return "matrix"
-    letters = re.match(r"[a-z]+", name)
+    letters = _LOWER_LETTERS.match(name)
     if letters and letters.group(0) in _LOWER_GREEK:
         return "scalar"
     return "vector"

@@ -17,7 +17,7 @@ from lark.exceptions import UnexpectedInput
 
 from ..errors import LimitError, MatcalcError, ParseError
 from .declarations import Clause, Declaration, combined, declaration_of
-from . import parser_tables, reductions
+from . import parser_tables, reductions, scanning
 from .limits import MAX_INPUT_CHARS
 from .syntax_errors import syntax_error
 from .transformer import RULE_METHODS, Build, Program, RuleText
@@ -43,6 +43,10 @@ def bar_side(text: str, start: int, end: int) -> str | None:
     return "close" if left_operand else "open"
 
 
+def has_bars(text: str) -> bool:
+    return "|" in text or "\u2016" in text
+
+
 class _NormBars:
     """Post-lexer: which norm bars open and which close.
 
@@ -55,9 +59,14 @@ class _NormBars:
 
     def process(self, stream):
         source = _SOURCE.get()
-        if source and "|" not in source and "\u2016" not in source:
+        if source and not has_bars(source):
             return stream           # no bar to read: the tokens as the lexer made them
         return self._read_bars(stream, source)
+
+    @classmethod
+    def _read_bars_of(cls, source: str):
+        """The post-lexer of one text (``scanning.read``'s)."""
+        return lambda stream: cls._read_bars(stream, source)
 
     @staticmethod
     def _read_bars(stream, source: str):
@@ -104,6 +113,11 @@ def _actions() -> dict:
     return reductions.actions(_parser(), reductions.callbacks(_parser(), RULE_METHODS))
 
 
+@lru_cache(maxsize=1)
+def _scanners() -> scanning.Scanners:
+    return scanning.Scanners(_parser())
+
+
 def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
     if not isinstance(text, str):
         raise ParseError(f"expected a string, not {type(text).__name__}")
@@ -113,13 +127,18 @@ def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
     if not text.strip():
         raise ParseError("the input is empty", source=text)
     builder = Build(pattern_mode, product_names)
-    reading = _SOURCE.set(text)
     try:
-        built = reductions.parse(_parser(), _actions(), builder, text, start)
-    except UnexpectedInput as error:
-        raise syntax_error(error, text) from None
-    finally:
-        _SOURCE.reset(reading)
+        built = scanning.read(_scanners(), _actions(), builder, text, start,
+                              _NormBars._read_bars_of(text) if "|" in text or "\u2016" in text else None)
+    except scanning.Unread:         # a syntax error: Lark's own lexer and parser state say which
+        builder = Build(pattern_mode, product_names)
+        reading = _SOURCE.set(text)
+        try:
+            built = reductions.parse(_parser(), _actions(), builder, text, start)
+        except UnexpectedInput as error:
+            raise syntax_error(error, text) from None
+        finally:
+            _SOURCE.reset(reading)
     builder.finish(text)
     return built
 
@@ -147,7 +166,10 @@ def parse_declarations(text: str) -> dict[str, Declaration]:
                 twice = next(name for name in names if names.count(name) > 1)
                 raise ParseError(f"{twice} is declared twice", span=clause.span)
             for name in names:      # kind, structure, size and data add up, in any order
-                clauses[name] = combined(name, clauses.get(name), clause)
-        return {name: declaration_of(name, clause) for name, clause in clauses.items()}
+                earlier = clauses.get(name)
+                clauses[name] = clause if earlier is None else combined(name, earlier, clause)
+        for name, clause in clauses.items():
+            clauses[name] = declaration_of(name, clause)
+        return clauses
     except MatcalcError as error:
         raise error.with_source(text) from None

@@ -20,10 +20,12 @@ from .declarations import Clause, Declaration, declaration_of, interpret_spec
 from .limits import MAX_DEPTH, MAX_NODES, check_written_out, number_value, too_big, too_deep
 from .names import GREEK_LETTERS, ascii_name, default_kind
 from .product_chain import ProductChain, refuse_zero_divisor
+from .records import quick_init
 from .syntax_errors import token_span
 
 
 # ------------------------------------------------------------------ results
+@quick_init
 @dataclass(frozen=True)
 class Program:
     """``name = expr`` statements; the last one is the function to differentiate."""
@@ -109,6 +111,11 @@ class Build:
     def _made(self, node: A.Expr, *kids) -> A.Expr:
         """Every node is registered here, so depth and size are checked as the
         tree grows, before a later pass could recurse too deep."""
+        if not kids:                    # a leaf: 1 deep, as an unregistered node reads (no entry needed)
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                raise too_big(node.span)
+            return node
         d = 1
         for kid in kids:                # the deepest registered child (a leaf not registered is 1 deep)
             kid_depth = self.depths.get(id(kid), (1,))[0]
@@ -181,8 +188,10 @@ class Build:
     # ---- leaves
     def symbol(self, meta, items):
         token = items[0]
-        name = ascii_name(str(token))
-        span = token_span(token)
+        name = str(token)
+        if not name.isascii():
+            name = ascii_name(name)
+        span = (token.start_pos, token.end_pos)
         if name == "I":
             return self._made(A.Identity(span=span))
         if name == "ones":
@@ -224,6 +233,13 @@ class Build:
     def factors(self, meta, items):
         """``A B ⊙ C / s``: runs of one kind of product become one n-ary node,
         left to right, so ``a^T A1 ... A200 b`` is one Product, not 200 levels."""
+        for item in items:
+            if isinstance(item, (Token, A.Det)):
+                break
+        else:       # operands side by side only (i x, A B x): one Product, as the chain would fold them
+            end = items[-1].span
+            return self._made(A.Product(tuple(items), span=(meta.start_pos, end[1] if end else meta.start_pos)),
+                              *items)
         items = self._log_det(items)
         if len(items) == 1:
             return items[0]

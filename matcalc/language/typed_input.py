@@ -18,12 +18,14 @@ from . import ast as A
 from .latex import LatexReading, looks_like_latex, read_latex
 from .limits import MAX_INPUT_CHARS
 from .names import ascii_name
+from .records import quick_init
 
 INPUTS = ("text", "latex")
 COLUMNS_NOTE = ("read softmax of a matrix column by column (samples are columns, SPEC §1); "
                 "a paper's softmax over rows is softmax(X^T)^T")
 
 
+@quick_init
 @dataclass(frozen=True)
 class TypedInput:
     source: str                                  # as typed
@@ -98,11 +100,16 @@ class TypedInput:
         return {"language": self.input, "source": self.source, "plain": self.plain,
                 "notes": list(self.notes_of(problem))}
 
-    @contextlib.contextmanager
     def used(self):
         """While the input is used: each reading taken where the LaTeX allows two is
         said (a warning, "read as ..."), and an error found in the plain text points
-        at the LaTeX the user typed."""
+        at the LaTeX the user typed.  Plain text has nothing to say or point at."""
+        if self.reading is None and not self.notes:
+            return _AS_TYPED
+        return self._used()
+
+    @contextlib.contextmanager
+    def _used(self):
         for note in self.notes:
             warnings.warn(MatcalcWarning(note), stacklevel=4)
         try:
@@ -111,6 +118,9 @@ class TypedInput:
             if self.reading is not None:
                 raise self.reading.latex_error(error) from None
             raise
+
+
+_AS_TYPED = contextlib.nullcontext()     # (it holds nothing: one serves every use)
 
 
 def _names(text: str) -> list[str]:

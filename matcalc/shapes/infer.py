@@ -354,8 +354,8 @@ class _Infer:
         return A.with_children(node, (arg,)), shape
 
     def _all(self, nodes):
-        pairs = [self.infer(n) for n in nodes]
-        return tuple(p[0] for p in pairs), [p[1] for p in pairs]
+        typed, shapes = zip(*map(self.infer, nodes))      # (nodes: an n-ary node's operands, never none)
+        return typed, list(shapes)
 
 
 def _join(nodes):
@@ -382,9 +382,9 @@ def infer(trees, source: str = "", declarations=None, predefined: dict | None = 
         tree, shape = inference.infer(tree)
         typed.append(tree)
         shapes.append(shape)
-    zero = any(isinstance(tree, A.Number) and tree.value == 0 for tree in trees)   # 0 is a zero of any shape
-    pairs = [pair for other in shapes[1:] for pair in zip(shapes[0], other)]
-    if same_shape and not zero and not inference.try_unify_all(*pairs):
+    zero = same_shape and any(isinstance(tree, A.Number) and tree.value == 0 for tree in trees)   # of any shape
+    if same_shape and not zero and not inference.try_unify_all(
+            *[pair for other in shapes[1:] for pair in zip(shapes[0], other)]):
         raise ShapeError(f"the two sides have different shapes: {describe(inference.shown(shapes[0]))} "
                          f"and {describe(inference.shown(shapes[1]))}")
     if predefined:

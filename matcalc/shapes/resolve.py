@@ -7,7 +7,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..language import ast as A
-from .dims import Dim
+from .dims import ONE, Dim
 from .env import TypeEnv
 from .unify import normal
 
@@ -15,43 +15,48 @@ from .unify import normal
 def resolve(inference, trees) -> tuple[list, TypeEnv]:
     """The inferred dimensions as Dims with names, the trees with their ones and
     identities sized, and the TypeEnv of the symbols."""
-    names = _assign_names(inference)
+    normals = {}              # symbol → the normal forms of its rows and cols, found once
+    for symbol, (rows, cols) in inference.symbols.items():
+        normals[symbol] = (normal(rows), normal(cols))
+    names = _assign_names(inference, normals)
     # Only a 1, I or ones has a size to write into the tree (inference says
     # whether it met one): else every tree is already its resolved self.
     free = _name_free_dims(inference, trees, names) if inference.sized else {}
-    known: dict = {}          # (coefficient, roots) → its Dim: the 1 of every scalar resolved once
+    known: dict = {(1, ()): ONE}     # (coefficient, roots) → its Dim: the 1 of every scalar resolved once
 
-    def dim(term) -> Dim:
-        key = normal(term)
+    def named(key) -> Dim:
         found = known.get(key)
         if found is None:
             found = known[key] = resolve_dim(key, names)
         return found
 
     env = TypeEnv(free_dims=free)
-    for symbol in inference.symbols:
-        rows, cols = inference.symbols[symbol]
+    for symbol, (rows, cols) in normals.items():
         declaration = inference.declarations.get(symbol)
         flags = {}
         if declaration is not None:
             flags = dict(symmetric=declaration.symmetric,
                          positive_definite=declaration.positive_definite,
                          probability=declaration.probability)
-        env.add_symbol(symbol, (dim(rows), dim(cols)), **flags)
-    resolved = [resolve_tree(tree, dim) for tree in trees] if inference.sized else list(trees)
+        env.add_symbol(symbol, (known.get(rows) or named(rows), known.get(cols) or named(cols)), **flags)
+    resolved = [resolve_tree(tree, lambda term: named(normal(term))) for tree in trees] if inference.sized \
+        else list(trees)
     return resolved, env
 
-def _assign_names(inference) -> dict[int, str]:
+def _assign_names(inference, normals) -> dict[int, str]:
     """Letters for unnamed dimensions: vectors' lengths first, from the
     innermost (right-most) symbol outwards, so ``W1 x`` reads W1: m×n, x: n."""
-    taken = set(inference.symbols) | {v.hint for v in inference.named_dims.values()}
     names: dict[int, str] = {}
-    ordered = list(reversed(inference.order))
-    ordered.sort(key=lambda s: 0 if normal(inference.symbols[s][1]) == (1, ()) else 1)
-    for symbol in ordered:
-        for term in inference.symbols[symbol]:
-            for root in normal(term)[1]:
+    vectors, others = [], []
+    for symbol in reversed(inference.order):
+        (vectors if normals[symbol][1] == (1, ()) else others).append(symbol)
+    taken = None
+    for symbol in vectors + others:
+        for _, roots in normals[symbol]:
+            for root in roots:
                 if not root.hint and root.id not in names:
+                    if taken is None:
+                        taken = set(inference.symbols) | {v.hint for v in inference.named_dims.values()}
                     names[root.id] = letter(len(names), taken)
     return names
 
