@@ -84,6 +84,9 @@ def looks_checked(monkeypatch):
                 if occurrences[0] != occurrences[1]:
                     assert answers._unordered(first, env) != answers._unordered(second, env)
                     skipped["undone"] += 1
+                if answers._key_root(first, env) != answers._key_root(second, env):
+                    assert answers._unordered(first, env) != answers._unordered(second, env)
+                    skipped["undone root"] += 1
         return original_undone(start, lines, env)
 
     monkeypatch.setattr(differential, "collect", collect)
@@ -115,4 +118,4 @@ def test_the_looks_are_exercised(looks_checked):
     """Each look says "nothing" on some of these problems (else the test above checks nothing)."""
     for expression, wrt, where in FOUND + SUITE[:20]:
         matcalc.derive(expression, wrt=wrt, where=where)
-    assert {"collect", "expand", "naming", "undone"} <= set(looks_checked), looks_checked
+    assert {"collect", "expand", "naming", "undone", "undone root"} <= set(looks_checked), looks_checked

@@ -65,6 +65,8 @@ def without_undone_lines(start, lines, env) -> list:
         products in another order."""
         if before == after:
             return True
+        if _key_root(before, env) != _key_root(after, env):
+            return False        # keys that differ at their roots (tr(2 i X) and 2 i tr(X)): no key made
         for expr in (before, after):
             if expr not in occurrences:
                 occurrences[expr] = Counter(node.name for node in A.walk(expr) if isinstance(node, A.Symbol))
@@ -98,11 +100,21 @@ def _keyed(expr, env, printed: dict) -> tuple:
     the repr of their keys; each repr is put together from its children's,
     where printing each key would print every subtree again at every level,
     and each node is printed once (``printed``)."""
-    if env.is_scalar(expr) and isinstance(expr, (A.Product, A.Power)):
+    if _key_root(expr, env) == _SCALAR_PRODUCT:
         factors = _scalar_factors(expr, env, False, printed)
         texts = sorted(_tuple_text((repr(flag), text)) for flag, _, text in factors)
         return ("product", tuple(texts)), _tuple_text((repr("product"), _tuple_text([repr(t) for t in texts])))
     return _by_children(expr, env, printed)
+
+
+_SCALAR_PRODUCT = "product"
+
+
+def _key_root(expr, env):
+    """What the key of ``_unordered`` is at its root: the factors of a scalar
+    product, else the node's own type (a leaf, or the node with its children
+    zeroed): two expressions whose roots differ have different keys."""
+    return _SCALAR_PRODUCT if env.is_scalar(expr) and isinstance(expr, (A.Product, A.Power)) else type(expr)
 
 
 def _by_children(expr, env, printed: dict):

@@ -120,8 +120,7 @@ class VecMethod:
 
     def jacobian(self, dF, X, context, record):
         env = context.env
-        rows, cols = env.shape(dF)
-        label = Label("differential", record.function, function_is_matrix=not cols.is_one)
+        label = record.label            # vec(dF), as the strategy labels it (vec(F) for several columns)
         chains, used = peel(dF, X, context, record, label)
         size = env.shape(X)[0] * env.shape(X)[1]
         parts, inner = [], []
