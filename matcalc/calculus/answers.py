@@ -31,8 +31,20 @@ def answer_form(expr, env):
 def answer_form_steps(expr, env) -> list:
     """``answer_form`` one identity at a time: (rules, expression) for each
     change, so that a derivation can show it."""
-    changes = []
+    if not _may_change_form(expr, env):
+        return []           # (most answers: ∂f/∂i = x)
+    return _form_changes(expr, env)
+
+
+def _may_change_form(expr, env) -> bool:
+    """Whether ``answer_form_steps`` may change ``expr``: each form needs a
+    sum (the sum of entries last needs a 1 instead), or canon must change it."""
+    return A.holds(expr, A.Add, A.Ones) or canon(expr, env) != expr
+
+
+def _form_changes(expr, env) -> list:
     # each form needs a node of its own kind: most answers hold no sum and no 1
+    changes = []
     common = _common_factor(expr, env) if A.holds(expr, A.Add) else expr
     if common != expr:
         expr = canon(common, env)

@@ -66,7 +66,7 @@ class Identifier:
             and sum(self.contains_dX(f) for f in inner.args) == 1)
 
     def inside_vec_or_kron(self, expr) -> bool:
-        return any(isinstance(node, (A.Vec, A.Kron)) and self.contains_dX(node)
+        return A.holds(expr, A.Vec, A.Kron) and any(isinstance(node, (A.Vec, A.Kron)) and self.contains_dX(node)
                    for node in A.walk(expr))
 
     def through_vec(self, coefficient, trace: A.Trace, used: list):
@@ -275,7 +275,7 @@ def pushed_transposes(expr, context: Context) -> tuple:
 
 
 def _transposed_compound(expr) -> bool:
-    return any(isinstance(node, A.Transpose) and isinstance(node.arg, COMPOUND) for node in A.walk(expr))
+    return A.holds(expr, A.Transpose) and A.holds(expr, *COMPOUND) and any(isinstance(node, A.Transpose) and isinstance(node.arg, COMPOUND) for node in A.walk(expr))
 
 
 def _through_products(expr, context: Context) -> A.Expr:
