@@ -180,6 +180,8 @@ def sign_into_sum(expr, env):
 def sign_into_sum_rule(expr, env) -> tuple:
     """(``sign_into_sum`` of expr, the rule it applied or None): sign-into-sum,
     or sign-into-sum-scaled where scalars stand before the difference (-γ (a - b))."""
+    if not A.holds(expr, A.Add):
+        return expr, None           # no difference to turn round (asked before the coefficient's sign)
     number, rest = split_coefficient(expr)
     if number >= 0 or rest is None:
         return expr, None

@@ -26,6 +26,7 @@ RULE_FOR = {
     A.LogSoftmax: "d-logsoftmax",
 }
 MAX_SWEEPS = 200
+_DIFFERENTIAL = A.Differential._type_bit
 # The parts one product rule may build: the rest of the derivation costs about
 # ten units of work (README "Limits") a part, so what is accepted stays
 # inside the work limit (a^T A^400 x needs 39,000 units).
@@ -55,6 +56,8 @@ def sweeps(expr: A.Expr, variables: set, context: Context):
 
 
 def _sweep(expr, variables, context, used):
+    if not A.types_mask(expr) & _DIFFERENTIAL:
+        return expr             # no d(..) below: nothing to rewrite, and no walk down a constant subtree
     if isinstance(expr, A.Differential):
         if is_terminal(expr, variables):
             return expr
