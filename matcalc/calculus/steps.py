@@ -99,6 +99,11 @@ class Step:
     matrix_form: A.Expr | None = field(default=None, compare=False, repr=False)
 
 
+def _outcome_init(self, answer, expanded, steps, names, env, label):
+    self.__dict__.update(answer=answer, expanded=expanded, steps=steps, names=names, env=env, label=label)
+
+
+@_writes_fields(_outcome_init)
 @dataclass(frozen=True)
 class Outcome:
     """What a derivation found, and how: the answer and every step."""
