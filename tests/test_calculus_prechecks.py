@@ -17,7 +17,7 @@ import pytest
 
 import matcalc
 import strategies as S
-from matcalc.calculus import answers, differential, expansion, naming
+from matcalc.calculus import answers, differential, elementwise_algebra, expansion, naming, scalars
 from matcalc.language import ast as A
 from matcalc.rewriting.engine import rewrite_everywhere
 
@@ -84,8 +84,39 @@ def looks_checked(monkeypatch):
                 if occurrences[0] != occurrences[1]:
                     assert answers._unordered(first, env) != answers._unordered(second, env)
                     skipped["undone"] += 1
+                if answers._key_root(first, env) != answers._key_root(second, env):
+                    assert answers._unordered(first, env) != answers._unordered(second, env)
+                    skipped["undone root"] += 1
         return original_undone(start, lines, env)
 
+    def look_checked(module, name, does_nothing, kind):
+        """The look ``module.name(expr, env)``, wrapped: where it says "nothing", so must ``does_nothing``."""
+        original = getattr(module, name)
+
+        def look(expr, env):
+            may = original(expr, env)
+            if not may:
+                assert does_nothing(expr, env), f"{kind} skipped in {expr}"
+                skipped[kind] += 1
+            return may
+        monkeypatch.setattr(module, name, look)
+
+    look_checked(answers, "_may_change_form", lambda expr, env: answers._form_changes(expr, env) == [], "answer form")
+    look_checked(elementwise_algebra, "_may_shorten",
+                 lambda expr, env: not any(elementwise_algebra._is_quotient(node)
+                                           or elementwise_algebra._sum_of_products(node, env) for node in A.walk(expr)),
+                 "entrywise")
+
+    original_simplify_coefficients = scalars.simplify_coefficients
+
+    def simplify_coefficients(expr, env, names):
+        if not scalars._may_collect(expr):
+            assert scalars._collected(expr, env, names) is expr, f"scalar algebra skipped in {expr}"
+            skipped["coefficients"] += 1
+        return original_simplify_coefficients(expr, env, names)
+
+    monkeypatch.setattr(scalars, "simplify_coefficients", simplify_coefficients)
+    monkeypatch.setattr("matcalc.calculus.strategy.simplify_coefficients", simplify_coefficients)
     monkeypatch.setattr(differential, "collect", collect)
     monkeypatch.setattr("matcalc.calculus.strategy.collect", collect)
     monkeypatch.setattr(expansion, "expand_steps", expand_steps)
@@ -115,4 +146,5 @@ def test_the_looks_are_exercised(looks_checked):
     """Each look says "nothing" on some of these problems (else the test above checks nothing)."""
     for expression, wrt, where in FOUND + SUITE[:20]:
         matcalc.derive(expression, wrt=wrt, where=where)
-    assert {"collect", "expand", "naming", "undone"} <= set(looks_checked), looks_checked
+    assert {"collect", "expand", "naming", "undone", "undone root", "answer form", "coefficients",
+            "entrywise"} <= set(looks_checked), looks_checked

@@ -181,3 +181,25 @@ def test_cli_json_carries_label_object(run_cli, derived, name):
     assert isinstance(label, dict), "no label object in CLI json"
     assert {key: label.get(key) for key in expected} == expected
     assert derived[name].check() < 1e-6
+
+
+@pytest.mark.parametrize("cls", ["Label", "Step", "Outcome"])
+def test_labels_and_steps_are_made_by_their_fast_initializers(cls):
+    """steps.py writes the fields of a label, a step and an outcome straight into the
+    instance dict, where the fields are still those its initializer takes: a
+    field added, removed or given another default keeps the dataclass's own
+    (correct, slower) __init__, and this test says it happened."""
+    from dataclasses import FrozenInstanceError, fields, replace
+
+    from matcalc.calculus import steps
+    from matcalc.language import ast as A
+    made = getattr(steps, cls)
+    assert made.__init__ is getattr(steps, f"_{cls.lower()}_init"), f"{cls} changed its fields: update its initializer"
+    label = steps.Label(steps.GRADIENT, "l", "x", wrt_is_matrix=True)
+    x = A.Symbol("x")
+    value = {"Label": label, "Step": steps.Step("identify", label, x, note="n"),
+             "Outcome": steps.Outcome(x, None, (), (), None, label)}[cls]
+    assert {f.name for f in fields(made)} == set(vars(value))        # every field set, nothing else
+    assert replace(value) == value and hash(replace(value)) == hash(value)
+    with pytest.raises(FrozenInstanceError):
+        setattr(value, fields(made)[0].name, "other")          # frozen still

@@ -31,8 +31,20 @@ def answer_form(expr, env):
 def answer_form_steps(expr, env) -> list:
     """``answer_form`` one identity at a time: (rules, expression) for each
     change, so that a derivation can show it."""
-    changes = []
+    if not _may_change_form(expr, env):
+        return []           # (most answers: ∂f/∂i = x)
+    return _form_changes(expr, env)
+
+
+def _may_change_form(expr, env) -> bool:
+    """Whether ``answer_form_steps`` may change ``expr``: each form needs a
+    sum (the sum of entries last needs a 1 instead), or canon must change it."""
+    return A.holds(expr, A.Add, A.Ones) or canon(expr, env) != expr
+
+
+def _form_changes(expr, env) -> list:
     # each form needs a node of its own kind: most answers hold no sum and no 1
+    changes = []
     common = _common_factor(expr, env) if A.holds(expr, A.Add) else expr
     if common != expr:
         expr = canon(common, env)
@@ -65,6 +77,8 @@ def without_undone_lines(start, lines, env) -> list:
         products in another order."""
         if before == after:
             return True
+        if _key_root(before, env) != _key_root(after, env):
+            return False        # keys that differ at their roots (tr(2 i X) and 2 i tr(X)): no key made
         for expr in (before, after):
             if expr not in occurrences:
                 occurrences[expr] = Counter(node.name for node in A.walk(expr) if isinstance(node, A.Symbol))
@@ -98,11 +112,21 @@ def _keyed(expr, env, printed: dict) -> tuple:
     the repr of their keys; each repr is put together from its children's,
     where printing each key would print every subtree again at every level,
     and each node is printed once (``printed``)."""
-    if env.is_scalar(expr) and isinstance(expr, (A.Product, A.Power)):
+    if _key_root(expr, env) == _SCALAR_PRODUCT:
         factors = _scalar_factors(expr, env, False, printed)
         texts = sorted(_tuple_text((repr(flag), text)) for flag, _, text in factors)
         return ("product", tuple(texts)), _tuple_text((repr("product"), _tuple_text([repr(t) for t in texts])))
     return _by_children(expr, env, printed)
+
+
+_SCALAR_PRODUCT = "product"
+
+
+def _key_root(expr, env):
+    """What the key of ``_unordered`` is at its root: the factors of a scalar
+    product, else the node's own type (a leaf, or the node with its children
+    zeroed): two expressions whose roots differ have different keys."""
+    return _SCALAR_PRODUCT if env.is_scalar(expr) and isinstance(expr, (A.Product, A.Power)) else type(expr)
 
 
 def _by_children(expr, env, printed: dict):
@@ -156,6 +180,8 @@ def sign_into_sum(expr, env):
 def sign_into_sum_rule(expr, env) -> tuple:
     """(``sign_into_sum`` of expr, the rule it applied or None): sign-into-sum,
     or sign-into-sum-scaled where scalars stand before the difference (-γ (a - b))."""
+    if not A.holds(expr, A.Add):
+        return expr, None           # no difference to turn round (asked before the coefficient's sign)
     number, rest = split_coefficient(expr)
     if number >= 0 or rest is None:
         return expr, None

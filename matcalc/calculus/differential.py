@@ -26,6 +26,7 @@ RULE_FOR = {
     A.LogSoftmax: "d-logsoftmax",
 }
 MAX_SWEEPS = 200
+_DIFFERENTIAL = A.Differential._type_bit
 # The parts one product rule may build: the rest of the derivation costs about
 # ten units of work (README "Limits") a part, so what is accepted stays
 # inside the work limit (a^T A^400 x needs 39,000 units).
@@ -55,6 +56,8 @@ def sweeps(expr: A.Expr, variables: set, context: Context):
 
 
 def _sweep(expr, variables, context, used):
+    if not A.types_mask(expr) & _DIFFERENTIAL:
+        return expr             # no d(..) below: nothing to rewrite, and no walk down a constant subtree
     if isinstance(expr, A.Differential):
         if is_terminal(expr, variables):
             return expr
@@ -210,16 +213,35 @@ def cut_terms(rule_name: str, pieces: dict, pending: A.Differential, context: Co
     ``pending``'s factors split at the cut, so the rule's left side is
     ``pending`` by construction and their shapes conform;
     tests/test_rewrites_keep_shape.py checks each term's shape."""
-    rule = context.rule(rule_name)
+    rule, sides = _sides(rule_name, context)
     varying, constant = [], 0
-    for side in rule.rhs.args if isinstance(rule.rhs, A.Add) else (rule.rhs,):
-        # each side holds the d(..) of one piece (d-product, d-scalar-product, d-product-scalar)
-        piece = pieces[next(n.arg.name for n in A.walk(side) if isinstance(n, A.Differential))]
+    for side, differentiated in sides:
+        piece = pieces[differentiated]
         if context.is_constant(piece):
             constant += 1
         else:
             varying.append(instantiate(rule, side, pieces, context))
     return varying, constant
+
+
+_SIDES = "product rule sides"           # the catalog's table of them (catalog.facts)
+
+
+def _sides(rule_name: str, context: Context) -> tuple:
+    """(the rule, ((side, the variable its d(..) holds), ...)) for a product
+    rule of the catalog: each side holds the d(..) of one piece (d-product,
+    d-scalar-product, d-product-scalar).  Read off the rule once, as the
+    engine's builders are: rules never change."""
+    table = context.catalog.facts.get(_SIDES)
+    if table is None:
+        table = context.catalog.facts[_SIDES] = {}
+    found = table.get(rule_name)
+    if found is None:
+        rule = context.rule(rule_name)
+        found = table[rule_name] = (rule, tuple(
+            (side, next(n.arg.name for n in A.walk(side) if isinstance(n, A.Differential)))
+            for side in (rule.rhs.args if isinstance(rule.rhs, A.Add) else (rule.rhs,))))
+    return found
 
 
 def _has_cuts(expr: A.Expr, env) -> bool:
@@ -290,7 +312,7 @@ def _may_collect(dl) -> bool:
     terms of a sum share a factor holding a d(..) (read as their factors,
     sub-products included); or taking a factor out inside a term (a sum that
     is not dl itself) makes two factors equal that were not."""
-    if not _repeated_differential(dl):
+    if not A.holds(dl, A.Add) or not _repeated_differential(dl):     # (both: a sum, and a d(..) twice)
         return False
     for node in A.walk(dl):
         if isinstance(node, A.Add) and (_terms_share_a_factor_with_d(node)

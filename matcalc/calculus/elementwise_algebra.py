@@ -28,10 +28,20 @@ SIGMA = "sigma"
 def simplify_elementwise(expr: A.Expr, env: TypeEnv, names=()) -> A.Expr:
     """``expr`` with each quotient of entrywise factors in its shortest form."""
     grouped = _grouped(expr, env)
-    if not any(_is_quotient(node) or _sum_of_products(node, env) for node in A.walk(grouped)):
+    if not _may_shorten(grouped, env):
         return grouped           # the common case: nothing to divide, no SymPy
     definitions = {name: d for name, d in names if _entrywise(d)}
     return canon(_visit(grouped, env, definitions), env)
+
+
+def _may_shorten(expr, env) -> bool:
+    """Whether a node of ``expr`` is a quotient or a sum of entrywise
+    products, which SymPy may shorten; asked first of the node classes the
+    tree holds (a quotient is a negative entrywise power, a sum of products
+    a sum with a ⊙ in it), which most answers answer without a walk."""
+    if not (A.holds(expr, A.ElemPow) or A.holds(expr, A.Add) and A.holds(expr, A.Hadamard)):
+        return False
+    return any(_is_quotient(node) or _sum_of_products(node, env) for node in A.walk(expr))
 
 
 def _grouped(expr, env):

@@ -42,6 +42,8 @@ def _rewritable_by_expand(expr: A.Expr) -> bool:
     product of a sum, tr, sum, mean, vec or diag of a sum, or a transposed
     product, sum or ⊙, holding a d(..).  (expand's walk puts each node into
     canonical form, which leaves a canonical tree as it is.)"""
+    if not A.holds(expr, A.Add, A.Transpose) or not _carries_d(expr):
+        return False            # each case below needs a sum or a transpose, and a d(..) in it
     for node in A.walk(expr):
         if isinstance(node, (A.Product, A.Hadamard, A.Kron)):
             rewritten = [factor for factor in node.args if isinstance(factor, A.Add)]

@@ -22,6 +22,18 @@ from ..shapes.env import TypeEnv
 def simplify_coefficients(expr: A.Expr, env: TypeEnv, names: list) -> A.Expr:
     """Terms with one matrix part get one coefficient, simplified; kept only
     when that makes the answer shorter."""
+    if not _may_collect(expr):
+        return expr                # (most answers: one term, no 1 / (...))
+    return _collected(expr, env, names)
+
+
+def _may_collect(expr) -> bool:
+    """Whether there may be coefficients to collect (a sum's) or a quotient
+    to cancel (a negative power's)."""
+    return isinstance(expr, A.Add) or A.holds(expr, A.Power)
+
+
+def _collected(expr, env, names):
     terms = list(expr.args) if isinstance(expr, A.Add) else [expr]
     groups: dict = {}
     for term in terms:

@@ -158,7 +158,7 @@ def _simplified(answer, names, context, record, with_algebra):
             simplified = after
         return simplified
 
-    if any(isinstance(node, A.Unvec) for node in A.walk(answer)):
+    if A.holds(answer, A.Unvec):
         # unvec(g) read off g^T vec(dX): (A ⊗ B) vec(Y) = vec(B Y A^T) in g,
         # so that unvec(vec(B Y A^T)) reads B Y A^T
         folded, used = rewrite_everywhere(("kron-vec",), answer, context)
@@ -191,7 +191,7 @@ def derive_hessian(expr: A.Expr, wrt: str, env: TypeEnv, function: str = "l",
     gradient = derive_gradient(expr, wrt, env, function, method, catalog, names)
     g = "g" if "g" not in env.symbols else "g_" + wrt
     answer, note = gradient.answer, f"{g} = ∂{function}/∂{wrt}"
-    if any(isinstance(node, A.Unvec) for node in A.walk(answer)):
+    if A.holds(answer, A.Unvec):
         # The Hessian is ∂vec(G)/∂vec(X)^T, and vec(unvec(v)) = v: differentiate vec(G).
         context = Context(env, catalog=catalog or default_catalog())
         answer, used = rewrite_everywhere(("vec-add", "vec-scalar"), canon(A.Vec(answer), env), context)
@@ -358,6 +358,8 @@ def _tidied(dl, context) -> tuple[list, bool]:
 def _fold_softmax(dl, names, env):
     """softmax(a2) that a rule brought in gets the name s, as in the books.
     Returns (dl, the note for its line)."""
+    if not A.holds(dl, A.Softmax):
+        return dl, ""
     softmaxes = [n for n in A.walk(dl) if isinstance(n, A.Softmax) and isinstance(n.arg, A.Symbol)]
     if not softmaxes:
         return dl, ""

@@ -66,8 +66,8 @@ class Identifier:
             and sum(self.contains_dX(f) for f in inner.args) == 1)
 
     def inside_vec_or_kron(self, expr) -> bool:
-        return any(isinstance(node, (A.Vec, A.Kron)) and self.contains_dX(node)
-                   for node in A.walk(expr))
+        return A.holds(expr, A.Vec, A.Kron) and any(
+            isinstance(node, (A.Vec, A.Kron)) and self.contains_dX(node) for node in A.walk(expr))
 
     def through_vec(self, coefficient, trace: A.Trace, used: list):
         """tr(P) = g^T vec(dX) by the vec rules, when dX sits inside vec or ⊗
@@ -275,7 +275,9 @@ def pushed_transposes(expr, context: Context) -> tuple:
 
 
 def _transposed_compound(expr) -> bool:
-    return any(isinstance(node, A.Transpose) and isinstance(node.arg, COMPOUND) for node in A.walk(expr))
+    # (the classes the tree holds first: most trees hold no transpose, or nothing compound)
+    return A.holds(expr, A.Transpose) and A.holds(expr, *COMPOUND) and any(
+        isinstance(node, A.Transpose) and isinstance(node.arg, COMPOUND) for node in A.walk(expr))
 
 
 def _through_products(expr, context: Context) -> A.Expr:

@@ -21,9 +21,19 @@ class Vectorizer:
         self.dX = A.Differential(wrt)
         self.context = context
         self.env = context.env
+        self._carried: dict = {}        # id(node) → (node, whether it carries dX)
 
     def carries(self, expr) -> bool:
-        return A.contains(expr, self.dX)
+        # Asked of one node several times as a layer is peeled (the term, its
+        # factors, the carrier): answered once.  By identity, the node kept
+        # with its answer (so its id stays its own), where a key by equality
+        # would hash and compare it.
+        known = self._carried.get(id(expr))
+        if known is not None and known[0] is expr:
+            return known[1]
+        carried = A.contains(expr, self.dX)
+        self._carried[id(expr)] = (expr, carried)
+        return carried
 
     def jacobian(self, expr: A.Expr, used: list) -> A.Expr:
         """J with vec(expr) = J vec(dX); the rules used are appended to ``used``."""

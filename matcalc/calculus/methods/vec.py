@@ -37,8 +37,7 @@ class _OneLayer(Vectorizer):
         # the chain, (∂f/∂y)^T ∂y/∂vec(W) as seed 003 writes it; no rule.
         factors = list(expr.args)
         carrier = next(index for index, factor in enumerate(factors) if self.carries(factor))
-        rest = A.product_of(factors[carrier:])
-        if carrier and self.env.is_vector(rest):
+        if carrier and self.env.is_vector(rest := A.product_of(factors[carrier:])):
             return A.Product((A.product_of(factors[:carrier]), A.Vec(rest)))
         return super()._product(expr, used)
 
@@ -120,10 +119,8 @@ class VecMethod:
 
     def jacobian(self, dF, X, context, record):
         env = context.env
-        rows, cols = env.shape(dF)
-        label = Label("differential", record.function, function_is_matrix=not cols.is_one)
+        label = record.label            # vec(dF), as the strategy labels it (vec(F) for several columns)
         chains, used = peel(dF, X, context, record, label)
-        size = env.shape(X)[0] * env.shape(X)[1]
         parts, inner = [], []
         for factors in chains:
             product = A.product_of(factors)
@@ -132,7 +129,8 @@ class VecMethod:
                     # vec(A)^T vec(B) = tr(A^T B): one number, before I stands beside it
                     product, rules = rewrite_everywhere(("vec-row-trace",), canon(product, env), context)
                     inner += rules
-                product = canon_times(product, A.Identity(size), env)
+                rows, cols = env.shape(X)
+                product = canon_times(product, A.Identity(rows * cols), env)
             parts.append(product)
         jacobian = canon(A.joined(A.Add, parts), env)
         if inner:
