@@ -359,12 +359,12 @@ def symbol_names(expr: Expr) -> set:
 
 
 def contains(expr: Expr, target: Expr) -> bool:
-    # A tree without one of the target's symbols cannot hold it (and which
-    # symbols a tree holds is kept in its nodes): the usual answer of "is dX
-    # still in here?" without a walk.
-    if not names_of(target, Symbol) <= names_of(expr, Symbol):
-        return False
+    # A tree without a node of the target's class, or without one of the
+    # target's symbols, cannot hold it (and both are kept in its nodes): the
+    # usual answer of "is dX still in here?" without a walk.
     kind = type(target)
+    if not types_mask(expr) & kind._type_bit or not names_of(target, Symbol) <= names_of(expr, Symbol):
+        return False
     stack = [expr]                      # (walk's order does not matter here: no generator)
     while stack:
         sub = stack.pop()

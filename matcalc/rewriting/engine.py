@@ -163,13 +163,13 @@ def rewrite_everywhere(rule_names, expr: A.Expr, context: Context, limit: int = 
     """Apply the rules wherever they match (inside products, to any run of
     adjacent factors) until none does.  Returns (expression, rules used)."""
     rule_names = tuple(rule_names)
+    rules = rule_pass(rule_names, context.catalog)
+    if not _may_apply(rules, expr, context):
+        return expr, []         # (asked first: most passes have nothing to do, and then no key is made)
     key = ("everywhere", rule_names, expr, limit)
     if key in context.memo:
         result, used = context.memo[key]
         return result, list(used)
-    rules = rule_pass(rule_names, context.catalog)
-    if not _may_apply(rules, expr, context):
-        return expr, []
     used: list[str] = []
     for _ in range(limit):
         changed = _rewrite_once(rules, expr, context, used)

@@ -4,6 +4,7 @@ repeated factors as powers; Hadamard and Kronecker products likewise."""
 from __future__ import annotations
 
 from fractions import Fraction
+from operator import is_
 
 from ...language import ast as A
 from ...language.ast import split_coefficient
@@ -128,15 +129,19 @@ def _product(expr: A.Product, env):
         chain = _merge_powers(chain, env)
         scalars.extend(hoisted)
     if scalars:
-        scalars = _combine_powers(scalars, env)
-        compound = [s for s in scalars if isinstance(s, A.Product)]
-        if not chain and len(compound) == 1:
+        if len(scalars) > 1:
+            scalars = _combine_powers(scalars, env)
+        # (the kinds asked once, in C: most scalars hold no product and no number)
+        kinds = set(map(type, scalars))
+        compound = [s for s in scalars if type(s) is A.Product] if A.Product in kinds and not chain else ()
+        if len(compound) == 1:
             # β (y^T x) is just β y^T x: with no matrix chain around it nothing can break.
             inner = compound[0].args
             chain = [a for a in inner if not is_scalar(a)]
             scalars = _combine_powers([s for s in scalars if s is not compound[0]]
                                       + [a for a in inner if is_scalar(a)], env)
-        numbers = [s for s in scalars if isinstance(s, A.Number)]
+            kinds = set(map(type, scalars))
+        numbers = [s for s in scalars if type(s) is A.Number] if A.Number in kinds else ()
         if numbers:
             # Powers combined into a number (x^{10/3} x^{5/3} = x^5 for a number x)
             # join the coefficient: a product holds one number, in front.
@@ -153,7 +158,10 @@ def _product(expr: A.Product, env):
         factors.insert(0, first if type(first) is A.Number and first.value is coefficient else A.Number(coefficient))
     if len(factors) == 1:
         return factors[0]
-    return kept_or_new(expr, factors)
+    own = expr.args             # (kept_or_new, without its call: the usual product is kept)
+    if len(factors) == len(own) and all(map(is_, factors, own)):
+        return expr
+    return A.Product(tuple(factors))
 
 
 def _combine_powers(scalars, env):
