@@ -272,10 +272,13 @@ def with_children(expr: Expr, new_children) -> Expr:
                 return expr
         elif all(map(is_, new_children, old_children)):
             return expr
-    # A copy of every field (span and the fields outside equality included)
-    # with the children swapped; no field is computed in __init__, and the
-    # cached hash and facts belong to the old node.  Most nodes hold their
-    # span and their children only: those are written in directly.
+    return rebuilt(expr, new_children)
+
+
+def rebuilt(expr: Expr, new_children) -> Expr:   # with_children where a child (in a list or tuple) is new
+    # A copy of every field (span and those outside equality included), the
+    # children swapped; no field is computed in __init__, the cached hash and
+    # facts are the old node's.  Most nodes hold span and children only.
     fresh = _new(type(expr))
     state = fresh.__dict__
     only = expr._only_child_field
@@ -359,10 +362,10 @@ def symbol_names(expr: Expr) -> set:
 
 
 def contains(expr: Expr, target: Expr) -> bool:
-    # A tree without a node of the target's class, or without one of the
-    # target's symbols, cannot hold it (and both are kept in its nodes): the
-    # usual answer of "is dX still in here?" without a walk.
+    # Without the target's node class or symbols (kept in its nodes) it is not here: no walk.
     kind = type(target)
+    if type(expr) is kind and expr == target:
+        return True                     # (dX asked of itself: the last factor peeled)
     if not types_mask(expr) & kind._type_bit or not names_of(target, Symbol) <= names_of(expr, Symbol):
         return False
     stack = [expr]                      # (walk's order does not matter here: no generator)

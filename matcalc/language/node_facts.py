@@ -10,11 +10,8 @@ dataclass forbids setattr, not the dict) under a private key, which
 
 from __future__ import annotations
 
-from operator import attrgetter
-
 SYMBOLS = "_symbols"
 _NONE: frozenset = frozenset()
-_symbols_of = attrgetter(SYMBOLS)
 
 
 def names_of(expr, symbol_class) -> frozenset:
@@ -25,12 +22,6 @@ def names_of(expr, symbol_class) -> frozenset:
     known = expr._symbols
     if known is not None:
         return known
-    if not isinstance(expr, symbol_class):
-        # The usual new node: its children's names are known (read without a frame).
-        facts = tuple(map(_symbols_of, expr._children()))
-        if None not in facts:
-            known = expr.__dict__[SYMBOLS] = facts[0] if len(facts) == 1 else _NONE.union(*facts)
-            return known
     stack = [expr]
     while stack:
         node = stack[-1]

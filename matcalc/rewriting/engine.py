@@ -220,7 +220,7 @@ def _rewrite_once_uncached(rules: RulePass, expr, context, used):
     if kids:
         rewritten = [_rewrite_once(rules, k, context, used) for k in kids]
         if any(map(is_not, rewritten, kids)):       # (most nodes of a pass stay as they are)
-            expr = A.with_children(expr, rewritten)
+            expr = A.rebuilt(expr, rewritten)
     candidates = rules.known.get(type(expr))
     if candidates is None:
         candidates = rules.at(type(expr))

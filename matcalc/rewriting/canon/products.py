@@ -231,9 +231,9 @@ def _merge_powers(chain, env):
     previous = None
     for factor in chain:
         kind = type(factor)
-        if kind is A.Inverse or kind is A.Power or \
-                (kind is type(previous) and (factor is previous or factor == previous)):
-            break
+        if kind is A.Inverse or kind is A.Power or (kind is type(previous) and (
+                factor is previous or (factor.name == previous.name if kind is A.Symbol else factor == previous))):
+            break               # (two symbols are compared by name, without the node's __eq__)
         previous = factor
     else:
         return chain            # no power, no inverse, no factor twice in a row: nothing merges (the usual chain)
