@@ -188,10 +188,8 @@ def _may_apply(rules: RulePass, expr, context) -> bool:
     a tree holds (kept in its nodes) costs less than visiting every node
     with every rule."""
     present = A.types_mask(expr)
-    for bits, probability in rules.needed_bits:
-        if present & bits == bits and (not probability or _holds_probability(expr, context.env)):
-            return True
-    return False
+    possible = rules.possible(present)
+    return possible is True or (possible is not False and _holds_probability(expr, context.env))
 
 
 def _holds_probability(expr: A.Expr, env: TypeEnv) -> bool:
