@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from operator import is_, methodcaller
+from operator import methodcaller
 from typing import Any, ClassVar, Iterator
 
-from .node_class import TYPES, node, types_mask  # noqa: F401  (A.types_mask)
+from .node_class import TYPES, node, same_objects, types_mask  # noqa: F401  (A.types_mask, A.same_objects)
 from .node_facts import SYMBOLS, names_of
 from .structure import dump, show_with  # noqa: F401  (A.dump, A.show_with)
 
@@ -265,13 +265,8 @@ def with_children(expr: Expr, new_children) -> Expr:
     """The same node with its sub-expressions replaced (same count and order)."""
     if type(new_children) is not list and type(new_children) is not tuple:
         new_children = tuple(new_children)
-    old_children = expr._children()
-    if len(new_children) == len(old_children):
-        if len(old_children) == 1:              # (the usual node: one child)
-            if new_children[0] is old_children[0]:
-                return expr
-        elif all(map(is_, new_children, old_children)):
-            return expr
+    if same_objects(new_children, expr._children()):
+        return expr
     return rebuilt(expr, new_children)
 
 

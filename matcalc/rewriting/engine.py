@@ -6,7 +6,6 @@ where is decided by the strategies of the calculus layer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import is_not
 from typing import Callable, Iterator
 
 from ..errors import InternalError
@@ -217,7 +216,7 @@ def _rewrite_once_uncached(rules: RulePass, expr, context, used):
     context.env.spend(1 + len(kids))
     if kids:
         rewritten = [_rewrite_once(rules, k, context, used) for k in kids]
-        if any(map(is_not, rewritten, kids)):       # (most nodes of a pass stay as they are)
+        if not A.same_objects(rewritten, kids):     # (most nodes of a pass stay as they are)
             expr = A.rebuilt(expr, rewritten)
     candidates = rules.known.get(type(expr))
     if candidates is None:

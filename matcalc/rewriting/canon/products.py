@@ -4,7 +4,6 @@ repeated factors as powers; Hadamard and Kronecker products likewise."""
 from __future__ import annotations
 
 from fractions import Fraction
-from operator import is_
 
 from ...language import ast as A
 from ...language.ast import split_coefficient
@@ -159,7 +158,7 @@ def _product(expr: A.Product, env):
     if len(factors) == 1:
         return factors[0]
     own = expr.args             # (kept_or_new, without its call: the usual product is kept)
-    if len(factors) == len(own) and all(map(is_, factors, own)):
+    if A.same_objects(factors, own):
         return expr
     return A.Product(tuple(factors))
 
