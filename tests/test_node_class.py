@@ -82,3 +82,14 @@ def test_a_rebuilt_node_does_not_keep_its_old_types():
     assert A.types_mask(power) == walked_mask(power)
     rebuilt = A.with_children(power, [A.Trace(x), A.Number(2)])         # (a node of several child fields)
     assert A.types_mask(rebuilt) == walked_mask(rebuilt) != A.types_mask(power)
+
+
+@pytest.mark.parametrize("count", range(5))
+def test_same_objects_asks_identity_not_equality(count):
+    nodes = [A.Symbol(f"x{k}") for k in range(count)]
+    copies = [A.Symbol(f"x{k}") for k in range(count)]     # equal, not the same objects
+    assert A.same_objects(nodes, tuple(nodes))
+    assert A.same_objects(nodes, copies) == (count == 0)
+    assert not A.same_objects(nodes, nodes + [A.ONE])
+    for k in range(count):
+        assert not A.same_objects(nodes, nodes[:k] + [copies[k]] + nodes[k + 1:])

@@ -44,6 +44,20 @@ def test_symbols_of_every_subtree_agree_with_a_walk(index):
         assert A.symbol_names(node) == walked_symbols(node)
 
 
+@pytest.mark.parametrize("index", range(12))
+def test_contains_agrees_with_a_walk(index):
+    """contains answers from the node classes and symbols a tree keeps
+    (types_mask, names_of) before it walks: the same answer as a walk, for
+    every pair of subtrees, and for their differentials (the usual target)."""
+    tree = parse_program(random_case(24, index).expression).result
+    nodes = subtrees(tree)
+    targets = nodes + [A.Differential(node) for node in nodes if isinstance(node, A.Symbol)]
+    holder = A.Product((tree, A.Differential(nodes[-1])))
+    for expr in nodes + [holder]:
+        for target in targets:
+            assert A.contains(expr, target) == any(node == target for node in A.walk(expr))
+
+
 def test_a_rebuilt_node_does_not_keep_its_old_symbols():
     tree = parse_program("A x + b").result
     assert A.symbol_names(tree) == {"A", "x", "b"}

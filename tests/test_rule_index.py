@@ -52,3 +52,20 @@ def test_the_root_test_answers_as_may_match(name):
     for subject in SUBJECTS:
         assert test(subject) == engine._may_match(pattern, subject), subject
     assert True in answers
+
+
+def test_a_pass_is_possible_where_one_of_its_rules_needs_no_more_than_the_tree_holds():
+    """RulePass.possible(mask), asked once per mask, answers as the needed
+    node classes read directly: True where a rule needs no probability
+    vector, "probability" where only such a rule may match, else False."""
+    from matcalc.calculus.strategy import DEFINITIONS, SIMPLIFY_ANSWER, SIMPLIFY_DL
+    masks = {A.types_mask(subject) for subject in SUBJECTS}
+    answers = set()
+    for names in (tuple(SIMPLIFY_ANSWER), tuple(SIMPLIFY_DL), tuple(DEFINITIONS), tuple(CATALOG)):
+        rules = rule_pass(names, CATALOG)
+        for mask in masks:
+            needing = [probability for bits, probability in rules.needed_bits if mask & bits == bits]
+            expected = True if False in needing else "probability" if needing else False
+            assert rules.possible(mask) == expected and rules.possible(mask) == expected
+            answers.add(expected)
+    assert answers == {True, False, "probability"}        # every answer is asked

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from operator import is_, methodcaller
+from operator import methodcaller
 from typing import Any, ClassVar, Iterator
 
-from .node_class import TYPES, node, types_mask  # noqa: F401  (A.types_mask)
+from .node_class import TYPES, node, same_objects, types_mask  # noqa: F401  (A.types_mask, A.same_objects)
 from .node_facts import SYMBOLS, names_of
 from .structure import dump, show_with  # noqa: F401  (A.dump, A.show_with)
 
@@ -265,17 +265,15 @@ def with_children(expr: Expr, new_children) -> Expr:
     """The same node with its sub-expressions replaced (same count and order)."""
     if type(new_children) is not list and type(new_children) is not tuple:
         new_children = tuple(new_children)
-    old_children = expr._children()
-    if len(new_children) == len(old_children):
-        if len(old_children) == 1:              # (the usual node: one child)
-            if new_children[0] is old_children[0]:
-                return expr
-        elif all(map(is_, new_children, old_children)):
-            return expr
-    # A copy of every field (span and the fields outside equality included)
-    # with the children swapped; no field is computed in __init__, and the
-    # cached hash and facts belong to the old node.  Most nodes hold their
-    # span and their children only: those are written in directly.
+    if same_objects(new_children, expr._children()):
+        return expr
+    return rebuilt(expr, new_children)
+
+
+def rebuilt(expr: Expr, new_children) -> Expr:   # with_children where a child (in a list or tuple) is new
+    # A copy of every field (span and those outside equality included), the
+    # children swapped; no field is computed in __init__, the cached hash and
+    # facts are the old node's.  Most nodes hold span and children only.
     fresh = _new(type(expr))
     state = fresh.__dict__
     only = expr._only_child_field
@@ -359,12 +357,12 @@ def symbol_names(expr: Expr) -> set:
 
 
 def contains(expr: Expr, target: Expr) -> bool:
-    # A tree without one of the target's symbols cannot hold it (and which
-    # symbols a tree holds is kept in its nodes): the usual answer of "is dX
-    # still in here?" without a walk.
-    if not names_of(target, Symbol) <= names_of(expr, Symbol):
-        return False
+    # Without the target's node class or symbols (kept in its nodes) it is not here: no walk.
     kind = type(target)
+    if type(expr) is kind and expr == target:
+        return True                     # (dX asked of itself: the last factor peeled)
+    if not types_mask(expr) & kind._type_bit or not names_of(target, Symbol) <= names_of(expr, Symbol):
+        return False
     stack = [expr]                      # (walk's order does not matter here: no generator)
     while stack:
         sub = stack.pop()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, fields
 from itertools import count
-from operator import attrgetter
+from operator import attrgetter, is_
 
 from .structure import shown as _shown
 
@@ -63,6 +63,17 @@ def types_mask(expr) -> int:
             mask |= types_mask(kid)
         expr.__dict__[TYPES] = mask
     return mask
+
+
+def same_objects(new, old) -> bool:
+    """Whether two sequences hold the very same objects in order (no __eq__
+    asked); all(map(is_, ..)) costs more than the usual one or two children."""
+    count = len(new)
+    if count != len(old):
+        return False
+    if count == 2:
+        return new[0] is old[0] and new[1] is old[1]
+    return new[0] is old[0] if count == 1 else all(map(is_, new, old))
 
 
 # The __init__ of the most made layouts of fields, which write each value

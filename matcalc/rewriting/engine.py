@@ -6,7 +6,6 @@ where is decided by the strategies of the calculus layer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import is_not
 from typing import Callable, Iterator
 
 from ..errors import InternalError
@@ -163,13 +162,13 @@ def rewrite_everywhere(rule_names, expr: A.Expr, context: Context, limit: int = 
     """Apply the rules wherever they match (inside products, to any run of
     adjacent factors) until none does.  Returns (expression, rules used)."""
     rule_names = tuple(rule_names)
+    rules = rule_pass(rule_names, context.catalog)
+    if not _may_apply(rules, expr, context):
+        return expr, []         # (asked first: most passes have nothing to do, and then no key is made)
     key = ("everywhere", rule_names, expr, limit)
     if key in context.memo:
         result, used = context.memo[key]
         return result, list(used)
-    rules = rule_pass(rule_names, context.catalog)
-    if not _may_apply(rules, expr, context):
-        return expr, []
     used: list[str] = []
     for _ in range(limit):
         changed = _rewrite_once(rules, expr, context, used)
@@ -188,10 +187,8 @@ def _may_apply(rules: RulePass, expr, context) -> bool:
     a tree holds (kept in its nodes) costs less than visiting every node
     with every rule."""
     present = A.types_mask(expr)
-    for bits, probability in rules.needed_bits:
-        if present & bits == bits and (not probability or _holds_probability(expr, context.env)):
-            return True
-    return False
+    possible = rules.possible(present)
+    return possible is True or (possible is not False and _holds_probability(expr, context.env))
 
 
 def _holds_probability(expr: A.Expr, env: TypeEnv) -> bool:
@@ -219,8 +216,8 @@ def _rewrite_once_uncached(rules: RulePass, expr, context, used):
     context.env.spend(1 + len(kids))
     if kids:
         rewritten = [_rewrite_once(rules, k, context, used) for k in kids]
-        if any(map(is_not, rewritten, kids)):       # (most nodes of a pass stay as they are)
-            expr = A.with_children(expr, rewritten)
+        if not A.same_objects(rewritten, kids):     # (most nodes of a pass stay as they are)
+            expr = A.rebuilt(expr, rewritten)
     candidates = rules.known.get(type(expr))
     if candidates is None:
         candidates = rules.at(type(expr))

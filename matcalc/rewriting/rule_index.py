@@ -49,6 +49,24 @@ class RulePass:
         # The same as (the bits of the node types, whether a probability vector is needed too).
         self.needed_bits = tuple((sum(kind._type_bit for kind in types if kind != "probability"),
                                   "probability" in types) for types in self.needed)
+        self._possible: dict = {}      # types_mask → possible(types_mask), once asked
+
+    def possible(self, present: int):
+        """Whether some rule of the pass may match in a tree that holds the
+        node classes ``present`` (a types_mask): True, False, or "probability"
+        when only if a probability vector occurs too.  A function of the
+        pass and the mask alone, asked of the few masks trees have."""
+        found = self._possible.get(present)
+        if found is None:
+            found = False
+            for bits, probability in self.needed_bits:
+                if present & bits == bits:
+                    if not probability:
+                        found = True
+                        break
+                    found = "probability"
+            self._possible[present] = found
+        return found
 
     def at(self, node_type) -> tuple:
         """The candidates, in the pass's order, whose left side can match at

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from operator import is_
 
 from ...language import ast as A
 from ...shapes.dims import Dim
@@ -24,7 +23,7 @@ def kept_or_new(expr: A.Expr, operands) -> A.Expr:
     copy, and later look-ups find it by identity instead of comparing trees."""
     operands = tuple(operands)
     own = expr.args
-    if len(operands) == len(own) and all(map(is_, operands, own)):
+    if A.same_objects(operands, own):
         return expr
     return type(expr)(operands)
 

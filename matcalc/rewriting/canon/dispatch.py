@@ -7,8 +7,6 @@ canonical, ``canon`` a whole tree (memoized per problem in ``env.memo``).
 
 from __future__ import annotations
 
-from operator import is_not
-
 from ...language import ast as A
 from ...shapes.env import TypeEnv
 
@@ -43,14 +41,14 @@ def _canon(expr: A.Expr, env: TypeEnv, cache: dict) -> A.Expr:
         if new is None:
             new = _canon(kid, env, cache)
         if new is not kid:
-            rebuilt = A.with_children(expr, (new,))
+            rebuilt = A.rebuilt(expr, (new,))
     elif kids:
         canonical = []
         for kid in kids:
             new = cache.get(kid)
             canonical.append(new if new is not None else _canon(kid, env, cache))
-        if any(map(is_not, canonical, kids)):
-            rebuilt = A.with_children(expr, canonical)
+        if not A.same_objects(canonical, kids):
+            rebuilt = A.rebuilt(expr, canonical)
     simplifier = SIMPLIFIERS.get(type(rebuilt))
     done = simplifier(rebuilt, env) if simplifier else rebuilt
     # One entry per distinct object: each store hashes its key and may compare it.

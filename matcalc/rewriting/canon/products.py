@@ -128,15 +128,19 @@ def _product(expr: A.Product, env):
         chain = _merge_powers(chain, env)
         scalars.extend(hoisted)
     if scalars:
-        scalars = _combine_powers(scalars, env)
-        compound = [s for s in scalars if isinstance(s, A.Product)]
-        if not chain and len(compound) == 1:
+        if len(scalars) > 1:
+            scalars = _combine_powers(scalars, env)
+        # (the kinds asked once, in C: most scalars hold no product and no number)
+        kinds = set(map(type, scalars))
+        compound = [s for s in scalars if type(s) is A.Product] if A.Product in kinds and not chain else ()
+        if len(compound) == 1:
             # β (y^T x) is just β y^T x: with no matrix chain around it nothing can break.
             inner = compound[0].args
             chain = [a for a in inner if not is_scalar(a)]
             scalars = _combine_powers([s for s in scalars if s is not compound[0]]
                                       + [a for a in inner if is_scalar(a)], env)
-        numbers = [s for s in scalars if isinstance(s, A.Number)]
+            kinds = set(map(type, scalars))
+        numbers = [s for s in scalars if type(s) is A.Number] if A.Number in kinds else ()
         if numbers:
             # Powers combined into a number (x^{10/3} x^{5/3} = x^5 for a number x)
             # join the coefficient: a product holds one number, in front.
@@ -153,7 +157,10 @@ def _product(expr: A.Product, env):
         factors.insert(0, first if type(first) is A.Number and first.value is coefficient else A.Number(coefficient))
     if len(factors) == 1:
         return factors[0]
-    return kept_or_new(expr, factors)
+    own = expr.args             # (kept_or_new, without its call: the usual product is kept)
+    if A.same_objects(factors, own):
+        return expr
+    return A.Product(tuple(factors))
 
 
 def _combine_powers(scalars, env):
@@ -223,9 +230,9 @@ def _merge_powers(chain, env):
     previous = None
     for factor in chain:
         kind = type(factor)
-        if kind is A.Inverse or kind is A.Power or \
-                (kind is type(previous) and (factor is previous or factor == previous)):
-            break
+        if kind is A.Inverse or kind is A.Power or (kind is type(previous) and (
+                factor is previous or (factor.name == previous.name if kind is A.Symbol else factor == previous))):
+            break               # (two symbols are compared by name, without the node's __eq__)
         previous = factor
     else:
         return chain            # no power, no inverse, no factor twice in a row: nothing merges (the usual chain)

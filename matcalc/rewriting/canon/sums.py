@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from operator import is_
-
 from ...language import ast as A
 from ...language.ast import scaled, split_coefficient
 from ...shapes.env import TypeEnv
@@ -26,7 +24,7 @@ def _like_key(term: A.Expr, env: TypeEnv) -> A.Expr:
     if not isinstance(term, A.Product):
         return term
     scalars, chain = product_atoms(term, env)
-    if not scalars and len(chain) == len(term.args) and all(map(is_, chain, term.args)):
+    if not scalars and A.same_objects(chain, term.args):
         return term             # its own key (no scalar to move): the node already made, its hash known
     scalars = [either_way(s, env) for s in scalars]
     if len(scalars) > 1:                # (one needs no order key, which a new node computes for its whole tree)
