@@ -9,9 +9,10 @@ parses back.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 from ..language import ast as A
+from ..language.records import quick_init
 from ..shapes.env import TypeEnv
 
 # The relation of a line that keeps only some of the terms of its label: the
@@ -22,34 +23,7 @@ PART_OF = "∋"
 VALUE, DIFFERENTIAL, GRADIENT, JACOBIAN, HESSIAN = "value", "differential", "gradient", "jacobian", "hessian"
 
 
-def _writes_fields(init):
-    """A class decorator: ``init`` becomes the frozen dataclass's __init__
-    when it takes the class's fields, in order, with their defaults.  It
-    writes each value into the instance dict, where the dataclass's own sets
-    each field by object.__setattr__ (frozen forbids setattr, not the dict):
-    a derivation makes a label and a step per line, and that was most of
-    their cost (language/node_class's initializers do the same for nodes).
-    A class whose fields changed keeps the dataclass's own, and
-    tests/test_labels.py says so."""
-    code = init.__code__
-    names = code.co_varnames[1:code.co_argcount]
-    defaults = init.__defaults__ or ()
-    takes = tuple(zip(names, (MISSING,) * (len(names) - len(defaults)) + defaults))
-
-    def install(cls):
-        if tuple((f.name, f.default) for f in fields(cls)) == takes:
-            cls.__init__ = init
-        return cls
-    return install
-
-
-def _label_init(self, kind, function, wrt="", layout="mixed", function_is_matrix=False, wrt_is_matrix=False,
-                wrt_is_scalar=False, index=""):
-    self.__dict__.update(kind=kind, function=function, wrt=wrt, layout=layout, function_is_matrix=function_is_matrix,
-                         wrt_is_matrix=wrt_is_matrix, wrt_is_scalar=wrt_is_scalar, index=index)
-
-
-@_writes_fields(_label_init)
+@quick_init
 @dataclass(frozen=True)
 class Label:
     kind: str                      # value | differential | gradient | jacobian | hessian
@@ -79,12 +53,7 @@ def answer_label(kind: str, function: str, wrt: str, env: TypeEnv, function_expr
     return Label(kind, function, wrt, layout, function_is_matrix, not x_cols.is_one, x_rows.is_one)
 
 
-def _step_init(self, rule, label, after, before=None, rules=(), note="", relation="=", matrix_form=None):
-    self.__dict__.update(rule=rule, label=label, after=after, before=before, rules=rules, note=note,
-                         relation=relation, matrix_form=matrix_form)
-
-
-@_writes_fields(_step_init)
+@quick_init
 @dataclass(frozen=True)
 class Step:
     rule: str                      # the main rule (a catalog name or an ENGINE_STEPS name)
@@ -99,11 +68,7 @@ class Step:
     matrix_form: A.Expr | None = field(default=None, compare=False, repr=False)
 
 
-def _outcome_init(self, answer, expanded, steps, names, env, label):
-    self.__dict__.update(answer=answer, expanded=expanded, steps=steps, names=names, env=env, label=label)
-
-
-@_writes_fields(_outcome_init)
+@quick_init
 @dataclass(frozen=True)
 class Outcome:
     """What a derivation found, and how: the answer and every step."""

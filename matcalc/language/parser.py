@@ -129,7 +129,7 @@ def _run(text: str, start: str, pattern_mode=False, product_names=frozenset()):
     builder = Build(pattern_mode, product_names)
     try:
         built = scanning.read(_scanners(), _actions(), builder, text, start,
-                              _NormBars._read_bars_of(text) if "|" in text or "\u2016" in text else None)
+                              _NormBars._read_bars_of(text) if has_bars(text) else None)
     except scanning.Unread:         # a syntax error: Lark's own lexer and parser state say which
         builder = Build(pattern_mode, product_names)
         reading = _SOURCE.set(text)
