@@ -7,6 +7,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 import strategies as S
@@ -71,6 +72,17 @@ def test_canon_is_idempotent_on_the_soak_cases_that_found_it():
         problem = _problem(case.expression, case.where)
         once = canon(problem.expr, problem.env)
         assert S.fresh_canon(once, problem.env) == once, case
+
+
+@pytest.mark.parametrize("text, where", [("sum(sqrt(σ(Sigma - Sigma)))", "Sigma: matrix"),
+                                         ("1^T sqrt(sigmoid(x_t - x_t))", "x_t: vector"),
+                                         ("sum(sqrt(exp(X - X) + 1))", "")])
+def test_a_function_of_a_constant_matrix_without_an_exact_value_is_canonical_at_once(text, where):
+    # sqrt(σ(0)) 1 1^T: the entry sqrt(1/2) is (1/2)^{1/2}, the scalar root's one form,
+    # in the first canon, not the second (soak seed 54, cases 19321 and 12069)
+    problem, once = canonical(text, where)
+    assert S.fresh_canon(once, problem.env) == once, to_text(once)
+    assert_same_values(problem, once)
 
 
 def test_a_spread_all_ones_vector_inside_a_sum_becomes_a_count():

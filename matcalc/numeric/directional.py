@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .differences import FIRST_STEP, ULPS, _limit, error_floor
+from .differences import FIRST_STEP, _limit, error_floor, rounding_error
 
 RANDOM_DIRECTIONS = 2
 # Moving every entry at once meets more curvature than moving one (a deep
@@ -75,7 +75,7 @@ def directional_slope(moved, answer: np.ndarray, direction: np.ndarray, base: np
         taken = (up - down) / (2 * h)
         return (moved(up) - moved(down)).reshape(-1)[0] / (2 * h) + np.sum(answer * (direction - taken))
 
-    slope, uncertainty = _limit(quotient, first_step, floor, lambda h: ULPS * size / h, HALVINGS)
+    slope, uncertainty = _limit(quotient, first_step, floor, lambda h: rounding_error(size) / h, HALVINGS)
     return claimed, float(slope), float(uncertainty), floor
 
 

@@ -77,6 +77,8 @@ def _func(expr: A.Func, env):
     at = A.Number(value) if value is not None else A.Func(expr.name, constant)
     if env.is_scalar(expr):
         return at
+    if value is None:           # the entry f(c), a scalar, in its own form: sqrt(1/2) is (1/2)^{1/2}
+        at = _func(at, env)
     return simplify(A.Product((at, A.Ones(*env.shape(expr)))), env)
 
 
