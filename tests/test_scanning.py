@@ -6,12 +6,13 @@ parse, with its error, wherever a text does not read."""
 from __future__ import annotations
 
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 from lark import Token
 
-from matcalc.language import parser, scanning
+from matcalc.language import parser, reductions, scanning
 from matcalc.language.transformer import Build
 from strategies import random_case
 
@@ -36,16 +37,21 @@ def larks_tokens(text: str, start: str) -> list:
 
 
 def scanned_tokens(text: str, start: str) -> tuple[list, object]:
-    """The tokens ``scanning.read`` feeds its table, and what it built."""
+    """The tokens ``scanning.read`` feeds its table (the end included), and what it built."""
     seen = []
 
     def recorded(stream):
-        for token in (parser._NormBars._read_bars(stream, text) if parser.has_bars(text) else stream):
+        for token in stream:
             seen.append(_fields(token))
             yield token
 
-    built = scanning.read(parser._scanners(), parser._actions(), Build(start == "rule", frozenset()),
-                          text, start, recorded)
+    def run(table, states, values, stream, end_state, builder):
+        return reductions.run(table, states, values, recorded(stream), end_state, builder)
+
+    postlex = parser._NormBars._read_bars_of(text) if parser.has_bars(text) else None
+    with mock.patch.object(scanning, "run", run):
+        built = scanning.read(parser._scanners(), parser._actions(), Build(start == "rule", frozenset()),
+                              text, start, postlex)
     return seen, built
 
 
@@ -78,7 +84,6 @@ def test_the_tokens_are_larks(text, start):
 
 def reference_build(text: str, start: str):
     """What the parse loop builds with Lark's own lexer thread (``reductions.parse``)."""
-    from matcalc.language import reductions
     reading = parser._SOURCE.set(text)
     try:
         return reductions.parse(parser._parser(), parser._actions(), Build(start == "rule", frozenset()), text, start)
@@ -110,7 +115,6 @@ def test_a_text_that_does_not_read_is_handed_to_larks_parse(text, start):
 def test_settled_unit_rules_read_as_a_turn_per_rule_does():
     """reductions' table goes through a chain of unit rules in one step (_Goto): the
     table without those steps builds the same values and refuses the same texts."""
-    from matcalc.language import reductions
     table = parser._actions()
     assert any(isinstance(move, reductions._Goto) for moves in table.values() for move in moves.values())
     plain = {state: {symbol: move.state if isinstance(move, reductions._Goto) else move

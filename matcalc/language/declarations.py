@@ -196,7 +196,7 @@ def declaration_of(name: str, clause: Clause) -> Declaration:
             cols = rows            # "S: symmetric 4": a 4×4 matrix
     return Declaration(kind, clause.symmetric, clause.positive_definite, clause.probability,
                        structured, rows, 1 if kind == "vector" else cols, clause.data, clause.span,
-                       clause.kind is None and kind == "matrix" and clause.probability    # matrix_or_vector
+                       matrix_or_vector=clause.kind is None and kind == "matrix" and clause.probability
                        and not (structured or clause.dims))
 
 

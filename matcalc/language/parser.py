@@ -166,10 +166,7 @@ def parse_declarations(text: str) -> dict[str, Declaration]:
                 twice = next(name for name in names if names.count(name) > 1)
                 raise ParseError(f"{twice} is declared twice", span=clause.span)
             for name in names:      # kind, structure, size and data add up, in any order
-                earlier = clauses.get(name)
-                clauses[name] = clause if earlier is None else combined(name, earlier, clause)
-        for name, clause in clauses.items():
-            clauses[name] = declaration_of(name, clause)
-        return clauses
+                clauses[name] = combined(name, clauses.get(name), clause)
+        return {name: declaration_of(name, clause) for name, clause in clauses.items()}
     except MatcalcError as error:
         raise error.with_source(text) from None

@@ -198,15 +198,16 @@ def parse(parser: Lark, table: dict, builder, text: str, start: str):
     interactive = parser.parse_interactive(text, start)
     state = interactive.parser_state
     try:
-        return run(table, state.state_stack, state.value_stack, _ended(state.lexer.lex(state)),
+        return run(table, state.state_stack, state.value_stack, ended(state.lexer.lex(state)),
                    state.parse_conf.end_state, builder)
     except NoMove as error:
         state.feed_token(error.token, error.token.type == "$END")     # raises Lark's UnexpectedToken
         raise
 
 
-def _ended(stream):
-    """The tokens, then the end where Lark's parser makes it: at the last token, or at the start."""
+def ended(stream):
+    """The tokens, then the end where Lark's parser makes it: at the last token, or at the start
+    (a post-lexer's stream too: the end comes after it, as in Lark)."""
     token = None
     for token in stream:
         yield token

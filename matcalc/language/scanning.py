@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from lark import Lark, Token
 
-from .reductions import NoMove, run
+from .reductions import NoMove, ended, run
 
 _new_token = Token._future_new        # Token(...) without its check for a deprecated keyword
 _new_str = str.__new__
@@ -79,7 +79,6 @@ def tokens(scanners: Scanners, states: list, text: str):
     line counter's positions."""
     of_state = scanners.of_state
     position, end, line, line_start = 0, len(text), 1, 0
-    last = None
     while position < end:
         match, passed_over, special, ignore_types, newline_types, callbacks = of_state[states[-1]]
         found = match(text, position)
@@ -96,7 +95,6 @@ def tokens(scanners: Scanners, states: list, text: str):
             token.line = token.end_line = line
             token.column, token.end_column = start - line_start + 1, position - line_start + 1
             yield token
-            last = token
             continue
         start_line, column = line, start - line_start + 1
         if kind in newline_types and (newlines := value.count("\n")):
@@ -109,9 +107,6 @@ def tokens(scanners: Scanners, states: list, text: str):
             token = callbacks[kind](token)
         if kind not in ignore_types:
             yield token
-            last = token
-    # The end, where Lark's parser makes it: at the last token, or at the start of a text of none.
-    yield Token.new_borrow_pos("$END", "", last) if last is not None else Token("$END", "", 0, 1, 1)
 
 
 def read(scanners: Scanners, table: dict, builder, text: str, start: str, postlex=None):
@@ -123,6 +118,6 @@ def read(scanners: Scanners, table: dict, builder, text: str, start: str, postle
     if postlex is not None:
         stream = postlex(stream)
     try:
-        return run(table, states, [], stream, scanners.end_states[start], builder)
+        return run(table, states, [], ended(stream), scanners.end_states[start], builder)
     except NoMove:
         raise Unread from None

@@ -187,10 +187,8 @@ class Build:
     # ---- leaves
     def symbol(self, meta, items):
         token = items[0]
-        name = str(token)
-        if not name.isascii():
-            name = ascii_name(name)
-        span = (token.start_pos, token.end_pos)
+        name = ascii_name(str(token))
+        span = token_span(token)
         if name == "I":
             return self._made(A.Identity(span=span))
         if name == "ones":

@@ -218,9 +218,7 @@ def _rewrite_once_uncached(rules: RulePass, expr, context, used):
         rewritten = [_rewrite_once(rules, k, context, used) for k in kids]
         if not A.same_objects(rewritten, kids):     # (most nodes of a pass stay as they are)
             expr = A.rebuilt(expr, rewritten)
-    candidates = rules.known.get(type(expr))
-    if candidates is None:
-        candidates = rules.at(type(expr))
+    candidates = rules.at(type(expr))
     if not candidates:
         return expr
     present = {type(a) for a in expr.args} if isinstance(expr, NARY) else None

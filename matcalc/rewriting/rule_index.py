@@ -44,7 +44,7 @@ class RulePass:
     def __init__(self, names: tuple, catalog: Catalog):
         self.names = names
         self._catalog = catalog
-        self.known: dict = {}          # node type → at(node type), once asked
+        self._at: dict = {}
         self.needed = _least(_needed(catalog[name]) for name in names)
         # The same as (the bits of the node types, whether a probability vector is needed too).
         self.needed_bits = tuple((sum(kind._type_bit for kind in types if kind != "probability"),
@@ -72,10 +72,10 @@ class RulePass:
         """The candidates, in the pass's order, whose left side can match at
         a node of ``node_type`` (at its root, or in a window or pair of its
         operands, which have the root's type too)."""
-        found = self.known.get(node_type)
+        found = self._at.get(node_type)
         if found is None:
             rules = ((name, self._catalog[name]) for name in self.names)
-            found = self.known[node_type] = tuple(
+            found = self._at[node_type] = tuple(
                 _candidate(name, rule, node_type) for name, rule in rules
                 if isinstance(rule.pattern, A.PatternVar) or type(rule.pattern) is node_type)
         return found

@@ -38,7 +38,7 @@ def resolve(inference, trees) -> tuple[list, TypeEnv]:
             flags = dict(symmetric=declaration.symmetric,
                          positive_definite=declaration.positive_definite,
                          probability=declaration.probability)
-        env.add_symbol(symbol, (known.get(rows) or named(rows), known.get(cols) or named(cols)), **flags)
+        env.add_symbol(symbol, (named(rows), named(cols)), **flags)
     resolved = [resolve_tree(tree, lambda term: named(normal(term))) for tree in trees] if inference.sized \
         else list(trees)
     return resolved, env

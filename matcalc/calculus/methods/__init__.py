@@ -58,24 +58,15 @@ class TraceMethod:
         return _vec_method().jacobian(dF, X, context, record)
 
 
-# The other methods' modules load when one is asked for, not with every
-# derivation (and are looked up once: an import statement costs a microsecond
-# on each trace method's Jacobian).
-_LOADED: dict = {}
-
-
+# The other methods' modules load when one is asked for, not with every derivation.
 def _index_method() -> Method:
-    if "index" not in _LOADED:
-        from .index import IndexMethod
-        _LOADED["index"] = IndexMethod
-    return _LOADED["index"]()
+    from .index import IndexMethod
+    return IndexMethod()
 
 
 def _vec_method() -> Method:
-    if "vec" not in _LOADED:
-        from .vec import VecMethod
-        _LOADED["vec"] = VecMethod
-    return _LOADED["vec"]()
+    from .vec import VecMethod
+    return VecMethod()
 
 
 _MAKERS = {"trace": TraceMethod, "index": _index_method, "vec": _vec_method}

@@ -157,10 +157,7 @@ def _product(expr: A.Product, env):
         factors.insert(0, first if type(first) is A.Number and first.value is coefficient else A.Number(coefficient))
     if len(factors) == 1:
         return factors[0]
-    own = expr.args             # (kept_or_new, without its call: the usual product is kept)
-    if A.same_objects(factors, own):
-        return expr
-    return A.Product(tuple(factors))
+    return kept_or_new(expr, factors)
 
 
 def _combine_powers(scalars, env):
